@@ -1,0 +1,117 @@
+//! Sign up, sign in, sign out, change password, and the session context the
+//! whole UI reads to know who is signed in.
+
+use leptos::prelude::*;
+use trellis_types::UserOut;
+
+use crate::error::UiError;
+
+/// Who is signed in (or `None`).
+#[server]
+pub async fn current_user() -> Result<Option<UserOut>, UiError> {
+    use super::ssr::*;
+    let state = state()?;
+    let s = session().await?;
+    match trellis_platform::session::current_user(&state, &s).await? {
+        Some(u) => Ok(Some(trellis_platform::accounts::user_out(&state, &u).await?)),
+        None => Ok(None),
+    }
+}
+
+/// Creates an account and signs it in.
+#[server]
+pub async fn sign_up(username: String, password: String, password_confirm: String) -> Result<(), UiError> {
+    use super::ssr::*;
+    use trellis_platform::{accounts, session as sess, AppError};
+    if password != password_confirm {
+        return Err(AppError::field(
+            trellis_types::ErrorCode::ValidationFailed,
+            "password_confirm",
+            "mismatch",
+            "The two passwords differ.",
+        )
+        .into());
+    }
+    let state = state()?;
+    let s = session().await?;
+    let user = accounts::sign_up(&state, &username, &password).await?;
+    sess::log_in(&s, &user).await?;
+    leptos_axum::redirect("/account");
+    Ok(())
+}
+
+/// Signs in with user name and password.
+#[server]
+pub async fn sign_in(username: String, password: String) -> Result<(), UiError> {
+    use super::ssr::*;
+    use trellis_platform::{accounts, session as sess};
+    let state = state()?;
+    let s = session().await?;
+    let user = accounts::sign_in(&state, &username, &password, &client_addr().await).await?;
+    sess::log_in(&s, &user).await?;
+    leptos_axum::redirect("/account/tokens");
+    Ok(())
+}
+
+/// Signs out.
+#[server]
+pub async fn sign_out() -> Result<(), UiError> {
+    use super::ssr::*;
+    let s = session().await?;
+    trellis_platform::session::log_out(&s).await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// Changes the signed-in user's password (other sessions end).
+#[server]
+pub async fn change_password(current_password: String, new_password: String, new_password_confirm: String) -> Result<(), UiError> {
+    use super::ssr::*;
+    use trellis_platform::{accounts, session as sess, AppError};
+    if new_password != new_password_confirm {
+        return Err(AppError::field(
+            trellis_types::ErrorCode::ValidationFailed,
+            "new_password_confirm",
+            "mismatch",
+            "The two new passwords differ.",
+        )
+        .into());
+    }
+    let state = state()?;
+    let s = session().await?;
+    let user = require_user(&state, &s).await?;
+    let user = accounts::change_password(&state, &user, &current_password, &new_password).await?;
+    sess::refresh_fingerprint(&s, &user).await?;
+    Ok(())
+}
+
+/// The session state shared by every page: the account actions and the
+/// signed-in user, refetched whenever one of the actions completes.
+#[derive(Clone, Copy)]
+pub struct SessionContext {
+    pub sign_in: ServerAction<SignIn>,
+    pub sign_up: ServerAction<SignUp>,
+    pub sign_out: ServerAction<SignOut>,
+    pub user: Resource<Result<Option<UserOut>, UiError>>,
+}
+
+impl SessionContext {
+    /// Creates the context and provides it to every descendant.
+    pub fn provide() -> SessionContext {
+        let sign_in = ServerAction::<SignIn>::new();
+        let sign_up = ServerAction::<SignUp>::new();
+        let sign_out = ServerAction::<SignOut>::new();
+        let user = Resource::new(
+            move || (sign_in.version().get(), sign_up.version().get(), sign_out.version().get()),
+            |_| current_user(),
+        );
+        let ctx = SessionContext { sign_in, sign_up, sign_out, user };
+        provide_context(ctx);
+        ctx
+    }
+
+    /// Reads the context.
+    pub fn get() -> SessionContext {
+        expect_context::<SessionContext>()
+    }
+}

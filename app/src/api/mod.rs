@@ -1,0 +1,8 @@
+//! Server functions: the UI's calls into Trellis. Their bodies run only on the
+//! server (`ssr`), where they call `trellis_platform`; in the browser they are
+//! HTTP calls.
+
+pub mod accounts;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+pub mod tokens;

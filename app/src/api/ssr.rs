@@ -1,0 +1,36 @@
+//! Server-side helpers for server functions: state, session, signed-in user.
+
+use leptos::prelude::*;
+use tower_sessions::Session;
+use trellis_db::users::UserRow;
+use trellis_platform::{session, AppError, AppState};
+
+use crate::error::UiError;
+
+/// The application state provided by the router.
+pub fn state() -> Result<AppState, UiError> {
+    use_context::<AppState>().ok_or_else(|| AppError::internal("AppState missing from context").into())
+}
+
+/// The browser session of this request.
+pub async fn session() -> Result<Session, UiError> {
+    leptos_axum::extract::<Session>()
+        .await
+        .map_err(|e| AppError::internal(format!("session missing: {e}")).into())
+}
+
+/// The signed-in user, or an `unauthenticated` error.
+pub async fn require_user(state: &AppState, s: &Session) -> Result<UserRow, UiError> {
+    session::current_user(state, s).await?.ok_or_else(|| {
+        trellis_platform::AppError::new(trellis_types::ErrorCode::Unauthenticated, "Sign in to continue.").into()
+    })
+}
+
+/// The client's address, for rate limiting.
+pub async fn client_addr() -> String {
+    use axum::extract::ConnectInfo;
+    match leptos_axum::extract::<ConnectInfo<std::net::SocketAddr>>().await {
+        Ok(ConnectInfo(a)) => a.ip().to_string(),
+        Err(_) => "unknown".into(),
+    }
+}

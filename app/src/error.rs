@@ -1,0 +1,62 @@
+//! `UiError`: the error server functions return. It carries the same stable
+//! codes as the REST API, a human detail, and field errors for forms.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+use trellis_types::FieldError;
+
+/// An error shown to a person in the UI.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UiError {
+    pub code: String,
+    pub detail: String,
+    #[serde(default)]
+    pub fields: Vec<FieldError>,
+    #[serde(default)]
+    pub request_id: Option<String>,
+}
+
+impl UiError {
+    /// The problem for one form field, if any.
+    pub fn field(&self, name: &str) -> Option<String> {
+        self.fields.iter().find(|f| f.field == name).map(|f| f.detail.clone())
+    }
+}
+
+impl std::fmt::Display for UiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.detail)
+    }
+}
+
+impl FromServerFnError for UiError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        // Never pass framework error text through: it can hold internals.
+        let (code, detail) = match value {
+            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => {
+                ("unavailable", "Trellis could not be reached. Check your connection and try again.")
+            }
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) | ServerFnErrorErr::Deserialization(_) => {
+                ("bad_request", "The form could not be read. Reload the page and try again.")
+            }
+            _ => ("internal", "Something went wrong on our side. Try again shortly."),
+        };
+        UiError { code: code.into(), detail: detail.into(), fields: Vec::new(), request_id: None }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<trellis_platform::AppError> for UiError {
+    fn from(e: trellis_platform::AppError) -> Self {
+        let p = e.to_problem();
+        if let Some(opts) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            if let Ok(s) = http::StatusCode::from_u16(p.status) {
+                opts.set_status(s);
+            }
+        }
+        UiError { code: p.code, detail: p.detail, fields: p.errors, request_id: p.request_id }
+    }
+}

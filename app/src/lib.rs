@@ -1,0 +1,66 @@
+//! The Trellis web UI (Leptos): the HTML shell, the route table, pages,
+//! components and the server functions they call.
+//!
+//! Built twice: with `ssr` for the server (server functions run their bodies,
+//! which call `trellis_platform`) and with `hydrate` for the browser (server
+//! functions become HTTP calls). Nothing server-only may be used outside
+//! `#[cfg(feature = "ssr")]` code.
+
+pub mod api;
+pub mod components;
+pub mod error;
+pub mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+use crate::components::nav::Nav;
+use crate::pages::{account::AccountPage, home::HomePage, not_found::NotFound, signin::SignInPage, signup::SignUpPage, tokens::TokensPage};
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The app: session-aware navigation and the route table.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let session = api::accounts::SessionContext::provide();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/trellis.css"/>
+        <Title text="Trellis"/>
+        <Router>
+            <Nav session/>
+            <main class="container">
+                <Routes fallback=|| view! { <NotFound/> }>
+                    <Route path=path!("") view=HomePage/>
+                    <Route path=path!("signup") view=SignUpPage/>
+                    <Route path=path!("signin") view=SignInPage/>
+                    <Route path=path!("account") view=AccountPage/>
+                    <Route path=path!("account/tokens") view=TokensPage/>
+                </Routes>
+            </main>
+            <footer class="footer container">
+                "Trellis — the open extension platform. "
+                <a href="/healthz">"status"</a>
+            </footer>
+        </Router>
+    }
+}

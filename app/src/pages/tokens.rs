@@ -1,0 +1,145 @@
+//! `/account/tokens`: create API tokens (the secret is shown once), list and revoke them.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use trellis_types::TokenOut;
+
+use crate::api::accounts::SessionContext;
+use crate::api::tokens::{list_tokens, CreateToken, RevokeToken};
+use crate::components::form::{last_error, ErrorBanner, Field};
+use crate::pages::account::SignInRequired;
+
+fn when(ts: Option<i64>) -> String {
+    match ts {
+        None => "—".into(),
+        Some(t) => {
+            let days = t.div_euclid(86_400);
+            // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+            let z = days + 719_468;
+            let era = z.div_euclid(146_097);
+            let doe = z - era * 146_097;
+            let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+            let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+            let mp = (5 * doy + 2) / 153;
+            let d = doy - (153 * mp + 2) / 5 + 1;
+            let m = if mp < 10 { mp + 3 } else { mp - 9 };
+            let y = yoe + era * 400 + i64::from(m <= 2);
+            format!("{y:04}-{m:02}-{d:02}")
+        }
+    }
+}
+
+/// One row of the token table.
+#[component]
+fn TokenRow(t: TokenOut, revoke: ServerAction<RevokeToken>) -> impl IntoView {
+    let scopes = t.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
+    let status = if t.revoked_at.is_some() { "revoked" } else { "active" };
+    view! {
+        <tr class=format!("token-row {status}")>
+            <td class="token-name">{t.name.clone()}</td>
+            <td><code>{t.prefix.clone()} "…"</code></td>
+            <td>{scopes}</td>
+            <td>{when(Some(t.created_at))}</td>
+            <td>{if t.expires_at.is_some() { when(t.expires_at) } else { "never".into() }}</td>
+            <td>{when(t.last_used_at)}</td>
+            <td>
+                {if t.revoked_at.is_some() {
+                    view! { <span class="tag tag-muted">"revoked"</span> }.into_any()
+                } else {
+                    view! {
+                        <ActionForm action=revoke attr:class="inline">
+                            <input type="hidden" name="id" value=t.id/>
+                            <button type="submit" class="btn btn-danger btn-small">"Revoke"</button>
+                        </ActionForm>
+                    }.into_any()
+                }}
+            </td>
+        </tr>
+    }
+}
+
+/// The tokens page.
+#[component]
+pub fn TokensPage() -> impl IntoView {
+    let session = SessionContext::get();
+    let create = ServerAction::<CreateToken>::new();
+    let revoke = ServerAction::<RevokeToken>::new();
+    let tokens = Resource::new(move || (create.version().get(), revoke.version().get()), |_| list_tokens());
+    let error = last_error(create.value());
+    let created = move || create.value().get().and_then(|r| r.ok());
+
+    view! {
+        <Title text="API tokens — Trellis"/>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match session.user.await {
+                    Ok(Some(u)) => view! {
+                        <section class="panel">
+                            <h1>"API tokens"</h1>
+                            <p class="muted">
+                                "Tokens let scripts, the CLI and SDKs act as you. Send one as "
+                                <code>"Authorization: Bearer trls_…"</code> "."
+                            </p>
+                            {move || created().map(|c| view! {
+                                <div class="banner banner-ok secret" role="status">
+                                    <p><strong>"Token “" {c.token.name.clone()} "” created."</strong>
+                                    " Copy it now: it will not be shown again."</p>
+                                    <code id="new-token-secret" class="secret-value">{c.secret.clone()}</code>
+                                </div>
+                            })}
+                            <ErrorBanner error/>
+                            <ActionForm action=create attr:id="token-form" attr:class="token-form">
+                                <Field label="Name" name="name" hint="What will use it, e.g. “CI publish”." error/>
+                                <fieldset class="scopes">
+                                    <legend>"Scopes"</legend>
+                                    <label><input type="checkbox" name="scope_read" checked/>" read"</label>
+                                    <label><input type="checkbox" name="scope_publish"/>" publish"</label>
+                                    <label><input type="checkbox" name="scope_webhooks"/>" webhooks"</label>
+                                    {u.is_admin.then(|| view! {
+                                        <label><input type="checkbox" name="scope_admin"/>" admin"</label>
+                                    })}
+                                    <p class="field-error" role="alert">{move || error.get().and_then(|e| e.field("scopes"))}</p>
+                                </fieldset>
+                                <div class="field">
+                                    <label for="f-expiry">"Expires"</label>
+                                    <select id="f-expiry" name="expires_in_days">
+                                        <option value="30">"in 30 days"</option>
+                                        <option value="90" selected>"in 90 days"</option>
+                                        <option value="365">"in a year"</option>
+                                        <option value="never">"never"</option>
+                                    </select>
+                                </div>
+                                <button type="submit" class="btn btn-primary">"Create token"</button>
+                            </ActionForm>
+                        </section>
+                        <section class="panel">
+                            <h2>"Your tokens"</h2>
+                            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                                {move || Suspend::new(async move {
+                                    match tokens.await {
+                                        Ok(list) if list.is_empty() => view! {
+                                            <p class="muted" id="no-tokens">"No tokens yet."</p>
+                                        }.into_any(),
+                                        Ok(list) => view! {
+                                            <table class="table" id="token-table">
+                                                <thead><tr>
+                                                    <th>"Name"</th><th>"Token"</th><th>"Scopes"</th><th>"Created"</th>
+                                                    <th>"Expires"</th><th>"Last used"</th><th></th>
+                                                </tr></thead>
+                                                <tbody>
+                                                    {list.into_iter().map(|t| view! { <TokenRow t revoke/> }).collect_view()}
+                                                </tbody>
+                                            </table>
+                                        }.into_any(),
+                                        Err(e) => view! { <div class="banner banner-error">{e.detail}</div> }.into_any(),
+                                    }
+                                })}
+                            </Transition>
+                        </section>
+                    }.into_any(),
+                    _ => view! { <SignInRequired/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}

@@ -1,0 +1,461 @@
+//! Typed configuration, built once at start from three layers: the embedded,
+//! commented defaults (`defaults.toml`) -> an optional TOML file -> `TRELLIS_*`
+//! environment variables. Every problem names the key, where its value came
+//! from and what is wrong. The result is passed around in state; nothing reads
+//! the environment after this.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use url::Url;
+
+/// The defaults, with comments, as shipped in the binary.
+pub const DEFAULTS_TOML: &str = include_str!("defaults.toml");
+
+/// Where a value came from, for error messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Defaults,
+    File(PathBuf),
+    Env(String),
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::Defaults => write!(f, "built-in defaults"),
+            Source::File(p) => write!(f, "config file {}", p.display()),
+            Source::Env(v) => write!(f, "environment variable {v}"),
+        }
+    }
+}
+
+/// A configuration problem.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {reason}")]
+    Unreadable { path: PathBuf, reason: String },
+    #[error("config file {path} is not valid TOML: {reason}")]
+    Syntax { path: PathBuf, reason: String },
+    #[error("unknown config key `{key}` (from {origin}){hint}")]
+    UnknownKey { key: String, origin: Source, hint: String },
+    #[error("config key `{key}` (from {origin}): {problem}")]
+    Invalid { key: String, origin: Source, problem: String },
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// Where artifacts are stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StorageConfig {
+    /// A directory on the local filesystem.
+    File { root: PathBuf },
+    /// An S3-compatible bucket.
+    S3 {
+        bucket: String,
+        region: String,
+        endpoint: Option<String>,
+        access_key_id: String,
+        secret_access_key: String,
+        allow_http: bool,
+    },
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub public_url: Url,
+    pub data_dir: PathBuf,
+    pub site_root: PathBuf,
+    pub database_url: String,
+    pub database_max_connections: u32,
+    pub database_connect_timeout_secs: u64,
+    pub storage: StorageConfig,
+    /// Empty means "generate and keep one in the data directory".
+    pub session_secret: String,
+    pub session_ttl_hours: u64,
+    pub max_failed_signins: u32,
+    pub failed_signin_window_secs: u64,
+    pub log_format: LogFormat,
+    pub log_level: String,
+}
+
+type Flat = BTreeMap<String, (toml::Value, Source)>;
+
+fn flatten(prefix: &str, table: &toml::Table, source: &Source, out: &mut Flat) {
+    for (k, v) in table {
+        let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+        match v {
+            toml::Value::Table(t) => flatten(&key, t, source, out),
+            other => {
+                out.insert(key, (other.clone(), source.clone()));
+            }
+        }
+    }
+}
+
+/// Builds the configuration from the three layers. `file` is the optional
+/// config file; `env` is the process environment (passed in so tests control it).
+pub fn load(file: Option<&Path>, env: &[(String, String)]) -> Result<Config, ConfigError> {
+    let defaults: toml::Table = toml::from_str(DEFAULTS_TOML).expect("embedded defaults are valid TOML");
+    let mut flat = Flat::new();
+    flatten("", &defaults, &Source::Defaults, &mut flat);
+    let known: Vec<String> = flat.keys().cloned().collect();
+
+    if let Some(path) = file {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::Unreadable { path: path.to_owned(), reason: e.to_string() })?;
+        let table: toml::Table = toml::from_str(&text)
+            .map_err(|e| ConfigError::Syntax { path: path.to_owned(), reason: e.message().to_owned() })?;
+        let mut layer = Flat::new();
+        let src = Source::File(path.to_owned());
+        flatten("", &table, &src, &mut layer);
+        for (k, v) in layer {
+            if !known.contains(&k) {
+                return Err(unknown(&k, src, &known));
+            }
+            flat.insert(k, v);
+        }
+    }
+
+    for (name, value) in env {
+        let Some(rest) = name.strip_prefix("TRELLIS_") else { continue };
+        if rest == "CONFIG" {
+            continue;
+        }
+        let key = rest.to_ascii_lowercase().replace("__", ".");
+        let src = Source::Env(name.clone());
+        if !known.contains(&key) {
+            return Err(unknown(&key, src, &known));
+        }
+        // Environment values are text; keep them as strings and convert per key below.
+        flat.insert(key, (toml::Value::String(value.clone()), src));
+    }
+
+    build(&flat)
+}
+
+fn unknown(key: &str, source: Source, known: &[String]) -> ConfigError {
+    let close = known.iter().min_by_key(|k| edit_distance(k, key)).filter(|k| edit_distance(k, key) <= 2);
+    let hint = match close {
+        Some(k) => format!("; did you mean `{k}`?"),
+        None => String::new(),
+    };
+    ConfigError::UnknownKey { key: key.to_owned(), origin: source, hint }
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+struct Reader<'a>(&'a Flat);
+
+impl Reader<'_> {
+    fn invalid(&self, key: &str, problem: impl Into<String>) -> ConfigError {
+        let source = self.0.get(key).map(|(_, s)| s.clone()).unwrap_or(Source::Defaults);
+        ConfigError::Invalid { key: key.to_owned(), origin: source, problem: problem.into() }
+    }
+
+    fn string(&self, key: &str) -> Result<String, ConfigError> {
+        match self.0.get(key).map(|(v, _)| v) {
+            Some(toml::Value::String(s)) => Ok(s.trim().to_owned()),
+            Some(other) => Err(self.invalid(key, format!("expected text, got `{other}`"))),
+            None => Err(self.invalid(key, "missing")),
+        }
+    }
+
+    fn int(&self, key: &str, min: i64, max: i64) -> Result<i64, ConfigError> {
+        let n = match self.0.get(key).map(|(v, _)| v) {
+            Some(toml::Value::Integer(n)) => *n,
+            Some(toml::Value::String(s)) => s.trim().parse::<i64>().map_err(|_| {
+                self.invalid(key, format!("expected a whole number from {min} to {max}, got \"{s}\""))
+            })?,
+            Some(other) => return Err(self.invalid(key, format!("expected a whole number, got `{other}`"))),
+            None => return Err(self.invalid(key, "missing")),
+        };
+        if n < min || n > max {
+            return Err(self.invalid(key, format!("must be from {min} to {max}, got {n}")));
+        }
+        Ok(n)
+    }
+
+    fn bool(&self, key: &str) -> Result<bool, ConfigError> {
+        match self.0.get(key).map(|(v, _)| v) {
+            Some(toml::Value::Boolean(b)) => Ok(*b),
+            Some(toml::Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" | "on" => Ok(true),
+                "false" | "0" | "no" | "off" => Ok(false),
+                _ => Err(self.invalid(key, format!("expected true or false, got \"{s}\""))),
+            },
+            Some(other) => Err(self.invalid(key, format!("expected true or false, got `{other}`"))),
+            None => Err(self.invalid(key, "missing")),
+        }
+    }
+}
+
+fn build(flat: &Flat) -> Result<Config, ConfigError> {
+    let r = Reader(flat);
+
+    let listen_s = r.string("listen")?;
+    let listen: SocketAddr = listen_s
+        .parse()
+        .map_err(|_| r.invalid("listen", format!("expected an address like 127.0.0.1:3000, got \"{listen_s}\"")))?;
+
+    let public_s = r.string("public_url")?;
+    let public_url = Url::parse(&public_s)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+        .ok_or_else(|| r.invalid("public_url", format!("expected an http:// or https:// URL, got \"{public_s}\"")))?;
+
+    let data_s = r.string("data_dir")?;
+    if data_s.is_empty() {
+        return Err(r.invalid("data_dir", "must not be empty"));
+    }
+    let data_dir = PathBuf::from(&data_s);
+    let site_root = PathBuf::from(r.string("site_root")?);
+
+    let db_s = r.string("database.url")?;
+    let database_url = if db_s == "sqlite:" || db_s.is_empty() {
+        format!("sqlite://{}?mode=rwc", data_dir.join("trellis.db").display())
+    } else if let Some(rest) = db_s.strip_prefix("sqlite:") {
+        let rest = rest.trim_start_matches("//");
+        let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+        if path.is_empty() {
+            return Err(r.invalid("database.url", "sqlite URL needs a file path, e.g. sqlite:trellis.db"));
+        }
+        let p = Path::new(path);
+        let p = if p.is_absolute() { p.to_owned() } else { data_dir.join(p) };
+        let query = if query.is_empty() { "mode=rwc".to_owned() } else { query.to_owned() };
+        format!("sqlite://{}?{query}", p.display())
+    } else if db_s.starts_with("postgres://") || db_s.starts_with("postgresql://") {
+        Url::parse(&db_s).map_err(|e| r.invalid("database.url", format!("not a valid PostgreSQL URL: {e}")))?;
+        db_s
+    } else {
+        return Err(r.invalid(
+            "database.url",
+            "expected sqlite:PATH or postgres://user:password@host:port/dbname",
+        ));
+    };
+
+    let storage_s = r.string("storage.url")?;
+    let storage = if storage_s == "file:" || storage_s.is_empty() {
+        StorageConfig::File { root: data_dir.join("artifacts") }
+    } else if let Some(path) = storage_s.strip_prefix("file://") {
+        if !path.starts_with('/') {
+            return Err(r.invalid("storage.url", "file:// URLs need an absolute path, e.g. file:///srv/trellis"));
+        }
+        StorageConfig::File { root: PathBuf::from(path) }
+    } else if let Some(bucket) = storage_s.strip_prefix("s3://") {
+        let bucket = bucket.trim_end_matches('/').to_owned();
+        if bucket.is_empty() || bucket.contains('/') {
+            return Err(r.invalid("storage.url", "expected s3://BUCKET (a bucket name, no path)"));
+        }
+        let endpoint = r.string("storage.s3_endpoint")?;
+        if !endpoint.is_empty() && Url::parse(&endpoint).is_err() {
+            return Err(r.invalid("storage.s3_endpoint", format!("not a URL: \"{endpoint}\"")));
+        }
+        let access_key_id = r.string("storage.s3_access_key_id")?;
+        let secret_access_key = r.string("storage.s3_secret_access_key")?;
+        if access_key_id.is_empty() != secret_access_key.is_empty() {
+            return Err(r.invalid("storage.s3_secret_access_key", "set both s3_access_key_id and s3_secret_access_key, or neither"));
+        }
+        StorageConfig::S3 {
+            bucket,
+            region: r.string("storage.s3_region")?,
+            endpoint: (!endpoint.is_empty()).then_some(endpoint),
+            access_key_id,
+            secret_access_key,
+            allow_http: r.bool("storage.s3_allow_http")?,
+        }
+    } else {
+        return Err(r.invalid("storage.url", format!("expected file:, file:///PATH or s3://BUCKET, got \"{storage_s}\"")));
+    };
+
+    let session_secret = r.string("session.secret")?;
+    if !session_secret.is_empty() && session_secret.chars().count() < 32 {
+        return Err(r.invalid("session.secret", "must be at least 32 characters (or empty to generate one)"));
+    }
+
+    let log_format = match r.string("log.format")?.as_str() {
+        "pretty" => LogFormat::Pretty,
+        "json" => LogFormat::Json,
+        other => return Err(r.invalid("log.format", format!("expected pretty or json, got \"{other}\""))),
+    };
+
+    Ok(Config {
+        listen,
+        public_url,
+        data_dir,
+        site_root,
+        database_url,
+        database_max_connections: r.int("database.max_connections", 1, 1000)? as u32,
+        database_connect_timeout_secs: r.int("database.connect_timeout_secs", 1, 600)? as u64,
+        storage,
+        session_secret,
+        session_ttl_hours: r.int("session.ttl_hours", 1, 24 * 365)? as u64,
+        max_failed_signins: r.int("auth.max_failed_signins", 1, 1000)? as u32,
+        failed_signin_window_secs: r.int("auth.failed_signin_window_secs", 1, 86_400)? as u64,
+        log_format,
+        log_level: r.string("log.level")?,
+    })
+}
+
+impl Config {
+    /// Whether cookies must be marked Secure (the public URL is https).
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+
+    /// The public origin (`scheme://host[:port]`) used for CSRF checks.
+    pub fn public_origin(&self) -> String {
+        self.public_url.origin().ascii_serialization()
+    }
+
+    /// The database URL with any password replaced, for logs and messages.
+    pub fn database_url_redacted(&self) -> String {
+        match Url::parse(&self.database_url) {
+            Ok(mut u) if u.password().is_some() => {
+                let _ = u.set_password(Some("***"));
+                u.to_string()
+            }
+            _ => self.database_url.clone(),
+        }
+    }
+
+    /// A human summary with secrets hidden (for `trellis config`).
+    pub fn describe(&self) -> String {
+        let storage = match &self.storage {
+            StorageConfig::File { root } => format!("file {}", root.display()),
+            StorageConfig::S3 { bucket, region, endpoint, .. } => {
+                format!("s3 bucket {bucket} ({region}, endpoint {})", endpoint.as_deref().unwrap_or("AWS"))
+            }
+        };
+        format!(
+            "listen = {}\npublic_url = {}\ndata_dir = {}\nsite_root = {}\ndatabase = {}\nstorage = {}\nlog = {:?} {}\n",
+            self.listen,
+            self.public_url,
+            self.data_dir.display(),
+            self.site_root.display(),
+            self.database_url_redacted(),
+            storage,
+            self.log_format,
+            self.log_level
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_give_sqlite_and_files_under_data_dir() {
+        let c = load(None, &[]).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.database_url, "sqlite://data/trellis.db?mode=rwc");
+        assert_eq!(c.storage, StorageConfig::File { root: PathBuf::from("data/artifacts") });
+        assert_eq!(c.log_format, LogFormat::Pretty);
+        assert!(!c.secure_cookies());
+    }
+
+    #[test]
+    fn file_then_env_override_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.toml");
+        std::fs::write(&path, "listen = \"0.0.0.0:8080\"\n[log]\nformat = \"json\"\n").unwrap();
+        let c = load(Some(&path), &env(&[("TRELLIS_LISTEN", "127.0.0.1:9999"), ("HOME", "/x")])).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:9999");
+        assert_eq!(c.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn env_sections_use_double_underscore() {
+        let c = load(None, &env(&[("TRELLIS_DATABASE__URL", "postgres://u:p@localhost:5432/t")])).unwrap();
+        assert_eq!(c.database_url, "postgres://u:p@localhost:5432/t");
+        assert_eq!(c.database_url_redacted(), "postgres://u:***@localhost:5432/t");
+    }
+
+    #[test]
+    fn s3_storage_is_parsed() {
+        let c = load(
+            None,
+            &env(&[
+                ("TRELLIS_STORAGE__URL", "s3://artifacts"),
+                ("TRELLIS_STORAGE__S3_ENDPOINT", "http://127.0.0.1:9000"),
+                ("TRELLIS_STORAGE__S3_ACCESS_KEY_ID", "a"),
+                ("TRELLIS_STORAGE__S3_SECRET_ACCESS_KEY", "b"),
+                ("TRELLIS_STORAGE__S3_ALLOW_HTTP", "true"),
+            ]),
+        )
+        .unwrap();
+        assert!(matches!(c.storage, StorageConfig::S3 { ref bucket, allow_http: true, .. } if bucket == "artifacts"));
+    }
+
+    #[test]
+    fn bad_values_name_the_key_and_the_source() {
+        let e = load(None, &env(&[("TRELLIS_LISTEN", "nowhere")])).unwrap_err().to_string();
+        assert!(e.contains("`listen`") && e.contains("TRELLIS_LISTEN") && e.contains("nowhere"), "{e}");
+
+        let e = load(None, &env(&[("TRELLIS_DATABASE__MAX_CONNECTIONS", "lots")])).unwrap_err().to_string();
+        assert!(e.contains("database.max_connections") && e.contains("whole number"), "{e}");
+
+        let e = load(None, &env(&[("TRELLIS_DATABASE__URL", "mysql://x")])).unwrap_err().to_string();
+        assert!(e.contains("database.url") && e.contains("postgres://"), "{e}");
+
+        let e = load(None, &env(&[("TRELLIS_LOG__FORMAT", "xml")])).unwrap_err().to_string();
+        assert!(e.contains("log.format") && e.contains("pretty or json"), "{e}");
+
+        let e = load(None, &env(&[("TRELLIS_SESSION__SECRET", "short")])).unwrap_err().to_string();
+        assert!(e.contains("session.secret") && e.contains("32"), "{e}");
+
+        let e = load(None, &env(&[("TRELLIS_PUBLIC_URL", "ftp://x")])).unwrap_err().to_string();
+        assert!(e.contains("public_url"), "{e}");
+
+        let e = load(None, &env(&[("TRELLIS_STORAGE__URL", "s3://")])).unwrap_err().to_string();
+        assert!(e.contains("storage.url"), "{e}");
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_files_are_refused() {
+        let e = load(None, &env(&[("TRELLIS_LISTN", "x")])).unwrap_err().to_string();
+        assert!(e.contains("unknown config key `listn`") && e.contains("did you mean `listen`"), "{e}");
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.toml");
+        std::fs::write(&path, "[database]\nurll = \"x\"\n").unwrap();
+        let e = load(Some(&path), &[]).unwrap_err().to_string();
+        assert!(e.contains("database.urll") && e.contains("did you mean `database.url`"), "{e}");
+
+        std::fs::write(&path, "listen = \n").unwrap();
+        let e = load(Some(&path), &[]).unwrap_err().to_string();
+        assert!(e.contains("not valid TOML"), "{e}");
+
+        let e = load(Some(&dir.path().join("missing.toml")), &[]).unwrap_err().to_string();
+        assert!(e.contains("cannot read config file"), "{e}");
+
+        std::fs::write(&path, "[database]\nmax_connections = 0\n").unwrap();
+        let e = load(Some(&path), &[]).unwrap_err().to_string();
+        assert!(e.contains("database.max_connections") && e.contains("from 1 to 1000") && e.contains("config file"), "{e}");
+    }
+}

@@ -1,0 +1,113 @@
+//! Accounts, roles and API tokens as the UI and the API show them.
+
+use serde::{Deserialize, Serialize};
+
+/// A signed-in user as shown to themselves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserOut {
+    pub id: i64,
+    pub username: String,
+    pub is_admin: bool,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Namespaces the user belongs to, with their role there.
+    #[serde(default)]
+    pub namespaces: Vec<MembershipOut>,
+}
+
+/// A namespace membership.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MembershipOut {
+    pub namespace: String,
+    pub role: NamespaceRole,
+}
+
+/// Role inside a namespace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NamespaceRole {
+    Owner,
+    Maintainer,
+}
+
+impl NamespaceRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NamespaceRole::Owner => "owner",
+            NamespaceRole::Maintainer => "maintainer",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "owner" => Some(NamespaceRole::Owner),
+            "maintainer" => Some(NamespaceRole::Maintainer),
+            _ => None,
+        }
+    }
+}
+
+/// What an API token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Read anything the owner may read.
+    Read,
+    /// Publish, yank and manage plugins in the owner's namespaces.
+    Publish,
+    /// Manage webhook endpoints.
+    Webhooks,
+    /// Administer the instance (only effective for admins).
+    Admin,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 4] = [Scope::Read, Scope::Publish, Scope::Webhooks, Scope::Admin];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Read => "read",
+            Scope::Publish => "publish",
+            Scope::Webhooks => "webhooks",
+            Scope::Admin => "admin",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Scope::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// An API token as listed (never the secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenOut {
+    pub id: i64,
+    pub name: String,
+    /// The first characters of the secret, to recognise it (e.g. `trls_ab12`).
+    pub prefix: String,
+    pub scopes: Vec<Scope>,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+/// Request to create a token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenIn {
+    pub name: String,
+    pub scopes: Vec<Scope>,
+    /// Days until expiry; none means never.
+    #[serde(default)]
+    pub expires_in_days: Option<u32>,
+}
+
+/// A freshly created token: the only time the secret is shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenCreated {
+    pub token: TokenOut,
+    pub secret: String,
+}
+
+/// A page of results.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListResponse<T> {
+    pub data: Vec<T>,
+}

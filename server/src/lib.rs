@@ -1,0 +1,14 @@
+//! The Trellis server: the axum router (pages, REST API, health, metrics), its
+//! middleware, startup and shutdown. `main.rs` is only the command line.
+//!
+//! Rule: handlers here are thin: they extract input, call `trellis_platform`,
+//! and shape the output. No SQL and no business rules in this crate.
+
+pub mod api;
+pub mod health;
+pub mod metrics;
+pub mod middleware;
+pub mod router;
+pub mod startup;
+
+pub use router::router;

@@ -1,0 +1,103 @@
+//! The `trellis` command: serve the platform, migrate the database, manage users.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use trellis_platform::{accounts, config, AppState};
+
+#[derive(Parser)]
+#[command(name = "trellis", version, about = "Trellis: the open extension platform")]
+struct Cli {
+    /// A TOML config file layered over the built-in defaults (also TRELLIS_CONFIG).
+    #[arg(long, global = true, env = "TRELLIS_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Print the effective configuration (secrets hidden) and exit.
+    Config,
+    /// Instance administration.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a user; with --admin, an administrator.
+    CreateUser {
+        username: String,
+        /// Make the user an administrator.
+        #[arg(long)]
+        admin: bool,
+        /// Read the password from standard input instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+fn fail(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {msg}");
+    ExitCode::from(2)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let env: Vec<(String, String)> = std::env::vars().collect();
+    let cfg = match config::load(cli.config.as_deref(), &env) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    if let Some(Command::Config) = cli.command {
+        print!("{}", cfg.describe());
+        return ExitCode::SUCCESS;
+    }
+    trellis_server::startup::init_tracing(&cfg);
+    let state = match AppState::build(cfg).await {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => match trellis_server::startup::serve(state).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(format!("server stopped: {e}")),
+        },
+        Command::Migrate => {
+            println!("database is up to date");
+            ExitCode::SUCCESS
+        }
+        Command::Config => unreachable!("handled above"),
+        Command::Admin { command: AdminCommand::CreateUser { username, admin, password_stdin } } => {
+            let password = if password_stdin {
+                let mut s = String::new();
+                if let Err(e) = std::io::stdin().read_to_string(&mut s) {
+                    return fail(format!("cannot read password from stdin: {e}"));
+                }
+                s.trim_end_matches(['\n', '\r']).to_owned()
+            } else {
+                match rpassword::prompt_password("Password: ") {
+                    Ok(p) => p,
+                    Err(e) => return fail(format!("cannot read password: {e}")),
+                }
+            };
+            match accounts::create_user_cli(&state, &username, &password, admin).await {
+                Ok(u) => {
+                    println!("created {} `{}`", if u.is_admin { "admin" } else { "user" }, u.username);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e.detail),
+            }
+        }
+    }
+}
