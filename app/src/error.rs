@@ -51,8 +51,12 @@ impl FromServerFnError for UiError {
 #[cfg(feature = "ssr")]
 impl From<trellis_platform::AppError> for UiError {
     fn from(e: trellis_platform::AppError) -> Self {
+        use leptos::prelude::use_context;
         let p = e.to_problem();
-        if let Some(opts) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        // Only a server-function call answers with the error's status; a page
+        // rendered on the server that happens to call one keeps its own status.
+        let is_call = use_context::<http::request::Parts>().is_some_and(|parts| parts.uri.path().starts_with("/api/"));
+        if let Some(opts) = use_context::<leptos_axum::ResponseOptions>().filter(|_| is_call) {
             if let Ok(s) = http::StatusCode::from_u16(p.status) {
                 opts.set_status(s);
             }

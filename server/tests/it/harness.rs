@@ -1,0 +1,278 @@
+//! The test harness: a fresh Trellis per test, driven in-process through its
+//! real router, as anonymous, user, publisher or admin.
+//!
+//! Backends come from the environment so the same suite runs on both:
+//! - `TRELLIS_TEST_POSTGRES_URL` set: each test gets its own PostgreSQL database
+//!   (created on that server), else its own SQLite file;
+//! - `TRELLIS_TEST_S3_ENDPOINT` set: each test gets its own bucket on that
+//!   S3-compatible server, else a directory.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use leptos::server_fn::ServerFn;
+use axum::Router;
+use http::{header, HeaderMap, Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tokio::sync::Mutex;
+use tower::ServiceExt;
+use trellis_platform::{config, AppState};
+
+pub const ORIGIN: &str = "http://127.0.0.1:3000";
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A running in-process Trellis with its own database, store and data dir.
+pub struct TestApp {
+    pub state: AppState,
+    pub router: Router,
+    pub env: Vec<(String, String)>,
+    _dir: Arc<tempfile::TempDir>,
+}
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}{}", uuid::Uuid::new_v4().simple()).chars().take(40).collect()
+}
+
+/// Which backends this run uses (for test names in failures).
+pub fn backends() -> String {
+    format!(
+        "db={} storage={}",
+        if std::env::var("TRELLIS_TEST_POSTGRES_URL").is_ok() { "postgres" } else { "sqlite" },
+        if std::env::var("TRELLIS_TEST_S3_ENDPOINT").is_ok() { "s3" } else { "file" }
+    )
+}
+
+/// The environment (TRELLIS_* variables) for a fresh instance.
+pub async fn fresh_env(dir: &std::path::Path) -> Vec<(String, String)> {
+    let mut env = vec![
+        ("TRELLIS_DATA_DIR".to_string(), dir.display().to_string()),
+        ("TRELLIS_LOG__LEVEL".into(), "warn".into()),
+    ];
+    if let Ok(admin_url) = std::env::var("TRELLIS_TEST_POSTGRES_URL") {
+        let name = unique("trellis_test_");
+        let admin = trellis_db::Db::connect(&admin_url, 1, std::time::Duration::from_secs(10))
+            .await
+            .expect("TRELLIS_TEST_POSTGRES_URL is set but PostgreSQL is not reachable");
+        trellis_db::sqlx::query(trellis_db::sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(admin.pool())
+            .await
+            .expect("create test database");
+        admin.close().await;
+        let mut url = url::Url::parse(&admin_url).unwrap();
+        url.set_path(&format!("/{name}"));
+        env.push(("TRELLIS_DATABASE__URL".into(), url.to_string()));
+    }
+    if let Ok(endpoint) = std::env::var("TRELLIS_TEST_S3_ENDPOINT") {
+        let bucket = unique("trellis-test-").replace('_', "-");
+        let res = reqwest::Client::new()
+            .put(format!("{endpoint}/{bucket}"))
+            .send()
+            .await
+            .expect("TRELLIS_TEST_S3_ENDPOINT is set but the S3 server is not reachable");
+        assert!(res.status().is_success(), "create bucket: {}", res.status());
+        env.extend([
+            ("TRELLIS_STORAGE__URL".into(), format!("s3://{bucket}")),
+            ("TRELLIS_STORAGE__S3_ENDPOINT".into(), endpoint.clone()),
+            ("TRELLIS_STORAGE__S3_ACCESS_KEY_ID".into(), "test".into()),
+            ("TRELLIS_STORAGE__S3_SECRET_ACCESS_KEY".into(), "test".into()),
+            ("TRELLIS_STORAGE__S3_ALLOW_HTTP".into(), "true".into()),
+        ]);
+    }
+    env
+}
+
+impl TestApp {
+    /// A fresh instance.
+    pub async fn new() -> TestApp {
+        Self::with_env(&[]).await
+    }
+
+    /// A fresh instance with extra TRELLIS_* settings.
+    pub async fn with_env(extra: &[(&str, &str)]) -> TestApp {
+        let dir = Arc::new(tempfile::tempdir().unwrap());
+        let mut env = fresh_env(dir.path()).await;
+        env.extend(extra.iter().map(|(a, b)| (a.to_string(), b.to_string())));
+        Self::start(env, dir).await
+    }
+
+    async fn start(env: Vec<(String, String)>, dir: Arc<tempfile::TempDir>) -> TestApp {
+        let cfg = config::load(None, &env).expect("test config");
+        let state = AppState::build(cfg).await.unwrap_or_else(|e| panic!("start ({}): {e}", backends()));
+        let router = trellis_server::router(state.clone());
+        TestApp { state, router, env, _dir: dir }
+    }
+
+    /// The same database, store and data directory behind a brand-new process
+    /// state and router: what a restart (or a second node) looks like.
+    pub async fn restart(&self) -> TestApp {
+        Self::start(self.env.clone(), self._dir.clone()).await
+    }
+
+    /// An anonymous browser-like client.
+    pub fn client(&self) -> Client {
+        Client { router: self.router.clone(), cookies: Arc::new(Mutex::new(Vec::new())), bearer: None, origin: Some(ORIGIN.into()) }
+    }
+
+    /// A client signed in as a new user.
+    pub async fn user(&self, name: &str) -> Client {
+        let c = self.client();
+        let r = c.server_fn(app::api::accounts::SignUp::PATH, &[("username", name), ("password", PASSWORD), ("password_confirm", PASSWORD)]).await;
+        assert!(r.status.is_success() || r.status.is_redirection(), "sign up {name}: {} {}", r.status, r.text);
+        c
+    }
+
+    /// A client signed in as a new admin.
+    pub async fn admin(&self, name: &str) -> Client {
+        let c = self.user(name).await;
+        let u = self.state.db.user_by_name(name).await.unwrap().unwrap();
+        self.state.db.set_admin(u.id, true).await.unwrap();
+        c
+    }
+
+    /// A client signed in as a new user who owns namespace `ns`.
+    pub async fn publisher(&self, name: &str, ns: &str) -> Client {
+        let c = self.user(name).await;
+        let u = self.state.db.user_by_name(name).await.unwrap().unwrap();
+        self.state.db.create_namespace(ns, u.id).await.unwrap();
+        c
+    }
+
+    /// A client using an API token with `scopes`, minted for the session client `c`.
+    pub async fn token_client(&self, c: &Client, scopes: &[&str]) -> Client {
+        let r = c.post_json("/api/v1/tokens", serde_json::json!({ "name": "test", "scopes": scopes })).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        let secret = r.json()["secret"].as_str().unwrap().to_owned();
+        self.bearer(&secret)
+    }
+
+    /// A cookie-less API client with a bearer token.
+    pub fn bearer(&self, secret: &str) -> Client {
+        Client { router: self.router.clone(), cookies: Arc::new(Mutex::new(Vec::new())), bearer: Some(secret.into()), origin: None }
+    }
+}
+
+/// An HTTP client with a cookie jar, driving the in-process router.
+#[derive(Clone)]
+pub struct Client {
+    pub router: Router,
+    pub cookies: Arc<Mutex<Vec<(String, String)>>>,
+    pub bearer: Option<String>,
+    pub origin: Option<String>,
+}
+
+/// A response, fully read.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub text: String,
+    pub bytes: Vec<u8>,
+}
+
+impl Resp {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.bytes).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+    /// Asserts a problem+json with this status and code, and returns it.
+    pub fn problem(&self, status: u16, code: &str) -> Value {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.text);
+        assert_eq!(self.headers[header::CONTENT_TYPE], "application/problem+json", "body: {}", self.text);
+        let v = self.json();
+        assert_eq!(v["code"], code, "body: {}", self.text);
+        assert_eq!(v["status"], status);
+        assert!(v["detail"].as_str().is_some_and(|d| !d.is_empty()));
+        assert_eq!(v["request_id"].as_str(), self.headers.get("x-request-id").and_then(|h| h.to_str().ok()));
+        v
+    }
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+    }
+}
+
+impl Client {
+    pub fn without_origin(mut self) -> Self {
+        self.origin = None;
+        self
+    }
+
+    pub fn with_origin(mut self, o: &str) -> Self {
+        self.origin = Some(o.into());
+        self
+    }
+
+    /// The value of the session cookie, if any.
+    pub async fn session_cookie(&self) -> Option<String> {
+        self.cookies.lock().await.iter().find(|(n, _)| n == "trellis_session").map(|(_, v)| v.clone())
+    }
+
+    pub async fn send(&self, mut req: Request<Body>) -> Resp {
+        {
+            let jar = self.cookies.lock().await;
+            if !jar.is_empty() {
+                let cookie = jar.iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join("; ");
+                req.headers_mut().insert(header::COOKIE, cookie.parse().unwrap());
+            }
+        }
+        if let Some(b) = &self.bearer {
+            req.headers_mut().insert(header::AUTHORIZATION, format!("Bearer {b}").parse().unwrap());
+        }
+        if let Some(o) = &self.origin {
+            if req.method() != Method::GET && !req.headers().contains_key(header::ORIGIN) {
+                req.headers_mut().insert(header::ORIGIN, o.parse().unwrap());
+            }
+        }
+        req.headers_mut().insert(header::HOST, "127.0.0.1:3000".parse().unwrap());
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        {
+            let mut jar = self.cookies.lock().await;
+            for sc in headers.get_all(header::SET_COOKIE) {
+                let s = sc.to_str().unwrap();
+                let (pair, attrs) = s.split_once(';').unwrap_or((s, ""));
+                let (n, v) = pair.split_once('=').unwrap();
+                jar.retain(|(k, _)| k != n);
+                let expired = attrs.to_ascii_lowercase().contains("max-age=0") || v.is_empty();
+                if !expired {
+                    jar.push((n.to_owned(), v.to_owned()));
+                }
+            }
+        }
+        let bytes = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+        Resp { status, headers, text: String::from_utf8_lossy(&bytes).into_owned(), bytes }
+    }
+
+    pub async fn get(&self, path: &str) -> Resp {
+        self.send(Request::get(path).body(Body::empty()).unwrap()).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Resp {
+        self.send(Request::delete(path).body(Body::empty()).unwrap()).await
+    }
+
+    pub async fn post_json(&self, path: &str, body: Value) -> Resp {
+        self.send(
+            Request::post(path)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string()))
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Calls a server function the way the hydrated browser does.
+    pub async fn server_fn(&self, path: &str, form: &[(&str, &str)]) -> Resp {
+        let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+        self.send(
+            Request::post(path)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::ACCEPT, "application/json")
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+    }
+}

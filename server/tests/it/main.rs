@@ -1,0 +1,11 @@
+//! Integration tests of the Trellis server through its real router, on the
+//! backends the environment selects (see `harness`).
+
+mod accounts;
+mod cli;
+mod csrf;
+mod harness;
+mod ops;
+mod pages;
+mod storage;
+mod tokens;
