@@ -1,0 +1,103 @@
+# Shared setup steps for scripts/run.sh and scripts/test.sh. Each step is
+# idempotent: it checks first and installs only what is missing.
+# shellcheck shell=bash
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOOLS="$ROOT/.tools"
+export PATH="$HOME/.cargo/bin:$TOOLS/node_modules/.bin:$PATH"
+
+say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
+
+# The wasm-bindgen version the lock file pins: the CLI must match it exactly.
+wasm_bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock"
+}
+
+ensure_rust() {
+  if ! command -v cargo >/dev/null; then
+    say "installing Rust"
+    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
+  fi
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    say "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+}
+
+ensure_leptos_tools() {
+  ensure_rust
+  if ! cargo leptos --version 2>/dev/null | grep -q '0.3.11'; then
+    say "installing cargo-leptos 0.3.11 (about 18 minutes, once)"
+    cargo install cargo-leptos --version 0.3.11 --locked --ignore-rust-version
+  fi
+  local want
+  want="$(wasm_bindgen_version)"
+  if ! wasm-bindgen --version 2>/dev/null | grep -q " $want\$"; then
+    say "installing wasm-bindgen-cli $want (about 4 minutes, once)"
+    cargo install wasm-bindgen-cli --version "$want" --force
+  fi
+  if ! "$TOOLS/node_modules/.bin/wasm-opt" --version 2>/dev/null | grep -q 'version 132'; then
+    say "installing wasm-opt (npm binaryen@132)"
+    mkdir -p "$TOOLS"
+    (cd "$TOOLS" && { [ -f package.json ] || npm init -y >/dev/null; } && npm install --no-audit --no-fund binaryen@132 >/dev/null)
+  fi
+}
+
+ensure_chromium() {
+  if ! [ -x /usr/bin/chromium ]; then
+    say "installing Chromium (Debian package)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+}
+
+ensure_end2end_deps() {
+  if ! [ -d "$ROOT/end2end/node_modules/playwright-core" ]; then
+    say "installing end2end dependencies (playwright-core; no browser download)"
+    (cd "$ROOT/end2end" && npm ci --no-audit --no-fund >/dev/null)
+  fi
+}
+
+# Starts the machine's PostgreSQL 15 and sets a password for loopback logins.
+ensure_postgres() {
+  if ! command -v pg_ctlcluster >/dev/null; then
+    say "installing PostgreSQL"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  fi
+  local cluster
+  cluster="$(pg_lsclusters -h | awk 'NR==1 { print $1" "$2 }')"
+  # shellcheck disable=SC2086
+  pg_ctlcluster $cluster start 2>/dev/null || true
+  local port
+  port="$(pg_lsclusters -h | awk 'NR==1 { print $3 }')"
+  for _ in $(seq 1 50); do
+    su postgres -c "psql -p $port -qAtc 'select 1'" >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+  su postgres -c "psql -p $port -qc \"ALTER USER postgres PASSWORD 'postgres'\"" >/dev/null
+  # Drop databases left by earlier runs.
+  su postgres -c "psql -p $port -qAtc \"select datname from pg_database where datname like 'trellis_test_%'\"" |
+    while read -r db; do su postgres -c "psql -p $port -qc 'DROP DATABASE \"$db\"'" >/dev/null; done
+  export TRELLIS_TEST_POSTGRES_URL="postgres://postgres:postgres@127.0.0.1:$port/postgres"
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Starts a real S3-compatible server (moto) on a free loopback port.
+ensure_s3() {
+  if ! command -v moto_server >/dev/null || ! python3 -c 'import moto.server' 2>/dev/null; then
+    say "installing moto[server] (S3-compatible test server)"
+    python3 -m pip install -q "moto[server]"
+    hash -r
+  fi
+  local port
+  port="$(free_port)"
+  moto_server -H 127.0.0.1 -p "$port" >"$ROOT/target/moto.log" 2>&1 &
+  MOTO_PID=$!
+  for _ in $(seq 1 100); do
+    curl -fs "http://127.0.0.1:$port/" >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+  export TRELLIS_TEST_S3_ENDPOINT="http://127.0.0.1:$port"
+}

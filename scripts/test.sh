@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Sets up whatever the tests need and runs every test of the project:
+# unit and integration tests on SQLite + filesystem storage, the same suite on
+# PostgreSQL + a real S3-compatible server, the wasm dependency check, and the
+# browser test against the built app in headless Chromium.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+mkdir -p target
+
+cleanup() {
+  [ -n "${MOTO_PID:-}" ] && kill "$MOTO_PID" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+ensure_leptos_tools
+ensure_chromium
+ensure_end2end_deps
+
+say "checking that the browser build holds no server crate"
+bash scripts/check-wasm-deps.sh
+
+say "tests on SQLite + filesystem storage"
+env -u TRELLIS_TEST_POSTGRES_URL -u TRELLIS_TEST_S3_ENDPOINT cargo test --workspace --exclude trellis-frontend 2>&1 | tee target/test-sqlite.log
+
+ensure_postgres
+ensure_s3
+say "tests on PostgreSQL + S3 (server integration suite)"
+cargo test -p trellis-server --test it 2>&1 | tee target/test-postgres.log
+
+say "building the app for the browser test"
+cargo leptos build
+say "browser test (headless Chromium)"
+(cd end2end && TRELLIS_BIN="$ROOT/target/debug/trellis" TRELLIS_SITE_ROOT="$ROOT/target/site" node --test tests/)
+say "all tests passed"
