@@ -1,0 +1,58 @@
+// Starts a real Trellis server for a browser test: its own data directory and
+// free port on loopback, stopped (SIGTERM) when the test ends.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createServer } from "node:net";
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+    s.on("error", reject);
+  });
+}
+
+export async function startTrellis() {
+  const bin = process.env.TRELLIS_BIN;
+  const siteRoot = process.env.TRELLIS_SITE_ROOT;
+  if (!bin || !siteRoot) throw new Error("set TRELLIS_BIN and TRELLIS_SITE_ROOT (scripts/test.sh does)");
+  const dataDir = mkdtempSync(join(tmpdir(), "trellis-e2e-"));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(bin, ["serve"], {
+    env: {
+      PATH: process.env.PATH,
+      TRELLIS_LISTEN: `127.0.0.1:${port}`,
+      TRELLIS_PUBLIC_URL: url,
+      TRELLIS_DATA_DIR: dataDir,
+      TRELLIS_SITE_ROOT: siteRoot,
+      TRELLIS_LOG__LEVEL: "warn",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  child.stdout.on("data", (d) => (log += d));
+  child.stderr.on("data", (d) => (log += d));
+  for (let i = 0; i < 150; i++) {
+    try {
+      const r = await fetch(`${url}/healthz`);
+      if (r.ok) break;
+    } catch {}
+    if (child.exitCode !== null) throw new Error(`trellis exited early:\n${log}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    log: () => log,
+    async stop() {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("exit", r));
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
