@@ -58,12 +58,15 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(state.config.listen).await?;
     let addr = listener.local_addr()?;
     spawn_housekeeping(state.clone());
+    let flusher = trellis_platform::registry::downloads::spawn_flusher(state.clone());
     let app = crate::router(state.clone());
     tracing::info!(%addr, "Trellis is listening");
     println!("Trellis is running: open {}", state.config.public_url);
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    // Download counts live in memory until flushed: write the last ones before closing.
+    flusher.stop().await;
     state.db.close().await;
     tracing::info!("stopped cleanly");
     Ok(())

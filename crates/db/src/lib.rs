@@ -8,6 +8,9 @@
 
 pub mod namespaces;
 pub mod rate_limit;
+pub mod registry;
+pub mod registry_downloads;
+pub mod registry_namespaces;
 pub mod sessions;
 pub mod tokens;
 pub mod users;

@@ -67,6 +67,17 @@ pub enum StorageConfig {
     },
 }
 
+/// Registry settings (`[registry]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegistryConfig {
+    /// Size limits applied to uploads.
+    pub limits: trellis_registry::PublishLimits,
+    /// Download count above which a plugin's name is protected against typosquatting.
+    pub typosquat_min_downloads: u64,
+    /// Seconds between flushes of the download counter.
+    pub downloads_flush_secs: u64,
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -85,6 +96,7 @@ pub struct Config {
     pub failed_signin_window_secs: u64,
     pub log_format: LogFormat,
     pub log_level: String,
+    pub registry: RegistryConfig,
 }
 
 type Flat = BTreeMap<String, (toml::Value, Source)>;
@@ -314,6 +326,17 @@ fn build(flat: &Flat) -> Result<Config, ConfigError> {
         failed_signin_window_secs: r.int("auth.failed_signin_window_secs", 1, 86_400)? as u64,
         log_format,
         log_level: r.string("log.level")?,
+        registry: RegistryConfig {
+            limits: trellis_registry::PublishLimits {
+                max_compressed_bytes: r.int("registry.max_compressed_bytes", 1, i64::MAX)? as u64,
+                max_uncompressed_bytes: r.int("registry.max_uncompressed_bytes", 1, i64::MAX)? as u64,
+                max_entries: r.int("registry.max_entries", 1, 1_000_000)? as usize,
+                max_file_bytes: r.int("registry.max_file_bytes", 1, i64::MAX)? as u64,
+                ..trellis_registry::PublishLimits::default()
+            },
+            typosquat_min_downloads: r.int("registry.typosquat_min_downloads", 0, i64::MAX)? as u64,
+            downloads_flush_secs: r.int("registry.downloads_flush_secs", 1, 86_400)? as u64,
+        },
     })
 }
 

@@ -14,6 +14,9 @@ pub struct AppError {
     pub errors: Vec<FieldError>,
     /// Seconds to wait, for `rate_limited`.
     pub retry_after: Option<u64>,
+    /// Extra members of the problem document, specific to one error code
+    /// (e.g. `explanation` of `resolution_failed`). Never overrides a standard member.
+    pub extra: Option<serde_json::Map<String, serde_json::Value>>,
     cause: Option<Cause>,
 }
 
@@ -22,7 +25,7 @@ pub type AppResult<T> = Result<T, AppError>;
 impl AppError {
     /// An error whose detail may be shown to the client.
     pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
-        AppError { code, detail: detail.into(), errors: Vec::new(), retry_after: None, cause: None }
+        AppError { code, detail: detail.into(), errors: Vec::new(), retry_after: None, extra: None, cause: None }
     }
 
     /// A validation error with field-level problems.
@@ -77,6 +80,15 @@ impl AppError {
 
     pub fn with_retry_after(mut self, secs: u64) -> Self {
         self.retry_after = Some(secs);
+        self
+    }
+
+    /// Adds members to the problem document; `extra` must be a JSON object (anything
+    /// else is ignored).
+    pub fn with_extra(mut self, extra: serde_json::Value) -> Self {
+        if let serde_json::Value::Object(map) = extra {
+            self.extra.get_or_insert_with(serde_json::Map::new).extend(map);
+        }
         self
     }
 }
@@ -138,7 +150,15 @@ impl axum::response::IntoResponse for AppError {
     fn into_response(self) -> axum::response::Response {
         let problem = self.to_problem();
         let status = axum::http::StatusCode::from_u16(problem.status).unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
-        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        let body = match (&self.extra, serde_json::to_value(&problem)) {
+            (Some(extra), Ok(serde_json::Value::Object(mut doc))) => {
+                for (k, v) in extra {
+                    doc.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+                serde_json::to_vec(&doc).unwrap_or_default()
+            }
+            _ => serde_json::to_vec(&problem).unwrap_or_default(),
+        };
         let mut res = (status, body).into_response();
         let h = res.headers_mut();
         h.insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/problem+json"));

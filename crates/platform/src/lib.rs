@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod config;
 pub mod error;
+pub mod registry;
 pub mod session;
 pub mod state;
 pub mod storage;

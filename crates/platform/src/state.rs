@@ -9,6 +9,7 @@ use leptos::config::LeptosOptions;
 use trellis_db::Db;
 
 use crate::config::Config;
+use crate::registry::downloads::DownloadCounter;
 use crate::storage::Storage;
 
 /// Shared application state.
@@ -20,6 +21,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// The secret that signs session cookies (64 bytes derived from the configured secret).
     pub session_key: Arc<[u8; 64]>,
+    /// Download counts waiting to be flushed to the database.
+    pub downloads: Arc<DownloadCounter>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -67,7 +70,7 @@ impl AppState {
             .site_pkg_dir("pkg")
             .site_addr(config.listen)
             .build();
-        Ok(AppState { config: Arc::new(config), db, storage, leptos_options, session_key })
+        Ok(AppState { config: Arc::new(config), db, storage, leptos_options, session_key, downloads: Arc::new(DownloadCounter::default()) })
     }
 }
 

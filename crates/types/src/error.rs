@@ -46,6 +46,12 @@ pub enum ErrorCode {
     Unavailable,
     /// Something went wrong on our side; details are in the server log under the request id.
     Internal,
+    /// An uploaded package failed the publish checks; `errors` lists the problems.
+    PackageInvalid,
+    /// That plugin version is published already (versions are immutable).
+    VersionExists,
+    /// No set of plugin versions satisfies the request; see `explanation`.
+    ResolutionFailed,
 }
 
 impl ErrorCode {
@@ -71,6 +77,9 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::Internal => "internal",
+            ErrorCode::PackageInvalid => "package_invalid",
+            ErrorCode::VersionExists => "version_exists",
+            ErrorCode::ResolutionFailed => "resolution_failed",
         }
     }
 
@@ -94,6 +103,8 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::Unavailable => 503,
             ErrorCode::Internal => 500,
+            ErrorCode::PackageInvalid | ErrorCode::ResolutionFailed => 422,
+            ErrorCode::VersionExists => 409,
         }
     }
 
@@ -119,6 +130,9 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => "Request too large",
             ErrorCode::Unavailable => "Service unavailable",
             ErrorCode::Internal => "Internal error",
+            ErrorCode::PackageInvalid => "The package was refused",
+            ErrorCode::VersionExists => "Version already published",
+            ErrorCode::ResolutionFailed => "Dependencies cannot be resolved",
         }
     }
 }

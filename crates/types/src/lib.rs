@@ -6,6 +6,8 @@
 
 pub mod account;
 pub mod error;
+pub mod registry;
 
 pub use account::*;
 pub use error::*;
+pub use registry::*;

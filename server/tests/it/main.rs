@@ -7,5 +7,7 @@ mod csrf;
 mod harness;
 mod ops;
 mod pages;
+mod registry_publish;
+mod registry_support;
 mod storage;
 mod tokens;

@@ -1,0 +1,185 @@
+//! Publishing a package: the upload is streamed to a temporary file while its
+//! size is counted (refused past `registry.max_compressed_bytes`), checked by
+//! `trellis_registry` on a blocking thread, stored under its SHA-256, then
+//! recorded in one transaction. Versions are immutable: a second publish of
+//! the same version is `version_exists`.
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+use futures::{Stream, StreamExt};
+use object_store::{ObjectStoreExt, PutPayload};
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
+use trellis_db::registry::{NewVersion, PluginMetaIn};
+use trellis_db::users::UserRow;
+use trellis_registry::{ExistingPlugin, Package, Problem, PublishContext, ValidatedPackage};
+use trellis_types::{ErrorCode, FieldError, PublishedOut};
+
+use super::{artifact_path, download_url, require_member};
+use crate::{AppError, AppResult, AppState};
+
+fn too_large(max: u64) -> AppError {
+    AppError::new(ErrorCode::PayloadTooLarge, format!("The package is larger than the {max} bytes this registry accepts."))
+}
+
+/// The `package_invalid` error listing every problem found.
+pub fn package_invalid(problems: Vec<Problem>) -> AppError {
+    let detail = match problems.as_slice() {
+        [one] => format!("The package was refused: {}", one.detail),
+        many => format!("The package was refused: {} problems; see `errors`.", many.len()),
+    };
+    let mut e = AppError::new(ErrorCode::PackageInvalid, detail);
+    e.errors = problems.into_iter().map(|p| FieldError { field: p.field, code: p.code, detail: p.detail }).collect();
+    e
+}
+
+/// Copies the body into a temporary file under the data directory, counting bytes,
+/// and returns its contents (at most `max` bytes are ever kept).
+async fn receive<S, E>(state: &AppState, mut body: S, max: u64) -> AppResult<Bytes>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    let dir = state.config.data_dir.join("tmp");
+    tokio::fs::create_dir_all(&dir).await.map_err(AppError::internal)?;
+    let tmp = tempfile::NamedTempFile::new_in(&dir).map_err(AppError::internal)?;
+    let mut file = tokio::fs::File::from_std(tmp.reopen().map_err(AppError::internal)?);
+    let mut seen: u64 = 0;
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| AppError::new(ErrorCode::BadRequest, format!("The upload was interrupted: {e}")))?;
+        seen += chunk.len() as u64;
+        if seen > max {
+            return Err(too_large(max));
+        }
+        file.write_all(&chunk).await.map_err(AppError::internal)?;
+    }
+    file.flush().await.map_err(AppError::internal)?;
+    drop(file);
+    let bytes = tokio::fs::read(tmp.path()).await.map_err(AppError::internal)?;
+    Ok(Bytes::from(bytes))
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
+    tokio::task::spawn_blocking(f).await.map_err(AppError::internal)
+}
+
+/// Publishes the `.tar.gz` in `body` as `user`. `declared_len` is the request's
+/// Content-Length, when it gave one (checked before reading anything).
+pub async fn publish<S, E>(state: &AppState, user: &UserRow, declared_len: Option<u64>, body: S) -> AppResult<PublishedOut>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    let limits = state.config.registry.limits.clone();
+    let max = limits.max_compressed_bytes;
+    if declared_len.is_some_and(|n| n > max) {
+        return Err(too_large(max));
+    }
+    let bytes = receive(state, body, max).await?;
+
+    // First pass: read the manifest to learn who the package belongs to.
+    let (b, l) = (bytes.clone(), limits.clone());
+    let package: Package = blocking(move || trellis_registry::read_package(b.as_ref(), &l)).await?.map_err(package_invalid)?;
+    let m = &package.manifest.plugin;
+    let (id, version) = (m.id.to_string(), m.version.to_string());
+    let ns = state
+        .db
+        .namespace_by_name(&m.id.namespace)
+        .await?
+        .ok_or_else(|| AppError::forbidden(format!("You are not a member of the namespace `{}`.", m.id.namespace)))?;
+    require_member(state, &ns, user).await?;
+    if state.db.plugin_version(&id, &version).await?.is_some() {
+        return Err(version_exists(&id, &version));
+    }
+
+    // Second pass: every check, with the namespace's keys and (for a new id) the
+    // popular plugins it must not imitate.
+    let keys: Vec<String> = state.db.namespace_keys(ns.id).await?.into_iter().map(|k| k.public_key).collect();
+    let min_downloads = state.config.registry.typosquat_min_downloads;
+    let popular = if state.db.plugin(&id).await?.is_none() {
+        state.db.popular_plugins(i64::try_from(min_downloads).unwrap_or(i64::MAX)).await?
+    } else {
+        Vec::new()
+    };
+    let required = ns.require_signatures;
+    let b = bytes.clone();
+    let validated: ValidatedPackage = blocking(move || {
+        let ctx = PublishContext {
+            limits,
+            trusted_keys: keys,
+            signature_required: required,
+            existing: popular
+                .iter()
+                .map(|(id, name, n)| ExistingPlugin { id, display_name: name, downloads: u64::try_from(*n).unwrap_or(0) })
+                .collect(),
+            typosquat_min_downloads: min_downloads,
+        };
+        trellis_registry::validate_package(b.as_ref(), &ctx)
+    })
+    .await?
+    .map_err(package_invalid)?;
+
+    let sha256 = hex::encode(Sha256::digest(&bytes));
+    let size = bytes.len() as i64;
+    let path = artifact_path(&sha256);
+    let store = state.storage.store();
+    if store.head(&path).await.is_err() {
+        store.put(&path, PutPayload::from(bytes)).await?;
+    }
+    record(state, user, ns.id, &validated, &sha256, size).await?;
+    Ok(PublishedOut { download_url: download_url(state, &id, &version), id, version, sha256, size })
+}
+
+fn version_exists(id: &str, version: &str) -> AppError {
+    AppError::new(
+        ErrorCode::VersionExists,
+        format!("{id} {version} is published already. Versions never change: publish a new version instead."),
+    )
+}
+
+async fn record(state: &AppState, user: &UserRow, namespace_id: i64, v: &ValidatedPackage, sha256: &str, size: i64) -> AppResult<()> {
+    let mf = &v.package.manifest;
+    let m = &mf.plugin;
+    let (id, version) = (m.id.to_string(), m.version.to_string());
+    let deps: BTreeMap<String, String> = mf.dependencies.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let (categories, keywords) = (json(&m.categories), json(&m.keywords));
+    let (manifest, permissions, dependencies) = (json(mf), json(&mf.permissions), json(&deps));
+    let api = m.api.to_string();
+    let plugin = PluginMetaIn {
+        id: &id,
+        namespace_id,
+        name: &m.id.name,
+        display_name: &m.display_name,
+        description: &m.description,
+        kind: m.kind.as_str(),
+        categories: &categories,
+        keywords: &keywords,
+        license: &m.license,
+        repository: m.repository.as_deref(),
+        homepage: m.homepage.as_deref(),
+    };
+    let new = NewVersion {
+        version: &version,
+        parts: (m.version.major as i64, m.version.minor as i64, m.version.patch as i64),
+        prerelease: !m.version.pre.is_empty(),
+        manifest: &manifest,
+        sha256,
+        size,
+        readme_html: &v.readme_html,
+        changelog: v.package.changelog.as_deref(),
+        api_req: &api,
+        permissions: &permissions,
+        dependencies: &dependencies,
+        published_by: user.id,
+    };
+    state.db.insert_version(&plugin, &new).await.map_err(|e| match e {
+        trellis_db::DbError::Conflict => version_exists(&id, &version),
+        other => other.into(),
+    })
+}
+
+/// JSON text of a manifest part, for storage (these types always serialise).
+fn json<T: serde::Serialize + ?Sized>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+}

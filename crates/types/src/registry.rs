@@ -1,0 +1,208 @@
+//! The registry as the API shows it: namespaces, plugins, versions, download
+//! statistics and install plans.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::NamespaceRole;
+
+/// Request to create a namespace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamespaceIn {
+    pub name: String,
+}
+
+/// Changes to a namespace's settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamespacePatch {
+    #[serde(default)]
+    pub require_signatures: Option<bool>,
+}
+
+/// A namespace with its members and signing keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamespaceOut {
+    pub name: String,
+    pub require_signatures: bool,
+    pub created_at: i64,
+    pub members: Vec<MemberOut>,
+    pub keys: Vec<SigningKeyOut>,
+}
+
+/// A namespace member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberOut {
+    pub username: String,
+    pub role: NamespaceRole,
+}
+
+/// Request to add a member or change their role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberIn {
+    pub role: NamespaceRole,
+}
+
+/// Request to register a minisign public key (bare base64 line or whole `.pub` file).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SigningKeyIn {
+    pub public_key: String,
+}
+
+/// A registered minisign public key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SigningKeyOut {
+    /// 16 upper-case hex digits, as minisign prints it.
+    pub key_id: String,
+    /// The base64 key line.
+    pub public_key: String,
+    pub added_at: i64,
+}
+
+/// What a successful publish stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishedOut {
+    pub id: String,
+    pub version: String,
+    pub sha256: String,
+    pub size: i64,
+    pub download_url: String,
+}
+
+/// A plugin's `[permissions]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PermissionsOut {
+    #[serde(default)]
+    pub network: Vec<String>,
+    #[serde(default)]
+    pub host_functions: Vec<String>,
+    #[serde(default)]
+    pub secrets: Vec<String>,
+}
+
+/// Why a plugin should no longer be used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeprecationIn {
+    pub reason: String,
+    /// Id of the plugin to use instead.
+    #[serde(default)]
+    pub replacement: Option<String>,
+}
+
+/// A deprecation notice as shown.
+pub type DeprecationOut = DeprecationIn;
+
+/// A plugin summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PluginOut {
+    pub id: String,
+    pub namespace: String,
+    pub name: String,
+    pub display_name: String,
+    pub description: String,
+    pub kind: String,
+    pub categories: Vec<String>,
+    pub keywords: Vec<String>,
+    pub license: String,
+    pub repository: Option<String>,
+    pub homepage: Option<String>,
+    /// Highest version that is neither yanked nor a pre-release.
+    pub latest_version: Option<String>,
+    pub deprecated: Option<DeprecationOut>,
+    /// Downloads of every version (flushed counts).
+    pub downloads: i64,
+    /// Distinct signed-in users who downloaded it.
+    pub installs: i64,
+    /// README of the latest version, sanitised HTML (absent in lists).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub readme_html: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// One published version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionOut {
+    pub plugin_id: String,
+    pub version: String,
+    pub sha256: String,
+    pub size: i64,
+    pub yanked: bool,
+    pub prerelease: bool,
+    /// The plugin-API range the version works with.
+    pub api: String,
+    pub permissions: PermissionsOut,
+    /// Plugin id -> SemVer requirement.
+    pub dependencies: BTreeMap<String, String>,
+    pub downloads: i64,
+    pub published_at: i64,
+    pub published_by: Option<String>,
+    pub download_url: String,
+    /// Only on the single-version endpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub readme_html: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changelog: Option<String>,
+}
+
+/// One day's downloads of one version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DailyDownloadsOut {
+    pub version: String,
+    /// `YYYY-MM-DD` (UTC).
+    pub day: String,
+    pub downloads: i64,
+}
+
+/// A plugin's download statistics.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DownloadsOut {
+    pub plugin_id: String,
+    pub total: i64,
+    pub installs: i64,
+    pub days: Vec<DailyDownloadsOut>,
+}
+
+/// A plugin category.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryOut {
+    pub slug: String,
+    pub name: String,
+}
+
+/// One plugin to resolve.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResolveWant {
+    pub id: String,
+    /// SemVer requirement; absent means the newest allowed version.
+    #[serde(default)]
+    pub req: Option<String>,
+}
+
+/// Request to compute an install plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResolveIn {
+    pub plugins: Vec<ResolveWant>,
+    /// The host's plugin-API version; defaults to this server's.
+    #[serde(default)]
+    pub api_version: Option<String>,
+}
+
+/// One plugin of an install plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedOut {
+    pub id: String,
+    pub version: String,
+    pub sha256: String,
+    pub size: i64,
+    pub permissions: PermissionsOut,
+    /// Plugins of the plan that need it, and "your request" when asked for directly.
+    pub requested_by: Vec<String>,
+    pub download_url: String,
+}
+
+/// An install plan, dependencies before their dependents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanOut {
+    pub plan: Vec<PlannedOut>,
+}

@@ -1,0 +1,69 @@
+//! Downloads: the artifact stream (immutable, cacheable, counted in memory)
+//! and the per-plugin statistics.
+
+use axum::body::Body;
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use trellis_platform::registry::plugins::{self, Download};
+use trellis_platform::{AppError, AppState};
+use trellis_types::{DownloadsOut, ErrorCode};
+
+use super::extract::Caller;
+
+/// The caller when there is one; anonymous when there are no credentials at all.
+/// Bad credentials are still refused, so a broken token does not pass unnoticed.
+pub struct MaybeCaller(pub Option<Caller>);
+
+impl FromRequestParts<AppState> for MaybeCaller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match Caller::from_request_parts(parts, state).await {
+            Ok(c) => Ok(MaybeCaller(Some(c))),
+            Err(e) if e.code == ErrorCode::Unauthenticated => Ok(MaybeCaller(None)),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+fn etag(sha256: &str) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"{sha256}\"")).unwrap_or(HeaderValue::from_static("\"\""))
+}
+
+const IMMUTABLE: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");
+
+/// `GET /api/v1/plugins/{id}/versions/{version}/download`.
+pub async fn download(
+    State(state): State<AppState>,
+    MaybeCaller(caller): MaybeCaller,
+    Path((id, version)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let inm = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok());
+    let user_id = caller.as_ref().map(|c| c.user().id);
+    match plugins::download(&state, &id, &version, inm, user_id).await? {
+        Download::NotModified { sha256 } => {
+            Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag(&sha256)), (header::CACHE_CONTROL, IMMUTABLE)]).into_response())
+        }
+        Download::Artifact { sha256, size, filename, body } => {
+            let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\""))
+                .unwrap_or(HeaderValue::from_static("attachment"));
+            let mut res = Body::from_stream(body).into_response();
+            let h = res.headers_mut();
+            h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/gzip"));
+            h.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
+            h.insert(header::ETAG, etag(&sha256));
+            h.insert(header::CACHE_CONTROL, IMMUTABLE);
+            h.insert(header::CONTENT_DISPOSITION, disposition);
+            Ok(res)
+        }
+    }
+}
+
+/// `GET /api/v1/plugins/{id}/downloads`: per-version per-day counts, total, installs.
+pub async fn plugin_downloads(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<DownloadsOut>, AppError> {
+    Ok(Json(plugins::downloads(&state, &id).await?))
+}
