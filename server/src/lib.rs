@@ -8,6 +8,7 @@ pub mod api;
 pub mod health;
 pub mod metrics;
 pub mod middleware;
+pub mod publisher;
 pub mod router;
 pub mod startup;
 

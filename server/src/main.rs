@@ -1,4 +1,5 @@
-//! The `trellis` command: serve the platform, migrate the database, manage users.
+//! The `trellis` command: serve the platform, migrate the database, manage
+//! users, and (for publishers) log in, package, publish, yank, inspect and search.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -6,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use trellis_platform::{accounts, config, AppState};
+use trellis_server::publisher::PublisherCommand;
 
 #[derive(Parser)]
 #[command(name = "trellis", version, about = "Trellis: the open extension platform")]
@@ -30,6 +32,8 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    #[command(flatten)]
+    Publisher(PublisherCommand),
 }
 
 #[derive(Subcommand)]
@@ -54,6 +58,12 @@ fn fail(msg: impl std::fmt::Display) -> ExitCode {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::Publisher(cmd)) = cli.command {
+        return match trellis_server::publisher::run(cmd).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(e),
+        };
+    }
     let env: Vec<(String, String)> = std::env::vars().collect();
     let cfg = match config::load(cli.config.as_deref(), &env) {
         Ok(c) => c,
@@ -77,7 +87,7 @@ async fn main() -> ExitCode {
             println!("database is up to date");
             ExitCode::SUCCESS
         }
-        Command::Config => unreachable!("handled above"),
+        Command::Config | Command::Publisher(_) => unreachable!("handled above"),
         Command::Admin { command: AdminCommand::CreateUser { username, admin, password_stdin } } => {
             let password = if password_stdin {
                 let mut s = String::new();

@@ -3,14 +3,17 @@
 
 mod accounts;
 mod cli;
+mod cli_publisher;
 mod csrf;
 mod harness;
 mod ops;
 mod pages;
 mod registry_downloads;
+mod registry_namespaces;
 mod registry_publish;
 mod registry_refusals;
 mod registry_resolve;
 mod registry_support;
+mod registry_versions;
 mod storage;
 mod tokens;
