@@ -6,7 +6,7 @@ use object_store::ObjectStoreExt;
 use sha2::{Digest, Sha256};
 
 use crate::harness::{backends, TestApp};
-use crate::registry_support::{download, publish_ok, publisher, send_empty, Pkg};
+use crate::registry_support::{download, publish_ok, publisher, Pkg};
 
 #[tokio::test]
 async fn publish_then_download_round_trips_bytes_and_headers() {
@@ -109,5 +109,4 @@ async fn plugin_and_version_endpoints_describe_what_was_published() {
     let schema = app.client().get("/api/v1/manifest-schema").await;
     assert_eq!(schema.status, 200);
     assert!(schema.json()["properties"]["plugin"].is_object(), "{}", schema.text);
-    let _ = send_empty;
 }
