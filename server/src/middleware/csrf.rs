@@ -33,7 +33,7 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     let has_cookie = h.contains_key(header::COOKIE);
     let has_bearer = h.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("Bearer "));
     let is_rest = req.uri().path().starts_with("/api/v1/");
-    if (has_bearer && !has_cookie) || (is_rest && !has_cookie) {
+    if !has_cookie && (has_bearer || is_rest) {
         return next.run(req).await;
     }
 
