@@ -122,7 +122,14 @@ pub async fn authenticate(state: &AppState, secret: &str) -> AppResult<TokenAuth
         return Err(AppError::new(ErrorCode::TokenExpired, "This API token has expired. Create a new one."));
     }
     let user = state.db.user_by_id(row.user_id).await?.ok_or_else(invalid)?;
-    state.db.touch_token(row.id).await?;
+    // "Last used" is bookkeeping: never make a request wait on that write.
+    let db = state.db.clone();
+    let token_id = row.id;
+    tokio::spawn(async move {
+        if let Err(e) = db.touch_token(token_id).await {
+            tracing::warn!(error = %e, "could not record token use");
+        }
+    });
     Ok(TokenAuth { user, token_id: row.id, scopes: parse_scopes(&row.scopes) })
 }
 
