@@ -39,7 +39,8 @@ ensure_leptos_tools() {
   if ! "$TOOLS/node_modules/.bin/wasm-opt" --version 2>/dev/null | grep -q 'version 132'; then
     say "installing wasm-opt (npm binaryen@132)"
     mkdir -p "$TOOLS"
-    (cd "$TOOLS" && { [ -f package.json ] || npm init -y >/dev/null; } && npm install --no-audit --no-fund binaryen@132 >/dev/null)
+    [ -f "$TOOLS/package.json" ] || echo '{ "name": "trellis-tools", "private": true }' >"$TOOLS/package.json"
+    (cd "$TOOLS" && npm install --no-audit --no-fund binaryen@132 >/dev/null)
   fi
 }
 
