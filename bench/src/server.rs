@@ -1,0 +1,93 @@
+//! A real Trellis on a loopback port for benchmarks, with a publisher and token.
+
+use std::net::SocketAddr;
+
+use trellis_platform::{accounts, config, tokens, AppState};
+use trellis_types::{Scope, TokenIn};
+
+/// A running server plus an authenticated HTTP client.
+pub struct Bench {
+    pub state: AppState,
+    pub base: String,
+    pub token: String,
+    pub http: reqwest::Client,
+    server: tokio::task::JoinHandle<()>,
+    _dir: tempfile::TempDir,
+}
+
+impl Bench {
+    pub async fn start() -> Bench {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut env: Vec<(String, String)> = std::env::vars().filter(|(k, _)| k.starts_with("TRELLIS_")).collect();
+        env.push(("TRELLIS_DATA_DIR".into(), dir.path().display().to_string()));
+        env.push(("TRELLIS_LOG__LEVEL".into(), "warn".into()));
+        let cfg = config::load(None, &env).expect("config");
+        let state = AppState::build(cfg).await.expect("start");
+        let user = accounts::create_user_cli(&state, "bencher", "a long benchmark passphrase", false).await.expect("user");
+        state.db.create_namespace("bench", user.id).await.expect("namespace");
+        let token = tokens::create_token(&state, &user, &TokenIn { name: "bench".into(), scopes: vec![Scope::Read, Scope::Publish], expires_in_days: None })
+            .await
+            .expect("token")
+            .secret;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let router = trellis_server::router(state.clone());
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await;
+        });
+        let http = reqwest::Client::builder().pool_max_idle_per_host(64).build().expect("client");
+        Bench { state, base, token, http, server, _dir: dir }
+    }
+
+    pub fn describe(&self) -> String {
+        format!("database {:?}, storage {}", self.state.db.backend(), self.state.storage.describe())
+    }
+
+    /// Publishes a package; panics with the server's answer on failure.
+    pub async fn publish(&self, bytes: Vec<u8>) -> serde_json::Value {
+        let res = self
+            .http
+            .put(format!("{}/api/v1/plugins", self.base))
+            .bearer_auth(&self.token)
+            .header("content-type", "application/gzip")
+            .body(bytes)
+            .send()
+            .await
+            .expect("publish request");
+        let status = res.status();
+        let body: serde_json::Value = res.json().await.expect("publish body");
+        assert!(status.is_success(), "publish failed: {status} {body}");
+        body
+    }
+
+    pub async fn stop(self) {
+        self.server.abort();
+        self.state.db.close().await;
+    }
+}
+
+/// Builds a package with the given manifest text and extra files.
+pub fn package(manifest: &str, extra: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    let mut files = trellis_registry::testkit::minimal_files();
+    files.insert("plugin.toml".into(), manifest.as_bytes().to_vec());
+    for (name, bytes) in extra {
+        files.insert((*name).to_owned(), bytes.clone());
+    }
+    trellis_registry::testkit::tar_gz_map(&files)
+}
+
+/// A manifest for `bench.<name>` at `version` with dependencies.
+pub fn manifest(name: &str, version: &str, deps: &[(String, String)]) -> String {
+    let mut m = format!(
+        "schema_version = 1\n[plugin]\nid = \"bench.{name}\"\ndisplay_name = \"Bench {name}\"\nversion = \"{version}\"\n\
+         kind = \"tool\"\ndescription = \"Benchmark plugin {name}.\"\nlicense = \"MIT\"\napi = \"^1\"\n\
+         [runtime]\nentry = \"plugin.wasm\"\nexports = [\"run\"]\n"
+    );
+    if !deps.is_empty() {
+        m.push_str("[dependencies]\n");
+        for (id, req) in deps {
+            m.push_str(&format!("\"{id}\" = \"{req}\"\n"));
+        }
+    }
+    m
+}
