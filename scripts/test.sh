@@ -25,11 +25,14 @@ env -u TRELLIS_TEST_POSTGRES_URL -u TRELLIS_TEST_S3_ENDPOINT cargo test --worksp
 
 ensure_postgres
 ensure_s3
-say "tests on PostgreSQL + S3 (server integration suite)"
-cargo test -p trellis-server --test it 2>&1 | tee target/test-postgres.log
+say "tests on PostgreSQL + S3"
+# The same command as above, so every artifact is reused.
+cargo test --workspace --exclude trellis-frontend 2>&1 | tee target/test-postgres.log
 
-say "building the app for the browser test"
-cargo leptos build
+# The server binary was built by the test run above (it is what the CLI tests
+# run); only the browser bundle is missing.
+say "building the browser bundle for the browser test"
+cargo leptos build --frontend-only
 say "browser test (headless Chromium)"
 (cd end2end && TRELLIS_BIN="$ROOT/target/debug/trellis" TRELLIS_SITE_ROOT="$ROOT/target/site" node --test tests/)
 say "all tests passed"
