@@ -457,6 +457,16 @@ mod tests {
 
         let e = load(None, &env(&[("TRELLIS_STORAGE__URL", "s3://")])).unwrap_err().to_string();
         assert!(e.contains("storage.url"), "{e}");
+
+        // Missing (empty) values.
+        let e = load(None, &env(&[("TRELLIS_DATA_DIR", "")])).unwrap_err().to_string();
+        assert!(e.contains("`data_dir`") && e.contains("must not be empty"), "{e}");
+        let e = load(None, &env(&[("TRELLIS_LISTEN", " ")])).unwrap_err().to_string();
+        assert!(e.contains("`listen`") && e.contains("expected an address"), "{e}");
+        let e = load(None, &env(&[("TRELLIS_STORAGE__URL", "s3://b"), ("TRELLIS_STORAGE__S3_ACCESS_KEY_ID", "k")]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("storage.s3_secret_access_key") && e.contains("set both"), "{e}");
     }
 
     #[test]
