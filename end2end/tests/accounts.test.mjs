@@ -72,6 +72,7 @@ test("sign up, sign in, create an API token and see it listed", async () => {
   const secret = (await page.textContent("#new-token-secret", { timeout: 15000 })).trim();
   assert.match(secret, /^trls_[0-9A-Za-z]{40}$/);
   assert.equal(await page.evaluate(() => window.__marker), "still-here", "the page reloaded: not hydrated");
+  assert.equal(await page.inputValue("#f-name"), "", "the form is cleared for the next token");
   await page.waitForSelector("#token-table .token-name");
   assert.equal(await page.textContent("#token-table .token-name"), "laptop");
   const row = await page.textContent("#token-table tbody tr");

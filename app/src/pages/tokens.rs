@@ -67,6 +67,13 @@ pub fn TokensPage() -> impl IntoView {
     let tokens = Resource::new(move || (create.version().get(), revoke.version().get()), |_| list_tokens());
     let error = last_error(create.value());
     let created = move || create.value().get().and_then(|r| r.ok());
+    // After a token is made, clear the form for the next one (the secret stays shown).
+    let form_ref = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if let (Some(Ok(_)), Some(form)) = (create.value().get(), form_ref.get()) {
+            form.reset();
+        }
+    });
 
     view! {
         <Title text="API tokens — Trellis"/>
@@ -88,7 +95,7 @@ pub fn TokensPage() -> impl IntoView {
                                 </div>
                             })}
                             <ErrorBanner error/>
-                            <ActionForm action=create attr:id="token-form" attr:class="token-form">
+                            <ActionForm action=create node_ref=form_ref attr:id="token-form" attr:class="token-form">
                                 <Field label="Name" name="name" hint="What will use it, e.g. “CI publish”." error/>
                                 <fieldset class="scopes">
                                     <legend>"Scopes"</legend>

@@ -75,6 +75,12 @@ async fn a_plugin_is_deletable_only_until_downloaded() {
     assert!(app.state.storage.store().head(&key).await.is_ok());
 
     send_empty(&outsider, "DELETE", "/api/v1/plugins/acme.fresh").await.problem(403, "forbidden");
+    // Maintainers may yank and deprecate, but only owners delete.
+    let carol = app.user("carol").await;
+    let r = send_json(&t, "PUT", "/api/v1/namespaces/acme/members/carol", json!({"role": "maintainer"})).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let p = send_empty(&carol, "DELETE", "/api/v1/plugins/acme.fresh").await.problem(403, "forbidden");
+    assert!(p["detail"].as_str().unwrap().contains("owners"), "{p}");
     assert_eq!(send_empty(&t, "DELETE", "/api/v1/plugins/acme.fresh").await.status, 204);
     app.client().get("/api/v1/plugins/acme.fresh").await.problem(404, "not_found");
     assert!(matches!(app.state.storage.store().head(&key).await, Err(object_store::Error::NotFound { .. })));

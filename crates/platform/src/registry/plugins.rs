@@ -16,7 +16,7 @@ use trellis_types::{
     VersionOut,
 };
 
-use super::{artifact_path, download_url, require_member};
+use super::{artifact_path, download_url, namespace, require_member, require_owner};
 use crate::{AppError, AppResult, AppState};
 
 /// The plugin, or `not_found`.
@@ -176,8 +176,11 @@ pub async fn set_deprecation(state: &AppState, user: &UserRow, id: &str, input: 
 
 /// Deletes a plugin and its artifacts, only while nobody has downloaded it: once
 /// someone may depend on it, it can only be deprecated.
+/// Only namespace owners may delete (maintainers may yank and deprecate).
 pub async fn delete_plugin(state: &AppState, user: &UserRow, id: &str) -> AppResult<()> {
-    require_plugin_member(state, user, id).await?;
+    plugin_row(state, id).await?;
+    let ns = namespace(state, id.split_once('.').map_or(id, |(ns, _)| ns)).await?;
+    require_owner(state, &ns, user).await?;
     let downloaded = !state.db.plugin_daily_downloads(id).await?.is_empty() || state.downloads.has_pending(id);
     if downloaded {
         return Err(AppError::new(
