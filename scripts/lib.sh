@@ -87,14 +87,14 @@ free_port() {
 
 # Starts a real S3-compatible server (moto) on a free loopback port.
 ensure_s3() {
-  if ! command -v moto_server >/dev/null || ! python3 -c 'import moto.server' 2>/dev/null; then
+  if ! python3 -c 'import moto.server, flask' 2>/dev/null; then
     say "installing moto[server] (S3-compatible test server)"
     python3 -m pip install -q "moto[server]"
-    hash -r
   fi
   local port
   port="$(free_port)"
-  moto_server -H 127.0.0.1 -p "$port" >"$ROOT/target/moto.log" 2>&1 &
+  # Run the module rather than the console script: no PATH or shim refresh needed.
+  python3 -m moto.server -H 127.0.0.1 -p "$port" >"$ROOT/target/moto.log" 2>&1 &
   MOTO_PID=$!
   for _ in $(seq 1 100); do
     curl -fs "http://127.0.0.1:$port/" >/dev/null 2>&1 && break
