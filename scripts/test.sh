@@ -34,5 +34,12 @@ cargo test --workspace --exclude trellis-frontend 2>&1 | tee target/test-postgre
 say "building the browser bundle for the browser test"
 cargo leptos build --frontend-only
 say "browser test (headless Chromium)"
-(cd end2end && TRELLIS_BIN="$ROOT/target/debug/trellis" TRELLIS_SITE_ROOT="$ROOT/target/site" node --test tests/)
+(cd end2end && TRELLIS_BIN="$ROOT/target/debug/trellis" TRELLIS_SITE_ROOT="$ROOT/target/site" node --test tests/) 2>&1 | tee target/test-browser.log
+
+# One closing line over every runner above.
+passed=$(cat target/test-sqlite.log target/test-postgres.log | awk '/^test result:/ { s += $4 } END { print s + 0 }')
+failed=$(cat target/test-sqlite.log target/test-postgres.log | awk '/^test result:/ { s += $6 } END { print s + 0 }')
+passed=$((passed + $(awk '/^# pass / { print $3 }' target/test-browser.log)))
+failed=$((failed + $(awk '/^# fail / { print $3 }' target/test-browser.log)))
 say "all tests passed"
+echo "total: $passed passed, $failed failed"
