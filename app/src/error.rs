@@ -20,7 +20,10 @@ pub struct UiError {
 impl UiError {
     /// The problem for one form field, if any.
     pub fn field(&self, name: &str) -> Option<String> {
-        self.fields.iter().find(|f| f.field == name).map(|f| f.detail.clone())
+        self.fields
+            .iter()
+            .find(|f| f.field == name)
+            .map(|f| f.detail.clone())
     }
 }
 
@@ -36,15 +39,27 @@ impl FromServerFnError for UiError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         // Never pass framework error text through: it can hold internals.
         let (code, detail) = match value {
-            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => {
-                ("unavailable", "Trellis could not be reached. Check your connection and try again.")
-            }
-            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) | ServerFnErrorErr::Deserialization(_) => {
-                ("bad_request", "The form could not be read. Reload the page and try again.")
-            }
-            _ => ("internal", "Something went wrong on our side. Try again shortly."),
+            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => (
+                "unavailable",
+                "Trellis could not be reached. Check your connection and try again.",
+            ),
+            ServerFnErrorErr::Args(_)
+            | ServerFnErrorErr::MissingArg(_)
+            | ServerFnErrorErr::Deserialization(_) => (
+                "bad_request",
+                "The form could not be read. Reload the page and try again.",
+            ),
+            _ => (
+                "internal",
+                "Something went wrong on our side. Try again shortly.",
+            ),
         };
-        UiError { code: code.into(), detail: detail.into(), fields: Vec::new(), request_id: None }
+        UiError {
+            code: code.into(),
+            detail: detail.into(),
+            fields: Vec::new(),
+            request_id: None,
+        }
     }
 }
 
@@ -55,12 +70,18 @@ impl From<trellis_platform::AppError> for UiError {
         let p = e.to_problem();
         // Only a server-function call answers with the error's status; a page
         // rendered on the server that happens to call one keeps its own status.
-        let is_call = use_context::<http::request::Parts>().is_some_and(|parts| parts.uri.path().starts_with("/api/"));
+        let is_call = use_context::<http::request::Parts>()
+            .is_some_and(|parts| parts.uri.path().starts_with("/api/"));
         if let Some(opts) = use_context::<leptos_axum::ResponseOptions>().filter(|_| is_call) {
             if let Ok(s) = http::StatusCode::from_u16(p.status) {
                 opts.set_status(s);
             }
         }
-        UiError { code: p.code, detail: p.detail, fields: p.errors, request_id: p.request_id }
+        UiError {
+            code: p.code,
+            detail: p.detail,
+            fields: p.errors,
+            request_id: p.request_id,
+        }
     }
 }

@@ -17,7 +17,10 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 use crate::components::nav::Nav;
-use crate::pages::{account::AccountPage, home::HomePage, not_found::NotFound, signin::SignInPage, signup::SignUpPage, tokens::TokensPage};
+use crate::pages::{
+    account::AccountPage, home::HomePage, not_found::NotFound, signin::SignInPage,
+    signup::SignUpPage, tokens::TokensPage,
+};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {

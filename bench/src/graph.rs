@@ -8,7 +8,6 @@ use crate::server::{manifest, package, Bench};
 
 pub struct Graph {
     pub plugins: usize,
-
 }
 
 /// Publishes `n` plugins with `versions` versions each; plugin i depends on up to
@@ -16,7 +15,11 @@ pub struct Graph {
 pub async fn publish_graph(b: &Bench, n: usize, versions: usize) -> Graph {
     let mut rng = rand::rngs::StdRng::seed_from_u64(42);
     for i in 0..n {
-        let k = if i == 0 { 0 } else { rng.random_range(1..=3.min(i)) };
+        let k = if i == 0 {
+            0
+        } else {
+            rng.random_range(1..=3.min(i))
+        };
         let mut deps: Vec<(String, String)> = Vec::new();
         for _ in 0..k {
             let j = rng.random_range(0..i);
@@ -52,7 +55,13 @@ pub async fn time_resolution(b: &Bench, g: &Graph, runs: usize) -> Timing {
     let mut plan_len = 0;
     for _ in 0..runs {
         let t = Instant::now();
-        let res = b.http.post(format!("{}/api/v1/resolve", b.base)).json(&body).send().await.expect("resolve");
+        let res = b
+            .http
+            .post(format!("{}/api/v1/resolve", b.base))
+            .json(&body)
+            .send()
+            .await
+            .expect("resolve");
         let status = res.status();
         let v: serde_json::Value = res.json().await.expect("plan");
         assert!(status.is_success(), "{v}");
@@ -65,14 +74,20 @@ pub async fn time_resolution(b: &Bench, g: &Graph, runs: usize) -> Timing {
     let mut index = trellis_registry::Index::default();
     for i in 0..g.plugins {
         let id = format!("bench.g{i:03}");
-        let versions = trellis_platform::registry::plugins::list_versions(&b.state, &id).await.expect("versions");
+        let versions = trellis_platform::registry::plugins::list_versions(&b.state, &id)
+            .await
+            .expect("versions");
         let entry = index.plugins.entry(id).or_default();
         for v in versions {
             entry.push(trellis_registry::IndexVersion {
                 version: v.version.parse().expect("semver"),
                 yanked: v.yanked,
                 api: "^1".parse().expect("req"),
-                deps: v.dependencies.iter().map(|(id, req)| (id.clone(), req.parse().expect("req"))).collect(),
+                deps: v
+                    .dependencies
+                    .iter()
+                    .map(|(id, req)| (id.clone(), req.parse().expect("req")))
+                    .collect(),
                 sha256: v.sha256.clone(),
                 size: v.size as u64,
                 permissions: serde_json::Value::Null,
@@ -80,7 +95,13 @@ pub async fn time_resolution(b: &Bench, g: &Graph, runs: usize) -> Timing {
         }
     }
     let host = semver::Version::new(1, 0, 0);
-    let wants: Vec<_> = ids.iter().map(|id| trellis_registry::Request { plugin: id.clone(), req: None }).collect();
+    let wants: Vec<_> = ids
+        .iter()
+        .map(|id| trellis_registry::Request {
+            plugin: id.clone(),
+            req: None,
+        })
+        .collect();
     let mut pure = Vec::new();
     for _ in 0..runs {
         let t = Instant::now();

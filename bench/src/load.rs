@@ -29,14 +29,25 @@ pub async fn publish_big(b: &Bench, size: usize, rounds: usize) -> Big {
     for i in 0..rounds {
         let mut blob = vec![0u8; size];
         rand::rng().fill_bytes(&mut blob);
-        let bytes = package(&manifest("big", &format!("1.0.{i}"), &[]), &[("assets/blob.bin", blob)]);
+        let bytes = package(
+            &manifest("big", &format!("1.0.{i}"), &[]),
+            &[("assets/blob.bin", blob)],
+        );
         total = bytes.len();
         let t = Instant::now();
         b.publish(bytes).await;
         pubs.push(t.elapsed());
 
         let t = Instant::now();
-        let res = b.http.get(format!("{}/api/v1/plugins/bench.big/versions/1.0.{i}/download", b.base)).send().await.expect("download");
+        let res = b
+            .http
+            .get(format!(
+                "{}/api/v1/plugins/bench.big/versions/1.0.{i}/download",
+                b.base
+            ))
+            .send()
+            .await
+            .expect("download");
         assert!(res.status().is_success());
         let mut n = 0usize;
         let mut stream = res.bytes_stream();
@@ -49,7 +60,13 @@ pub async fn publish_big(b: &Bench, size: usize, rounds: usize) -> Big {
     let mb = total as f64 / 1_048_576.0;
     let pm = median(pubs);
     let dm = median(dls);
-    Big { publish_median: pm, publish_mb_s: mb / pm.as_secs_f64(), downloads: rounds, download_median: dm, download_mb_s: mb / dm.as_secs_f64() }
+    Big {
+        publish_median: pm,
+        publish_mb_s: mb / pm.as_secs_f64(),
+        downloads: rounds,
+        download_median: dm,
+        download_mb_s: mb / dm.as_secs_f64(),
+    }
 }
 
 pub struct Concurrent {
@@ -62,8 +79,12 @@ pub struct Concurrent {
 
 /// `clients` tasks download a small package in a loop for `dur` (at most 200k requests).
 pub async fn concurrent_downloads(b: &Bench, clients: usize, dur: Duration) -> Concurrent {
-    b.publish(package(&manifest("small", "1.0.0", &[]), &[])).await;
-    let url = format!("{}/api/v1/plugins/bench.small/versions/1.0.0/download", b.base);
+    b.publish(package(&manifest("small", "1.0.0", &[]), &[]))
+        .await;
+    let url = format!(
+        "{}/api/v1/plugins/bench.small/versions/1.0.0/download",
+        b.base
+    );
     let deadline = Instant::now() + dur;
     let budget = Arc::new(std::sync::atomic::AtomicUsize::new(200_000));
     let start = Instant::now();
@@ -74,7 +95,15 @@ pub async fn concurrent_downloads(b: &Bench, clients: usize, dur: Duration) -> C
         let budget = budget.clone();
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
-            while Instant::now() < deadline && budget.fetch_update(std::sync::atomic::Ordering::SeqCst, std::sync::atomic::Ordering::SeqCst, |v| v.checked_sub(1)).is_ok() {
+            while Instant::now() < deadline
+                && budget
+                    .fetch_update(
+                        std::sync::atomic::Ordering::SeqCst,
+                        std::sync::atomic::Ordering::SeqCst,
+                        |v| v.checked_sub(1),
+                    )
+                    .is_ok()
+            {
                 let t = Instant::now();
                 let res = http.get(&url).send().await.expect("download");
                 assert!(res.status().is_success());
@@ -92,10 +121,19 @@ pub async fn concurrent_downloads(b: &Bench, clients: usize, dur: Duration) -> C
     all.sort();
     let count = all.len();
     b.state.downloads.flush(&b.state.db).await.expect("flush");
-    let stats = trellis_platform::registry::plugins::downloads(&b.state, "bench.small").await.expect("stats");
-    let counted = serde_json::to_value(&stats).ok().and_then(|v| v["total"].as_i64()).map_or("?".into(), |n| {
-        if n as usize == count { format!("{n} (all)") } else { format!("{n} of {count} (MISMATCH)") }
-    });
+    let stats = trellis_platform::registry::plugins::downloads(&b.state, "bench.small")
+        .await
+        .expect("stats");
+    let counted = serde_json::to_value(&stats)
+        .ok()
+        .and_then(|v| v["total"].as_i64())
+        .map_or("?".into(), |n| {
+            if n as usize == count {
+                format!("{n} (all)")
+            } else {
+                format!("{n} of {count} (MISMATCH)")
+            }
+        });
     Concurrent {
         count,
         per_sec: count as f64 / elapsed.as_secs_f64(),

@@ -55,7 +55,11 @@ async fn main() {
     // 3. Resolution of a 200-plugin graph.
     let t = Instant::now();
     let g = graph::publish_graph(&srv, 200, 3).await;
-    println!("published graph:         {} plugins x 3 versions in {:.1} s", g.plugins, t.elapsed().as_secs_f64());
+    println!(
+        "published graph:         {} plugins x 3 versions in {:.1} s",
+        g.plugins,
+        t.elapsed().as_secs_f64()
+    );
     let r = graph::time_resolution(&srv, &g, if quick { 5 } else { 20 }).await;
     println!(
         "resolve via HTTP:        {} plugins in plan, median {:.1} ms (min {:.1}, max {:.1}) over {} runs",
@@ -65,6 +69,9 @@ async fn main() {
         r.http_max.as_secs_f64() * 1000.0,
         r.runs
     );
-    println!("resolve in-process:      median {:.2} ms (pubgrub only, index in memory)", r.pure_median.as_secs_f64() * 1000.0);
+    println!(
+        "resolve in-process:      median {:.2} ms (pubgrub only, index in memory)",
+        r.pure_median.as_secs_f64() * 1000.0
+    );
     srv.stop().await;
 }

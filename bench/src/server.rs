@@ -18,29 +18,66 @@ pub struct Bench {
 impl Bench {
     pub async fn start() -> Bench {
         let dir = tempfile::tempdir().expect("temp dir");
-        let mut env: Vec<(String, String)> = std::env::vars().filter(|(k, _)| k.starts_with("TRELLIS_")).collect();
+        let mut env: Vec<(String, String)> = std::env::vars()
+            .filter(|(k, _)| k.starts_with("TRELLIS_"))
+            .collect();
         env.push(("TRELLIS_DATA_DIR".into(), dir.path().display().to_string()));
         env.push(("TRELLIS_LOG__LEVEL".into(), "warn".into()));
         let cfg = config::load(None, &env).expect("config");
         let state = AppState::build(cfg).await.expect("start");
-        let user = accounts::create_user_cli(&state, "bencher", "a long benchmark passphrase", false).await.expect("user");
-        state.db.create_namespace("bench", user.id).await.expect("namespace");
-        let token = tokens::create_token(&state, &user, &TokenIn { name: "bench".into(), scopes: vec![Scope::Read, Scope::Publish], expires_in_days: None })
+        let user =
+            accounts::create_user_cli(&state, "bencher", "a long benchmark passphrase", false)
+                .await
+                .expect("user");
+        state
+            .db
+            .create_namespace("bench", user.id)
             .await
-            .expect("token")
-            .secret;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+            .expect("namespace");
+        let token = tokens::create_token(
+            &state,
+            &user,
+            &TokenIn {
+                name: "bench".into(),
+                scopes: vec![Scope::Read, Scope::Publish],
+                expires_in_days: None,
+            },
+        )
+        .await
+        .expect("token")
+        .secret;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let router = trellis_server::router(state.clone());
         let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await;
+            let _ = axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await;
         });
-        let http = reqwest::Client::builder().pool_max_idle_per_host(64).build().expect("client");
-        Bench { state, base, token, http, server, _dir: dir }
+        let http = reqwest::Client::builder()
+            .pool_max_idle_per_host(64)
+            .build()
+            .expect("client");
+        Bench {
+            state,
+            base,
+            token,
+            http,
+            server,
+            _dir: dir,
+        }
     }
 
     pub fn describe(&self) -> String {
-        format!("database {:?}, storage {}", self.state.db.backend(), self.state.storage.describe())
+        format!(
+            "database {:?}, storage {}",
+            self.state.db.backend(),
+            self.state.storage.describe()
+        )
     }
 
     /// Publishes a package; panics with the server's answer on failure.

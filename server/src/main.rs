@@ -10,7 +10,11 @@ use trellis_platform::{accounts, config, AppState};
 use trellis_server::publisher::PublisherCommand;
 
 #[derive(Parser)]
-#[command(name = "trellis", version, about = "Trellis: the open extension platform")]
+#[command(
+    name = "trellis",
+    version,
+    about = "Trellis: the open extension platform"
+)]
 struct Cli {
     /// A TOML config file layered over the built-in defaults (also TRELLIS_CONFIG).
     #[arg(long, global = true, env = "TRELLIS_CONFIG")]
@@ -88,7 +92,14 @@ async fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Config | Command::Publisher(_) => unreachable!("handled above"),
-        Command::Admin { command: AdminCommand::CreateUser { username, admin, password_stdin } } => {
+        Command::Admin {
+            command:
+                AdminCommand::CreateUser {
+                    username,
+                    admin,
+                    password_stdin,
+                },
+        } => {
             let password = if password_stdin {
                 let mut s = String::new();
                 if let Err(e) = std::io::stdin().read_to_string(&mut s) {
@@ -103,7 +114,11 @@ async fn main() -> ExitCode {
             };
             match accounts::create_user_cli(&state, &username, &password, admin).await {
                 Ok(u) => {
-                    println!("created {} `{}`", if u.is_admin { "admin" } else { "user" }, u.username);
+                    println!(
+                        "created {} `{}`",
+                        if u.is_admin { "admin" } else { "user" },
+                        u.username
+                    );
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(e.detail),

@@ -25,7 +25,9 @@ pub fn router(state: AppState) -> Router {
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(state.config.secure_cookies())
-        .with_expiry(Expiry::OnInactivity(CookieDuration::hours(state.config.session_ttl_hours as i64)))
+        .with_expiry(Expiry::OnInactivity(CookieDuration::hours(
+            state.config.session_ttl_hours as i64,
+        )))
         .with_signed(Key::from(&state.session_key[..]));
 
     let pages = Router::<AppState>::new()
@@ -44,9 +46,15 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api::routes())
         .merge(ops)
         .merge(pages)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::csrf::guard))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::csrf::guard,
+        ))
         .layer(sessions)
-        .layer(axum::middleware::from_fn_with_state(metrics, metrics::track))
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            metrics::track,
+        ))
         .layer(axum::middleware::from_fn(middleware::request_id::scope))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

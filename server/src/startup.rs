@@ -13,7 +13,11 @@ pub fn init_tracing(config: &Config) {
     let filter = EnvFilter::try_new(&config.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     let _ = match config.log_format {
-        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).try_init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .try_init(),
         LogFormat::Pretty => builder.compact().try_init(),
     };
 }
@@ -46,7 +50,11 @@ fn spawn_housekeeping(state: AppState) {
             if let Err(e) = state.db.delete_expired_sessions().await {
                 tracing::warn!(error = %e, "session cleanup failed");
             }
-            if let Err(e) = state.db.prune_login_failures(state.config.failed_signin_window_secs as i64).await {
+            if let Err(e) = state
+                .db
+                .prune_login_failures(state.config.failed_signin_window_secs as i64)
+                .await
+            {
                 tracing::warn!(error = %e, "sign-in failure cleanup failed");
             }
         }
@@ -62,9 +70,12 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
     let app = crate::router(state.clone());
     tracing::info!(%addr, "Trellis is listening");
     println!("Trellis is running: open {}", state.config.public_url);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     // Download counts live in memory until flushed: write the last ones before closing.
     flusher.stop().await;
     state.db.close().await;

@@ -13,14 +13,20 @@ pub async fn current_user() -> Result<Option<UserOut>, UiError> {
     let state = state()?;
     let s = session().await?;
     match trellis_platform::session::current_user(&state, &s).await? {
-        Some(u) => Ok(Some(trellis_platform::accounts::user_out(&state, &u).await?)),
+        Some(u) => Ok(Some(
+            trellis_platform::accounts::user_out(&state, &u).await?,
+        )),
         None => Ok(None),
     }
 }
 
 /// Creates an account and signs it in.
 #[server]
-pub async fn sign_up(username: String, password: String, password_confirm: String) -> Result<(), UiError> {
+pub async fn sign_up(
+    username: String,
+    password: String,
+    password_confirm: String,
+) -> Result<(), UiError> {
     use super::ssr::*;
     use trellis_platform::{accounts, session as sess, AppError};
     if password != password_confirm {
@@ -65,7 +71,11 @@ pub async fn sign_out() -> Result<(), UiError> {
 
 /// Changes the signed-in user's password (other sessions end).
 #[server]
-pub async fn change_password(current_password: String, new_password: String, new_password_confirm: String) -> Result<(), UiError> {
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+    new_password_confirm: String,
+) -> Result<(), UiError> {
     use super::ssr::*;
     use trellis_platform::{accounts, session as sess, AppError};
     if new_password != new_password_confirm {
@@ -102,10 +112,21 @@ impl SessionContext {
         let sign_up = ServerAction::<SignUp>::new();
         let sign_out = ServerAction::<SignOut>::new();
         let user = Resource::new(
-            move || (sign_in.version().get(), sign_up.version().get(), sign_out.version().get()),
+            move || {
+                (
+                    sign_in.version().get(),
+                    sign_up.version().get(),
+                    sign_out.version().get(),
+                )
+            },
             |_| current_user(),
         );
-        let ctx = SessionContext { sign_in, sign_up, sign_out, user };
+        let ctx = SessionContext {
+            sign_in,
+            sign_up,
+            sign_out,
+            user,
+        };
         provide_context(ctx);
         ctx
     }

@@ -9,7 +9,8 @@ use crate::error::UiError;
 
 /// The application state provided by the router.
 pub fn state() -> Result<AppState, UiError> {
-    use_context::<AppState>().ok_or_else(|| AppError::internal("AppState missing from context").into())
+    use_context::<AppState>()
+        .ok_or_else(|| AppError::internal("AppState missing from context").into())
 }
 
 /// The browser session of this request.
@@ -22,7 +23,11 @@ pub async fn session() -> Result<Session, UiError> {
 /// The signed-in user, or an `unauthenticated` error.
 pub async fn require_user(state: &AppState, s: &Session) -> Result<UserRow, UiError> {
     session::current_user(state, s).await?.ok_or_else(|| {
-        trellis_platform::AppError::new(trellis_types::ErrorCode::Unauthenticated, "Sign in to continue.").into()
+        trellis_platform::AppError::new(
+            trellis_types::ErrorCode::Unauthenticated,
+            "Sign in to continue.",
+        )
+        .into()
     })
 }
 

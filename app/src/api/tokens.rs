@@ -50,7 +50,11 @@ pub async fn create_token(
             )
         })?),
     };
-    let input = TokenIn { name, scopes, expires_in_days };
+    let input = TokenIn {
+        name,
+        scopes,
+        expires_in_days,
+    };
     Ok(trellis_platform::tokens::create_token(&state, &user, &input).await?)
 }
 

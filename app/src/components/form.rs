@@ -37,7 +37,12 @@ pub fn ErrorBanner(error: LastError) -> impl IntoView {
         error.get().filter(|e| e.fields.is_empty()).map(|e| {
             // The request id only helps when something broke on our side.
             let ours = matches!(e.code.as_str(), "internal" | "unavailable");
-            let rid = e.request_id.clone().filter(|_| ours).map(|r| format!(" (request id {r})")).unwrap_or_default();
+            let rid = e
+                .request_id
+                .clone()
+                .filter(|_| ours)
+                .map(|r| format!(" (request id {r})"))
+                .unwrap_or_default();
             view! { <div class="banner banner-error" role="alert">{e.detail.clone()}{rid}</div> }
         })
     }

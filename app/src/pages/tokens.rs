@@ -32,8 +32,17 @@ fn when(ts: Option<i64>) -> String {
 /// One row of the token table.
 #[component]
 fn TokenRow(t: TokenOut, revoke: ServerAction<RevokeToken>) -> impl IntoView {
-    let scopes = t.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
-    let status = if t.revoked_at.is_some() { "revoked" } else { "active" };
+    let scopes = t
+        .scopes
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let status = if t.revoked_at.is_some() {
+        "revoked"
+    } else {
+        "active"
+    };
     view! {
         <tr class=format!("token-row {status}")>
             <td class="token-name">{t.name.clone()}</td>
@@ -64,7 +73,10 @@ pub fn TokensPage() -> impl IntoView {
     let session = SessionContext::get();
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
-    let tokens = Resource::new(move || (create.version().get(), revoke.version().get()), |_| list_tokens());
+    let tokens = Resource::new(
+        move || (create.version().get(), revoke.version().get()),
+        |_| list_tokens(),
+    );
     let error = last_error(create.value());
     let created = move || create.value().get().and_then(|r| r.ok());
     // After a token is made, clear the form for the next one (the secret stays shown).

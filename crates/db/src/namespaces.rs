@@ -49,20 +49,28 @@ impl Db {
 
     /// Finds a namespace by name.
     pub async fn namespace_by_name(&self, name: &str) -> Result<Option<NamespaceRow>> {
-        let row = sqlx::query("SELECT id, name, require_signatures, created_at FROM namespaces WHERE name = $1")
-            .bind(name)
-            .fetch_optional(self.pool())
-            .await?;
+        let row = sqlx::query(
+            "SELECT id, name, require_signatures, created_at FROM namespaces WHERE name = $1",
+        )
+        .bind(name)
+        .fetch_optional(self.pool())
+        .await?;
         row.as_ref().map(from_row).transpose()
     }
 
     /// The user's role in a namespace, if a member.
-    pub async fn member_role(&self, namespace_id: i64, user_id: i64) -> Result<Option<NamespaceRole>> {
-        let row = sqlx::query("SELECT role FROM namespace_members WHERE namespace_id = $1 AND user_id = $2")
-            .bind(namespace_id)
-            .bind(user_id)
-            .fetch_optional(self.pool())
-            .await?;
+    pub async fn member_role(
+        &self,
+        namespace_id: i64,
+        user_id: i64,
+    ) -> Result<Option<NamespaceRole>> {
+        let row = sqlx::query(
+            "SELECT role FROM namespace_members WHERE namespace_id = $1 AND user_id = $2",
+        )
+        .bind(namespace_id)
+        .bind(user_id)
+        .fetch_optional(self.pool())
+        .await?;
         Ok(match row {
             Some(r) => NamespaceRole::parse(&r.try_get::<String, _>("role")?),
             None => None,
@@ -81,13 +89,19 @@ impl Db {
         rows.iter()
             .map(|r| {
                 let role: String = r.try_get("role")?;
-                Ok((r.try_get("name")?, NamespaceRole::parse(&role).unwrap_or(NamespaceRole::Maintainer)))
+                Ok((
+                    r.try_get("name")?,
+                    NamespaceRole::parse(&role).unwrap_or(NamespaceRole::Maintainer),
+                ))
             })
             .collect()
     }
 
     /// Members of a namespace: (user id, user name, role).
-    pub async fn namespace_members(&self, namespace_id: i64) -> Result<Vec<(i64, String, NamespaceRole)>> {
+    pub async fn namespace_members(
+        &self,
+        namespace_id: i64,
+    ) -> Result<Vec<(i64, String, NamespaceRole)>> {
         let rows = sqlx::query(
             "SELECT u.id AS id, u.username AS username, m.role AS role FROM namespace_members m \
              JOIN users u ON u.id = m.user_id WHERE m.namespace_id = $1 ORDER BY u.username",
@@ -98,13 +112,22 @@ impl Db {
         rows.iter()
             .map(|r| {
                 let role: String = r.try_get("role")?;
-                Ok((r.try_get("id")?, r.try_get("username")?, NamespaceRole::parse(&role).unwrap_or(NamespaceRole::Maintainer)))
+                Ok((
+                    r.try_get("id")?,
+                    r.try_get("username")?,
+                    NamespaceRole::parse(&role).unwrap_or(NamespaceRole::Maintainer),
+                ))
             })
             .collect()
     }
 
     /// Adds or changes a member's role.
-    pub async fn set_member(&self, namespace_id: i64, user_id: i64, role: NamespaceRole) -> Result<()> {
+    pub async fn set_member(
+        &self,
+        namespace_id: i64,
+        user_id: i64,
+        role: NamespaceRole,
+    ) -> Result<()> {
         sqlx::query(
             "INSERT INTO namespace_members (namespace_id, user_id, role, added_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (namespace_id, user_id) DO UPDATE SET role = excluded.role",
@@ -120,11 +143,12 @@ impl Db {
 
     /// Removes a member; false if they were not one.
     pub async fn remove_member(&self, namespace_id: i64, user_id: i64) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM namespace_members WHERE namespace_id = $1 AND user_id = $2")
-            .bind(namespace_id)
-            .bind(user_id)
-            .execute(self.pool())
-            .await?;
+        let done =
+            sqlx::query("DELETE FROM namespace_members WHERE namespace_id = $1 AND user_id = $2")
+                .bind(namespace_id)
+                .bind(user_id)
+                .execute(self.pool())
+                .await?;
         Ok(done.rows_affected() == 1)
     }
 }

@@ -16,7 +16,11 @@ impl Db {
     }
 
     /// Failures under `key` in the last `window_secs`, and the oldest of them.
-    pub async fn login_failures_since(&self, key: &str, window_secs: i64) -> Result<(i64, Option<i64>)> {
+    pub async fn login_failures_since(
+        &self,
+        key: &str,
+        window_secs: i64,
+    ) -> Result<(i64, Option<i64>)> {
         let row = sqlx::query(
             "SELECT COUNT(*) AS n, MIN(failed_at) AS oldest FROM login_failures \
              WHERE key = $1 AND failed_at > $2",
@@ -30,7 +34,10 @@ impl Db {
 
     /// Forgets failures under `key` (after a successful sign-in).
     pub async fn clear_login_failures(&self, key: &str) -> Result<()> {
-        sqlx::query("DELETE FROM login_failures WHERE key = $1").bind(key).execute(self.pool()).await?;
+        sqlx::query("DELETE FROM login_failures WHERE key = $1")
+            .bind(key)
+            .execute(self.pool())
+            .await?;
         Ok(())
     }
 

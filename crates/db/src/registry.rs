@@ -77,7 +77,8 @@ pub struct VersionRow {
     pub published_by: Option<i64>,
 }
 
-const VERSION_COLS: &str = "plugin_id, version, manifest, sha256, size, readme_html, changelog, api_req, \
+const VERSION_COLS: &str =
+    "plugin_id, version, manifest, sha256, size, readme_html, changelog, api_req, \
     permissions, dependencies, yanked, prerelease, published_at, published_by";
 
 fn version_from_row(r: &AnyRow) -> Result<VersionRow> {
@@ -208,17 +209,23 @@ impl Db {
 
     /// A plugin by id.
     pub async fn plugin(&self, id: &str) -> Result<Option<PluginRow>> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {PLUGIN_COLS} FROM plugins WHERE id = $1")))
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {PLUGIN_COLS} FROM plugins WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
         row.as_ref().map(plugin_from_row).transpose()
     }
 
     /// Plugins whose id, display name or description contains `q` (case-insensitive),
     /// by id; all plugins when `q` is empty.
     pub async fn search_plugins(&self, q: &str, limit: i64, offset: i64) -> Result<Vec<PluginRow>> {
-        let escaped = q.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let escaped = q
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
         let pattern = format!("%{escaped}%");
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {PLUGIN_COLS} FROM plugins WHERE LOWER(id) LIKE $1 ESCAPE '\\' \
@@ -246,7 +253,11 @@ impl Db {
     }
 
     /// One version of a plugin.
-    pub async fn plugin_version(&self, plugin_id: &str, version: &str) -> Result<Option<VersionRow>> {
+    pub async fn plugin_version(
+        &self,
+        plugin_id: &str,
+        version: &str,
+    ) -> Result<Option<VersionRow>> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {VERSION_COLS} FROM plugin_versions WHERE plugin_id = $1 AND version = $2"
         )))
@@ -261,12 +272,14 @@ impl Db {
     /// false when there is no such version.
     pub async fn set_yanked(&self, plugin_id: &str, version: &str, yanked: bool) -> Result<bool> {
         let mut tx = self.pool().begin().await?;
-        let done = sqlx::query("UPDATE plugin_versions SET yanked = $1 WHERE plugin_id = $2 AND version = $3")
-            .bind(i64::from(yanked))
-            .bind(plugin_id)
-            .bind(version)
-            .execute(&mut *tx)
-            .await?;
+        let done = sqlx::query(
+            "UPDATE plugin_versions SET yanked = $1 WHERE plugin_id = $2 AND version = $3",
+        )
+        .bind(i64::from(yanked))
+        .bind(plugin_id)
+        .bind(version)
+        .execute(&mut *tx)
+        .await?;
         if done.rows_affected() != 1 {
             return Ok(false);
         }
@@ -276,7 +289,11 @@ impl Db {
     }
 
     /// Marks a plugin deprecated (`Some((reason, replacement))`) or not (`None`).
-    pub async fn set_deprecation(&self, plugin_id: &str, deprecation: Option<(&str, Option<&str>)>) -> Result<bool> {
+    pub async fn set_deprecation(
+        &self,
+        plugin_id: &str,
+        deprecation: Option<(&str, Option<&str>)>,
+    ) -> Result<bool> {
         let (reason, replacement) = match deprecation {
             Some((r, rep)) => (Some(r), rep),
             None => (None, None),
@@ -301,14 +318,26 @@ impl Db {
             .bind(plugin_id)
             .fetch_all(&mut *tx)
             .await?;
-        let shas = rows.iter().map(|r| r.try_get::<String, _>("sha256")).collect::<std::result::Result<Vec<_>, _>>()?;
-        for table in ["plugin_versions", "version_downloads_daily", "plugin_installs"] {
-            sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE plugin_id = $1")))
-                .bind(plugin_id)
-                .execute(&mut *tx)
-                .await?;
+        let shas = rows
+            .iter()
+            .map(|r| r.try_get::<String, _>("sha256"))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        for table in [
+            "plugin_versions",
+            "version_downloads_daily",
+            "plugin_installs",
+        ] {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM {table} WHERE plugin_id = $1"
+            )))
+            .bind(plugin_id)
+            .execute(&mut *tx)
+            .await?;
         }
-        sqlx::query("DELETE FROM plugins WHERE id = $1").bind(plugin_id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM plugins WHERE id = $1")
+            .bind(plugin_id)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(shas)
     }
@@ -325,7 +354,13 @@ impl Db {
         .fetch_all(self.pool())
         .await?;
         rows.iter()
-            .map(|r| Ok((r.try_get("id")?, r.try_get("display_name")?, r.try_get("total")?)))
+            .map(|r| {
+                Ok((
+                    r.try_get("id")?,
+                    r.try_get("display_name")?,
+                    r.try_get("total")?,
+                ))
+            })
             .collect()
     }
 }

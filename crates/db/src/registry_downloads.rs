@@ -18,7 +18,11 @@ pub struct DailyCount {
 impl Db {
     /// Adds counts and first installs in one transaction. Counts are added to what is
     /// stored; an install already recorded is left alone.
-    pub async fn flush_downloads(&self, counts: &[DailyCount], installs: &[(String, i64)]) -> Result<()> {
+    pub async fn flush_downloads(
+        &self,
+        counts: &[DailyCount],
+        installs: &[(String, i64)],
+    ) -> Result<()> {
         if counts.is_empty() && installs.is_empty() {
             return Ok(());
         }

@@ -15,7 +15,12 @@ pub struct NamespaceKeyRow {
 
 impl Db {
     /// Registers a key; [`DbError::Conflict`] when that key id is registered already.
-    pub async fn add_namespace_key(&self, namespace_id: i64, key_id: &str, public_key: &str) -> Result<NamespaceKeyRow> {
+    pub async fn add_namespace_key(
+        &self,
+        namespace_id: i64,
+        key_id: &str,
+        public_key: &str,
+    ) -> Result<NamespaceKeyRow> {
         let t = now();
         sqlx::query("INSERT INTO namespace_keys (namespace_id, key_id, public_key, added_at) VALUES ($1, $2, $3, $4)")
             .bind(namespace_id)
@@ -25,7 +30,11 @@ impl Db {
             .execute(self.pool())
             .await
             .map_err(DbError::from_insert)?;
-        Ok(NamespaceKeyRow { key_id: key_id.into(), public_key: public_key.into(), added_at: t })
+        Ok(NamespaceKeyRow {
+            key_id: key_id.into(),
+            public_key: public_key.into(),
+            added_at: t,
+        })
     }
 
     /// The namespace's keys, oldest first.
@@ -37,17 +46,24 @@ impl Db {
         .fetch_all(self.pool())
         .await?;
         rows.iter()
-            .map(|r| Ok(NamespaceKeyRow { key_id: r.try_get("key_id")?, public_key: r.try_get("public_key")?, added_at: r.try_get("added_at")? }))
+            .map(|r| {
+                Ok(NamespaceKeyRow {
+                    key_id: r.try_get("key_id")?,
+                    public_key: r.try_get("public_key")?,
+                    added_at: r.try_get("added_at")?,
+                })
+            })
             .collect()
     }
 
     /// Removes a key; false when the namespace has no such key.
     pub async fn delete_namespace_key(&self, namespace_id: i64, key_id: &str) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM namespace_keys WHERE namespace_id = $1 AND key_id = $2")
-            .bind(namespace_id)
-            .bind(key_id)
-            .execute(self.pool())
-            .await?;
+        let done =
+            sqlx::query("DELETE FROM namespace_keys WHERE namespace_id = $1 AND key_id = $2")
+                .bind(namespace_id)
+                .bind(key_id)
+                .execute(self.pool())
+                .await?;
         Ok(done.rows_affected() == 1)
     }
 

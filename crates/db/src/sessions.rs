@@ -34,11 +34,12 @@ impl Db {
 
     /// Loads an unexpired session's data and expiry.
     pub async fn load_session(&self, id: &str) -> Result<Option<(String, i64)>> {
-        let row = sqlx::query("SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2")
-            .bind(id)
-            .bind(now())
-            .fetch_optional(self.pool())
-            .await?;
+        let row =
+            sqlx::query("SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2")
+                .bind(id)
+                .bind(now())
+                .fetch_optional(self.pool())
+                .await?;
         Ok(match row {
             Some(r) => Some((r.try_get("data")?, r.try_get("expires_at")?)),
             None => None,
@@ -47,7 +48,10 @@ impl Db {
 
     /// Deletes a session.
     pub async fn delete_session(&self, id: &str) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id).execute(self.pool()).await?;
+        sqlx::query("DELETE FROM sessions WHERE id = $1")
+            .bind(id)
+            .execute(self.pool())
+            .await?;
         Ok(())
     }
 

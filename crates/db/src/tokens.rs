@@ -19,7 +19,8 @@ pub struct TokenRow {
     pub revoked_at: Option<i64>,
 }
 
-const COLS: &str = "id, user_id, name, prefix, scopes, created_at, expires_at, last_used_at, revoked_at";
+const COLS: &str =
+    "id, user_id, name, prefix, scopes, created_at, expires_at, last_used_at, revoked_at";
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<TokenRow> {
     Ok(TokenRow {
@@ -67,19 +68,23 @@ impl Db {
 
     /// A user's tokens, newest first (revoked ones included).
     pub async fn list_tokens(&self, user_id: i64) -> Result<Vec<TokenRow>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLS} FROM api_tokens WHERE user_id = $1 ORDER BY id DESC")))
-            .bind(user_id)
-            .fetch_all(self.pool())
-            .await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLS} FROM api_tokens WHERE user_id = $1 ORDER BY id DESC"
+        )))
+        .bind(user_id)
+        .fetch_all(self.pool())
+        .await?;
         rows.iter().map(from_row).collect()
     }
 
     /// Finds a token by the hash of its secret.
     pub async fn token_by_hash(&self, token_hash: &str) -> Result<Option<TokenRow>> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLS} FROM api_tokens WHERE token_hash = $1")))
-            .bind(token_hash)
-            .fetch_optional(self.pool())
-            .await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLS} FROM api_tokens WHERE token_hash = $1"
+        )))
+        .bind(token_hash)
+        .fetch_optional(self.pool())
+        .await?;
         row.as_ref().map(from_row).transpose()
     }
 

@@ -28,7 +28,12 @@ const COLS: &str = "id, username, password_hash, is_admin, created_at";
 
 impl Db {
     /// Inserts a user; [`DbError::Conflict`] when the name is taken.
-    pub async fn create_user(&self, username: &str, password_hash: &str, is_admin: bool) -> Result<UserRow> {
+    pub async fn create_user(
+        &self,
+        username: &str,
+        password_hash: &str,
+        is_admin: bool,
+    ) -> Result<UserRow> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO users (username, password_hash, is_admin, created_at) \
              VALUES ($1, $2, $3, $4) RETURNING {COLS}"
@@ -45,19 +50,23 @@ impl Db {
 
     /// Finds a user by (lower-case) name.
     pub async fn user_by_name(&self, username: &str) -> Result<Option<UserRow>> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLS} FROM users WHERE username = $1")))
-            .bind(username)
-            .fetch_optional(self.pool())
-            .await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLS} FROM users WHERE username = $1"
+        )))
+        .bind(username)
+        .fetch_optional(self.pool())
+        .await?;
         row.as_ref().map(from_row).transpose()
     }
 
     /// Finds a user by id.
     pub async fn user_by_id(&self, id: i64) -> Result<Option<UserRow>> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLS} FROM users WHERE id = $1")))
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLS} FROM users WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
         row.as_ref().map(from_row).transpose()
     }
 
@@ -83,17 +92,21 @@ impl Db {
 
     /// Lists users, newest first.
     pub async fn list_users(&self, limit: i64, offset: i64) -> Result<Vec<UserRow>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLS} FROM users ORDER BY id DESC LIMIT $1 OFFSET $2")))
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(self.pool())
-            .await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLS} FROM users ORDER BY id DESC LIMIT $1 OFFSET $2"
+        )))
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(self.pool())
+        .await?;
         rows.iter().map(from_row).collect()
     }
 
     /// Counts users.
     pub async fn count_users(&self) -> Result<i64> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM users").fetch_one(self.pool()).await?;
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM users")
+            .fetch_one(self.pool())
+            .await?;
         Ok(row.try_get("n")?)
     }
 }

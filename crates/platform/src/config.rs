@@ -39,9 +39,17 @@ pub enum ConfigError {
     #[error("config file {path} is not valid TOML: {reason}")]
     Syntax { path: PathBuf, reason: String },
     #[error("unknown config key `{key}` (from {origin}){hint}")]
-    UnknownKey { key: String, origin: Source, hint: String },
+    UnknownKey {
+        key: String,
+        origin: Source,
+        hint: String,
+    },
     #[error("config key `{key}` (from {origin}): {problem}")]
-    Invalid { key: String, origin: Source, problem: String },
+    Invalid {
+        key: String,
+        origin: Source,
+        problem: String,
+    },
 }
 
 /// Log output format.
@@ -103,7 +111,11 @@ type Flat = BTreeMap<String, (toml::Value, Source)>;
 
 fn flatten(prefix: &str, table: &toml::Table, source: &Source, out: &mut Flat) {
     for (k, v) in table {
-        let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+        let key = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
         match v {
             toml::Value::Table(t) => flatten(&key, t, source, out),
             other => {
@@ -116,16 +128,21 @@ fn flatten(prefix: &str, table: &toml::Table, source: &Source, out: &mut Flat) {
 /// Builds the configuration from the three layers. `file` is the optional
 /// config file; `env` is the process environment (passed in so tests control it).
 pub fn load(file: Option<&Path>, env: &[(String, String)]) -> Result<Config, ConfigError> {
-    let defaults: toml::Table = toml::from_str(DEFAULTS_TOML).expect("embedded defaults are valid TOML");
+    let defaults: toml::Table =
+        toml::from_str(DEFAULTS_TOML).expect("embedded defaults are valid TOML");
     let mut flat = Flat::new();
     flatten("", &defaults, &Source::Defaults, &mut flat);
     let known: Vec<String> = flat.keys().cloned().collect();
 
     if let Some(path) = file {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ConfigError::Unreadable { path: path.to_owned(), reason: e.to_string() })?;
-        let table: toml::Table = toml::from_str(&text)
-            .map_err(|e| ConfigError::Syntax { path: path.to_owned(), reason: e.message().to_owned() })?;
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Unreadable {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?;
+        let table: toml::Table = toml::from_str(&text).map_err(|e| ConfigError::Syntax {
+            path: path.to_owned(),
+            reason: e.message().to_owned(),
+        })?;
         let mut layer = Flat::new();
         let src = Source::File(path.to_owned());
         flatten("", &table, &src, &mut layer);
@@ -138,7 +155,9 @@ pub fn load(file: Option<&Path>, env: &[(String, String)]) -> Result<Config, Con
     }
 
     for (name, value) in env {
-        let Some(rest) = name.strip_prefix("TRELLIS_") else { continue };
+        let Some(rest) = name.strip_prefix("TRELLIS_") else {
+            continue;
+        };
         if rest == "CONFIG" {
             continue;
         }
@@ -155,12 +174,19 @@ pub fn load(file: Option<&Path>, env: &[(String, String)]) -> Result<Config, Con
 }
 
 fn unknown(key: &str, source: Source, known: &[String]) -> ConfigError {
-    let close = known.iter().min_by_key(|k| edit_distance(k, key)).filter(|k| edit_distance(k, key) <= 2);
+    let close = known
+        .iter()
+        .min_by_key(|k| edit_distance(k, key))
+        .filter(|k| edit_distance(k, key) <= 2);
     let hint = match close {
         Some(k) => format!("; did you mean `{k}`?"),
         None => String::new(),
     };
-    ConfigError::UnknownKey { key: key.to_owned(), origin: source, hint }
+    ConfigError::UnknownKey {
+        key: key.to_owned(),
+        origin: source,
+        hint,
+    }
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {
@@ -181,8 +207,16 @@ struct Reader<'a>(&'a Flat);
 
 impl Reader<'_> {
     fn invalid(&self, key: &str, problem: impl Into<String>) -> ConfigError {
-        let source = self.0.get(key).map(|(_, s)| s.clone()).unwrap_or(Source::Defaults);
-        ConfigError::Invalid { key: key.to_owned(), origin: source, problem: problem.into() }
+        let source = self
+            .0
+            .get(key)
+            .map(|(_, s)| s.clone())
+            .unwrap_or(Source::Defaults);
+        ConfigError::Invalid {
+            key: key.to_owned(),
+            origin: source,
+            problem: problem.into(),
+        }
     }
 
     fn string(&self, key: &str) -> Result<String, ConfigError> {
@@ -197,9 +231,14 @@ impl Reader<'_> {
         let n = match self.0.get(key).map(|(v, _)| v) {
             Some(toml::Value::Integer(n)) => *n,
             Some(toml::Value::String(s)) => s.trim().parse::<i64>().map_err(|_| {
-                self.invalid(key, format!("expected a whole number from {min} to {max}, got \"{s}\""))
+                self.invalid(
+                    key,
+                    format!("expected a whole number from {min} to {max}, got \"{s}\""),
+                )
             })?,
-            Some(other) => return Err(self.invalid(key, format!("expected a whole number, got `{other}`"))),
+            Some(other) => {
+                return Err(self.invalid(key, format!("expected a whole number, got `{other}`")))
+            }
             None => return Err(self.invalid(key, "missing")),
         };
         if n < min || n > max {
@@ -226,15 +265,23 @@ fn build(flat: &Flat) -> Result<Config, ConfigError> {
     let r = Reader(flat);
 
     let listen_s = r.string("listen")?;
-    let listen: SocketAddr = listen_s
-        .parse()
-        .map_err(|_| r.invalid("listen", format!("expected an address like 127.0.0.1:3000, got \"{listen_s}\"")))?;
+    let listen: SocketAddr = listen_s.parse().map_err(|_| {
+        r.invalid(
+            "listen",
+            format!("expected an address like 127.0.0.1:3000, got \"{listen_s}\""),
+        )
+    })?;
 
     let public_s = r.string("public_url")?;
     let public_url = Url::parse(&public_s)
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-        .ok_or_else(|| r.invalid("public_url", format!("expected an http:// or https:// URL, got \"{public_s}\"")))?;
+        .ok_or_else(|| {
+            r.invalid(
+                "public_url",
+                format!("expected an http:// or https:// URL, got \"{public_s}\""),
+            )
+        })?;
 
     let data_s = r.string("data_dir")?;
     if data_s.is_empty() {
@@ -245,19 +292,34 @@ fn build(flat: &Flat) -> Result<Config, ConfigError> {
 
     let db_s = r.string("database.url")?;
     let database_url = if db_s == "sqlite:" || db_s.is_empty() {
-        format!("sqlite://{}?mode=rwc", data_dir.join("trellis.db").display())
+        format!(
+            "sqlite://{}?mode=rwc",
+            data_dir.join("trellis.db").display()
+        )
     } else if let Some(rest) = db_s.strip_prefix("sqlite:") {
         let rest = rest.trim_start_matches("//");
         let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
         if path.is_empty() {
-            return Err(r.invalid("database.url", "sqlite URL needs a file path, e.g. sqlite:trellis.db"));
+            return Err(r.invalid(
+                "database.url",
+                "sqlite URL needs a file path, e.g. sqlite:trellis.db",
+            ));
         }
         let p = Path::new(path);
-        let p = if p.is_absolute() { p.to_owned() } else { data_dir.join(p) };
-        let query = if query.is_empty() { "mode=rwc".to_owned() } else { query.to_owned() };
+        let p = if p.is_absolute() {
+            p.to_owned()
+        } else {
+            data_dir.join(p)
+        };
+        let query = if query.is_empty() {
+            "mode=rwc".to_owned()
+        } else {
+            query.to_owned()
+        };
         format!("sqlite://{}?{query}", p.display())
     } else if db_s.starts_with("postgres://") || db_s.starts_with("postgresql://") {
-        Url::parse(&db_s).map_err(|e| r.invalid("database.url", format!("not a valid PostgreSQL URL: {e}")))?;
+        Url::parse(&db_s)
+            .map_err(|e| r.invalid("database.url", format!("not a valid PostgreSQL URL: {e}")))?;
         db_s
     } else {
         return Err(r.invalid(
@@ -268,16 +330,26 @@ fn build(flat: &Flat) -> Result<Config, ConfigError> {
 
     let storage_s = r.string("storage.url")?;
     let storage = if storage_s == "file:" || storage_s.is_empty() {
-        StorageConfig::File { root: data_dir.join("artifacts") }
+        StorageConfig::File {
+            root: data_dir.join("artifacts"),
+        }
     } else if let Some(path) = storage_s.strip_prefix("file://") {
         if !path.starts_with('/') {
-            return Err(r.invalid("storage.url", "file:// URLs need an absolute path, e.g. file:///srv/trellis"));
+            return Err(r.invalid(
+                "storage.url",
+                "file:// URLs need an absolute path, e.g. file:///srv/trellis",
+            ));
         }
-        StorageConfig::File { root: PathBuf::from(path) }
+        StorageConfig::File {
+            root: PathBuf::from(path),
+        }
     } else if let Some(bucket) = storage_s.strip_prefix("s3://") {
         let bucket = bucket.trim_end_matches('/').to_owned();
         if bucket.is_empty() || bucket.contains('/') {
-            return Err(r.invalid("storage.url", "expected s3://BUCKET (a bucket name, no path)"));
+            return Err(r.invalid(
+                "storage.url",
+                "expected s3://BUCKET (a bucket name, no path)",
+            ));
         }
         let endpoint = r.string("storage.s3_endpoint")?;
         if !endpoint.is_empty() && Url::parse(&endpoint).is_err() {
@@ -286,7 +358,10 @@ fn build(flat: &Flat) -> Result<Config, ConfigError> {
         let access_key_id = r.string("storage.s3_access_key_id")?;
         let secret_access_key = r.string("storage.s3_secret_access_key")?;
         if access_key_id.is_empty() != secret_access_key.is_empty() {
-            return Err(r.invalid("storage.s3_secret_access_key", "set both s3_access_key_id and s3_secret_access_key, or neither"));
+            return Err(r.invalid(
+                "storage.s3_secret_access_key",
+                "set both s3_access_key_id and s3_secret_access_key, or neither",
+            ));
         }
         StorageConfig::S3 {
             bucket,
@@ -297,18 +372,29 @@ fn build(flat: &Flat) -> Result<Config, ConfigError> {
             allow_http: r.bool("storage.s3_allow_http")?,
         }
     } else {
-        return Err(r.invalid("storage.url", format!("expected file:, file:///PATH or s3://BUCKET, got \"{storage_s}\"")));
+        return Err(r.invalid(
+            "storage.url",
+            format!("expected file:, file:///PATH or s3://BUCKET, got \"{storage_s}\""),
+        ));
     };
 
     let session_secret = r.string("session.secret")?;
     if !session_secret.is_empty() && session_secret.chars().count() < 32 {
-        return Err(r.invalid("session.secret", "must be at least 32 characters (or empty to generate one)"));
+        return Err(r.invalid(
+            "session.secret",
+            "must be at least 32 characters (or empty to generate one)",
+        ));
     }
 
     let log_format = match r.string("log.format")?.as_str() {
         "pretty" => LogFormat::Pretty,
         "json" => LogFormat::Json,
-        other => return Err(r.invalid("log.format", format!("expected pretty or json, got \"{other}\""))),
+        other => {
+            return Err(r.invalid(
+                "log.format",
+                format!("expected pretty or json, got \"{other}\""),
+            ))
+        }
     };
 
     Ok(Config {
@@ -329,7 +415,8 @@ fn build(flat: &Flat) -> Result<Config, ConfigError> {
         registry: RegistryConfig {
             limits: trellis_registry::PublishLimits {
                 max_compressed_bytes: r.int("registry.max_compressed_bytes", 1, i64::MAX)? as u64,
-                max_uncompressed_bytes: r.int("registry.max_uncompressed_bytes", 1, i64::MAX)? as u64,
+                max_uncompressed_bytes: r.int("registry.max_uncompressed_bytes", 1, i64::MAX)?
+                    as u64,
                 max_entries: r.int("registry.max_entries", 1, 1_000_000)? as usize,
                 max_file_bytes: r.int("registry.max_file_bytes", 1, i64::MAX)? as u64,
                 ..trellis_registry::PublishLimits::default()
@@ -366,8 +453,16 @@ impl Config {
     pub fn describe(&self) -> String {
         let storage = match &self.storage {
             StorageConfig::File { root } => format!("file {}", root.display()),
-            StorageConfig::S3 { bucket, region, endpoint, .. } => {
-                format!("s3 bucket {bucket} ({region}, endpoint {})", endpoint.as_deref().unwrap_or("AWS"))
+            StorageConfig::S3 {
+                bucket,
+                region,
+                endpoint,
+                ..
+            } => {
+                format!(
+                    "s3 bucket {bucket} ({region}, endpoint {})",
+                    endpoint.as_deref().unwrap_or("AWS")
+                )
             }
         };
         format!(
@@ -385,110 +480,5 @@ impl Config {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
-    }
-
-    #[test]
-    fn defaults_give_sqlite_and_files_under_data_dir() {
-        let c = load(None, &[]).unwrap();
-        assert_eq!(c.listen.to_string(), "127.0.0.1:3000");
-        assert_eq!(c.database_url, "sqlite://data/trellis.db?mode=rwc");
-        assert_eq!(c.storage, StorageConfig::File { root: PathBuf::from("data/artifacts") });
-        assert_eq!(c.log_format, LogFormat::Pretty);
-        assert!(!c.secure_cookies());
-    }
-
-    #[test]
-    fn file_then_env_override_in_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.toml");
-        std::fs::write(&path, "listen = \"0.0.0.0:8080\"\n[log]\nformat = \"json\"\n").unwrap();
-        let c = load(Some(&path), &env(&[("TRELLIS_LISTEN", "127.0.0.1:9999"), ("HOME", "/x")])).unwrap();
-        assert_eq!(c.listen.to_string(), "127.0.0.1:9999");
-        assert_eq!(c.log_format, LogFormat::Json);
-    }
-
-    #[test]
-    fn env_sections_use_double_underscore() {
-        let c = load(None, &env(&[("TRELLIS_DATABASE__URL", "postgres://u:p@localhost:5432/t")])).unwrap();
-        assert_eq!(c.database_url, "postgres://u:p@localhost:5432/t");
-        assert_eq!(c.database_url_redacted(), "postgres://u:***@localhost:5432/t");
-    }
-
-    #[test]
-    fn s3_storage_is_parsed() {
-        let c = load(
-            None,
-            &env(&[
-                ("TRELLIS_STORAGE__URL", "s3://artifacts"),
-                ("TRELLIS_STORAGE__S3_ENDPOINT", "http://127.0.0.1:9000"),
-                ("TRELLIS_STORAGE__S3_ACCESS_KEY_ID", "a"),
-                ("TRELLIS_STORAGE__S3_SECRET_ACCESS_KEY", "b"),
-                ("TRELLIS_STORAGE__S3_ALLOW_HTTP", "true"),
-            ]),
-        )
-        .unwrap();
-        assert!(matches!(c.storage, StorageConfig::S3 { ref bucket, allow_http: true, .. } if bucket == "artifacts"));
-    }
-
-    #[test]
-    fn bad_values_name_the_key_and_the_source() {
-        let e = load(None, &env(&[("TRELLIS_LISTEN", "nowhere")])).unwrap_err().to_string();
-        assert!(e.contains("`listen`") && e.contains("TRELLIS_LISTEN") && e.contains("nowhere"), "{e}");
-
-        let e = load(None, &env(&[("TRELLIS_DATABASE__MAX_CONNECTIONS", "lots")])).unwrap_err().to_string();
-        assert!(e.contains("database.max_connections") && e.contains("whole number"), "{e}");
-
-        let e = load(None, &env(&[("TRELLIS_DATABASE__URL", "mysql://x")])).unwrap_err().to_string();
-        assert!(e.contains("database.url") && e.contains("postgres://"), "{e}");
-
-        let e = load(None, &env(&[("TRELLIS_LOG__FORMAT", "xml")])).unwrap_err().to_string();
-        assert!(e.contains("log.format") && e.contains("pretty or json"), "{e}");
-
-        let e = load(None, &env(&[("TRELLIS_SESSION__SECRET", "short")])).unwrap_err().to_string();
-        assert!(e.contains("session.secret") && e.contains("32"), "{e}");
-
-        let e = load(None, &env(&[("TRELLIS_PUBLIC_URL", "ftp://x")])).unwrap_err().to_string();
-        assert!(e.contains("public_url"), "{e}");
-
-        let e = load(None, &env(&[("TRELLIS_STORAGE__URL", "s3://")])).unwrap_err().to_string();
-        assert!(e.contains("storage.url"), "{e}");
-
-        // Missing (empty) values.
-        let e = load(None, &env(&[("TRELLIS_DATA_DIR", "")])).unwrap_err().to_string();
-        assert!(e.contains("`data_dir`") && e.contains("must not be empty"), "{e}");
-        let e = load(None, &env(&[("TRELLIS_LISTEN", " ")])).unwrap_err().to_string();
-        assert!(e.contains("`listen`") && e.contains("expected an address"), "{e}");
-        let e = load(None, &env(&[("TRELLIS_STORAGE__URL", "s3://b"), ("TRELLIS_STORAGE__S3_ACCESS_KEY_ID", "k")]))
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("storage.s3_secret_access_key") && e.contains("set both"), "{e}");
-    }
-
-    #[test]
-    fn unknown_keys_and_bad_files_are_refused() {
-        let e = load(None, &env(&[("TRELLIS_LISTN", "x")])).unwrap_err().to_string();
-        assert!(e.contains("unknown config key `listn`") && e.contains("did you mean `listen`"), "{e}");
-
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.toml");
-        std::fs::write(&path, "[database]\nurll = \"x\"\n").unwrap();
-        let e = load(Some(&path), &[]).unwrap_err().to_string();
-        assert!(e.contains("database.urll") && e.contains("did you mean `database.url`"), "{e}");
-
-        std::fs::write(&path, "listen = \n").unwrap();
-        let e = load(Some(&path), &[]).unwrap_err().to_string();
-        assert!(e.contains("not valid TOML"), "{e}");
-
-        let e = load(Some(&dir.path().join("missing.toml")), &[]).unwrap_err().to_string();
-        assert!(e.contains("cannot read config file"), "{e}");
-
-        std::fs::write(&path, "[database]\nmax_connections = 0\n").unwrap();
-        let e = load(Some(&path), &[]).unwrap_err().to_string();
-        assert!(e.contains("database.max_connections") && e.contains("from 1 to 1000") && e.contains("config file"), "{e}");
-    }
-}
+#[path = "config_tests.rs"]
+mod tests;

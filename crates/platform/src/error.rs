@@ -25,19 +25,38 @@ pub type AppResult<T> = Result<T, AppError>;
 impl AppError {
     /// An error whose detail may be shown to the client.
     pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
-        AppError { code, detail: detail.into(), errors: Vec::new(), retry_after: None, extra: None, cause: None }
+        AppError {
+            code,
+            detail: detail.into(),
+            errors: Vec::new(),
+            retry_after: None,
+            extra: None,
+            cause: None,
+        }
     }
 
     /// A validation error with field-level problems.
     pub fn validation(detail: impl Into<String>, errors: Vec<FieldError>) -> Self {
-        AppError { errors, ..AppError::new(ErrorCode::ValidationFailed, detail) }
+        AppError {
+            errors,
+            ..AppError::new(ErrorCode::ValidationFailed, detail)
+        }
     }
 
     /// A single-field validation error.
-    pub fn field(code: ErrorCode, field: &str, field_code: &str, detail: impl Into<String>) -> Self {
+    pub fn field(
+        code: ErrorCode,
+        field: &str,
+        field_code: &str,
+        detail: impl Into<String>,
+    ) -> Self {
         let detail = detail.into();
         AppError {
-            errors: vec![FieldError { field: field.into(), code: field_code.into(), detail: detail.clone() }],
+            errors: vec![FieldError {
+                field: field.into(),
+                code: field_code.into(),
+                detail: detail.clone(),
+            }],
             ..AppError::new(code, detail)
         }
     }
@@ -57,7 +76,10 @@ impl AppError {
     pub fn unavailable(cause: impl Into<Cause>) -> Self {
         AppError {
             cause: Some(cause.into()),
-            ..AppError::new(ErrorCode::Unavailable, "A service Trellis depends on is unavailable. Try again shortly.")
+            ..AppError::new(
+                ErrorCode::Unavailable,
+                "A service Trellis depends on is unavailable. Try again shortly.",
+            )
         }
     }
 
@@ -70,7 +92,10 @@ impl AppError {
     }
 
     pub fn unauthenticated() -> Self {
-        AppError::new(ErrorCode::Unauthenticated, "Sign in, or send an API token as `Authorization: Bearer <token>`.")
+        AppError::new(
+            ErrorCode::Unauthenticated,
+            "Sign in, or send an API token as `Authorization: Bearer <token>`.",
+        )
     }
 
     /// The hidden cause, for logging.
@@ -87,7 +112,9 @@ impl AppError {
     /// else is ignored).
     pub fn with_extra(mut self, extra: serde_json::Value) -> Self {
         if let serde_json::Value::Object(map) = extra {
-            self.extra.get_or_insert_with(serde_json::Map::new).extend(map);
+            self.extra
+                .get_or_insert_with(serde_json::Map::new)
+                .extend(map);
         }
         self
     }
@@ -110,9 +137,9 @@ impl From<trellis_db::DbError> for AppError {
         use trellis_db::{sqlx, DbError};
         match e {
             DbError::Conflict => AppError::new(ErrorCode::Conflict, "That exists already."),
-            DbError::Sqlx(sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed) => {
-                AppError::unavailable(e)
-            }
+            DbError::Sqlx(
+                sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed,
+            ) => AppError::unavailable(e),
             other => AppError::internal(other),
         }
     }
@@ -149,7 +176,8 @@ impl AppError {
 impl axum::response::IntoResponse for AppError {
     fn into_response(self) -> axum::response::Response {
         let problem = self.to_problem();
-        let status = axum::http::StatusCode::from_u16(problem.status).unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+        let status = axum::http::StatusCode::from_u16(problem.status)
+            .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
         let body = match (&self.extra, serde_json::to_value(&problem)) {
             (Some(extra), Ok(serde_json::Value::Object(mut doc))) => {
                 for (k, v) in extra {
@@ -161,7 +189,10 @@ impl axum::response::IntoResponse for AppError {
         };
         let mut res = (status, body).into_response();
         let h = res.headers_mut();
-        h.insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/problem+json"));
+        h.insert(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/problem+json"),
+        );
         if let Some(secs) = self.retry_after {
             if let Ok(v) = axum::http::HeaderValue::from_str(&secs.to_string()) {
                 h.insert(axum::http::header::RETRY_AFTER, v);

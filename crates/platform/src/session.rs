@@ -40,7 +40,15 @@ impl SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         let data = encode(record)?;
         loop {
-            match self.db.insert_session(&record.id.to_string(), &data, record.expiry_date.unix_timestamp()).await {
+            match self
+                .db
+                .insert_session(
+                    &record.id.to_string(),
+                    &data,
+                    record.expiry_date.unix_timestamp(),
+                )
+                .await
+            {
                 Err(DbError::Conflict) => record.id = Id::default(),
                 other => return other.map_err(backend),
             }
@@ -49,20 +57,41 @@ impl SessionStore for DbSessionStore {
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let data = encode(record)?;
-        self.db.upsert_session(&record.id.to_string(), &data, record.expiry_date.unix_timestamp()).await.map_err(backend)
+        self.db
+            .upsert_session(
+                &record.id.to_string(),
+                &data,
+                record.expiry_date.unix_timestamp(),
+            )
+            .await
+            .map_err(backend)
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        let Some((data, expires_at)) = self.db.load_session(&id.to_string()).await.map_err(backend)? else {
+        let Some((data, expires_at)) = self
+            .db
+            .load_session(&id.to_string())
+            .await
+            .map_err(backend)?
+        else {
             return Ok(None);
         };
-        let data = serde_json::from_str(&data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
-        let expiry_date = time::OffsetDateTime::from_unix_timestamp(expires_at).map_err(|e| session_store::Error::Decode(e.to_string()))?;
-        Ok(Some(Record { id: *id, data, expiry_date }))
+        let data =
+            serde_json::from_str(&data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        let expiry_date = time::OffsetDateTime::from_unix_timestamp(expires_at)
+            .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        Ok(Some(Record {
+            id: *id,
+            data,
+            expiry_date,
+        }))
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        self.db.delete_session(&id.to_string()).await.map_err(backend)
+        self.db
+            .delete_session(&id.to_string())
+            .await
+            .map_err(backend)
     }
 }
 
@@ -79,8 +108,14 @@ fn session_err(e: tower_sessions::session::Error) -> AppError {
 /// Signs `user` into the session, rotating the session id first.
 pub async fn log_in(session: &Session, user: &UserRow) -> AppResult<()> {
     session.cycle_id().await.map_err(session_err)?;
-    session.insert(USER_ID, user.id).await.map_err(session_err)?;
-    session.insert(PW_FINGERPRINT, fingerprint(user)).await.map_err(session_err)?;
+    session
+        .insert(USER_ID, user.id)
+        .await
+        .map_err(session_err)?;
+    session
+        .insert(PW_FINGERPRINT, fingerprint(user))
+        .await
+        .map_err(session_err)?;
     Ok(())
 }
 
@@ -107,5 +142,8 @@ pub async fn current_user(state: &AppState, session: &Session) -> AppResult<Opti
 /// Keeps the session valid for this user after their password changed.
 pub async fn refresh_fingerprint(session: &Session, user: &UserRow) -> AppResult<()> {
     session.cycle_id().await.map_err(session_err)?;
-    session.insert(PW_FINGERPRINT, fingerprint(user)).await.map_err(session_err)
+    session
+        .insert(PW_FINGERPRINT, fingerprint(user))
+        .await
+        .map_err(session_err)
 }

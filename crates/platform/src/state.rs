@@ -59,10 +59,18 @@ impl AppState {
             Duration::from_secs(config.database_connect_timeout_secs),
         )
         .await
-        .map_err(|e| StartError::Database { url: config.database_url_redacted(), reason: e.to_string() })?;
-        db.migrate().await.map_err(|e| StartError::Migrate(e.to_string()))?;
+        .map_err(|e| StartError::Database {
+            url: config.database_url_redacted(),
+            reason: e.to_string(),
+        })?;
+        db.migrate()
+            .await
+            .map_err(|e| StartError::Migrate(e.to_string()))?;
         let storage = Storage::open(&config.storage).map_err(|e| StartError::Storage(e.0))?;
-        storage.check_writable().await.map_err(|e| StartError::Storage(e.0))?;
+        storage
+            .check_writable()
+            .await
+            .map_err(|e| StartError::Storage(e.0))?;
         let session_key = Arc::new(session_key(&config)?);
         let leptos_options = LeptosOptions::builder()
             .output_name("trellis")
@@ -70,7 +78,14 @@ impl AppState {
             .site_pkg_dir("pkg")
             .site_addr(config.listen)
             .build();
-        Ok(AppState { config: Arc::new(config), db, storage, leptos_options, session_key, downloads: Arc::new(DownloadCounter::default()) })
+        Ok(AppState {
+            config: Arc::new(config),
+            db,
+            storage,
+            leptos_options,
+            session_key,
+            downloads: Arc::new(DownloadCounter::default()),
+        })
     }
 }
 
@@ -86,9 +101,13 @@ fn session_key(config: &Config) -> Result<[u8; 64], StartError> {
                 let s: String = {
                     use rand::Rng;
                     let mut rng = rand::rng();
-                    (0..48).map(|_| rng.sample(rand::distr::Alphanumeric) as char).collect()
+                    (0..48)
+                        .map(|_| rng.sample(rand::distr::Alphanumeric) as char)
+                        .collect()
                 };
-                std::fs::write(&path, &s).map_err(|e| StartError::Secret(format!("cannot write {}: {e}", path.display())))?;
+                std::fs::write(&path, &s).map_err(|e| {
+                    StartError::Secret(format!("cannot write {}: {e}", path.display()))
+                })?;
                 s
             }
         }

@@ -30,13 +30,30 @@ impl Storage {
         match cfg {
             StorageConfig::File { root } => {
                 std::fs::create_dir_all(root).map_err(|e| {
-                    StorageError(format!("cannot create storage directory {}: {e}", root.display()))
+                    StorageError(format!(
+                        "cannot create storage directory {}: {e}",
+                        root.display()
+                    ))
                 })?;
-                let fs = LocalFileSystem::new_with_prefix(root)
-                    .map_err(|e| StorageError(format!("cannot open storage directory {}: {e}", root.display())))?;
-                Ok(Storage { store: Arc::new(fs), describe: format!("file {}", root.display()) })
+                let fs = LocalFileSystem::new_with_prefix(root).map_err(|e| {
+                    StorageError(format!(
+                        "cannot open storage directory {}: {e}",
+                        root.display()
+                    ))
+                })?;
+                Ok(Storage {
+                    store: Arc::new(fs),
+                    describe: format!("file {}", root.display()),
+                })
             }
-            StorageConfig::S3 { bucket, region, endpoint, access_key_id, secret_access_key, allow_http } => {
+            StorageConfig::S3 {
+                bucket,
+                region,
+                endpoint,
+                access_key_id,
+                secret_access_key,
+                allow_http,
+            } => {
                 let mut b = AmazonS3Builder::new()
                     .with_bucket_name(bucket)
                     .with_region(region)
@@ -45,11 +62,18 @@ impl Storage {
                     b = b.with_endpoint(ep).with_virtual_hosted_style_request(false);
                 }
                 if !access_key_id.is_empty() {
-                    b = b.with_access_key_id(access_key_id).with_secret_access_key(secret_access_key);
+                    b = b
+                        .with_access_key_id(access_key_id)
+                        .with_secret_access_key(secret_access_key);
                 }
-                let s3 = b.build().map_err(|e| StorageError(format!("invalid S3 settings: {e}")))?;
+                let s3 = b
+                    .build()
+                    .map_err(|e| StorageError(format!("invalid S3 settings: {e}")))?;
                 let where_ = endpoint.as_deref().unwrap_or("AWS");
-                Ok(Storage { store: Arc::new(s3), describe: format!("s3 bucket {bucket} at {where_}") })
+                Ok(Storage {
+                    store: Arc::new(s3),
+                    describe: format!("s3 bucket {bucket} at {where_}"),
+                })
             }
         }
     }
@@ -60,7 +84,9 @@ impl Storage {
         self.store
             .put(&path, PutPayload::from_static(b"ok"))
             .await
-            .map_err(|e| StorageError(format!("cannot write to {}: {}", self.describe, short(&e))))?;
+            .map_err(|e| {
+                StorageError(format!("cannot write to {}: {}", self.describe, short(&e)))
+            })?;
         self.check_reachable().await
     }
 
@@ -68,7 +94,11 @@ impl Storage {
     pub async fn check_reachable(&self) -> Result<(), StorageError> {
         match self.store.head(&Path::from(PROBE)).await {
             Ok(_) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(e) => Err(StorageError(format!("cannot reach {}: {}", self.describe, short(&e)))),
+            Err(e) => Err(StorageError(format!(
+                "cannot reach {}: {}",
+                self.describe,
+                short(&e)
+            ))),
         }
     }
 

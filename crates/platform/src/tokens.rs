@@ -27,12 +27,18 @@ fn hash(secret: &str) -> String {
 
 fn new_secret() -> String {
     let mut rng = rand::rng();
-    let body: String = (0..40).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect();
+    let body: String = (0..40)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect();
     format!("{TOKEN_PREFIX}{body}")
 }
 
 fn scopes_to_string(scopes: &[Scope]) -> String {
-    scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")
+    scopes
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn parse_scopes(s: &str) -> Vec<Scope> {
@@ -54,25 +60,49 @@ pub fn token_out(r: &TokenRow) -> TokenOut {
 }
 
 /// Creates a token for `user`.
-pub async fn create_token(state: &AppState, user: &UserRow, input: &TokenIn) -> AppResult<TokenCreated> {
+pub async fn create_token(
+    state: &AppState,
+    user: &UserRow,
+    input: &TokenIn,
+) -> AppResult<TokenCreated> {
     let name = input.name.trim();
     let mut errors = Vec::new();
     if name.is_empty() || name.chars().count() > 64 {
-        errors.push(FieldError { field: "name".into(), code: "length".into(), detail: "Give the token a name of 1 to 64 characters.".into() });
+        errors.push(FieldError {
+            field: "name".into(),
+            code: "length".into(),
+            detail: "Give the token a name of 1 to 64 characters.".into(),
+        });
     }
     if input.scopes.is_empty() {
-        errors.push(FieldError { field: "scopes".into(), code: "required".into(), detail: "Choose at least one scope.".into() });
+        errors.push(FieldError {
+            field: "scopes".into(),
+            code: "required".into(),
+            detail: "Choose at least one scope.".into(),
+        });
     }
     if input.scopes.contains(&Scope::Admin) && !user.is_admin {
-        errors.push(FieldError { field: "scopes".into(), code: "admin_only".into(), detail: "Only admins can create tokens with the admin scope.".into() });
+        errors.push(FieldError {
+            field: "scopes".into(),
+            code: "admin_only".into(),
+            detail: "Only admins can create tokens with the admin scope.".into(),
+        });
     }
     if let Some(d) = input.expires_in_days {
         if d == 0 || d > 366 {
-            errors.push(FieldError { field: "expires_in_days".into(), code: "range".into(), detail: "Expiry must be 1 to 366 days, or none.".into() });
+            errors.push(FieldError {
+                field: "expires_in_days".into(),
+                code: "range".into(),
+                detail: "Expiry must be 1 to 366 days, or none.".into(),
+            });
         }
     }
     if !errors.is_empty() {
-        let detail = errors.iter().map(|e| e.detail.as_str()).collect::<Vec<_>>().join(" ");
+        let detail = errors
+            .iter()
+            .map(|e| e.detail.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
         return Err(AppError::validation(detail, errors));
     }
     let mut scopes = input.scopes.clone();
@@ -88,15 +118,26 @@ pub async fn create_token(state: &AppState, user: &UserRow, input: &TokenIn) -> 
             prefix: &prefix,
             token_hash: &hash(&secret),
             scopes: &scopes_to_string(&scopes),
-            expires_at: input.expires_in_days.map(|d| trellis_db::now() + i64::from(d) * 86_400),
+            expires_at: input
+                .expires_in_days
+                .map(|d| trellis_db::now() + i64::from(d) * 86_400),
         })
         .await?;
-    Ok(TokenCreated { token: token_out(&row), secret })
+    Ok(TokenCreated {
+        token: token_out(&row),
+        secret,
+    })
 }
 
 /// A user's tokens.
 pub async fn list_tokens(state: &AppState, user: &UserRow) -> AppResult<Vec<TokenOut>> {
-    Ok(state.db.list_tokens(user.id).await?.iter().map(token_out).collect())
+    Ok(state
+        .db
+        .list_tokens(user.id)
+        .await?
+        .iter()
+        .map(token_out)
+        .collect())
 }
 
 /// Revokes one of the user's tokens.
@@ -110,18 +151,37 @@ pub async fn revoke_token(state: &AppState, user: &UserRow, id: i64) -> AppResul
 
 /// Authenticates an `Authorization: Bearer` secret.
 pub async fn authenticate(state: &AppState, secret: &str) -> AppResult<TokenAuth> {
-    let invalid = || AppError::new(ErrorCode::InvalidToken, "The API token is not valid. Check it was copied whole, or create a new one.");
+    let invalid = || {
+        AppError::new(
+            ErrorCode::InvalidToken,
+            "The API token is not valid. Check it was copied whole, or create a new one.",
+        )
+    };
     if !secret.starts_with(TOKEN_PREFIX) || secret.len() != TOKEN_PREFIX.len() + 40 {
         return Err(invalid());
     }
-    let row = state.db.token_by_hash(&hash(secret)).await?.ok_or_else(invalid)?;
+    let row = state
+        .db
+        .token_by_hash(&hash(secret))
+        .await?
+        .ok_or_else(invalid)?;
     if row.revoked_at.is_some() {
-        return Err(AppError::new(ErrorCode::TokenRevoked, "This API token was revoked. Create a new one."));
+        return Err(AppError::new(
+            ErrorCode::TokenRevoked,
+            "This API token was revoked. Create a new one.",
+        ));
     }
     if row.expires_at.is_some_and(|t| t <= trellis_db::now()) {
-        return Err(AppError::new(ErrorCode::TokenExpired, "This API token has expired. Create a new one."));
+        return Err(AppError::new(
+            ErrorCode::TokenExpired,
+            "This API token has expired. Create a new one.",
+        ));
     }
-    let user = state.db.user_by_id(row.user_id).await?.ok_or_else(invalid)?;
+    let user = state
+        .db
+        .user_by_id(row.user_id)
+        .await?
+        .ok_or_else(invalid)?;
     // "Last used" is bookkeeping: never make a request wait on that write.
     let db = state.db.clone();
     let token_id = row.id;
@@ -130,7 +190,11 @@ pub async fn authenticate(state: &AppState, secret: &str) -> AppResult<TokenAuth
             tracing::warn!(error = %e, "could not record token use");
         }
     });
-    Ok(TokenAuth { user, token_id: row.id, scopes: parse_scopes(&row.scopes) })
+    Ok(TokenAuth {
+        user,
+        token_id: row.id,
+        scopes: parse_scopes(&row.scopes),
+    })
 }
 
 impl TokenAuth {
@@ -141,7 +205,10 @@ impl TokenAuth {
         } else {
             Err(AppError::new(
                 ErrorCode::InsufficientScope,
-                format!("This endpoint needs a token with the `{}` scope.", scope.as_str()),
+                format!(
+                    "This endpoint needs a token with the `{}` scope.",
+                    scope.as_str()
+                ),
             ))
         }
     }
@@ -158,6 +225,9 @@ mod tests {
         assert!(a.starts_with("trls_") && a.len() == 45);
         assert_ne!(a, b);
         assert_ne!(hash(&a), hash(&b));
-        assert_eq!(parse_scopes("read publish bogus"), vec![Scope::Read, Scope::Publish]);
+        assert_eq!(
+            parse_scopes("read publish bogus"),
+            vec![Scope::Read, Scope::Publish]
+        );
     }
 }

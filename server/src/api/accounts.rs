@@ -9,15 +9,23 @@ use trellis_types::{ListResponse, Scope, TokenCreated, TokenIn, TokenOut, UserOu
 use super::extract::{ApiJson, Caller};
 
 /// `GET /api/v1/me`: the calling user.
-pub async fn get_me(State(state): State<AppState>, caller: Caller) -> Result<Json<UserOut>, AppError> {
+pub async fn get_me(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<UserOut>, AppError> {
     caller.require(Scope::Read)?;
     Ok(Json(accounts::user_out(&state, caller.user()).await?))
 }
 
 /// `GET /api/v1/tokens`: the caller's tokens (never their secrets).
-pub async fn list_tokens(State(state): State<AppState>, caller: Caller) -> Result<Json<ListResponse<TokenOut>>, AppError> {
+pub async fn list_tokens(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<ListResponse<TokenOut>>, AppError> {
     caller.require(Scope::Read)?;
-    Ok(Json(ListResponse { data: tokens::list_tokens(&state, caller.user()).await? }))
+    Ok(Json(ListResponse {
+        data: tokens::list_tokens(&state, caller.user()).await?,
+    }))
 }
 
 /// `POST /api/v1/tokens`: a new token; a token may only mint narrower ones.
@@ -30,11 +38,18 @@ pub async fn create_token(
     if let Some(s) = input.scopes.iter().find(|s| !held.contains(s)) {
         caller.require(*s)?;
     }
-    Ok((StatusCode::CREATED, Json(tokens::create_token(&state, caller.user(), &input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(tokens::create_token(&state, caller.user(), &input).await?),
+    ))
 }
 
 /// `DELETE /api/v1/tokens/{id}`: revoke.
-pub async fn revoke_token(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Result<StatusCode, AppError> {
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, AppError> {
     caller.require(Scope::Read)?;
     tokens::revoke_token(&state, caller.user(), id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -17,9 +17,19 @@ pub struct Page {
 }
 
 /// `GET /api/v1/admin/users`: every user, newest first.
-pub async fn list_users(State(state): State<AppState>, caller: Caller, Query(p): Query<Page>) -> Result<Json<ListResponse<UserOut>>, AppError> {
+pub async fn list_users(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(p): Query<Page>,
+) -> Result<Json<ListResponse<UserOut>>, AppError> {
     caller.require_admin()?;
-    let rows = state.db.list_users(p.limit.unwrap_or(50).clamp(1, 500), p.offset.unwrap_or(0).max(0)).await?;
+    let rows = state
+        .db
+        .list_users(
+            p.limit.unwrap_or(50).clamp(1, 500),
+            p.offset.unwrap_or(0).max(0),
+        )
+        .await?;
     let mut data = Vec::with_capacity(rows.len());
     for r in &rows {
         data.push(accounts::user_out(&state, r).await?);

@@ -20,7 +20,10 @@ pub struct MaybeCaller(pub Option<Caller>);
 impl FromRequestParts<AppState> for MaybeCaller {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         match Caller::from_request_parts(parts, state).await {
             Ok(c) => Ok(MaybeCaller(Some(c))),
             Err(e) if e.code == ErrorCode::Unauthenticated => Ok(MaybeCaller(None)),
@@ -42,18 +45,34 @@ pub async fn download(
     Path((id, version)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let inm = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok());
+    let inm = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok());
     let user_id = caller.as_ref().map(|c| c.user().id);
     match plugins::download(&state, &id, &version, inm, user_id).await? {
-        Download::NotModified { sha256 } => {
-            Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag(&sha256)), (header::CACHE_CONTROL, IMMUTABLE)]).into_response())
-        }
-        Download::Artifact { sha256, size, filename, body } => {
-            let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\""))
-                .unwrap_or(HeaderValue::from_static("attachment"));
+        Download::NotModified { sha256 } => Ok((
+            StatusCode::NOT_MODIFIED,
+            [
+                (header::ETAG, etag(&sha256)),
+                (header::CACHE_CONTROL, IMMUTABLE),
+            ],
+        )
+            .into_response()),
+        Download::Artifact {
+            sha256,
+            size,
+            filename,
+            body,
+        } => {
+            let disposition =
+                HeaderValue::from_str(&format!("attachment; filename=\"{filename}\""))
+                    .unwrap_or(HeaderValue::from_static("attachment"));
             let mut res = Body::from_stream(body).into_response();
             let h = res.headers_mut();
-            h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/gzip"));
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/gzip"),
+            );
             h.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
             h.insert(header::ETAG, etag(&sha256));
             h.insert(header::CACHE_CONTROL, IMMUTABLE);
@@ -64,6 +83,9 @@ pub async fn download(
 }
 
 /// `GET /api/v1/plugins/{id}/downloads`: per-version per-day counts, total, installs.
-pub async fn plugin_downloads(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<DownloadsOut>, AppError> {
+pub async fn plugin_downloads(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<DownloadsOut>, AppError> {
     Ok(Json(plugins::downloads(&state, &id).await?))
 }

@@ -57,13 +57,21 @@ impl Caller {
 impl FromRequestParts<AppState> for Caller {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         if let Some(h) = parts.headers.get(AUTHORIZATION) {
             let v = h.to_str().unwrap_or("");
             let secret = v.strip_prefix("Bearer ").ok_or_else(|| {
-                AppError::new(ErrorCode::InvalidToken, "Send the token as `Authorization: Bearer <token>`.")
+                AppError::new(
+                    ErrorCode::InvalidToken,
+                    "Send the token as `Authorization: Bearer <token>`.",
+                )
             })?;
-            return Ok(Caller::Token(tokens::authenticate(state, secret.trim()).await?));
+            return Ok(Caller::Token(
+                tokens::authenticate(state, secret.trim()).await?,
+            ));
         }
         if let Some(s) = parts.extensions.get::<Session>() {
             if let Some(u) = session::current_user(state, s).await? {
@@ -83,7 +91,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(ApiJson(v)),
-            Err(rej) => Err(AppError::new(ErrorCode::BadRequest, format!("The JSON body could not be read: {}", rej.body_text()))),
+            Err(rej) => Err(AppError::new(
+                ErrorCode::BadRequest,
+                format!("The JSON body could not be read: {}", rej.body_text()),
+            )),
         }
     }
 }

@@ -17,23 +17,55 @@ use trellis_platform::{AppError, AppState};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/me", get(accounts::get_me))
-        .route("/tokens", get(accounts::list_tokens).post(accounts::create_token))
+        .route(
+            "/tokens",
+            get(accounts::list_tokens).post(accounts::create_token),
+        )
         .route("/tokens/{id}", delete(accounts::revoke_token))
         .route("/admin/users", get(admin::list_users))
         .route("/namespaces", post(namespaces::create_namespace))
-        .route("/namespaces/{ns}", get(namespaces::get_namespace).patch(namespaces::patch_namespace))
-        .route("/namespaces/{ns}/members/{username}", put(namespaces::put_member).delete(namespaces::delete_member))
+        .route(
+            "/namespaces/{ns}",
+            get(namespaces::get_namespace).patch(namespaces::patch_namespace),
+        )
+        .route(
+            "/namespaces/{ns}/members/{username}",
+            put(namespaces::put_member).delete(namespaces::delete_member),
+        )
         .route("/namespaces/{ns}/keys", post(namespaces::add_key))
-        .route("/namespaces/{ns}/keys/{key_id}", delete(namespaces::delete_key))
+        .route(
+            "/namespaces/{ns}/keys/{key_id}",
+            delete(namespaces::delete_key),
+        )
         // The publish handler streams and counts the body itself against
         // `registry.max_compressed_bytes`, so the default 2 MB cap is lifted here only.
-        .route("/plugins", get(plugins::list_plugins).put(plugins::publish_plugin).layer(DefaultBodyLimit::disable()))
-        .route("/plugins/{id}", get(plugins::get_plugin).delete(plugins::delete_plugin))
+        .route(
+            "/plugins",
+            get(plugins::list_plugins)
+                .put(plugins::publish_plugin)
+                .layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/plugins/{id}",
+            get(plugins::get_plugin).delete(plugins::delete_plugin),
+        )
         .route("/plugins/{id}/versions", get(plugins::list_versions))
-        .route("/plugins/{id}/versions/{version}", get(plugins::get_version))
-        .route("/plugins/{id}/versions/{version}/yank", put(plugins::yank).delete(plugins::unyank))
-        .route("/plugins/{id}/versions/{version}/download", get(downloads::download))
-        .route("/plugins/{id}/deprecation", put(plugins::deprecate).delete(plugins::undeprecate))
+        .route(
+            "/plugins/{id}/versions/{version}",
+            get(plugins::get_version),
+        )
+        .route(
+            "/plugins/{id}/versions/{version}/yank",
+            put(plugins::yank).delete(plugins::unyank),
+        )
+        .route(
+            "/plugins/{id}/versions/{version}/download",
+            get(downloads::download),
+        )
+        .route(
+            "/plugins/{id}/deprecation",
+            put(plugins::deprecate).delete(plugins::undeprecate),
+        )
         .route("/plugins/{id}/downloads", get(downloads::plugin_downloads))
         .route("/categories", get(plugins::list_categories))
         .route("/manifest-schema", get(plugins::manifest_schema))

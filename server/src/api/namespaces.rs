@@ -5,7 +5,9 @@ use axum::http::StatusCode;
 use axum::Json;
 use trellis_platform::registry::namespaces;
 use trellis_platform::{AppError, AppState};
-use trellis_types::{MemberIn, NamespaceIn, NamespaceOut, NamespacePatch, Scope, SigningKeyIn, SigningKeyOut};
+use trellis_types::{
+    MemberIn, NamespaceIn, NamespaceOut, NamespacePatch, Scope, SigningKeyIn, SigningKeyOut,
+};
 
 use super::extract::{ApiJson, Caller};
 
@@ -16,11 +18,17 @@ pub async fn create_namespace(
     ApiJson(input): ApiJson<NamespaceIn>,
 ) -> Result<(StatusCode, Json<NamespaceOut>), AppError> {
     caller.require(Scope::Publish)?;
-    Ok((StatusCode::CREATED, Json(namespaces::create(&state, caller.user(), &input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(namespaces::create(&state, caller.user(), &input).await?),
+    ))
 }
 
 /// `GET /api/v1/namespaces/{ns}`: members, keys and settings (public).
-pub async fn get_namespace(State(state): State<AppState>, Path(ns): Path<String>) -> Result<Json<NamespaceOut>, AppError> {
+pub async fn get_namespace(
+    State(state): State<AppState>,
+    Path(ns): Path<String>,
+) -> Result<Json<NamespaceOut>, AppError> {
     Ok(Json(namespaces::get(&state, &ns).await?))
 }
 
@@ -32,7 +40,9 @@ pub async fn patch_namespace(
     ApiJson(input): ApiJson<NamespacePatch>,
 ) -> Result<Json<NamespaceOut>, AppError> {
     caller.require(Scope::Publish)?;
-    Ok(Json(namespaces::patch(&state, caller.user(), &ns, &input).await?))
+    Ok(Json(
+        namespaces::patch(&state, caller.user(), &ns, &input).await?,
+    ))
 }
 
 /// `PUT /api/v1/namespaces/{ns}/members/{username}`: add a member or change a role (owners).
@@ -43,7 +53,9 @@ pub async fn put_member(
     ApiJson(input): ApiJson<MemberIn>,
 ) -> Result<Json<NamespaceOut>, AppError> {
     caller.require(Scope::Publish)?;
-    Ok(Json(namespaces::set_member(&state, caller.user(), &ns, &username, input.role).await?))
+    Ok(Json(
+        namespaces::set_member(&state, caller.user(), &ns, &username, input.role).await?,
+    ))
 }
 
 /// `DELETE /api/v1/namespaces/{ns}/members/{username}` (owners; never the last owner).
@@ -65,7 +77,10 @@ pub async fn add_key(
     ApiJson(input): ApiJson<SigningKeyIn>,
 ) -> Result<(StatusCode, Json<SigningKeyOut>), AppError> {
     caller.require(Scope::Publish)?;
-    Ok((StatusCode::CREATED, Json(namespaces::add_key(&state, caller.user(), &ns, &input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(namespaces::add_key(&state, caller.user(), &ns, &input).await?),
+    ))
 }
 
 /// `DELETE /api/v1/namespaces/{ns}/keys/{key_id}` (owners).

@@ -22,11 +22,23 @@ pub async fn publish_plugin(
     body: Body,
 ) -> Result<(StatusCode, Json<PublishedOut>), AppError> {
     caller.require(Scope::Publish)?;
-    let ctype = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("application/gzip");
-    if !matches!(ctype, "application/gzip" | "application/x-gzip" | "application/octet-stream") {
-        return Err(AppError::new(ErrorCode::BadRequest, "Send the package as the raw body with `Content-Type: application/gzip`."));
+    let ctype = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/gzip");
+    if !matches!(
+        ctype,
+        "application/gzip" | "application/x-gzip" | "application/octet-stream"
+    ) {
+        return Err(AppError::new(
+            ErrorCode::BadRequest,
+            "Send the package as the raw body with `Content-Type: application/gzip`.",
+        ));
     }
-    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
     let out = publish::publish(&state, caller.user(), declared, body.into_data_stream()).await?;
     Ok((StatusCode::CREATED, Json(out)))
 }
@@ -42,43 +54,79 @@ pub struct Search {
 }
 
 /// `GET /api/v1/plugins?q=&limit=&offset=`: plugins whose id, name or description match.
-pub async fn list_plugins(State(state): State<AppState>, Query(s): Query<Search>) -> Result<Json<ListResponse<PluginOut>>, AppError> {
-    let data = plugins::search(&state, s.q.as_deref().unwrap_or(""), s.limit.unwrap_or(20), s.offset.unwrap_or(0)).await?;
+pub async fn list_plugins(
+    State(state): State<AppState>,
+    Query(s): Query<Search>,
+) -> Result<Json<ListResponse<PluginOut>>, AppError> {
+    let data = plugins::search(
+        &state,
+        s.q.as_deref().unwrap_or(""),
+        s.limit.unwrap_or(20),
+        s.offset.unwrap_or(0),
+    )
+    .await?;
     Ok(Json(ListResponse { data }))
 }
 
 /// `GET /api/v1/plugins/{id}`.
-pub async fn get_plugin(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<PluginOut>, AppError> {
+pub async fn get_plugin(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<PluginOut>, AppError> {
     Ok(Json(plugins::get_plugin(&state, &id).await?))
 }
 
 /// `DELETE /api/v1/plugins/{id}`: only while it was never downloaded.
-pub async fn delete_plugin(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<StatusCode, AppError> {
+pub async fn delete_plugin(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
     caller.require(Scope::Publish)?;
     plugins::delete_plugin(&state, caller.user(), &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `GET /api/v1/plugins/{id}/versions`.
-pub async fn list_versions(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<ListResponse<VersionOut>>, AppError> {
-    Ok(Json(ListResponse { data: plugins::list_versions(&state, &id).await? }))
+pub async fn list_versions(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<ListResponse<VersionOut>>, AppError> {
+    Ok(Json(ListResponse {
+        data: plugins::list_versions(&state, &id).await?,
+    }))
 }
 
 /// `GET /api/v1/plugins/{id}/versions/{version}`.
-pub async fn get_version(State(state): State<AppState>, Path((id, version)): Path<(String, String)>) -> Result<Json<VersionOut>, AppError> {
+pub async fn get_version(
+    State(state): State<AppState>,
+    Path((id, version)): Path<(String, String)>,
+) -> Result<Json<VersionOut>, AppError> {
     Ok(Json(plugins::get_version(&state, &id, &version).await?))
 }
 
 /// `PUT /api/v1/plugins/{id}/versions/{version}/yank`.
-pub async fn yank(State(state): State<AppState>, caller: Caller, Path((id, version)): Path<(String, String)>) -> Result<Json<VersionOut>, AppError> {
+pub async fn yank(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, version)): Path<(String, String)>,
+) -> Result<Json<VersionOut>, AppError> {
     caller.require(Scope::Publish)?;
-    Ok(Json(plugins::set_yanked(&state, caller.user(), &id, &version, true).await?))
+    Ok(Json(
+        plugins::set_yanked(&state, caller.user(), &id, &version, true).await?,
+    ))
 }
 
 /// `DELETE /api/v1/plugins/{id}/versions/{version}/yank`: un-yank.
-pub async fn unyank(State(state): State<AppState>, caller: Caller, Path((id, version)): Path<(String, String)>) -> Result<Json<VersionOut>, AppError> {
+pub async fn unyank(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, version)): Path<(String, String)>,
+) -> Result<Json<VersionOut>, AppError> {
     caller.require(Scope::Publish)?;
-    Ok(Json(plugins::set_yanked(&state, caller.user(), &id, &version, false).await?))
+    Ok(Json(
+        plugins::set_yanked(&state, caller.user(), &id, &version, false).await?,
+    ))
 }
 
 /// `PUT /api/v1/plugins/{id}/deprecation`.
@@ -89,18 +137,28 @@ pub async fn deprecate(
     ApiJson(input): ApiJson<DeprecationIn>,
 ) -> Result<Json<PluginOut>, AppError> {
     caller.require(Scope::Publish)?;
-    Ok(Json(plugins::set_deprecation(&state, caller.user(), &id, Some(&input)).await?))
+    Ok(Json(
+        plugins::set_deprecation(&state, caller.user(), &id, Some(&input)).await?,
+    ))
 }
 
 /// `DELETE /api/v1/plugins/{id}/deprecation`: undeprecate.
-pub async fn undeprecate(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<PluginOut>, AppError> {
+pub async fn undeprecate(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<PluginOut>, AppError> {
     caller.require(Scope::Publish)?;
-    Ok(Json(plugins::set_deprecation(&state, caller.user(), &id, None).await?))
+    Ok(Json(
+        plugins::set_deprecation(&state, caller.user(), &id, None).await?,
+    ))
 }
 
 /// `GET /api/v1/categories`.
 pub async fn list_categories() -> Json<ListResponse<CategoryOut>> {
-    Json(ListResponse { data: plugins::categories() })
+    Json(ListResponse {
+        data: plugins::categories(),
+    })
 }
 
 /// `GET /api/v1/manifest-schema`: the JSON Schema of `plugin.toml`.

@@ -10,6 +10,9 @@ use super::extract::ApiJson;
 
 /// `POST /api/v1/resolve`: 200 with the plan, or 422 `resolution_failed` with
 /// `explanation`, `derivation` and `unknown`.
-pub async fn resolve_plan(State(state): State<AppState>, ApiJson(input): ApiJson<ResolveIn>) -> Result<Json<PlanOut>, AppError> {
+pub async fn resolve_plan(
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<ResolveIn>,
+) -> Result<Json<PlanOut>, AppError> {
     Ok(Json(resolve::resolve(&state, &input).await?))
 }

@@ -31,7 +31,10 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     }
     let h = req.headers();
     let has_cookie = h.contains_key(header::COOKIE);
-    let has_bearer = h.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("Bearer "));
+    let has_bearer = h
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("Bearer "));
     let is_rest = req.uri().path().starts_with("/api/v1/");
     if !has_cookie && (has_bearer || is_rest) {
         return next.run(req).await;
@@ -43,17 +46,27 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
             _ => reject("This request came from another site and was refused. Submit the form from Trellis itself."),
         };
     }
-    let host = h.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let host = h
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     let allowed = |origin: &str| {
         origin == state.config.public_origin()
-            || origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host)
+            || origin
+                .strip_prefix("http://")
+                .or_else(|| origin.strip_prefix("https://"))
+                == Some(host)
     };
     let claimed = h
         .get(header::ORIGIN)
         .and_then(|v| v.to_str().ok())
         .filter(|o| *o != "null")
         .map(str::to_owned)
-        .or_else(|| h.get(header::REFERER).and_then(|v| v.to_str().ok()).and_then(origin_of));
+        .or_else(|| {
+            h.get(header::REFERER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(origin_of)
+        });
     match claimed {
         Some(o) if allowed(&o) => next.run(req).await,
         Some(_) => reject("This request came from another site and was refused. Submit the form from Trellis itself."),

@@ -34,7 +34,8 @@ impl Credentials {
     pub fn save(&self) -> Result<PathBuf, String> {
         let path = credentials_path();
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         }
         let text = toml::to_string(self).map_err(|e| e.to_string())?;
         std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
@@ -56,7 +57,11 @@ pub struct Api {
 
 impl Api {
     pub fn new(base: &str, token: Option<String>) -> Api {
-        Api { base: base.trim_end_matches('/').to_owned(), token, http: reqwest::Client::new() }
+        Api {
+            base: base.trim_end_matches('/').to_owned(),
+            token,
+            http: reqwest::Client::new(),
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -73,14 +78,21 @@ impl Api {
 
     /// Sends and returns the JSON body, or a readable error.
     pub async fn send(&self, req: reqwest::RequestBuilder) -> Result<Value, String> {
-        let res = req.send().await.map_err(|e| format!("cannot reach the registry at {}: {e}", self.base))?;
+        let res = req
+            .send()
+            .await
+            .map_err(|e| format!("cannot reach the registry at {}: {e}", self.base))?;
         let status = res.status();
-        let bytes = res.bytes().await.map_err(|e| format!("reading the response failed: {e}"))?;
+        let bytes = res
+            .bytes()
+            .await
+            .map_err(|e| format!("reading the response failed: {e}"))?;
         if status.is_success() {
             if bytes.is_empty() {
                 return Ok(Value::Null);
             }
-            return serde_json::from_slice(&bytes).map_err(|e| format!("the registry sent something that is not JSON: {e}"));
+            return serde_json::from_slice(&bytes)
+                .map_err(|e| format!("the registry sent something that is not JSON: {e}"));
         }
         Err(describe_problem(status.as_u16(), &bytes))
     }

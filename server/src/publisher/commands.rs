@@ -56,7 +56,10 @@ pub enum PublisherCommand {
 
 fn api(registry: Option<&str>) -> Api {
     let creds = Credentials::load();
-    let base = registry.map(str::to_owned).or_else(|| creds.as_ref().map(|c| c.registry.clone())).unwrap_or_else(|| DEFAULT_REGISTRY.into());
+    let base = registry
+        .map(str::to_owned)
+        .or_else(|| creds.as_ref().map(|c| c.registry.clone()))
+        .unwrap_or_else(|| DEFAULT_REGISTRY.into());
     Api::new(&base, creds.map(|c| c.token))
 }
 
@@ -79,34 +82,57 @@ pub fn package_dir(dir: &Path) -> Result<(Vec<u8>, String, String), String> {
 /// Runs one publisher command; the error is a message for the terminal.
 pub async fn run(cmd: PublisherCommand) -> Result<(), String> {
     match cmd {
-        PublisherCommand::Login { registry, token_stdin } => {
+        PublisherCommand::Login {
+            registry,
+            token_stdin,
+        } => {
             let token = if token_stdin || !std::io::stdin().is_terminal() {
                 let mut s = String::new();
-                std::io::stdin().read_to_string(&mut s).map_err(|e| e.to_string())?;
+                std::io::stdin()
+                    .read_to_string(&mut s)
+                    .map_err(|e| e.to_string())?;
                 s.trim().to_owned()
             } else {
-                rpassword::prompt_password(format!("API token (create one at {registry}/account/tokens): "))
-                    .map_err(|e| e.to_string())?
-                    .trim()
-                    .to_owned()
+                rpassword::prompt_password(format!(
+                    "API token (create one at {registry}/account/tokens): "
+                ))
+                .map_err(|e| e.to_string())?
+                .trim()
+                .to_owned()
             };
-            let me = Api::new(&registry, Some(token.clone())).send(Api::new(&registry, Some(token.clone())).request(Method::GET, "/api/v1/me")).await?;
-            let path = Credentials { registry: registry.clone(), token }.save()?;
-            println!("logged in to {registry} as {} (token saved in {})", me["username"].as_str().unwrap_or("?"), path.display());
+            let me = Api::new(&registry, Some(token.clone()))
+                .send(Api::new(&registry, Some(token.clone())).request(Method::GET, "/api/v1/me"))
+                .await?;
+            let path = Credentials {
+                registry: registry.clone(),
+                token,
+            }
+            .save()?;
+            println!(
+                "logged in to {registry} as {} (token saved in {})",
+                me["username"].as_str().unwrap_or("?"),
+                path.display()
+            );
             Ok(())
         }
         PublisherCommand::Package { dir, out } => {
             let (bytes, id, version) = package_dir(&dir)?;
             let out = out.unwrap_or_else(|| PathBuf::from(format!("{id}-{version}.tar.gz")));
-            std::fs::write(&out, &bytes).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
-            println!("packaged {id} {version}: {} ({} bytes)", out.display(), bytes.len());
+            std::fs::write(&out, &bytes)
+                .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+            println!(
+                "packaged {id} {version}: {} ({} bytes)",
+                out.display(),
+                bytes.len()
+            );
             Ok(())
         }
         PublisherCommand::Publish { path } => {
             let bytes = if path.is_dir() {
                 package_dir(&path)?.0
             } else {
-                let b = std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                let b = std::fs::read(&path)
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
                 validate_package(&b[..], &PublishContext::default()).map_err(|ps| problems(&ps))?;
                 b
             };
@@ -129,19 +155,28 @@ pub async fn run(cmd: PublisherCommand) -> Result<(), String> {
             let path = format!("/api/v1/plugins/{id}/versions/{version}/yank");
             let method = if undo { Method::DELETE } else { Method::PUT };
             api.send(api.request(method, &path)).await?;
-            println!("{} {id} {version}", if undo { "unyanked" } else { "yanked" });
+            println!(
+                "{} {id} {version}",
+                if undo { "unyanked" } else { "yanked" }
+            );
             Ok(())
         }
         PublisherCommand::Info { id } => {
             let api = api(None);
-            let p = api.send(api.request(Method::GET, &format!("/api/v1/plugins/{id}"))).await?;
-            let vs = api.send(api.request(Method::GET, &format!("/api/v1/plugins/{id}/versions"))).await?;
+            let p = api
+                .send(api.request(Method::GET, &format!("/api/v1/plugins/{id}")))
+                .await?;
+            let vs = api
+                .send(api.request(Method::GET, &format!("/api/v1/plugins/{id}/versions")))
+                .await?;
             print_info(&p, &vs);
             Ok(())
         }
         PublisherCommand::Search { query } => {
             let api = api(None);
-            let req = api.request(Method::GET, "/api/v1/plugins").query(&[("q", query.as_str()), ("limit", "20")]);
+            let req = api
+                .request(Method::GET, "/api/v1/plugins")
+                .query(&[("q", query.as_str()), ("limit", "20")]);
             let res = api.send(req).await?;
             let list = res["data"].as_array().cloned().unwrap_or_default();
             if list.is_empty() {
@@ -164,9 +199,11 @@ async fn upload(api: &Api, bytes: Vec<u8>) -> Result<Value, String> {
     let total = bytes.len() as u64;
     let bar = indicatif::ProgressBar::new(total);
     bar.set_style(
-        indicatif::ProgressStyle::with_template("uploading [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-            .progress_chars("=> "),
+        indicatif::ProgressStyle::with_template(
+            "uploading [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
     );
     let chunks: Vec<Vec<u8>> = bytes.chunks(64 * 1024).map(<[u8]>::to_vec).collect();
     let progress = bar.clone();
@@ -185,13 +222,24 @@ async fn upload(api: &Api, bytes: Vec<u8>) -> Result<Value, String> {
 }
 
 fn print_info(p: &Value, vs: &Value) {
-    println!("{} — {}", p["id"].as_str().unwrap_or("?"), p["display_name"].as_str().unwrap_or(""));
+    println!(
+        "{} — {}",
+        p["id"].as_str().unwrap_or("?"),
+        p["display_name"].as_str().unwrap_or("")
+    );
     if let Some(d) = p["description"].as_str() {
         println!("{d}");
     }
-    println!("latest: {}   downloads: {}", p["latest_version"].as_str().unwrap_or("-"), p["downloads"]);
+    println!(
+        "latest: {}   downloads: {}",
+        p["latest_version"].as_str().unwrap_or("-"),
+        p["downloads"]
+    );
     if p["deprecated"].is_object() {
-        println!("DEPRECATED: {}", p["deprecated"]["reason"].as_str().unwrap_or(""));
+        println!(
+            "DEPRECATED: {}",
+            p["deprecated"]["reason"].as_str().unwrap_or("")
+        );
     }
     println!("versions:");
     for v in vs["data"].as_array().cloned().unwrap_or_default() {
@@ -200,7 +248,11 @@ fn print_info(p: &Value, vs: &Value) {
             v["version"].as_str().unwrap_or("?"),
             v["size"],
             v["sha256"].as_str().unwrap_or(""),
-            if v["yanked"].as_bool() == Some(true) { "  (yanked)" } else { "" }
+            if v["yanked"].as_bool() == Some(true) {
+                "  (yanked)"
+            } else {
+                ""
+            }
         );
     }
 }

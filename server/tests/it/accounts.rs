@@ -23,21 +23,60 @@ async fn taken_name_weak_password_and_mismatch_each_get_their_own_answer() {
     let app = TestApp::new().await;
     app.user("alice").await;
     let c = app.client();
-    let r = c.server_fn(SignUp::PATH, &[("username", "Alice"), ("password", PASSWORD), ("password_confirm", PASSWORD)]).await;
+    let r = c
+        .server_fn(
+            SignUp::PATH,
+            &[
+                ("username", "Alice"),
+                ("password", PASSWORD),
+                ("password_confirm", PASSWORD),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 409, "{}", r.text);
     assert_eq!(r.json()["code"], "username_taken");
     assert_eq!(r.json()["fields"][0]["field"], "username");
 
-    let r = c.server_fn(SignUp::PATH, &[("username", "bob"), ("password", "short"), ("password_confirm", "short")]).await;
+    let r = c
+        .server_fn(
+            SignUp::PATH,
+            &[
+                ("username", "bob"),
+                ("password", "short"),
+                ("password_confirm", "short"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 422);
     assert_eq!(r.json()["code"], "weak_password");
-    assert!(r.json()["detail"].as_str().unwrap().contains("10 characters"));
+    assert!(r.json()["detail"]
+        .as_str()
+        .unwrap()
+        .contains("10 characters"));
 
-    let r = c.server_fn(SignUp::PATH, &[("username", "bob"), ("password", PASSWORD), ("password_confirm", "other one entirely")]).await;
+    let r = c
+        .server_fn(
+            SignUp::PATH,
+            &[
+                ("username", "bob"),
+                ("password", PASSWORD),
+                ("password_confirm", "other one entirely"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 422);
     assert_eq!(r.json()["fields"][0]["field"], "password_confirm");
 
-    let r = c.server_fn(SignUp::PATH, &[("username", "b b"), ("password", PASSWORD), ("password_confirm", PASSWORD)]).await;
+    let r = c
+        .server_fn(
+            SignUp::PATH,
+            &[
+                ("username", "b b"),
+                ("password", PASSWORD),
+                ("password_confirm", PASSWORD),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 422);
     assert_eq!(r.json()["code"], "validation_failed");
     assert!(app.state.db.user_by_name("bob").await.unwrap().is_none());
@@ -47,12 +86,25 @@ async fn taken_name_weak_password_and_mismatch_each_get_their_own_answer() {
 async fn sign_in_rotates_the_session_id_and_sign_out_ends_it() {
     let app = TestApp::new().await;
     let c = app.user("alice").await;
-    let first = c.session_cookie().await.expect("session cookie after sign up");
+    let first = c
+        .session_cookie()
+        .await
+        .expect("session cookie after sign up");
     let stale = c.clone();
     let stale_jar = c.cookies.lock().await.clone();
 
-    let r = c.server_fn(SignIn::PATH, &[("username", "alice"), ("password", PASSWORD)]).await;
-    assert!(r.status.is_success() || r.status.is_redirection(), "{} {}", r.status, r.text);
+    let r = c
+        .server_fn(
+            SignIn::PATH,
+            &[("username", "alice"), ("password", PASSWORD)],
+        )
+        .await;
+    assert!(
+        r.status.is_success() || r.status.is_redirection(),
+        "{} {}",
+        r.status,
+        r.text
+    );
     let second = c.session_cookie().await.unwrap();
     assert_ne!(first, second, "sign-in must issue a new session id");
 
@@ -64,7 +116,11 @@ async fn sign_in_rotates_the_session_id_and_sign_out_ends_it() {
 
     assert_eq!(c.get("/api/v1/me").await.status, 200);
     let r = c.server_fn(SignOut::PATH, &[]).await;
-    assert!(r.status.is_success() || r.status.is_redirection(), "{}", r.text);
+    assert!(
+        r.status.is_success() || r.status.is_redirection(),
+        "{}",
+        r.text
+    );
     c.get("/api/v1/me").await.problem(401, "unauthenticated");
 }
 
@@ -72,14 +128,35 @@ async fn sign_in_rotates_the_session_id_and_sign_out_ends_it() {
 async fn session_cookie_is_http_only_lax_and_secure_behind_https() {
     let app = TestApp::new().await;
     let c = app.client();
-    let r = c.server_fn(SignUp::PATH, &[("username", "alice"), ("password", PASSWORD), ("password_confirm", PASSWORD)]).await;
+    let r = c
+        .server_fn(
+            SignUp::PATH,
+            &[
+                ("username", "alice"),
+                ("password", PASSWORD),
+                ("password_confirm", PASSWORD),
+            ],
+        )
+        .await;
     let cookie = r.header("set-cookie").expect("set-cookie");
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
     assert!(!cookie.contains("Secure"), "{cookie}");
 
     let app = TestApp::with_env(&[("TRELLIS_PUBLIC_URL", "https://plugins.example.org")]).await;
     let c = app.client().with_origin("https://plugins.example.org");
-    let r = c.server_fn(SignUp::PATH, &[("username", "alice"), ("password", PASSWORD), ("password_confirm", PASSWORD)]).await;
+    let r = c
+        .server_fn(
+            SignUp::PATH,
+            &[
+                ("username", "alice"),
+                ("password", PASSWORD),
+                ("password_confirm", PASSWORD),
+            ],
+        )
+        .await;
     let cookie = r.header("set-cookie").expect("set-cookie");
     assert!(cookie.contains("Secure"), "{cookie}");
 }
@@ -90,16 +167,31 @@ async fn wrong_password_then_rate_limited() {
     app.user("alice").await;
     let c = app.client();
     for _ in 0..5 {
-        let r = c.server_fn(SignIn::PATH, &[("username", "alice"), ("password", "not the password")]).await;
+        let r = c
+            .server_fn(
+                SignIn::PATH,
+                &[("username", "alice"), ("password", "not the password")],
+            )
+            .await;
         assert_eq!(r.status, 401, "{}", r.text);
         assert_eq!(r.json()["code"], "invalid_credentials");
     }
     // Even the right password is refused while limited.
-    let r = c.server_fn(SignIn::PATH, &[("username", "alice"), ("password", PASSWORD)]).await;
+    let r = c
+        .server_fn(
+            SignIn::PATH,
+            &[("username", "alice"), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(r.status, 429, "{}", r.text);
     assert_eq!(r.json()["code"], "rate_limited");
     // Unknown users give the same answer as wrong passwords.
-    let r = c.server_fn(SignIn::PATH, &[("username", "nobody"), ("password", PASSWORD)]).await;
+    let r = c
+        .server_fn(
+            SignIn::PATH,
+            &[("username", "nobody"), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(r.status, 401);
     assert_eq!(r.json()["code"], "invalid_credentials");
 }
@@ -121,28 +213,71 @@ async fn change_password_checks_the_current_one_and_ends_other_sessions() {
     let app = TestApp::new().await;
     let c = app.user("alice").await;
     let other = app.client();
-    let r = other.server_fn(SignIn::PATH, &[("username", "alice"), ("password", PASSWORD)]).await;
+    let r = other
+        .server_fn(
+            SignIn::PATH,
+            &[("username", "alice"), ("password", PASSWORD)],
+        )
+        .await;
     assert!(r.status.is_success() || r.status.is_redirection());
     assert_eq!(other.get("/api/v1/me").await.status, 200);
 
     let new = "a much better passphrase";
-    let r = c.server_fn(ChangePassword::PATH, &[("current_password", "wrong wrong wrong"), ("new_password", new), ("new_password_confirm", new)]).await;
+    let r = c
+        .server_fn(
+            ChangePassword::PATH,
+            &[
+                ("current_password", "wrong wrong wrong"),
+                ("new_password", new),
+                ("new_password_confirm", new),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 403);
     assert_eq!(r.json()["code"], "wrong_password");
 
-    let r = c.server_fn(ChangePassword::PATH, &[("current_password", PASSWORD), ("new_password", "tiny"), ("new_password_confirm", "tiny")]).await;
+    let r = c
+        .server_fn(
+            ChangePassword::PATH,
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "tiny"),
+                ("new_password_confirm", "tiny"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 422);
     assert_eq!(r.json()["fields"][0]["field"], "new_password");
 
-    let r = c.server_fn(ChangePassword::PATH, &[("current_password", PASSWORD), ("new_password", new), ("new_password_confirm", new)]).await;
+    let r = c
+        .server_fn(
+            ChangePassword::PATH,
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", new),
+                ("new_password_confirm", new),
+            ],
+        )
+        .await;
     assert!(r.status.is_success(), "{}", r.text);
     assert_eq!(c.get("/api/v1/me").await.status, 200, "this session stays");
-    assert_eq!(other.get("/api/v1/me").await.status, 401, "other sessions end");
+    assert_eq!(
+        other.get("/api/v1/me").await.status,
+        401,
+        "other sessions end"
+    );
 
     let fresh = app.client();
-    let r = fresh.server_fn(SignIn::PATH, &[("username", "alice"), ("password", PASSWORD)]).await;
+    let r = fresh
+        .server_fn(
+            SignIn::PATH,
+            &[("username", "alice"), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(r.status, 401);
-    let r = fresh.server_fn(SignIn::PATH, &[("username", "alice"), ("password", new)]).await;
+    let r = fresh
+        .server_fn(SignIn::PATH, &[("username", "alice"), ("password", new)])
+        .await;
     assert!(r.status.is_success() || r.status.is_redirection());
 }
 

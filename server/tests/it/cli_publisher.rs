@@ -17,7 +17,10 @@ impl Cli {
         let mut c = Command::new(env!("CARGO_BIN_EXE_trellis"));
         c.env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("TRELLIS_CREDENTIALS", self.creds.path().join("credentials.toml"))
+            .env(
+                "TRELLIS_CREDENTIALS",
+                self.creds.path().join("credentials.toml"),
+            )
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -32,14 +35,23 @@ impl Cli {
 }
 
 fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 #[tokio::test]
 async fn login_package_publish_info_search_yank() {
     let app = TestApp::new().await;
     let alice = app.publisher("alice", "acme").await;
-    let r = alice.post_json("/api/v1/tokens", json!({"name": "cli", "scopes": ["read", "publish"]})).await;
+    let r = alice
+        .post_json(
+            "/api/v1/tokens",
+            json!({"name": "cli", "scopes": ["read", "publish"]}),
+        )
+        .await;
     let secret = r.json()["secret"].as_str().unwrap().to_owned();
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -47,7 +59,9 @@ async fn login_package_publish_info_search_yank() {
     let router = app.router.clone();
     let server = tokio::spawn(async move { axum::serve(listener, router).await });
 
-    let cli = Cli { creds: tempfile::tempdir().unwrap() };
+    let cli = Cli {
+        creds: tempfile::tempdir().unwrap(),
+    };
     let dir = tempfile::tempdir().unwrap();
     for (name, bytes) in trellis_registry::testkit::minimal_files() {
         std::fs::write(dir.path().join(name), bytes).unwrap();
@@ -58,8 +72,14 @@ async fn login_package_publish_info_search_yank() {
     let out_s = out_file.to_str().unwrap().to_owned();
     let secret2 = secret.clone();
     let outputs = tokio::task::spawn_blocking(move || {
-        let bad_login = cli.run(&["login", "--registry", &b, "--token-stdin"], Some("trls_nope"));
-        let login = cli.run(&["login", "--registry", &b, "--token-stdin"], Some(&secret2));
+        let bad_login = cli.run(
+            &["login", "--registry", &b, "--token-stdin"],
+            Some("trls_nope"),
+        );
+        let login = cli.run(
+            &["login", "--registry", &b, "--token-stdin"],
+            Some(&secret2),
+        );
         let package = cli.run(&["package", &pd, "--out", &out_s], None);
         let publish = cli.run(&["publish", &pd], None);
         let again = cli.run(&["publish", &out_s], None);
@@ -67,42 +87,76 @@ async fn login_package_publish_info_search_yank() {
         let search = cli.run(&["search", "hello"], None);
         let yank = cli.run(&["yank", "acme.hello", "0.1.0"], None);
         let info_after = cli.run(&["info", "acme.hello"], None);
-        (bad_login, login, package, publish, again, info, search, yank, info_after)
+        (
+            bad_login, login, package, publish, again, info, search, yank, info_after,
+        )
     })
     .await
     .unwrap();
     let (bad_login, login, package, publish, again, info, search, yank, info_after) = outputs;
 
     assert_eq!(bad_login.status.code(), Some(2), "{}", text(&bad_login));
-    assert!(text(&bad_login).contains("invalid_token"), "{}", text(&bad_login));
+    assert!(
+        text(&bad_login).contains("invalid_token"),
+        "{}",
+        text(&bad_login)
+    );
     assert!(login.status.success(), "{}", text(&login));
-    assert!(text(&login).contains("logged in to") && text(&login).contains("as alice"), "{}", text(&login));
+    assert!(
+        text(&login).contains("logged in to") && text(&login).contains("as alice"),
+        "{}",
+        text(&login)
+    );
     assert!(package.status.success(), "{}", text(&package));
     assert!(std::fs::metadata(&out_file).unwrap().len() > 0);
     assert!(publish.status.success(), "{}", text(&publish));
-    assert!(text(&publish).contains("published acme.hello 0.1.0"), "{}", text(&publish));
+    assert!(
+        text(&publish).contains("published acme.hello 0.1.0"),
+        "{}",
+        text(&publish)
+    );
     assert_eq!(again.status.code(), Some(2), "{}", text(&again));
     assert!(text(&again).contains("version_exists"), "{}", text(&again));
     assert!(info.status.success(), "{}", text(&info));
-    assert!(text(&info).contains("acme.hello") && text(&info).contains("0.1.0"), "{}", text(&info));
+    assert!(
+        text(&info).contains("acme.hello") && text(&info).contains("0.1.0"),
+        "{}",
+        text(&info)
+    );
     assert!(search.status.success(), "{}", text(&search));
     assert!(text(&search).contains("acme.hello"), "{}", text(&search));
     assert!(yank.status.success(), "{}", text(&yank));
-    assert!(text(&info_after).contains("(yanked)"), "{}", text(&info_after));
+    assert!(
+        text(&info_after).contains("(yanked)"),
+        "{}",
+        text(&info_after)
+    );
 
-    let r = app.bearer(&secret).get("/api/v1/plugins/acme.hello/versions").await;
+    let r = app
+        .bearer(&secret)
+        .get("/api/v1/plugins/acme.hello/versions")
+        .await;
     assert_eq!(r.json()["data"][0]["yanked"], true, "{}", r.text);
     server.abort();
 }
 
 #[test]
 fn package_reports_every_problem_locally() {
-    let cli = Cli { creds: tempfile::tempdir().unwrap() };
+    let cli = Cli {
+        creds: tempfile::tempdir().unwrap(),
+    };
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("plugin.toml"), "schema_version = 1\n[plugin]\nid = \"Acme.Hello\"\nversion = \"1.0\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("plugin.toml"),
+        "schema_version = 1\n[plugin]\nid = \"Acme.Hello\"\nversion = \"1.0\"\n",
+    )
+    .unwrap();
     let out = cli.run(&["package", dir.path().to_str().unwrap()], None);
     assert_eq!(out.status.code(), Some(2));
     let t = text(&out);
     assert!(t.contains("the package is not valid"), "{t}");
-    assert!(t.contains("plugin.id") && t.contains("plugin.version"), "{t}");
+    assert!(
+        t.contains("plugin.id") && t.contains("plugin.version"),
+        "{t}"
+    );
 }

@@ -10,12 +10,27 @@ use crate::harness::{TestApp, PASSWORD};
 async fn server_functions_refuse_foreign_or_missing_origin() {
     let app = TestApp::new().await;
     let evil = app.client().with_origin("https://evil.example");
-    let r = evil.server_fn(SignUp::PATH, &[("username", "alice"), ("password", PASSWORD), ("password_confirm", PASSWORD)]).await;
+    let r = evil
+        .server_fn(
+            SignUp::PATH,
+            &[
+                ("username", "alice"),
+                ("password", PASSWORD),
+                ("password_confirm", PASSWORD),
+            ],
+        )
+        .await;
     r.problem(403, "csrf_rejected");
     assert!(app.state.db.user_by_name("alice").await.unwrap().is_none());
 
     let blind = app.client().without_origin();
-    blind.server_fn(SignIn::PATH, &[("username", "alice"), ("password", PASSWORD)]).await.problem(403, "csrf_rejected");
+    blind
+        .server_fn(
+            SignIn::PATH,
+            &[("username", "alice"), ("password", PASSWORD)],
+        )
+        .await
+        .problem(403, "csrf_rejected");
 
     // Sec-Fetch-Site wins when present.
     let c = app.client();
@@ -38,11 +53,19 @@ async fn server_functions_refuse_foreign_or_missing_origin() {
                 .header("content-type", "application/x-www-form-urlencoded")
                 .header("accept", "application/json")
                 .header("referer", "http://127.0.0.1:3000/signup")
-                .body(axum::body::Body::from(format!("username=alice&password={0}&password_confirm={0}", PASSWORD.replace(' ', "+"))))
+                .body(axum::body::Body::from(format!(
+                    "username=alice&password={0}&password_confirm={0}",
+                    PASSWORD.replace(' ', "+")
+                )))
                 .unwrap(),
         )
         .await;
-    assert!(r.status.is_success() || r.status.is_redirection(), "{} {}", r.status, r.text);
+    assert!(
+        r.status.is_success() || r.status.is_redirection(),
+        "{} {}",
+        r.status,
+        r.text
+    );
 }
 
 #[tokio::test]
@@ -50,11 +73,15 @@ async fn cookie_authenticated_rest_calls_are_checked_but_bearer_calls_are_not() 
     let app = TestApp::new().await;
     let c = app.user("alice").await;
     let evil = c.clone().with_origin("https://evil.example");
-    evil.post_json("/api/v1/tokens", json!({"name": "x", "scopes": ["read"]})).await.problem(403, "csrf_rejected");
+    evil.post_json("/api/v1/tokens", json!({"name": "x", "scopes": ["read"]}))
+        .await
+        .problem(403, "csrf_rejected");
     assert!(app.state.db.list_tokens(1).await.unwrap().is_empty());
 
     let t = app.token_client(&c, &["read"]).await;
     assert!(t.origin.is_none());
-    let r = t.post_json("/api/v1/tokens", json!({"name": "y", "scopes": ["read"]})).await;
+    let r = t
+        .post_json("/api/v1/tokens", json!({"name": "y", "scopes": ["read"]}))
+        .await;
     assert_eq!(r.status, 201, "{}", r.text);
 }

@@ -12,10 +12,10 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use leptos::server_fn::ServerFn;
 use axum::Router;
 use http::{header, HeaderMap, Method, Request, StatusCode};
 use http_body_util::BodyExt;
+use leptos::server_fn::ServerFn;
 use serde_json::Value;
 use tokio::sync::Mutex;
 use tower::ServiceExt;
@@ -33,15 +33,26 @@ pub struct TestApp {
 }
 
 fn unique(prefix: &str) -> String {
-    format!("{prefix}{}", uuid::Uuid::new_v4().simple()).chars().take(40).collect()
+    format!("{prefix}{}", uuid::Uuid::new_v4().simple())
+        .chars()
+        .take(40)
+        .collect()
 }
 
 /// Which backends this run uses (for test names in failures).
 pub fn backends() -> String {
     format!(
         "db={} storage={}",
-        if std::env::var("TRELLIS_TEST_POSTGRES_URL").is_ok() { "postgres" } else { "sqlite" },
-        if std::env::var("TRELLIS_TEST_S3_ENDPOINT").is_ok() { "s3" } else { "file" }
+        if std::env::var("TRELLIS_TEST_POSTGRES_URL").is_ok() {
+            "postgres"
+        } else {
+            "sqlite"
+        },
+        if std::env::var("TRELLIS_TEST_S3_ENDPOINT").is_ok() {
+            "s3"
+        } else {
+            "file"
+        }
     )
 }
 
@@ -56,10 +67,12 @@ pub async fn fresh_env(dir: &std::path::Path) -> Vec<(String, String)> {
         let admin = trellis_db::Db::connect(&admin_url, 1, std::time::Duration::from_secs(10))
             .await
             .expect("TRELLIS_TEST_POSTGRES_URL is set but PostgreSQL is not reachable");
-        trellis_db::sqlx::query(trellis_db::sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(admin.pool())
-            .await
-            .expect("create test database");
+        trellis_db::sqlx::query(trellis_db::sqlx::AssertSqlSafe(format!(
+            "CREATE DATABASE {name}"
+        )))
+        .execute(admin.pool())
+        .await
+        .expect("create test database");
         admin.close().await;
         let mut url = url::Url::parse(&admin_url).unwrap();
         url.set_path(&format!("/{name}"));
@@ -77,7 +90,10 @@ pub async fn fresh_env(dir: &std::path::Path) -> Vec<(String, String)> {
             ("TRELLIS_STORAGE__URL".into(), format!("s3://{bucket}")),
             ("TRELLIS_STORAGE__S3_ENDPOINT".into(), endpoint.clone()),
             ("TRELLIS_STORAGE__S3_ACCESS_KEY_ID".into(), "test".into()),
-            ("TRELLIS_STORAGE__S3_SECRET_ACCESS_KEY".into(), "test".into()),
+            (
+                "TRELLIS_STORAGE__S3_SECRET_ACCESS_KEY".into(),
+                "test".into(),
+            ),
             ("TRELLIS_STORAGE__S3_ALLOW_HTTP".into(), "true".into()),
         ]);
     }
@@ -100,9 +116,16 @@ impl TestApp {
 
     async fn start(env: Vec<(String, String)>, dir: Arc<tempfile::TempDir>) -> TestApp {
         let cfg = config::load(None, &env).expect("test config");
-        let state = AppState::build(cfg).await.unwrap_or_else(|e| panic!("start ({}): {e}", backends()));
+        let state = AppState::build(cfg)
+            .await
+            .unwrap_or_else(|e| panic!("start ({}): {e}", backends()));
         let router = trellis_server::router(state.clone());
-        TestApp { state, router, env, _dir: dir }
+        TestApp {
+            state,
+            router,
+            env,
+            _dir: dir,
+        }
     }
 
     /// The same database, store and data directory behind a brand-new process
@@ -113,14 +136,33 @@ impl TestApp {
 
     /// An anonymous browser-like client.
     pub fn client(&self) -> Client {
-        Client { router: self.router.clone(), cookies: Arc::new(Mutex::new(Vec::new())), bearer: None, origin: Some(ORIGIN.into()) }
+        Client {
+            router: self.router.clone(),
+            cookies: Arc::new(Mutex::new(Vec::new())),
+            bearer: None,
+            origin: Some(ORIGIN.into()),
+        }
     }
 
     /// A client signed in as a new user.
     pub async fn user(&self, name: &str) -> Client {
         let c = self.client();
-        let r = c.server_fn(app::api::accounts::SignUp::PATH, &[("username", name), ("password", PASSWORD), ("password_confirm", PASSWORD)]).await;
-        assert!(r.status.is_success() || r.status.is_redirection(), "sign up {name}: {} {}", r.status, r.text);
+        let r = c
+            .server_fn(
+                app::api::accounts::SignUp::PATH,
+                &[
+                    ("username", name),
+                    ("password", PASSWORD),
+                    ("password_confirm", PASSWORD),
+                ],
+            )
+            .await;
+        assert!(
+            r.status.is_success() || r.status.is_redirection(),
+            "sign up {name}: {} {}",
+            r.status,
+            r.text
+        );
         c
     }
 
@@ -142,7 +184,12 @@ impl TestApp {
 
     /// A client using an API token with `scopes`, minted for the session client `c`.
     pub async fn token_client(&self, c: &Client, scopes: &[&str]) -> Client {
-        let r = c.post_json("/api/v1/tokens", serde_json::json!({ "name": "test", "scopes": scopes })).await;
+        let r = c
+            .post_json(
+                "/api/v1/tokens",
+                serde_json::json!({ "name": "test", "scopes": scopes }),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
         let secret = r.json()["secret"].as_str().unwrap().to_owned();
         self.bearer(&secret)
@@ -150,7 +197,12 @@ impl TestApp {
 
     /// A cookie-less API client with a bearer token.
     pub fn bearer(&self, secret: &str) -> Client {
-        Client { router: self.router.clone(), cookies: Arc::new(Mutex::new(Vec::new())), bearer: Some(secret.into()), origin: None }
+        Client {
+            router: self.router.clone(),
+            cookies: Arc::new(Mutex::new(Vec::new())),
+            bearer: Some(secret.into()),
+            origin: None,
+        }
     }
 }
 
@@ -174,21 +226,35 @@ pub struct Resp {
 
 impl Resp {
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.bytes).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+        serde_json::from_slice(&self.bytes)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
     }
     /// Asserts a problem+json with this status and code, and returns it.
     pub fn problem(&self, status: u16, code: &str) -> Value {
         assert_eq!(self.status.as_u16(), status, "body: {}", self.text);
-        assert_eq!(self.headers[header::CONTENT_TYPE], "application/problem+json", "body: {}", self.text);
+        assert_eq!(
+            self.headers[header::CONTENT_TYPE],
+            "application/problem+json",
+            "body: {}",
+            self.text
+        );
         let v = self.json();
         assert_eq!(v["code"], code, "body: {}", self.text);
         assert_eq!(v["status"], status);
         assert!(v["detail"].as_str().is_some_and(|d| !d.is_empty()));
-        assert_eq!(v["request_id"].as_str(), self.headers.get("x-request-id").and_then(|h| h.to_str().ok()));
+        assert_eq!(
+            v["request_id"].as_str(),
+            self.headers
+                .get("x-request-id")
+                .and_then(|h| h.to_str().ok())
+        );
         v
     }
     pub fn header(&self, name: &str) -> Option<String> {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
     }
 }
 
@@ -205,26 +271,40 @@ impl Client {
 
     /// The value of the session cookie, if any.
     pub async fn session_cookie(&self) -> Option<String> {
-        self.cookies.lock().await.iter().find(|(n, _)| n == "trellis_session").map(|(_, v)| v.clone())
+        self.cookies
+            .lock()
+            .await
+            .iter()
+            .find(|(n, _)| n == "trellis_session")
+            .map(|(_, v)| v.clone())
     }
 
     pub async fn send(&self, mut req: Request<Body>) -> Resp {
         {
             let jar = self.cookies.lock().await;
             if !jar.is_empty() {
-                let cookie = jar.iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join("; ");
-                req.headers_mut().insert(header::COOKIE, cookie.parse().unwrap());
+                let cookie = jar
+                    .iter()
+                    .map(|(n, v)| format!("{n}={v}"))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                req.headers_mut()
+                    .insert(header::COOKIE, cookie.parse().unwrap());
             }
         }
         if let Some(b) = &self.bearer {
-            req.headers_mut().insert(header::AUTHORIZATION, format!("Bearer {b}").parse().unwrap());
+            req.headers_mut().insert(
+                header::AUTHORIZATION,
+                format!("Bearer {b}").parse().unwrap(),
+            );
         }
         if let Some(o) = &self.origin {
             if req.method() != Method::GET && !req.headers().contains_key(header::ORIGIN) {
                 req.headers_mut().insert(header::ORIGIN, o.parse().unwrap());
             }
         }
-        req.headers_mut().insert(header::HOST, "127.0.0.1:3000".parse().unwrap());
+        req.headers_mut()
+            .insert(header::HOST, "127.0.0.1:3000".parse().unwrap());
         let res = self.router.clone().oneshot(req).await.unwrap();
         let status = res.status();
         let headers = res.headers().clone();
@@ -242,15 +322,22 @@ impl Client {
             }
         }
         let bytes = res.into_body().collect().await.unwrap().to_bytes().to_vec();
-        Resp { status, headers, text: String::from_utf8_lossy(&bytes).into_owned(), bytes }
+        Resp {
+            status,
+            headers,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes,
+        }
     }
 
     pub async fn get(&self, path: &str) -> Resp {
-        self.send(Request::get(path).body(Body::empty()).unwrap()).await
+        self.send(Request::get(path).body(Body::empty()).unwrap())
+            .await
     }
 
     pub async fn delete(&self, path: &str) -> Resp {
-        self.send(Request::delete(path).body(Body::empty()).unwrap()).await
+        self.send(Request::delete(path).body(Body::empty()).unwrap())
+            .await
     }
 
     pub async fn post_json(&self, path: &str, body: Value) -> Resp {
@@ -265,7 +352,9 @@ impl Client {
 
     /// Calls a server function the way the hydrated browser does.
     pub async fn server_fn(&self, path: &str, form: &[(&str, &str)]) -> Resp {
-        let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
         self.send(
             Request::post(path)
                 .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")

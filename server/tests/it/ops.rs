@@ -15,7 +15,10 @@ async fn unknown_api_route_is_a_problem_with_the_request_id() {
 async fn internal_error_text_never_reaches_the_client() {
     let app = TestApp::new().await;
     let c = app.user("alice").await;
-    trellis_db::sqlx::query("DROP TABLE namespace_members").execute(app.state.db.pool()).await.unwrap();
+    trellis_db::sqlx::query("DROP TABLE namespace_members")
+        .execute(app.state.db.pool())
+        .await
+        .unwrap();
     let r = c.get("/api/v1/me").await;
     let p = r.problem(500, "internal");
     assert!(!r.text.contains("namespace_members"), "{}", r.text);
@@ -52,12 +55,29 @@ async fn metrics_count_requests_by_route_template_and_status() {
     c.get("/healthz").await;
     let r = c.get("/metrics").await;
     assert_eq!(r.status, 200);
-    assert!(r.header("content-type").unwrap().starts_with("text/plain; version=0.0.4"));
+    assert!(r
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/plain; version=0.0.4"));
     let t = r.text;
-    assert!(t.contains("# TYPE trellis_http_requests_total counter"), "{t}");
-    assert!(t.contains(r#"trellis_http_requests_total{method="GET",route="/api/v1/me",status="401"} 1"#), "{t}");
-    assert!(t.contains(r#"trellis_http_requests_total{method="GET",route="/healthz",status="200"} 1"#), "{t}");
+    assert!(
+        t.contains("# TYPE trellis_http_requests_total counter"),
+        "{t}"
+    );
+    assert!(
+        t.contains(
+            r#"trellis_http_requests_total{method="GET",route="/api/v1/me",status="401"} 1"#
+        ),
+        "{t}"
+    );
+    assert!(
+        t.contains(r#"trellis_http_requests_total{method="GET",route="/healthz",status="200"} 1"#),
+        "{t}"
+    );
     assert!(t.contains(r#"trellis_http_request_duration_seconds_count{method="GET",route="/healthz",status="200"} 1"#), "{t}");
     assert!(t.contains(r#"le="+Inf""#));
-    assert!(!t.contains("/api/v1/tokens/17"), "raw paths must not become labels");
+    assert!(
+        !t.contains("/api/v1/tokens/17"),
+        "raw paths must not become labels"
+    );
 }

@@ -12,7 +12,10 @@ async fn pages_render_with_hydration_scripts() {
         assert_eq!(r.status, 200, "{path}: {}", r.text);
         assert!(r.header("content-type").unwrap().starts_with("text/html"));
         assert!(r.text.contains("Trellis"), "{path}");
-        assert!(r.text.contains("/pkg/trellis.js"), "{path} must load the hydration script");
+        assert!(
+            r.text.contains("/pkg/trellis.js"),
+            "{path} must load the hydration script"
+        );
     }
     assert!(c.get("/signup").await.text.contains("Create your account"));
 }

@@ -8,7 +8,10 @@ use crate::harness::TestApp;
 use crate::registry_support::{download, flush, publish_ok, publisher, Pkg};
 
 async fn stored_rows(app: &TestApp) -> i64 {
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM version_downloads_daily").fetch_one(app.state.db.pool()).await.unwrap();
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM version_downloads_daily")
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
     row.get::<i64, _>("n")
 }
 
@@ -23,20 +26,37 @@ async fn downloads_are_counted_in_memory_flushed_and_survive_a_restart() {
     for c in [&alice, &alice, &bob, &app.client()] {
         assert_eq!(download(c, "acme.hello", "0.1.0").await.status, 200);
     }
-    assert_eq!(download(&alice_token, "acme.hello", "0.2.0").await.status, 200);
+    assert_eq!(
+        download(&alice_token, "acme.hello", "0.2.0").await.status,
+        200
+    );
 
     // No database write on the download path: nothing is stored before a flush.
     assert_eq!(stored_rows(&app).await, 0);
-    let before = app.client().get("/api/v1/plugins/acme.hello/downloads").await.json();
+    let before = app
+        .client()
+        .get("/api/v1/plugins/acme.hello/downloads")
+        .await
+        .json();
     assert_eq!(before["total"], 0);
 
     flush(&app).await;
     assert_eq!(stored_rows(&app).await, 2);
     let today = trellis_platform::registry::downloads::today();
-    let stats = app.client().get("/api/v1/plugins/acme.hello/downloads").await.json();
+    let stats = app
+        .client()
+        .get("/api/v1/plugins/acme.hello/downloads")
+        .await
+        .json();
     assert_eq!(stats["total"], 5);
-    assert_eq!(stats["installs"], 2, "alice (session and token) and bob; anonymous downloads are not installs");
-    assert_eq!(stats["days"][0], serde_json::json!({"version": "0.1.0", "day": today, "downloads": 4}));
+    assert_eq!(
+        stats["installs"], 2,
+        "alice (session and token) and bob; anonymous downloads are not installs"
+    );
+    assert_eq!(
+        stats["days"][0],
+        serde_json::json!({"version": "0.1.0", "day": today, "downloads": 4})
+    );
     assert_eq!(stats["days"][1]["downloads"], 1);
 
     // A second flush adds to what is stored.
@@ -45,17 +65,33 @@ async fn downloads_are_counted_in_memory_flushed_and_survive_a_restart() {
     flush(&app).await;
 
     let again = app.restart().await;
-    let stats = again.client().get("/api/v1/plugins/acme.hello/downloads").await.json();
+    let stats = again
+        .client()
+        .get("/api/v1/plugins/acme.hello/downloads")
+        .await
+        .json();
     assert_eq!(stats["total"], 6);
     assert_eq!(stats["installs"], 2);
-    let p = again.client().get("/api/v1/plugins/acme.hello").await.json();
+    let p = again
+        .client()
+        .get("/api/v1/plugins/acme.hello")
+        .await
+        .json();
     assert_eq!(p["downloads"], 6);
     assert_eq!(p["installs"], 2);
-    let vs = again.client().get("/api/v1/plugins/acme.hello/versions").await.json();
+    let vs = again
+        .client()
+        .get("/api/v1/plugins/acme.hello/versions")
+        .await
+        .json();
     assert_eq!(vs["data"][0]["version"], "0.2.0");
     assert_eq!(vs["data"][0]["downloads"], 1);
     assert_eq!(vs["data"][1]["downloads"], 5);
-    again.client().get("/api/v1/plugins/acme.nope/downloads").await.problem(404, "not_found");
+    again
+        .client()
+        .get("/api/v1/plugins/acme.nope/downloads")
+        .await
+        .problem(404, "not_found");
 }
 
 #[tokio::test]
@@ -67,16 +103,25 @@ async fn a_download_streams_while_the_database_is_locked_for_writing() {
     // exclusive locks on PostgreSQL's statistics tables.
     let mut lock = app.state.db.pool().acquire().await.unwrap();
     if app.state.db.backend() == trellis_db::Backend::Sqlite {
-        sqlx::query("BEGIN IMMEDIATE").execute(&mut *lock).await.unwrap();
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut *lock)
+            .await
+            .unwrap();
     } else {
         sqlx::query("BEGIN").execute(&mut *lock).await.unwrap();
-        sqlx::query("LOCK TABLE version_downloads_daily, plugin_installs IN ACCESS EXCLUSIVE MODE").execute(&mut *lock).await.unwrap();
+        sqlx::query("LOCK TABLE version_downloads_daily, plugin_installs IN ACCESS EXCLUSIVE MODE")
+            .execute(&mut *lock)
+            .await
+            .unwrap();
     }
     let started = std::time::Instant::now();
     let r = download(&app.client(), "acme.hello", "0.1.0").await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.bytes.len() as i64, bytes["size"].as_i64().unwrap());
-    assert!(started.elapsed() < std::time::Duration::from_secs(3), "the download waited for the write lock");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(3),
+        "the download waited for the write lock"
+    );
     sqlx::query("ROLLBACK").execute(&mut *lock).await.unwrap();
     drop(lock);
     flush(&app).await;
@@ -93,6 +138,12 @@ async fn the_background_flusher_writes_the_last_counts_when_stopped() {
     download(&app.client(), "acme.hello", "0.1.0").await;
     // What server shutdown does after the listener stops.
     flusher.stop().await;
-    let stats = app.restart().await.client().get("/api/v1/plugins/acme.hello/downloads").await.json();
+    let stats = app
+        .restart()
+        .await
+        .client()
+        .get("/api/v1/plugins/acme.hello/downloads")
+        .await
+        .json();
     assert_eq!(stats["total"], 2);
 }

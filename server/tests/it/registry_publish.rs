@@ -21,11 +21,23 @@ async fn publish_then_download_round_trips_bytes_and_headers() {
     assert_eq!(out["version"], "0.1.0");
     assert_eq!(out["sha256"], sha);
     assert_eq!(out["size"], bytes.len() as i64);
-    assert_eq!(out["download_url"], "http://127.0.0.1:3000/api/v1/plugins/acme.hello/versions/0.1.0/download");
+    assert_eq!(
+        out["download_url"],
+        "http://127.0.0.1:3000/api/v1/plugins/acme.hello/versions/0.1.0/download"
+    );
 
     // Stored under its content address on whichever store this run uses.
     let key = Path::from(format!("artifacts/sha256/{}/{sha}.tar.gz", &sha[..2]));
-    let stored = app.state.storage.store().get(&key).await.unwrap().bytes().await.unwrap();
+    let stored = app
+        .state
+        .storage
+        .store()
+        .get(&key)
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
     assert_eq!(stored.as_ref(), &bytes[..], "{}", backends());
 
     let r = download(&app.client(), "acme.hello", "0.1.0").await;
@@ -35,8 +47,14 @@ async fn publish_then_download_round_trips_bytes_and_headers() {
     assert_eq!(r.header("content-type").unwrap(), "application/gzip");
     assert_eq!(r.header("content-length").unwrap(), bytes.len().to_string());
     assert_eq!(r.header("etag").unwrap(), format!("\"{sha}\""));
-    assert_eq!(r.header("cache-control").unwrap(), "public, max-age=31536000, immutable");
-    assert_eq!(r.header("content-disposition").unwrap(), "attachment; filename=\"acme.hello-0.1.0.tar.gz\"");
+    assert_eq!(
+        r.header("cache-control").unwrap(),
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(
+        r.header("content-disposition").unwrap(),
+        "attachment; filename=\"acme.hello-0.1.0.tar.gz\""
+    );
 
     // A client that has it already gets 304 and no body.
     let r = app
@@ -52,8 +70,12 @@ async fn publish_then_download_round_trips_bytes_and_headers() {
     assert!(r.bytes.is_empty());
     assert_eq!(r.header("etag").unwrap(), format!("\"{sha}\""));
 
-    download(&app.client(), "acme.hello", "9.9.9").await.problem(404, "not_found");
-    download(&app.client(), "acme.nothing", "0.1.0").await.problem(404, "not_found");
+    download(&app.client(), "acme.hello", "9.9.9")
+        .await
+        .problem(404, "not_found");
+    download(&app.client(), "acme.nothing", "0.1.0")
+        .await
+        .problem(404, "not_found");
 }
 
 #[tokio::test]
@@ -62,23 +84,42 @@ async fn plugin_and_version_endpoints_describe_what_was_published() {
     let (session, _) = publisher(&app, "alice", "acme").await;
     // A session may publish too.
     publish_ok(&session, &Pkg::new("acme.hello", "0.1.0")).await;
-    publish_ok(&session, &Pkg::new("acme.hello", "1.0.0").file("README.md", "# Hello one\n\n<script>x</script>Hi\n")).await;
+    publish_ok(
+        &session,
+        &Pkg::new("acme.hello", "1.0.0").file("README.md", "# Hello one\n\n<script>x</script>Hi\n"),
+    )
+    .await;
     publish_ok(&session, &Pkg::new("acme.hello", "2.0.0-beta.1")).await;
 
     let p = app.client().get("/api/v1/plugins/acme.hello").await;
     assert_eq!(p.status, 200, "{}", p.text);
     let p = p.json();
-    assert_eq!(p["latest_version"], "1.0.0", "pre-releases are never latest");
+    assert_eq!(
+        p["latest_version"], "1.0.0",
+        "pre-releases are never latest"
+    );
     assert_eq!(p["namespace"], "acme");
     assert_eq!(p["kind"], "agent");
     assert_eq!(p["downloads"], 0);
     assert_eq!(p["installs"], 0);
     assert!(p["deprecated"].is_null());
     let readme = p["readme_html"].as_str().unwrap();
-    assert!(readme.contains("Hello one") && !readme.contains("<script"), "{readme}");
+    assert!(
+        readme.contains("Hello one") && !readme.contains("<script"),
+        "{readme}"
+    );
 
-    let vs = app.client().get("/api/v1/plugins/acme.hello/versions").await.json();
-    let listed: Vec<_> = vs["data"].as_array().unwrap().iter().map(|v| v["version"].as_str().unwrap().to_owned()).collect();
+    let vs = app
+        .client()
+        .get("/api/v1/plugins/acme.hello/versions")
+        .await
+        .json();
+    let listed: Vec<_> = vs["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["version"].as_str().unwrap().to_owned())
+        .collect();
     assert_eq!(listed, ["2.0.0-beta.1", "1.0.0", "0.1.0"]);
     let beta = &vs["data"][0];
     assert_eq!(beta["prerelease"], true);
@@ -88,25 +129,54 @@ async fn plugin_and_version_endpoints_describe_what_was_published() {
     assert!(beta["size"].as_i64().unwrap() > 0 && beta["published_at"].as_i64().unwrap() > 0);
     assert_eq!(beta["permissions"]["network"][0], "api.example.com");
 
-    let v = app.client().get("/api/v1/plugins/acme.hello/versions/0.1.0").await.json();
+    let v = app
+        .client()
+        .get("/api/v1/plugins/acme.hello/versions/0.1.0")
+        .await
+        .json();
     assert_eq!(v["api"], "^1");
-    assert!(v["readme_html"].as_str().unwrap().contains("<h1>Hello</h1>"));
-    app.client().get("/api/v1/plugins/acme.hello/versions/3.0.0").await.problem(404, "not_found");
-    app.client().get("/api/v1/plugins/acme.nope").await.problem(404, "not_found");
+    assert!(v["readme_html"]
+        .as_str()
+        .unwrap()
+        .contains("<h1>Hello</h1>"));
+    app.client()
+        .get("/api/v1/plugins/acme.hello/versions/3.0.0")
+        .await
+        .problem(404, "not_found");
+    app.client()
+        .get("/api/v1/plugins/acme.nope")
+        .await
+        .problem(404, "not_found");
 
     // Search and the fixed lists.
     publish_ok(&session, &Pkg::new("acme.weather", "0.1.0")).await;
     let all = app.client().get("/api/v1/plugins").await.json();
     assert_eq!(all["data"].as_array().unwrap().len(), 2);
-    let found = app.client().get("/api/v1/plugins?q=WEATH&limit=5").await.json();
+    let found = app
+        .client()
+        .get("/api/v1/plugins?q=WEATH&limit=5")
+        .await
+        .json();
     assert_eq!(found["data"].as_array().unwrap().len(), 1);
     assert_eq!(found["data"][0]["id"], "acme.weather");
     assert!(found["data"][0].get("readme_html").is_none());
     let none = app.client().get("/api/v1/plugins?q=%25").await.json();
-    assert_eq!(none["data"].as_array().unwrap().len(), 0, "LIKE wildcards are escaped");
+    assert_eq!(
+        none["data"].as_array().unwrap().len(),
+        0,
+        "LIKE wildcards are escaped"
+    );
     let cats = app.client().get("/api/v1/categories").await.json();
-    assert!(cats["data"].as_array().unwrap().iter().any(|c| c["slug"] == "automation"));
+    assert!(cats["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["slug"] == "automation"));
     let schema = app.client().get("/api/v1/manifest-schema").await;
     assert_eq!(schema.status, 200);
-    assert!(schema.json()["properties"]["plugin"].is_object(), "{}", schema.text);
+    assert!(
+        schema.json()["properties"]["plugin"].is_object(),
+        "{}",
+        schema.text
+    );
 }

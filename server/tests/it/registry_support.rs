@@ -43,7 +43,10 @@ impl Pkg {
     /// A valid package with an api range and dependencies.
     pub fn with(id: &str, version: &str, api: &str, deps: &[(&str, &str)]) -> Pkg {
         let mut files = minimal_files();
-        files.insert("plugin.toml".into(), manifest(id, version, api, deps).into_bytes());
+        files.insert(
+            "plugin.toml".into(),
+            manifest(id, version, api, deps).into_bytes(),
+        );
         Pkg { files }
     }
 
@@ -56,9 +59,18 @@ impl Pkg {
     /// Adds DIGESTS and a minisign signature by `kp`.
     pub fn signed(mut self, kp: &minisign::KeyPair) -> Pkg {
         let digests = trellis_registry::digests_file(&self.files);
-        let sig = minisign::sign(Some(&kp.pk), &kp.sk, Cursor::new(digests.as_bytes()), None, None).unwrap().to_string();
+        let sig = minisign::sign(
+            Some(&kp.pk),
+            &kp.sk,
+            Cursor::new(digests.as_bytes()),
+            None,
+            None,
+        )
+        .unwrap()
+        .to_string();
         self.files.insert("DIGESTS".into(), digests.into_bytes());
-        self.files.insert("SIGNATURE.minisig".into(), sig.into_bytes());
+        self.files
+            .insert("SIGNATURE.minisig".into(), sig.into_bytes());
         self
     }
 
@@ -73,7 +85,13 @@ pub const WASM: &[u8] = HELLO_WASM;
 
 /// PUTs a `.tar.gz` to `/api/v1/plugins`.
 pub async fn publish_bytes(c: &Client, bytes: Vec<u8>) -> Resp {
-    c.send(Request::put("/api/v1/plugins").header(header::CONTENT_TYPE, "application/gzip").body(Body::from(bytes)).unwrap()).await
+    c.send(
+        Request::put("/api/v1/plugins")
+            .header(header::CONTENT_TYPE, "application/gzip")
+            .body(Body::from(bytes))
+            .unwrap(),
+    )
+    .await
 }
 
 /// Publishes a package and asserts it was accepted.
@@ -98,7 +116,14 @@ pub async fn send_json(c: &Client, method: &str, path: &str, body: Value) -> Res
 
 /// An empty-bodied request with any method.
 pub async fn send_empty(c: &Client, method: &str, path: &str) -> Resp {
-    c.send(Request::builder().method(method).uri(path).body(Body::empty()).unwrap()).await
+    c.send(
+        Request::builder()
+            .method(method)
+            .uri(path)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
 }
 
 /// A publisher session owning `ns` and a publish-scoped token client for them.
@@ -110,7 +135,8 @@ pub async fn publisher(app: &TestApp, user: &str, ns: &str) -> (Client, Client) 
 
 /// Downloads a version, returning the response.
 pub async fn download(c: &Client, id: &str, version: &str) -> Resp {
-    c.get(&format!("/api/v1/plugins/{id}/versions/{version}/download")).await
+    c.get(&format!("/api/v1/plugins/{id}/versions/{version}/download"))
+        .await
 }
 
 /// Writes pending download counts to the database.

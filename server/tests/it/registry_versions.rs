@@ -22,20 +22,43 @@ async fn yanking_moves_latest_but_keeps_exact_downloads() {
     };
     assert_eq!(latest(&app).await, "1.1.0");
 
-    send_empty(&outsider, "PUT", "/api/v1/plugins/acme.hello/versions/1.1.0/yank").await.problem(403, "forbidden");
+    send_empty(
+        &outsider,
+        "PUT",
+        "/api/v1/plugins/acme.hello/versions/1.1.0/yank",
+    )
+    .await
+    .problem(403, "forbidden");
     let read_only = app.token_client(&alice, &["read"]).await;
-    send_empty(&read_only, "PUT", "/api/v1/plugins/acme.hello/versions/1.1.0/yank").await.problem(403, "insufficient_scope");
-    send_empty(&t, "PUT", "/api/v1/plugins/acme.hello/versions/9.0.0/yank").await.problem(404, "not_found");
+    send_empty(
+        &read_only,
+        "PUT",
+        "/api/v1/plugins/acme.hello/versions/1.1.0/yank",
+    )
+    .await
+    .problem(403, "insufficient_scope");
+    send_empty(&t, "PUT", "/api/v1/plugins/acme.hello/versions/9.0.0/yank")
+        .await
+        .problem(404, "not_found");
 
     let r = send_empty(&t, "PUT", "/api/v1/plugins/acme.hello/versions/1.1.0/yank").await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.json()["yanked"], true);
     assert_eq!(latest(&app).await, "1.0.0");
-    assert_eq!(download(&app.client(), "acme.hello", "1.1.0").await.status, 200, "yanked versions stay downloadable");
+    assert_eq!(
+        download(&app.client(), "acme.hello", "1.1.0").await.status,
+        200,
+        "yanked versions stay downloadable"
+    );
 
     send_empty(&t, "PUT", "/api/v1/plugins/acme.hello/versions/1.0.0/yank").await;
     assert!(latest(&app).await.is_null());
-    let r = send_empty(&alice, "DELETE", "/api/v1/plugins/acme.hello/versions/1.1.0/yank").await;
+    let r = send_empty(
+        &alice,
+        "DELETE",
+        "/api/v1/plugins/acme.hello/versions/1.1.0/yank",
+    )
+    .await;
     assert_eq!(r.json()["yanked"], false);
     assert_eq!(latest(&app).await, "1.1.0");
 }
@@ -47,19 +70,59 @@ async fn members_deprecate_and_undeprecate() {
     let outsider = app.user("bob").await;
     publish_ok(&t, &Pkg::new("acme.hello", "1.0.0")).await;
 
-    send_json(&outsider, "PUT", "/api/v1/plugins/acme.hello/deprecation", json!({"reason": "x"})).await.problem(403, "forbidden");
-    send_json(&t, "PUT", "/api/v1/plugins/acme.hello/deprecation", json!({"reason": " "})).await.problem(422, "validation_failed");
-    send_json(&t, "PUT", "/api/v1/plugins/acme.hello/deprecation", json!({"reason": "old", "replacement": "not an id"}))
-        .await
-        .problem(422, "validation_failed");
-    send_json(&t, "PUT", "/api/v1/plugins/acme.nope/deprecation", json!({"reason": "old"})).await.problem(404, "not_found");
+    send_json(
+        &outsider,
+        "PUT",
+        "/api/v1/plugins/acme.hello/deprecation",
+        json!({"reason": "x"}),
+    )
+    .await
+    .problem(403, "forbidden");
+    send_json(
+        &t,
+        "PUT",
+        "/api/v1/plugins/acme.hello/deprecation",
+        json!({"reason": " "}),
+    )
+    .await
+    .problem(422, "validation_failed");
+    send_json(
+        &t,
+        "PUT",
+        "/api/v1/plugins/acme.hello/deprecation",
+        json!({"reason": "old", "replacement": "not an id"}),
+    )
+    .await
+    .problem(422, "validation_failed");
+    send_json(
+        &t,
+        "PUT",
+        "/api/v1/plugins/acme.nope/deprecation",
+        json!({"reason": "old"}),
+    )
+    .await
+    .problem(404, "not_found");
 
-    let r = send_json(&t, "PUT", "/api/v1/plugins/acme.hello/deprecation", json!({"reason": "Use the new one.", "replacement": "acme.hello2"})).await;
+    let r = send_json(
+        &t,
+        "PUT",
+        "/api/v1/plugins/acme.hello/deprecation",
+        json!({"reason": "Use the new one.", "replacement": "acme.hello2"}),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let got = app.client().get("/api/v1/plugins/acme.hello").await.json();
-    assert_eq!(got["deprecated"], json!({"reason": "Use the new one.", "replacement": "acme.hello2"}));
+    assert_eq!(
+        got["deprecated"],
+        json!({"reason": "Use the new one.", "replacement": "acme.hello2"})
+    );
 
-    assert_eq!(send_empty(&t, "DELETE", "/api/v1/plugins/acme.hello/deprecation").await.status, 200);
+    assert_eq!(
+        send_empty(&t, "DELETE", "/api/v1/plugins/acme.hello/deprecation")
+            .await
+            .status,
+        200
+    );
     assert!(app.client().get("/api/v1/plugins/acme.hello").await.json()["deprecated"].is_null());
 }
 
@@ -74,25 +137,58 @@ async fn a_plugin_is_deletable_only_until_downloaded() {
     let key = Path::from(format!("artifacts/sha256/{}/{sha}.tar.gz", &sha[..2]));
     assert!(app.state.storage.store().head(&key).await.is_ok());
 
-    send_empty(&outsider, "DELETE", "/api/v1/plugins/acme.fresh").await.problem(403, "forbidden");
+    send_empty(&outsider, "DELETE", "/api/v1/plugins/acme.fresh")
+        .await
+        .problem(403, "forbidden");
     // Maintainers may yank and deprecate, but only owners delete.
     let carol = app.user("carol").await;
-    let r = send_json(&t, "PUT", "/api/v1/namespaces/acme/members/carol", json!({"role": "maintainer"})).await;
+    let r = send_json(
+        &t,
+        "PUT",
+        "/api/v1/namespaces/acme/members/carol",
+        json!({"role": "maintainer"}),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    let p = send_empty(&carol, "DELETE", "/api/v1/plugins/acme.fresh").await.problem(403, "forbidden");
+    let p = send_empty(&carol, "DELETE", "/api/v1/plugins/acme.fresh")
+        .await
+        .problem(403, "forbidden");
     assert!(p["detail"].as_str().unwrap().contains("owners"), "{p}");
-    assert_eq!(send_empty(&t, "DELETE", "/api/v1/plugins/acme.fresh").await.status, 204);
-    app.client().get("/api/v1/plugins/acme.fresh").await.problem(404, "not_found");
-    assert!(matches!(app.state.storage.store().head(&key).await, Err(object_store::Error::NotFound { .. })));
-    send_empty(&t, "DELETE", "/api/v1/plugins/acme.fresh").await.problem(404, "not_found");
+    assert_eq!(
+        send_empty(&t, "DELETE", "/api/v1/plugins/acme.fresh")
+            .await
+            .status,
+        204
+    );
+    app.client()
+        .get("/api/v1/plugins/acme.fresh")
+        .await
+        .problem(404, "not_found");
+    assert!(matches!(
+        app.state.storage.store().head(&key).await,
+        Err(object_store::Error::NotFound { .. })
+    ));
+    send_empty(&t, "DELETE", "/api/v1/plugins/acme.fresh")
+        .await
+        .problem(404, "not_found");
     // The id is free again.
     publish_ok(&t, &Pkg::new("acme.fresh", "1.0.0")).await;
 
     // Downloaded (even before the counts are flushed): deprecate instead.
-    assert_eq!(download(&app.client(), "acme.used", "1.0.0").await.status, 200);
-    let p = send_empty(&t, "DELETE", "/api/v1/plugins/acme.used").await.problem(409, "conflict");
+    assert_eq!(
+        download(&app.client(), "acme.used", "1.0.0").await.status,
+        200
+    );
+    let p = send_empty(&t, "DELETE", "/api/v1/plugins/acme.used")
+        .await
+        .problem(409, "conflict");
     assert!(p["detail"].as_str().unwrap().contains("Deprecate"), "{p}");
     flush(&app).await;
-    send_empty(&t, "DELETE", "/api/v1/plugins/acme.used").await.problem(409, "conflict");
-    assert_eq!(app.client().get("/api/v1/plugins/acme.used").await.status, 200);
+    send_empty(&t, "DELETE", "/api/v1/plugins/acme.used")
+        .await
+        .problem(409, "conflict");
+    assert_eq!(
+        app.client().get("/api/v1/plugins/acme.used").await.status,
+        200
+    );
 }

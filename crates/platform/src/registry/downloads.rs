@@ -42,7 +42,9 @@ impl DownloadCounter {
     /// Counts one download, and an install when the downloader is signed in.
     pub fn record(&self, plugin_id: &str, version: &str, user_id: Option<i64>) {
         let mut p = self.lock();
-        *p.counts.entry((plugin_id.into(), version.into(), today())).or_default() += 1;
+        *p.counts
+            .entry((plugin_id.into(), version.into(), today()))
+            .or_default() += 1;
         if let Some(u) = user_id {
             p.installs.insert((plugin_id.into(), u));
         }
@@ -101,7 +103,9 @@ async fn flush_logged(state: &AppState) {
 pub fn spawn_flusher(state: AppState) -> Flusher {
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
     let task = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(state.config.registry.downloads_flush_secs));
+        let mut tick = tokio::time::interval(Duration::from_secs(
+            state.config.registry.downloads_flush_secs,
+        ));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             // A flush is never interrupted half-way: the stop signal is only seen between flushes.

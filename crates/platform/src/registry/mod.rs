@@ -21,7 +21,10 @@ pub const HOST_API_VERSION: &str = "1.0.0";
 
 /// Where an artifact lives in the object store: addressed by its content.
 pub fn artifact_path(sha256: &str) -> Path {
-    Path::from(format!("artifacts/sha256/{}/{sha256}.tar.gz", &sha256[..2.min(sha256.len())]))
+    Path::from(format!(
+        "artifacts/sha256/{}/{sha256}.tar.gz",
+        &sha256[..2.min(sha256.len())]
+    ))
 }
 
 /// The public URL that downloads one version.
@@ -32,13 +35,24 @@ pub fn download_url(state: &AppState, plugin_id: &str, version: &str) -> String 
 
 /// The namespace, or `not_found`.
 pub async fn namespace(state: &AppState, name: &str) -> AppResult<NamespaceRow> {
-    state.db.namespace_by_name(name).await?.ok_or_else(|| AppError::not_found(format!("Namespace `{name}`")))
+    state
+        .db
+        .namespace_by_name(name)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("Namespace `{name}`")))
 }
 
 /// The user's role in the namespace, or `forbidden` when they are not a member.
-pub async fn require_member(state: &AppState, ns: &NamespaceRow, user: &UserRow) -> AppResult<NamespaceRole> {
+pub async fn require_member(
+    state: &AppState,
+    ns: &NamespaceRow,
+    user: &UserRow,
+) -> AppResult<NamespaceRole> {
     state.db.member_role(ns.id, user.id).await?.ok_or_else(|| {
-        AppError::forbidden(format!("You are not a member of the namespace `{}`.", ns.name))
+        AppError::forbidden(format!(
+            "You are not a member of the namespace `{}`.",
+            ns.name
+        ))
     })
 }
 
@@ -46,8 +60,9 @@ pub async fn require_member(state: &AppState, ns: &NamespaceRow, user: &UserRow)
 pub async fn require_owner(state: &AppState, ns: &NamespaceRow, user: &UserRow) -> AppResult<()> {
     match require_member(state, ns, user).await? {
         NamespaceRole::Owner => Ok(()),
-        NamespaceRole::Maintainer => {
-            Err(AppError::forbidden(format!("Only owners of the namespace `{}` may do this.", ns.name)))
-        }
+        NamespaceRole::Maintainer => Err(AppError::forbidden(format!(
+            "Only owners of the namespace `{}` may do this.",
+            ns.name
+        ))),
     }
 }

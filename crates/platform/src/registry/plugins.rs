@@ -12,8 +12,8 @@ use object_store::ObjectStoreExt;
 use trellis_db::registry::{PluginRow, VersionRow};
 use trellis_db::users::UserRow;
 use trellis_types::{
-    CategoryOut, DailyDownloadsOut, DeprecationIn, DeprecationOut, DownloadsOut, ErrorCode, PermissionsOut, PluginOut,
-    VersionOut,
+    CategoryOut, DailyDownloadsOut, DeprecationIn, DeprecationOut, DownloadsOut, ErrorCode,
+    PermissionsOut, PluginOut, VersionOut,
 };
 
 use super::{artifact_path, download_url, namespace, require_member, require_owner};
@@ -21,11 +21,19 @@ use crate::{AppError, AppResult, AppState};
 
 /// The plugin, or `not_found`.
 pub async fn plugin_row(state: &AppState, id: &str) -> AppResult<PluginRow> {
-    state.db.plugin(id).await?.ok_or_else(|| AppError::not_found(format!("Plugin `{id}`")))
+    state
+        .db
+        .plugin(id)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("Plugin `{id}`")))
 }
 
 async fn version_row(state: &AppState, id: &str, version: &str) -> AppResult<VersionRow> {
-    state.db.plugin_version(id, version).await?.ok_or_else(|| AppError::not_found(format!("Version {version} of `{id}`")))
+    state
+        .db
+        .plugin_version(id, version)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("Version {version} of `{id}`")))
 }
 
 fn list(json: &str) -> Vec<String> {
@@ -50,11 +58,21 @@ async fn plugin_out(state: &AppState, p: PluginRow, with_readme: bool) -> AppRes
     let downloads = downloads_by_version(state, &p.id).await?.values().sum();
     let installs = state.db.plugin_installs(&p.id).await?;
     let readme_html = match (&p.latest_version, with_readme) {
-        (Some(v), true) => state.db.plugin_version(&p.id, v).await?.map(|v| v.readme_html),
+        (Some(v), true) => state
+            .db
+            .plugin_version(&p.id, v)
+            .await?
+            .map(|v| v.readme_html),
         _ => None,
     };
-    let namespace = p.id.split_once('.').map(|(ns, _)| ns.to_owned()).unwrap_or_default();
-    let deprecated = p.deprecated_reason.map(|reason| DeprecationOut { reason, replacement: p.deprecated_replacement });
+    let namespace =
+        p.id.split_once('.')
+            .map(|(ns, _)| ns.to_owned())
+            .unwrap_or_default();
+    let deprecated = p.deprecated_reason.map(|reason| DeprecationOut {
+        reason,
+        replacement: p.deprecated_replacement,
+    });
     Ok(PluginOut {
         namespace,
         categories: list(&p.categories),
@@ -83,8 +101,16 @@ pub async fn get_plugin(state: &AppState, id: &str) -> AppResult<PluginOut> {
 }
 
 /// Plugins matching `q` in id, display name or description.
-pub async fn search(state: &AppState, q: &str, limit: i64, offset: i64) -> AppResult<Vec<PluginOut>> {
-    let rows = state.db.search_plugins(q.trim(), limit.clamp(1, 100), offset.max(0)).await?;
+pub async fn search(
+    state: &AppState,
+    q: &str,
+    limit: i64,
+    offset: i64,
+) -> AppResult<Vec<PluginOut>> {
+    let rows = state
+        .db
+        .search_plugins(q.trim(), limit.clamp(1, 100), offset.max(0))
+        .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         out.push(plugin_out(state, r, false).await?);
@@ -92,12 +118,18 @@ pub async fn search(state: &AppState, q: &str, limit: i64, offset: i64) -> AppRe
     Ok(out)
 }
 
-async fn version_out(state: &AppState, v: VersionRow, downloads: i64, full: bool) -> AppResult<VersionOut> {
+async fn version_out(
+    state: &AppState,
+    v: VersionRow,
+    downloads: i64,
+    full: bool,
+) -> AppResult<VersionOut> {
     let published_by = match v.published_by {
         Some(uid) => state.db.user_by_id(uid).await?.map(|u| u.username),
         None => None,
     };
-    let dependencies: BTreeMap<String, String> = serde_json::from_str(&v.dependencies).unwrap_or_default();
+    let dependencies: BTreeMap<String, String> =
+        serde_json::from_str(&v.dependencies).unwrap_or_default();
     Ok(VersionOut {
         download_url: download_url(state, &v.plugin_id, &v.version),
         permissions: permissions(&v.permissions),
@@ -132,21 +164,35 @@ pub async fn list_versions(state: &AppState, id: &str) -> AppResult<Vec<VersionO
 /// One version, with its README and changelog.
 pub async fn get_version(state: &AppState, id: &str, version: &str) -> AppResult<VersionOut> {
     let v = version_row(state, id, version).await?;
-    let n = downloads_by_version(state, id).await?.get(version).copied().unwrap_or(0);
+    let n = downloads_by_version(state, id)
+        .await?
+        .get(version)
+        .copied()
+        .unwrap_or(0);
     version_out(state, v, n, true).await
 }
 
 async fn require_plugin_member(state: &AppState, user: &UserRow, id: &str) -> AppResult<PluginRow> {
     let p = plugin_row(state, id).await?;
-    let ns = state.db.namespace_by_name(id.split_once('.').map_or(id, |(ns, _)| ns)).await?;
-    let ns = ns.ok_or_else(|| AppError::forbidden("You are not a member of this plugin's namespace."))?;
+    let ns = state
+        .db
+        .namespace_by_name(id.split_once('.').map_or(id, |(ns, _)| ns))
+        .await?;
+    let ns =
+        ns.ok_or_else(|| AppError::forbidden("You are not a member of this plugin's namespace."))?;
     require_member(state, &ns, user).await?;
     Ok(p)
 }
 
 /// Yanks (`true`) or un-yanks a version. A yanked version stays downloadable by its
 /// exact version but is never chosen otherwise.
-pub async fn set_yanked(state: &AppState, user: &UserRow, id: &str, version: &str, yanked: bool) -> AppResult<VersionOut> {
+pub async fn set_yanked(
+    state: &AppState,
+    user: &UserRow,
+    id: &str,
+    version: &str,
+    yanked: bool,
+) -> AppResult<VersionOut> {
     require_plugin_member(state, user, id).await?;
     if !state.db.set_yanked(id, version, yanked).await? {
         return Err(AppError::not_found(format!("Version {version} of `{id}`")));
@@ -155,19 +201,37 @@ pub async fn set_yanked(state: &AppState, user: &UserRow, id: &str, version: &st
 }
 
 /// Marks the plugin deprecated, or (with `None`) no longer deprecated.
-pub async fn set_deprecation(state: &AppState, user: &UserRow, id: &str, input: Option<&DeprecationIn>) -> AppResult<PluginOut> {
+pub async fn set_deprecation(
+    state: &AppState,
+    user: &UserRow,
+    id: &str,
+    input: Option<&DeprecationIn>,
+) -> AppResult<PluginOut> {
     require_plugin_member(state, user, id).await?;
     if let Some(d) = input {
         let reason = d.reason.trim();
         if reason.is_empty() || reason.chars().count() > 500 {
-            return Err(AppError::field(ErrorCode::ValidationFailed, "reason", "invalid_length", "Give a reason of 1 to 500 characters."));
+            return Err(AppError::field(
+                ErrorCode::ValidationFailed,
+                "reason",
+                "invalid_length",
+                "Give a reason of 1 to 500 characters.",
+            ));
         }
         if let Some(r) = d.replacement.as_deref() {
             if r.parse::<trellis_registry::PluginId>().is_err() {
-                return Err(AppError::field(ErrorCode::ValidationFailed, "replacement", "invalid_id", "The replacement must be a plugin id (namespace.name)."));
+                return Err(AppError::field(
+                    ErrorCode::ValidationFailed,
+                    "replacement",
+                    "invalid_id",
+                    "The replacement must be a plugin id (namespace.name).",
+                ));
             }
         }
-        state.db.set_deprecation(id, Some((reason, d.replacement.as_deref()))).await?;
+        state
+            .db
+            .set_deprecation(id, Some((reason, d.replacement.as_deref())))
+            .await?;
     } else {
         state.db.set_deprecation(id, None).await?;
     }
@@ -181,7 +245,8 @@ pub async fn delete_plugin(state: &AppState, user: &UserRow, id: &str) -> AppRes
     plugin_row(state, id).await?;
     let ns = namespace(state, id.split_once('.').map_or(id, |(ns, _)| ns)).await?;
     require_owner(state, &ns, user).await?;
-    let downloaded = !state.db.plugin_daily_downloads(id).await?.is_empty() || state.downloads.has_pending(id);
+    let downloaded =
+        !state.db.plugin_daily_downloads(id).await?.is_empty() || state.downloads.has_pending(id);
     if downloaded {
         return Err(AppError::new(
             ErrorCode::Conflict,
@@ -191,7 +256,9 @@ pub async fn delete_plugin(state: &AppState, user: &UserRow, id: &str) -> AppRes
     for sha in state.db.delete_plugin(id).await? {
         match state.storage.store().delete(&artifact_path(&sha)).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
-            Err(e) => tracing::warn!(error = %e, sha, "could not delete the artifact of a deleted plugin"),
+            Err(e) => {
+                tracing::warn!(error = %e, sha, "could not delete the artifact of a deleted plugin")
+            }
         }
     }
     Ok(())
@@ -205,7 +272,11 @@ pub async fn downloads(state: &AppState, id: &str) -> AppResult<DownloadsOut> {
         .plugin_daily_downloads(id)
         .await?
         .into_iter()
-        .map(|d| DailyDownloadsOut { version: d.version, day: d.day, downloads: d.downloads })
+        .map(|d| DailyDownloadsOut {
+            version: d.version,
+            day: d.day,
+            downloads: d.downloads,
+        })
         .collect();
     Ok(DownloadsOut {
         plugin_id: id.to_owned(),
@@ -217,7 +288,13 @@ pub async fn downloads(state: &AppState, id: &str) -> AppResult<DownloadsOut> {
 
 /// Every plugin category.
 pub fn categories() -> Vec<CategoryOut> {
-    trellis_registry::CATEGORIES.iter().map(|(slug, name)| CategoryOut { slug: (*slug).into(), name: (*name).into() }).collect()
+    trellis_registry::CATEGORIES
+        .iter()
+        .map(|(slug, name)| CategoryOut {
+            slug: (*slug).into(),
+            name: (*name).into(),
+        })
+        .collect()
 }
 
 /// What a download request gets.
@@ -225,24 +302,43 @@ pub enum Download {
     /// The client's `If-None-Match` matched: nothing to send.
     NotModified { sha256: String },
     /// The artifact, streamed from the store.
-    Artifact { sha256: String, size: u64, filename: String, body: BoxStream<'static, Result<Bytes, object_store::Error>> },
+    Artifact {
+        sha256: String,
+        size: u64,
+        filename: String,
+        body: BoxStream<'static, Result<Bytes, object_store::Error>>,
+    },
 }
 
 fn etag_matches(if_none_match: &str, sha256: &str) -> bool {
-    if_none_match.split(',').map(|t| t.trim().trim_start_matches("W/").trim_matches('"')).any(|t| t == "*" || t == sha256)
+    if_none_match
+        .split(',')
+        .map(|t| t.trim().trim_start_matches("W/").trim_matches('"'))
+        .any(|t| t == "*" || t == sha256)
 }
 
 /// Opens a version's artifact for download (yanked versions too: they are asked for
 /// by exact version) and counts the download in memory.
-pub async fn download(state: &AppState, id: &str, version: &str, if_none_match: Option<&str>, user_id: Option<i64>) -> AppResult<Download> {
+pub async fn download(
+    state: &AppState,
+    id: &str,
+    version: &str,
+    if_none_match: Option<&str>,
+    user_id: Option<i64>,
+) -> AppResult<Download> {
     let v = version_row(state, id, version).await?;
     if if_none_match.is_some_and(|h| etag_matches(h, &v.sha256)) {
         return Ok(Download::NotModified { sha256: v.sha256 });
     }
-    let got = state.storage.store().get(&artifact_path(&v.sha256)).await.map_err(|e| match e {
-        object_store::Error::NotFound { .. } => AppError::internal(e),
-        other => other.into(),
-    })?;
+    let got = state
+        .storage
+        .store()
+        .get(&artifact_path(&v.sha256))
+        .await
+        .map_err(|e| match e {
+            object_store::Error::NotFound { .. } => AppError::internal(e),
+            other => other.into(),
+        })?;
     let size = got.meta.size;
     state.downloads.record(id, version, user_id);
     Ok(Download::Artifact {

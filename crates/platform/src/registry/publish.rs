@@ -20,17 +20,30 @@ use super::{artifact_path, download_url, require_member};
 use crate::{AppError, AppResult, AppState};
 
 fn too_large(max: u64) -> AppError {
-    AppError::new(ErrorCode::PayloadTooLarge, format!("The package is larger than the {max} bytes this registry accepts."))
+    AppError::new(
+        ErrorCode::PayloadTooLarge,
+        format!("The package is larger than the {max} bytes this registry accepts."),
+    )
 }
 
 /// The `package_invalid` error listing every problem found.
 pub fn package_invalid(problems: Vec<Problem>) -> AppError {
     let detail = match problems.as_slice() {
         [one] => format!("The package was refused: {}", one.detail),
-        many => format!("The package was refused: {} problems; see `errors`.", many.len()),
+        many => format!(
+            "The package was refused: {} problems; see `errors`.",
+            many.len()
+        ),
     };
     let mut e = AppError::new(ErrorCode::PackageInvalid, detail);
-    e.errors = problems.into_iter().map(|p| FieldError { field: p.field, code: p.code, detail: p.detail }).collect();
+    e.errors = problems
+        .into_iter()
+        .map(|p| FieldError {
+            field: p.field,
+            code: p.code,
+            detail: p.detail,
+        })
+        .collect();
     e
 }
 
@@ -42,12 +55,19 @@ where
     E: std::fmt::Display,
 {
     let dir = state.config.data_dir.join("tmp");
-    tokio::fs::create_dir_all(&dir).await.map_err(AppError::internal)?;
+    tokio::fs::create_dir_all(&dir)
+        .await
+        .map_err(AppError::internal)?;
     let tmp = tempfile::NamedTempFile::new_in(&dir).map_err(AppError::internal)?;
     let mut file = tokio::fs::File::from_std(tmp.reopen().map_err(AppError::internal)?);
     let mut seen: u64 = 0;
     while let Some(chunk) = body.next().await {
-        let chunk = chunk.map_err(|e| AppError::new(ErrorCode::BadRequest, format!("The upload was interrupted: {e}")))?;
+        let chunk = chunk.map_err(|e| {
+            AppError::new(
+                ErrorCode::BadRequest,
+                format!("The upload was interrupted: {e}"),
+            )
+        })?;
         seen += chunk.len() as u64;
         if seen > max {
             return Err(too_large(max));
@@ -56,17 +76,26 @@ where
     }
     file.flush().await.map_err(AppError::internal)?;
     drop(file);
-    let bytes = tokio::fs::read(tmp.path()).await.map_err(AppError::internal)?;
+    let bytes = tokio::fs::read(tmp.path())
+        .await
+        .map_err(AppError::internal)?;
     Ok(Bytes::from(bytes))
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
-    tokio::task::spawn_blocking(f).await.map_err(AppError::internal)
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(AppError::internal)
 }
 
 /// Publishes the `.tar.gz` in `body` as `user`. `declared_len` is the request's
 /// Content-Length, when it gave one (checked before reading anything).
-pub async fn publish<S, E>(state: &AppState, user: &UserRow, declared_len: Option<u64>, body: S) -> AppResult<PublishedOut>
+pub async fn publish<S, E>(
+    state: &AppState,
+    user: &UserRow,
+    declared_len: Option<u64>,
+    body: S,
+) -> AppResult<PublishedOut>
 where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: std::fmt::Display,
@@ -80,14 +109,21 @@ where
 
     // First pass: read the manifest to learn who the package belongs to.
     let (b, l) = (bytes.clone(), limits.clone());
-    let package: Package = blocking(move || trellis_registry::read_package(b.as_ref(), &l)).await?.map_err(package_invalid)?;
+    let package: Package = blocking(move || trellis_registry::read_package(b.as_ref(), &l))
+        .await?
+        .map_err(package_invalid)?;
     let m = &package.manifest.plugin;
     let (id, version) = (m.id.to_string(), m.version.to_string());
     let ns = state
         .db
         .namespace_by_name(&m.id.namespace)
         .await?
-        .ok_or_else(|| AppError::forbidden(format!("You are not a member of the namespace `{}`.", m.id.namespace)))?;
+        .ok_or_else(|| {
+            AppError::forbidden(format!(
+                "You are not a member of the namespace `{}`.",
+                m.id.namespace
+            ))
+        })?;
     require_member(state, &ns, user).await?;
     if state.db.plugin_version(&id, &version).await?.is_some() {
         return Err(version_exists(&id, &version));
@@ -95,10 +131,19 @@ where
 
     // Second pass: every check, with the namespace's keys and (for a new id) the
     // popular plugins it must not imitate.
-    let keys: Vec<String> = state.db.namespace_keys(ns.id).await?.into_iter().map(|k| k.public_key).collect();
+    let keys: Vec<String> = state
+        .db
+        .namespace_keys(ns.id)
+        .await?
+        .into_iter()
+        .map(|k| k.public_key)
+        .collect();
     let min_downloads = state.config.registry.typosquat_min_downloads;
     let popular = if state.db.plugin(&id).await?.is_none() {
-        state.db.popular_plugins(i64::try_from(min_downloads).unwrap_or(i64::MAX)).await?
+        state
+            .db
+            .popular_plugins(i64::try_from(min_downloads).unwrap_or(i64::MAX))
+            .await?
     } else {
         Vec::new()
     };
@@ -111,7 +156,11 @@ where
             signature_required: required,
             existing: popular
                 .iter()
-                .map(|(id, name, n)| ExistingPlugin { id, display_name: name, downloads: u64::try_from(*n).unwrap_or(0) })
+                .map(|(id, name, n)| ExistingPlugin {
+                    id,
+                    display_name: name,
+                    downloads: u64::try_from(*n).unwrap_or(0),
+                })
                 .collect(),
             typosquat_min_downloads: min_downloads,
         };
@@ -128,7 +177,13 @@ where
         store.put(&path, PutPayload::from(bytes)).await?;
     }
     record(state, user, ns.id, &validated, &sha256, size).await?;
-    Ok(PublishedOut { download_url: download_url(state, &id, &version), id, version, sha256, size })
+    Ok(PublishedOut {
+        download_url: download_url(state, &id, &version),
+        id,
+        version,
+        sha256,
+        size,
+    })
 }
 
 fn version_exists(id: &str, version: &str) -> AppError {
@@ -138,11 +193,22 @@ fn version_exists(id: &str, version: &str) -> AppError {
     )
 }
 
-async fn record(state: &AppState, user: &UserRow, namespace_id: i64, v: &ValidatedPackage, sha256: &str, size: i64) -> AppResult<()> {
+async fn record(
+    state: &AppState,
+    user: &UserRow,
+    namespace_id: i64,
+    v: &ValidatedPackage,
+    sha256: &str,
+    size: i64,
+) -> AppResult<()> {
     let mf = &v.package.manifest;
     let m = &mf.plugin;
     let (id, version) = (m.id.to_string(), m.version.to_string());
-    let deps: BTreeMap<String, String> = mf.dependencies.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let deps: BTreeMap<String, String> = mf
+        .dependencies
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     let (categories, keywords) = (json(&m.categories), json(&m.keywords));
     let (manifest, permissions, dependencies) = (json(mf), json(&mf.permissions), json(&deps));
     let api = m.api.to_string();
@@ -161,7 +227,11 @@ async fn record(state: &AppState, user: &UserRow, namespace_id: i64, v: &Validat
     };
     let new = NewVersion {
         version: &version,
-        parts: (m.version.major as i64, m.version.minor as i64, m.version.patch as i64),
+        parts: (
+            m.version.major as i64,
+            m.version.minor as i64,
+            m.version.patch as i64,
+        ),
         prerelease: !m.version.pre.is_empty(),
         manifest: &manifest,
         sha256,
@@ -173,10 +243,14 @@ async fn record(state: &AppState, user: &UserRow, namespace_id: i64, v: &Validat
         dependencies: &dependencies,
         published_by: user.id,
     };
-    state.db.insert_version(&plugin, &new).await.map_err(|e| match e {
-        trellis_db::DbError::Conflict => version_exists(&id, &version),
-        other => other.into(),
-    })
+    state
+        .db
+        .insert_version(&plugin, &new)
+        .await
+        .map_err(|e| match e {
+            trellis_db::DbError::Conflict => version_exists(&id, &version),
+            other => other.into(),
+        })
 }
 
 /// JSON text of a manifest part, for storage (these types always serialise).

@@ -29,13 +29,18 @@ async fn load_index(state: &AppState, roots: impl Iterator<Item = String>) -> Ap
         let mut versions = Vec::with_capacity(rows.len());
         for r in rows {
             // Rows were validated at publish time; one that no longer parses is skipped.
-            let (Ok(version), Ok(api)) = (Version::parse(&r.version), VersionReq::parse(&r.api_req)) else {
+            let (Ok(version), Ok(api)) =
+                (Version::parse(&r.version), VersionReq::parse(&r.api_req))
+            else {
                 tracing::warn!(plugin = %id, version = %r.version, "stored version does not parse; skipped");
                 continue;
             };
-            let deps: BTreeMap<String, String> = serde_json::from_str(&r.dependencies).unwrap_or_default();
-            let deps: Vec<(String, VersionReq)> =
-                deps.into_iter().filter_map(|(d, req)| Some((d, VersionReq::parse(&req).ok()?))).collect();
+            let deps: BTreeMap<String, String> =
+                serde_json::from_str(&r.dependencies).unwrap_or_default();
+            let deps: Vec<(String, VersionReq)> = deps
+                .into_iter()
+                .filter_map(|(d, req)| Some((d, VersionReq::parse(&req).ok()?)))
+                .collect();
             queue.extend(deps.iter().map(|(d, _)| d.clone()));
             versions.push(IndexVersion {
                 version,
@@ -44,7 +49,8 @@ async fn load_index(state: &AppState, roots: impl Iterator<Item = String>) -> Ap
                 deps,
                 sha256: r.sha256,
                 size: u64::try_from(r.size).unwrap_or(0),
-                permissions: serde_json::from_str(&r.permissions).unwrap_or(serde_json::Value::Null),
+                permissions: serde_json::from_str(&r.permissions)
+                    .unwrap_or(serde_json::Value::Null),
             });
         }
         index.plugins.insert(id, versions);
@@ -55,24 +61,55 @@ async fn load_index(state: &AppState, roots: impl Iterator<Item = String>) -> Ap
 /// Computes an install plan for `input`.
 pub async fn resolve(state: &AppState, input: &ResolveIn) -> AppResult<PlanOut> {
     if input.plugins.is_empty() {
-        return Err(AppError::field(ErrorCode::ValidationFailed, "plugins", "required", "Ask for at least one plugin."));
+        return Err(AppError::field(
+            ErrorCode::ValidationFailed,
+            "plugins",
+            "required",
+            "Ask for at least one plugin.",
+        ));
     }
-    let api_s = input.api_version.as_deref().map(str::trim).unwrap_or(HOST_API_VERSION);
+    let api_s = input
+        .api_version
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or(HOST_API_VERSION);
     let host_api = Version::parse(api_s).map_err(|e| {
-        AppError::field(ErrorCode::ValidationFailed, "api_version", "invalid_semver", format!("`{api_s}` is not a version: {e}."))
+        AppError::field(
+            ErrorCode::ValidationFailed,
+            "api_version",
+            "invalid_semver",
+            format!("`{api_s}` is not a version: {e}."),
+        )
     })?;
     for (i, w) in input.plugins.iter().enumerate() {
-        if let Some(req) = w.req.as_deref().filter(|r| !r.trim().is_empty() && r.trim() != "*") {
+        if let Some(req) = w
+            .req
+            .as_deref()
+            .filter(|r| !r.trim().is_empty() && r.trim() != "*")
+        {
             VersionReq::parse(req.trim()).map_err(|e| {
-                AppError::field(ErrorCode::ValidationFailed, &format!("plugins.{i}.req"), "invalid_version_req", format!("`{req}` is not a version requirement: {e}."))
+                AppError::field(
+                    ErrorCode::ValidationFailed,
+                    &format!("plugins.{i}.req"),
+                    "invalid_version_req",
+                    format!("`{req}` is not a version requirement: {e}."),
+                )
             })?;
         }
     }
     let index = load_index(state, input.plugins.iter().map(|w| w.id.clone())).await?;
-    let wants: Vec<Request> = input.plugins.iter().map(|w| Request { plugin: w.id.clone(), req: w.req.clone() }).collect();
-    let plan = tokio::task::spawn_blocking(move || trellis_registry::resolve(&index, &wants, &host_api))
-        .await
-        .map_err(AppError::internal)?;
+    let wants: Vec<Request> = input
+        .plugins
+        .iter()
+        .map(|w| Request {
+            plugin: w.id.clone(),
+            req: w.req.clone(),
+        })
+        .collect();
+    let plan =
+        tokio::task::spawn_blocking(move || trellis_registry::resolve(&index, &wants, &host_api))
+            .await
+            .map_err(AppError::internal)?;
     match plan {
         Ok(plan) => Ok(PlanOut {
             plan: plan
