@@ -17,6 +17,9 @@ ensure_leptos_tools
 ensure_chromium
 ensure_end2end_deps
 
+say "checking formatting (cargo fmt)"
+cargo fmt --all --check
+
 say "checking that the browser build holds no server crate"
 bash scripts/check-wasm-deps.sh
 
