@@ -1,6 +1,6 @@
 //! Sign up, sign in, sign out, change password, sessions, rate limiting.
 
-use app::api::accounts::{ChangePassword, SignIn, SignOut, SignUp};
+use app::api::accounts::{ChangePassword, SignOut};
 use leptos::server_fn::ServerFn;
 
 use crate::harness::{TestApp, PASSWORD};
@@ -23,30 +23,12 @@ async fn taken_name_weak_password_and_mismatch_each_get_their_own_answer() {
     let app = TestApp::new().await;
     app.user("alice").await;
     let c = app.client();
-    let r = c
-        .server_fn(
-            SignUp::PATH,
-            &[
-                ("username", "Alice"),
-                ("password", PASSWORD),
-                ("password_confirm", PASSWORD),
-            ],
-        )
-        .await;
+    let r = c.sign_up("Alice", PASSWORD, PASSWORD).await;
     assert_eq!(r.status, 409, "{}", r.text);
     assert_eq!(r.json()["code"], "username_taken");
     assert_eq!(r.json()["fields"][0]["field"], "username");
 
-    let r = c
-        .server_fn(
-            SignUp::PATH,
-            &[
-                ("username", "bob"),
-                ("password", "short"),
-                ("password_confirm", "short"),
-            ],
-        )
-        .await;
+    let r = c.sign_up("bob", "short", "short").await;
     assert_eq!(r.status, 422);
     assert_eq!(r.json()["code"], "weak_password");
     assert!(r.json()["detail"]
@@ -54,29 +36,11 @@ async fn taken_name_weak_password_and_mismatch_each_get_their_own_answer() {
         .unwrap()
         .contains("10 characters"));
 
-    let r = c
-        .server_fn(
-            SignUp::PATH,
-            &[
-                ("username", "bob"),
-                ("password", PASSWORD),
-                ("password_confirm", "other one entirely"),
-            ],
-        )
-        .await;
+    let r = c.sign_up("bob", PASSWORD, "other one entirely").await;
     assert_eq!(r.status, 422);
     assert_eq!(r.json()["fields"][0]["field"], "password_confirm");
 
-    let r = c
-        .server_fn(
-            SignUp::PATH,
-            &[
-                ("username", "b b"),
-                ("password", PASSWORD),
-                ("password_confirm", PASSWORD),
-            ],
-        )
-        .await;
+    let r = c.sign_up("b b", PASSWORD, PASSWORD).await;
     assert_eq!(r.status, 422);
     assert_eq!(r.json()["code"], "validation_failed");
     assert!(app.state.db.user_by_name("bob").await.unwrap().is_none());
@@ -93,12 +57,7 @@ async fn sign_in_rotates_the_session_id_and_sign_out_ends_it() {
     let stale = c.clone();
     let stale_jar = c.cookies.lock().await.clone();
 
-    let r = c
-        .server_fn(
-            SignIn::PATH,
-            &[("username", "alice"), ("password", PASSWORD)],
-        )
-        .await;
+    let r = c.sign_in("alice", PASSWORD).await;
     assert!(
         r.status.is_success() || r.status.is_redirection(),
         "{} {}",
@@ -128,16 +87,7 @@ async fn sign_in_rotates_the_session_id_and_sign_out_ends_it() {
 async fn session_cookie_is_http_only_lax_and_secure_behind_https() {
     let app = TestApp::new().await;
     let c = app.client();
-    let r = c
-        .server_fn(
-            SignUp::PATH,
-            &[
-                ("username", "alice"),
-                ("password", PASSWORD),
-                ("password_confirm", PASSWORD),
-            ],
-        )
-        .await;
+    let r = c.sign_up("alice", PASSWORD, PASSWORD).await;
     let cookie = r.header("set-cookie").expect("set-cookie");
     assert!(
         cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
@@ -147,16 +97,7 @@ async fn session_cookie_is_http_only_lax_and_secure_behind_https() {
 
     let app = TestApp::with_env(&[("TRELLIS_PUBLIC_URL", "https://plugins.example.org")]).await;
     let c = app.client().with_origin("https://plugins.example.org");
-    let r = c
-        .server_fn(
-            SignUp::PATH,
-            &[
-                ("username", "alice"),
-                ("password", PASSWORD),
-                ("password_confirm", PASSWORD),
-            ],
-        )
-        .await;
+    let r = c.sign_up("alice", PASSWORD, PASSWORD).await;
     let cookie = r.header("set-cookie").expect("set-cookie");
     assert!(cookie.contains("Secure"), "{cookie}");
 }
@@ -167,31 +108,16 @@ async fn wrong_password_then_rate_limited() {
     app.user("alice").await;
     let c = app.client();
     for _ in 0..5 {
-        let r = c
-            .server_fn(
-                SignIn::PATH,
-                &[("username", "alice"), ("password", "not the password")],
-            )
-            .await;
+        let r = c.sign_in("alice", "not the password").await;
         assert_eq!(r.status, 401, "{}", r.text);
         assert_eq!(r.json()["code"], "invalid_credentials");
     }
     // Even the right password is refused while limited.
-    let r = c
-        .server_fn(
-            SignIn::PATH,
-            &[("username", "alice"), ("password", PASSWORD)],
-        )
-        .await;
+    let r = c.sign_in("alice", PASSWORD).await;
     assert_eq!(r.status, 429, "{}", r.text);
     assert_eq!(r.json()["code"], "rate_limited");
     // Unknown users give the same answer as wrong passwords.
-    let r = c
-        .server_fn(
-            SignIn::PATH,
-            &[("username", "nobody"), ("password", PASSWORD)],
-        )
-        .await;
+    let r = c.sign_in("nobody", PASSWORD).await;
     assert_eq!(r.status, 401);
     assert_eq!(r.json()["code"], "invalid_credentials");
 }
@@ -213,12 +139,7 @@ async fn change_password_checks_the_current_one_and_ends_other_sessions() {
     let app = TestApp::new().await;
     let c = app.user("alice").await;
     let other = app.client();
-    let r = other
-        .server_fn(
-            SignIn::PATH,
-            &[("username", "alice"), ("password", PASSWORD)],
-        )
-        .await;
+    let r = other.sign_in("alice", PASSWORD).await;
     assert!(r.status.is_success() || r.status.is_redirection());
     assert_eq!(other.get("/api/v1/me").await.status, 200);
 
@@ -268,16 +189,9 @@ async fn change_password_checks_the_current_one_and_ends_other_sessions() {
     );
 
     let fresh = app.client();
-    let r = fresh
-        .server_fn(
-            SignIn::PATH,
-            &[("username", "alice"), ("password", PASSWORD)],
-        )
-        .await;
+    let r = fresh.sign_in("alice", PASSWORD).await;
     assert_eq!(r.status, 401);
-    let r = fresh
-        .server_fn(SignIn::PATH, &[("username", "alice"), ("password", new)])
-        .await;
+    let r = fresh.sign_in("alice", new).await;
     assert!(r.status.is_success() || r.status.is_redirection());
 }
 

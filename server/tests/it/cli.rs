@@ -2,16 +2,33 @@
 //! and graceful shutdown on SIGTERM.
 
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 
 use crate::harness::{fresh_env, PASSWORD};
 
-fn trellis(env: &[(String, String)]) -> Command {
+/// The `trellis` binary with exactly `env` (plus PATH).
+pub fn trellis(env: &[(String, String)]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_trellis"));
     c.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default());
     c.envs(env.iter().cloned());
     c
+}
+
+/// Runs `trellis ARGS` to completion, feeding `stdin` if given.
+pub fn run(env: &[(String, String)], args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = trellis(env)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(s) = stdin {
+        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
 }
 
 #[tokio::test]
@@ -26,26 +43,17 @@ async fn migrate_then_create_admin() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("up to date"));
 
-    let mut child = trellis(&env)
-        .args([
+    let out = run(
+        &env,
+        &[
             "admin",
             "create-user",
             "Root1",
             "--admin",
             "--password-stdin",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{PASSWORD}\n").as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+        ],
+        Some(&format!("{PASSWORD}\n")),
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -53,19 +61,11 @@ async fn migrate_then_create_admin() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("created admin `root1`"));
 
-    let mut child = trellis(&env)
-        .args(["admin", "create-user", "root1", "--password-stdin"])
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(PASSWORD.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = run(
+        &env,
+        &["admin", "create-user", "root1", "--password-stdin"],
+        Some(&PASSWORD),
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("is taken"));
 

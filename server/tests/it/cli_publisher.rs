@@ -1,36 +1,25 @@
 //! The publisher CLI (`trellis login | package | publish | info | search | yank`)
 //! run as a real process against a real server on a loopback port.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use serde_json::json;
 
 use crate::harness::TestApp;
 
+/// The CLI with its own credentials file.
 struct Cli {
     creds: tempfile::TempDir,
 }
 
 impl Cli {
     fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_trellis"));
-        c.env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env(
-                "TRELLIS_CREDENTIALS",
-                self.creds.path().join("credentials.toml"),
-            )
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = c.spawn().unwrap();
-        if let Some(s) = stdin {
-            child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
-        }
-        drop(child.stdin.take());
-        child.wait_with_output().unwrap()
+        let path = self.creds.path().join("credentials.toml");
+        let env = [(
+            "TRELLIS_CREDENTIALS".to_string(),
+            path.display().to_string(),
+        )];
+        crate::cli::run(&env, args, stdin)
     }
 }
 

@@ -10,25 +10,13 @@ use crate::harness::{TestApp, PASSWORD};
 async fn server_functions_refuse_foreign_or_missing_origin() {
     let app = TestApp::new().await;
     let evil = app.client().with_origin("https://evil.example");
-    let r = evil
-        .server_fn(
-            SignUp::PATH,
-            &[
-                ("username", "alice"),
-                ("password", PASSWORD),
-                ("password_confirm", PASSWORD),
-            ],
-        )
-        .await;
+    let r = evil.sign_up("alice", PASSWORD, PASSWORD).await;
     r.problem(403, "csrf_rejected");
     assert!(app.state.db.user_by_name("alice").await.unwrap().is_none());
 
     let blind = app.client().without_origin();
     blind
-        .server_fn(
-            SignIn::PATH,
-            &[("username", "alice"), ("password", PASSWORD)],
-        )
+        .sign_in("alice", PASSWORD)
         .await
         .problem(403, "csrf_rejected");
 

@@ -147,16 +147,7 @@ impl TestApp {
     /// A client signed in as a new user.
     pub async fn user(&self, name: &str) -> Client {
         let c = self.client();
-        let r = c
-            .server_fn(
-                app::api::accounts::SignUp::PATH,
-                &[
-                    ("username", name),
-                    ("password", PASSWORD),
-                    ("password_confirm", PASSWORD),
-                ],
-            )
-            .await;
+        let r = c.sign_up(name, PASSWORD, PASSWORD).await;
         assert!(
             r.status.is_success() || r.status.is_redirection(),
             "sign up {name}: {} {}",
@@ -346,6 +337,30 @@ impl Client {
                 .header(header::CONTENT_TYPE, "application/json")
                 .body(Body::from(body.to_string()))
                 .unwrap(),
+        )
+        .await
+    }
+
+    /// Signs up through the UI's server function.
+    pub async fn sign_up(&self, username: &str, password: &str, confirm: &str) -> Resp {
+        use app::api::accounts::SignUp;
+        self.server_fn(
+            SignUp::PATH,
+            &[
+                ("username", username),
+                ("password", password),
+                ("password_confirm", confirm),
+            ],
+        )
+        .await
+    }
+
+    /// Signs in through the UI's server function.
+    pub async fn sign_in(&self, username: &str, password: &str) -> Resp {
+        use app::api::accounts::SignIn;
+        self.server_fn(
+            SignIn::PATH,
+            &[("username", username), ("password", password)],
         )
         .await
     }
