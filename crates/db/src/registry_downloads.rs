@@ -76,6 +76,20 @@ impl Db {
             .collect()
     }
 
+    /// Stored download totals of a plugin per version (summed in the database).
+    pub async fn plugin_downloads_by_version(&self, plugin_id: &str) -> Result<Vec<(String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT version, CAST(SUM(downloads) AS BIGINT) AS n FROM version_downloads_daily \
+             WHERE plugin_id = $1 GROUP BY version",
+        )
+        .bind(plugin_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("version")?, r.try_get("n")?)))
+            .collect()
+    }
+
     /// How many distinct users installed the plugin.
     pub async fn plugin_installs(&self, plugin_id: &str) -> Result<i64> {
         let row = sqlx::query("SELECT COUNT(*) AS n FROM plugin_installs WHERE plugin_id = $1")

@@ -47,11 +47,12 @@ pub fn permissions(json: &str) -> PermissionsOut {
 
 /// Per-version download totals from the flushed daily counts.
 async fn downloads_by_version(state: &AppState, id: &str) -> AppResult<HashMap<String, i64>> {
-    let mut by = HashMap::new();
-    for d in state.db.plugin_daily_downloads(id).await? {
-        *by.entry(d.version).or_insert(0) += d.downloads;
-    }
-    Ok(by)
+    Ok(state
+        .db
+        .plugin_downloads_by_version(id)
+        .await?
+        .into_iter()
+        .collect())
 }
 
 async fn plugin_out(state: &AppState, p: PluginRow, with_readme: bool) -> AppResult<PluginOut> {
@@ -246,7 +247,7 @@ pub async fn delete_plugin(state: &AppState, user: &UserRow, id: &str) -> AppRes
     let ns = namespace(state, id.split_once('.').map_or(id, |(ns, _)| ns)).await?;
     require_owner(state, &ns, user).await?;
     let downloaded =
-        !state.db.plugin_daily_downloads(id).await?.is_empty() || state.downloads.has_pending(id);
+        !downloads_by_version(state, id).await?.is_empty() || state.downloads.has_pending(id);
     if downloaded {
         return Err(AppError::new(
             ErrorCode::Conflict,
