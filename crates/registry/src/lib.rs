@@ -42,7 +42,7 @@ pub use resolve::{resolve, Conflict, Index, IndexVersion, Plan, PlannedPlugin, R
 pub use secrets::scan_secrets;
 pub use signature::{digests_file, parse_public_key, verify_package_signature, PublicKeyInfo};
 pub use typosquat::{check_typosquat, confusable_with, ExistingPlugin};
-pub use validate::{validate_package, PublishContext, ValidatedPackage};
+pub use validate::{check_package, validate_package, PublishContext, ValidatedPackage};
 pub use wasm::{check_wasm, WasmInfo};
 
 /// Every problem code this crate emits, with what it means. Codes are stable.

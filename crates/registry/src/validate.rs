@@ -48,7 +48,15 @@ pub fn validate_package(
     bytes: impl Read,
     ctx: &PublishContext<'_>,
 ) -> Result<ValidatedPackage, Vec<Problem>> {
-    let package = read_package(bytes, &ctx.limits)?;
+    check_package(read_package(bytes, &ctx.limits)?, ctx)
+}
+
+/// Every check after reading, on a package already read with [`read_package`]
+/// (so a caller that needed the manifest first does not read the archive twice).
+pub fn check_package(
+    package: Package,
+    ctx: &PublishContext<'_>,
+) -> Result<ValidatedPackage, Vec<Problem>> {
     let mut problems = Vec::new();
     let wasm = check_wasm(&package.wasm, &package.manifest.runtime.exports)
         .map_err(|ps| problems.extend(ps))

@@ -10,7 +10,6 @@ use bytes::Bytes;
 use futures::{Stream, StreamExt};
 use object_store::{ObjectStoreExt, PutPayload};
 use sha2::{Digest, Sha256};
-use tokio::io::AsyncWriteExt;
 use trellis_db::registry::{NewVersion, PluginMetaIn};
 use trellis_db::users::UserRow;
 use trellis_registry::{ExistingPlugin, Package, Problem, PublishContext, ValidatedPackage};
@@ -47,39 +46,28 @@ pub fn package_invalid(problems: Vec<Problem>) -> AppError {
     e
 }
 
-/// Copies the body into a temporary file under the data directory, counting bytes,
-/// and returns its contents (at most `max` bytes are ever kept).
-async fn receive<S, E>(state: &AppState, mut body: S, max: u64) -> AppResult<Bytes>
+/// Reads the body, counting bytes and refusing it as soon as it passes `max`, so
+/// no more than `max` bytes are ever held.
+async fn receive<S, E>(mut body: S, max: u64) -> AppResult<Bytes>
 where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: std::fmt::Display,
 {
-    let dir = state.config.data_dir.join("tmp");
-    tokio::fs::create_dir_all(&dir)
-        .await
-        .map_err(AppError::internal)?;
-    let tmp = tempfile::NamedTempFile::new_in(&dir).map_err(AppError::internal)?;
-    let mut file = tokio::fs::File::from_std(tmp.reopen().map_err(AppError::internal)?);
-    let mut seen: u64 = 0;
+    let mut buf = bytes::BytesMut::new();
     while let Some(chunk) = body.next().await {
         let chunk = chunk.map_err(|e| {
+            tracing::info!(error = %e, "upload stream failed");
             AppError::new(
                 ErrorCode::BadRequest,
-                format!("The upload was interrupted: {e}"),
+                "The upload was interrupted. Try again.",
             )
         })?;
-        seen += chunk.len() as u64;
-        if seen > max {
+        if (buf.len() + chunk.len()) as u64 > max {
             return Err(too_large(max));
         }
-        file.write_all(&chunk).await.map_err(AppError::internal)?;
+        buf.extend_from_slice(&chunk);
     }
-    file.flush().await.map_err(AppError::internal)?;
-    drop(file);
-    let bytes = tokio::fs::read(tmp.path())
-        .await
-        .map_err(AppError::internal)?;
-    Ok(Bytes::from(bytes))
+    Ok(buf.freeze())
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
@@ -105,9 +93,9 @@ where
     if declared_len.is_some_and(|n| n > max) {
         return Err(too_large(max));
     }
-    let bytes = receive(state, body, max).await?;
+    let bytes = receive(body, max).await?;
 
-    // First pass: read the manifest to learn who the package belongs to.
+    // Read the archive once: the manifest says who the package belongs to.
     let (b, l) = (bytes.clone(), limits.clone());
     let package: Package = blocking(move || trellis_registry::read_package(b.as_ref(), &l))
         .await?
@@ -129,7 +117,7 @@ where
         return Err(version_exists(&id, &version));
     }
 
-    // Second pass: every check, with the namespace's keys and (for a new id) the
+    // Then every other check, with the namespace's keys and (for a new id) the
     // popular plugins it must not imitate.
     let keys: Vec<String> = state
         .db
@@ -148,7 +136,6 @@ where
         Vec::new()
     };
     let required = ns.require_signatures;
-    let b = bytes.clone();
     let validated: ValidatedPackage = blocking(move || {
         let ctx = PublishContext {
             limits,
@@ -164,7 +151,7 @@ where
                 .collect(),
             typosquat_min_downloads: min_downloads,
         };
-        trellis_registry::validate_package(b.as_ref(), &ctx)
+        trellis_registry::check_package(package, &ctx)
     })
     .await?
     .map_err(package_invalid)?;
