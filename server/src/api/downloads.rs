@@ -2,35 +2,15 @@
 //! and the per-plugin statistics.
 
 use axum::body::Body;
-use axum::extract::{FromRequestParts, Path, State};
-use axum::http::request::Parts;
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use trellis_platform::registry::plugins::{self, Download};
 use trellis_platform::{AppError, AppState};
-use trellis_types::{DownloadsOut, ErrorCode};
+use trellis_types::DownloadsOut;
 
-use super::extract::Caller;
-
-/// The caller when there is one; anonymous when there are no credentials at all.
-/// Bad credentials are still refused, so a broken token does not pass unnoticed.
-pub struct MaybeCaller(pub Option<Caller>);
-
-impl FromRequestParts<AppState> for MaybeCaller {
-    type Rejection = AppError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        match Caller::from_request_parts(parts, state).await {
-            Ok(c) => Ok(MaybeCaller(Some(c))),
-            Err(e) if e.code == ErrorCode::Unauthenticated => Ok(MaybeCaller(None)),
-            Err(e) => Err(e),
-        }
-    }
-}
+use super::extract::MaybeCaller;
 
 fn etag(sha256: &str) -> HeaderValue {
     HeaderValue::from_str(&format!("\"{sha256}\"")).unwrap_or(HeaderValue::from_static("\"\""))

@@ -82,6 +82,25 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
+/// The caller when there is one; anonymous when there are no credentials at all.
+/// Bad credentials are still refused, so a broken token does not pass unnoticed.
+pub struct MaybeCaller(pub Option<Caller>);
+
+impl FromRequestParts<AppState> for MaybeCaller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match Caller::from_request_parts(parts, state).await {
+            Ok(c) => Ok(MaybeCaller(Some(c))),
+            Err(e) if e.code == ErrorCode::Unauthenticated => Ok(MaybeCaller(None)),
+            Err(e) => Err(e),
+        }
+    }
+}
+
 /// A JSON body; a malformed one is a `bad_request` problem naming the issue.
 pub struct ApiJson<T>(pub T);
 

@@ -64,7 +64,7 @@ async fn migrate_then_create_admin() {
     let out = run(
         &env,
         &["admin", "create-user", "root1", "--password-stdin"],
-        Some(&PASSWORD),
+        Some(PASSWORD),
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("is taken"));
