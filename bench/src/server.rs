@@ -1,8 +1,7 @@
 //! A real Trellis on a loopback port for benchmarks, with a publisher and token.
 
-use std::net::SocketAddr;
-
-use trellis_platform::{accounts, config, tokens, AppState};
+use trellis_platform::{accounts, config, tokens, Actor, AppState};
+use trellis_server::startup::{Running, Server};
 use trellis_types::{Scope, TokenIn};
 
 /// A running server plus an authenticated HTTP client.
@@ -11,7 +10,7 @@ pub struct Bench {
     pub base: String,
     pub token: String,
     pub http: reqwest::Client,
-    server: tokio::task::JoinHandle<()>,
+    server: Running,
     _dir: tempfile::TempDir,
 }
 
@@ -24,19 +23,20 @@ impl Bench {
         env.push(("TRELLIS_DATA_DIR".into(), dir.path().display().to_string()));
         env.push(("TRELLIS_LOG__LEVEL".into(), "warn".into()));
         let cfg = config::load(None, &env).expect("config");
-        let state = AppState::build(cfg).await.expect("start");
+        let server = Server::build(cfg).await.expect("start");
+        let state = server.state.clone();
         let user =
             accounts::create_user_cli(&state, "bencher", "a long benchmark passphrase", false)
                 .await
                 .expect("user");
-        state
-            .db
-            .create_namespace("bench", user.id)
+        let mut tx = state.db.begin().await.expect("db");
+        trellis_db::namespaces::insert(&mut tx, "bench", user.id)
             .await
             .expect("namespace");
+        tx.commit().await.expect("commit");
         let token = tokens::create_token(
             &state,
-            &user,
+            &Actor::session(user, None),
             &TokenIn {
                 name: "bench".into(),
                 scopes: vec![Scope::Read, Scope::Publish],
@@ -46,18 +46,11 @@ impl Bench {
         .await
         .expect("token")
         .secret;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        let server = server
+            .spawn(([127, 0, 0, 1], 0).into())
             .await
-            .expect("bind");
-        let base = format!("http://{}", listener.local_addr().expect("addr"));
-        let router = trellis_server::router(state.clone());
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(
-                listener,
-                router.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .await;
-        });
+            .expect("listen");
+        let base = server.base_url();
         let http = reqwest::Client::builder()
             .pool_max_idle_per_host(64)
             .build()
@@ -98,8 +91,7 @@ impl Bench {
     }
 
     pub async fn stop(self) {
-        self.server.abort();
-        self.state.db.close().await;
+        self.server.stop().await.expect("clean stop");
     }
 }
 

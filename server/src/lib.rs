@@ -1,15 +1,18 @@
 //! The Trellis server: the axum router (pages, REST API, health, metrics), its
-//! middleware, startup and shutdown. `main.rs` is only the command line.
+//! middleware, HTTP concerns (problem+json rendering, caching headers, URLs),
+//! startup and shutdown. `main.rs` is only the command line.
 //!
 //! Rule: handlers here are thin: they extract input, call `trellis_platform`,
 //! and shape the output. No SQL and no business rules in this crate.
 
 pub mod api;
 pub mod health;
+pub mod links;
 pub mod metrics;
 pub mod middleware;
 pub mod publisher;
 pub mod router;
 pub mod startup;
+pub mod state;
 
 pub use router::router;

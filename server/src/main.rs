@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use trellis_platform::{accounts, config, AppState};
+use trellis_platform::config::Role;
+use trellis_platform::{accounts, config};
 use trellis_server::publisher::PublisherCommand;
 
 #[derive(Parser)]
@@ -26,7 +27,12 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the server (the default).
-    Serve,
+    Serve {
+        /// What this process runs: all (default), api (HTTP only) or worker
+        /// (background workers, with health and metrics); overrides `server.role`.
+        #[arg(long)]
+        role: Option<String>,
+    },
     /// Apply database migrations and exit.
     Migrate,
     /// Print the effective configuration (secrets hidden) and exit.
@@ -69,24 +75,33 @@ async fn main() -> ExitCode {
         };
     }
     let env: Vec<(String, String)> = std::env::vars().collect();
-    let cfg = match config::load(cli.config.as_deref(), &env) {
+    let mut cfg = match config::load(cli.config.as_deref(), &env) {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
+    if let Some(Command::Serve { role: Some(r) }) = &cli.command {
+        match Role::parse(r) {
+            Some(role) => cfg.role = role,
+            None => return fail(format!("--role: expected all, api or worker, got `{r}`")),
+        }
+    }
     if let Some(Command::Config) = cli.command {
         print!("{}", cfg.describe());
         return ExitCode::SUCCESS;
     }
     trellis_server::startup::init_tracing(&cfg);
-    let state = match AppState::build(cfg).await {
+    if matches!(cli.command, None | Some(Command::Serve { .. })) {
+        return match trellis_server::startup::serve(cfg).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(e),
+        };
+    }
+    let state = match trellis_server::startup::app_state(cfg).await {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => match trellis_server::startup::serve(state).await {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => fail(format!("server stopped: {e}")),
-        },
+    match cli.command.unwrap_or(Command::Serve { role: None }) {
+        Command::Serve { .. } => unreachable!("served above"),
         Command::Migrate => {
             println!("database is up to date");
             ExitCode::SUCCESS

@@ -5,52 +5,78 @@ use std::sync::Arc;
 use app::{shell, App};
 use axum::routing::get;
 use axum::Router;
+use leptos::context::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_sessions::cookie::{time::Duration as CookieDuration, Key, SameSite};
 use tower_sessions::{Expiry, SessionManagerLayer};
 use trellis_platform::session::DbSessionStore;
-use trellis_platform::AppState;
 
 use crate::metrics::Metrics;
+use crate::state::ServerState;
 use crate::{api, health, metrics, middleware};
 
-/// Builds the whole application router for `state`.
-pub fn router(state: AppState) -> Router {
-    let metrics = Arc::new(Metrics::default());
+/// Builds the whole application router: pages, server functions, the REST
+/// API and the operational endpoints.
+pub fn router(state: ServerState, metrics: Arc<Metrics>) -> Router {
     let leptos_routes = generate_route_list(App);
+    let app_state = state.app.clone();
 
-    let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
+    let sessions = SessionManagerLayer::new(DbSessionStore::new(app_state.db.clone()))
         .with_name("trellis_session")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
-        .with_secure(state.config.secure_cookies())
+        .with_secure(app_state.config.secure_cookies())
         .with_expiry(Expiry::OnInactivity(CookieDuration::hours(
-            state.config.session_ttl_hours as i64,
+            app_state.config.session_ttl_hours as i64,
         )))
         .with_signed(Key::from(&state.session_key[..]));
 
-    let pages = Router::<AppState>::new()
-        .leptos_routes_with_context(&state, leptos_routes, || {}, {
-            let options = state.leptos_options.clone();
-            move || shell(options.clone())
-        })
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell));
+    let pages = Router::<ServerState>::new()
+        .leptos_routes_with_context(
+            &state,
+            leptos_routes,
+            {
+                // Server functions and pages reach the services through this.
+                let app_state = app_state.clone();
+                move || provide_context(app_state.clone())
+            },
+            {
+                let options = state.leptos.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(shell));
 
-    let ops = Router::<AppState>::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/metrics", get(metrics::render).with_state(metrics.clone()));
-
-    Router::<AppState>::new()
+    Router::<ServerState>::new()
         .nest("/api/v1", api::routes())
-        .merge(ops)
+        .merge(ops_routes(metrics.clone()))
         .merge(pages)
         .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
+            app_state.clone(),
             middleware::csrf::guard,
         ))
         .layer(sessions)
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            metrics::track,
+        ))
+        .layer(axum::middleware::from_fn(middleware::request_id::scope))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}
+
+fn ops_routes(metrics: Arc<Metrics>) -> Router<ServerState> {
+    Router::<ServerState>::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::render).with_state(metrics))
+}
+
+/// The router of a worker-only process: the operational endpoints alone.
+pub fn ops_router(state: ServerState, metrics: Arc<Metrics>) -> Router {
+    ops_routes(metrics.clone())
         .layer(axum::middleware::from_fn_with_state(
             metrics,
             metrics::track,

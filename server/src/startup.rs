@@ -1,12 +1,29 @@
-//! Starting and stopping: logging, the listener, housekeeping, and graceful
-//! shutdown on SIGTERM or Ctrl-C.
+//! Starting and stopping: logging, building the state, the router and the
+//! background workers for this process's role, the listener (TCP_NODELAY on
+//! every connection), and graceful shutdown on SIGTERM or Ctrl-C.
+//!
+//! [`Server`] is the one way to start Trellis: the `trellis serve` command,
+//! the integration-test harness and the benchmarks all build one.
 
+use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
+use axum::serve::ListenerExt;
+use axum::Router;
+use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 use trellis_platform::config::LogFormat;
-use trellis_platform::{AppState, Config};
+use trellis_platform::{AppState, Config, StartError};
+use trellis_worker::Supervisor;
+
+use crate::links::RestLinks;
+use crate::metrics::Metrics;
+use crate::state::ServerState;
+
+/// How long shutdown waits for background workers to finish.
+const WORKER_GRACE: Duration = Duration::from_secs(30);
 
 /// Installs the global tracing subscriber (pretty or JSON lines).
 pub fn init_tracing(config: &Config) {
@@ -22,7 +39,130 @@ pub fn init_tracing(config: &Config) {
     };
 }
 
-async fn shutdown_signal() {
+/// The services' state for `config`, with the server's links.
+pub async fn app_state(config: Config) -> Result<AppState, StartError> {
+    let links = Arc::new(RestLinks::new(&config.public_url));
+    AppState::build(config, links).await
+}
+
+/// A built Trellis: state, router and running workers, not yet listening.
+pub struct Server {
+    pub state: AppState,
+    /// The HTTP app: everything on API processes, only health and metrics on
+    /// worker-only processes.
+    pub router: Router,
+    workers: Supervisor,
+}
+
+impl Server {
+    /// Opens everything `config` names and starts the workers of its role.
+    pub async fn build(config: Config) -> Result<Server, StartError> {
+        let app = app_state(config).await?;
+        Self::from_state(app)
+    }
+
+    /// The same, around state built already.
+    pub fn from_state(app: AppState) -> Result<Server, StartError> {
+        let role = app.config.role;
+        let state = ServerState::new(app.clone())?;
+        let metrics = Arc::new(Metrics::default());
+        let router = if role.serves_api() {
+            crate::router(state, metrics)
+        } else {
+            crate::router::ops_router(state, metrics)
+        };
+        let workers = trellis_worker::start(&app, role);
+        tracing::info!(role = role.as_str(), workers = ?workers.names(), "background workers started");
+        Ok(Server {
+            state: app,
+            router,
+            workers,
+        })
+    }
+
+    /// Serves on `listener` until `shutdown` resolves, then drains in-flight
+    /// requests, stops the workers (flushers write their last batch) and closes
+    /// the database.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let listener = listener.tap_io(|tcp| {
+            // Without it a response body waits for the client's delayed ACK of
+            // the headers (Nagle's algorithm): ~40 ms per response on keep-alive.
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "could not set TCP_NODELAY");
+            }
+        });
+        let Server {
+            state,
+            router,
+            workers,
+        } = self;
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await?;
+        stop(state, workers).await;
+        Ok(())
+    }
+
+    /// Stops the workers and closes the database (without having served).
+    pub async fn stop(self) {
+        stop(self.state, self.workers).await;
+    }
+
+    /// Listens on `addr` (port 0 picks a free one) in a task of its own: for tests
+    /// and benchmarks.
+    pub async fn spawn(self, addr: SocketAddr) -> std::io::Result<Running> {
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(self.serve(listener, async {
+            let _ = rx.await;
+        }));
+        Ok(Running {
+            addr,
+            stop: tx,
+            task,
+        })
+    }
+}
+
+async fn stop(state: AppState, workers: Supervisor) {
+    let aborted = workers.shutdown(WORKER_GRACE).await;
+    if !aborted.is_empty() {
+        tracing::error!(?aborted, "some workers did not stop in time");
+    }
+    state.db.close().await;
+    tracing::info!("stopped cleanly");
+}
+
+/// A server listening in a task of its own.
+pub struct Running {
+    pub addr: SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// `http://ADDR`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Shuts down as SIGTERM would, and waits until everything stopped.
+    pub async fn stop(self) -> std::io::Result<()> {
+        let _ = self.stop.send(());
+        self.task.await.map_err(std::io::Error::other)?
+    }
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -41,44 +181,24 @@ async fn shutdown_signal() {
     tracing::info!("shutdown requested; finishing in-flight requests");
 }
 
-/// Deletes expired sessions and old sign-in failures every ten minutes.
-fn spawn_housekeeping(state: AppState) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(600));
-        loop {
-            tick.tick().await;
-            if let Err(e) = state.db.delete_expired_sessions().await {
-                tracing::warn!(error = %e, "session cleanup failed");
-            }
-            if let Err(e) = state
-                .db
-                .prune_login_failures(state.config.failed_signin_window_secs as i64)
-                .await
-            {
-                tracing::warn!(error = %e, "sign-in failure cleanup failed");
-            }
-        }
-    });
-}
-
-/// Serves until a shutdown signal, then drains and closes the database.
-pub async fn serve(state: AppState) -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::bind(state.config.listen).await?;
-    let addr = listener.local_addr()?;
-    spawn_housekeeping(state.clone());
-    let flusher = trellis_platform::registry::downloads::spawn_flusher(state.clone());
-    let app = crate::router(state.clone());
-    tracing::info!(%addr, "Trellis is listening");
-    println!("Trellis is running: open {}", state.config.public_url);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
-    // Download counts live in memory until flushed: write the last ones before closing.
-    flusher.stop().await;
-    state.db.close().await;
-    tracing::info!("stopped cleanly");
-    Ok(())
+/// `trellis serve`: serves until SIGTERM or Ctrl-C.
+pub async fn serve(config: Config) -> Result<(), String> {
+    let public_url = config.public_url.clone();
+    let listen = config.listen;
+    let server = Server::build(config).await.map_err(|e| e.to_string())?;
+    let role = server.state.config.role;
+    let listener = TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    tracing::info!(%addr, role = role.as_str(), "Trellis is listening");
+    if role.serves_api() {
+        println!("Trellis is running: open {public_url}");
+    } else {
+        println!("Trellis worker is running (health and metrics on http://{addr})");
+    }
+    server
+        .serve(listener, shutdown_signal())
+        .await
+        .map_err(|e| format!("server stopped: {e}"))
 }

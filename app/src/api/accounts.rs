@@ -40,8 +40,10 @@ pub async fn sign_up(
     }
     let state = state()?;
     let s = session().await?;
-    let user = accounts::sign_up(&state, &username, &password).await?;
-    sess::log_in(&s, &user).await?;
+    let client = client_info().await;
+    let addr = client.ip.clone().unwrap_or_default();
+    let user = accounts::sign_up(&state, &username, &password, &addr).await?;
+    sess::log_in(&s, &user, &client).await?;
     leptos_axum::redirect("/account");
     Ok(())
 }
@@ -53,8 +55,10 @@ pub async fn sign_in(username: String, password: String) -> Result<(), UiError> 
     use trellis_platform::{accounts, session as sess};
     let state = state()?;
     let s = session().await?;
-    let user = accounts::sign_in(&state, &username, &password, &client_addr().await).await?;
-    sess::log_in(&s, &user).await?;
+    let client = client_info().await;
+    let addr = client.ip.clone().unwrap_or_default();
+    let user = accounts::sign_in(&state, &username, &password, &addr).await?;
+    sess::log_in(&s, &user, &client).await?;
     leptos_axum::redirect("/account/tokens");
     Ok(())
 }
@@ -75,6 +79,7 @@ pub async fn change_password(
     current_password: String,
     new_password: String,
     new_password_confirm: String,
+    revoke_tokens: Option<String>,
 ) -> Result<(), UiError> {
     use super::ssr::*;
     use trellis_platform::{accounts, session as sess, AppError};
@@ -89,8 +94,15 @@ pub async fn change_password(
     }
     let state = state()?;
     let s = session().await?;
-    let user = require_user(&state, &s).await?;
-    let user = accounts::change_password(&state, &user, &current_password, &new_password).await?;
+    let actor = require_actor(&state, &s).await?;
+    let user = accounts::change_password(
+        &state,
+        &actor,
+        &current_password,
+        &new_password,
+        revoke_tokens.is_some(),
+    )
+    .await?;
     sess::refresh_fingerprint(&s, &user).await?;
     Ok(())
 }

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use tower_sessions::Session;
 use trellis_db::users::UserRow;
-use trellis_platform::{session, AppError, AppState};
+use trellis_platform::{session, Actor, AppError, AppState};
 
 use crate::error::UiError;
 
@@ -29,6 +29,28 @@ pub async fn require_user(state: &AppState, s: &Session) -> Result<UserRow, UiEr
         )
         .into()
     })
+}
+
+/// The signed-in user acting through this browser session.
+pub async fn require_actor(state: &AppState, s: &Session) -> Result<Actor, UiError> {
+    let user = require_user(state, s).await?;
+    Ok(Actor::session(user, Some(client_addr().await)))
+}
+
+/// The client's address and browser, recorded with a sign-in.
+pub async fn client_info() -> session::ClientInfo {
+    let ua = leptos_axum::extract::<http::HeaderMap>()
+        .await
+        .ok()
+        .and_then(|h| {
+            h.get(http::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        });
+    session::ClientInfo {
+        ip: Some(client_addr().await),
+        user_agent: ua,
+    }
 }
 
 /// The client's address, for rate limiting.

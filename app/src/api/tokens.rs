@@ -11,8 +11,8 @@ pub async fn list_tokens() -> Result<Vec<TokenOut>, UiError> {
     use super::ssr::*;
     let state = state()?;
     let s = session().await?;
-    let user = require_user(&state, &s).await?;
-    Ok(trellis_platform::tokens::list_tokens(&state, &user).await?)
+    let actor = require_actor(&state, &s).await?;
+    Ok(trellis_platform::tokens::list_tokens(&state, &actor).await?)
 }
 
 /// Creates a token. Each scope is a checkbox (present = "on").
@@ -29,7 +29,7 @@ pub async fn create_token(
     use trellis_types::{Scope, TokenIn};
     let state = state()?;
     let s = session().await?;
-    let user = require_user(&state, &s).await?;
+    let actor = require_actor(&state, &s).await?;
     let scopes = [
         (scope_read, Scope::Read),
         (scope_publish, Scope::Publish),
@@ -55,7 +55,7 @@ pub async fn create_token(
         scopes,
         expires_in_days,
     };
-    Ok(trellis_platform::tokens::create_token(&state, &user, &input).await?)
+    Ok(trellis_platform::tokens::create_token(&state, &actor, &input).await?)
 }
 
 /// Revokes one of the signed-in user's tokens.
@@ -64,6 +64,6 @@ pub async fn revoke_token(id: i64) -> Result<(), UiError> {
     use super::ssr::*;
     let state = state()?;
     let s = session().await?;
-    let user = require_user(&state, &s).await?;
-    Ok(trellis_platform::tokens::revoke_token(&state, &user, id).await?)
+    let actor = require_actor(&state, &s).await?;
+    Ok(trellis_platform::tokens::revoke_token(&state, &actor, id).await?)
 }

@@ -1,16 +1,22 @@
 //! The database: one pool and one set of queries over SQLite (the embedded
 //! default) and PostgreSQL (for many nodes).
 //!
-//! Rule: every query in this crate is written once, in the SQL both engines
-//! accept (`$1` placeholders, `BIGINT` integers, unix-second timestamps, `0/1`
-//! flags), and runs through sqlx's `Any` driver. Engine-specific SQL lives only
-//! in `migrations/sqlite` and `migrations/postgres`.
+//! Rules:
+//! - Every query is a free function in the module of its table (`users`,
+//!   `tokens`, `plugins`, …) taking `&mut AnyConnection`: a pooled connection
+//!   ([`Db::conn`]) or an open transaction ([`Db::begin`]). The caller (a
+//!   service in `trellis-platform`) decides where a transaction starts and
+//!   ends, so several writes (and, later, their events) commit together.
+//! - Every query is written once, in the SQL both engines accept (`$1`
+//!   placeholders, `BIGINT` integers, unix-second timestamps, `0/1` flags), and
+//!   runs through sqlx's `Any` driver. Engine-specific SQL lives only in
+//!   `migrations/sqlite` and `migrations/postgres` (kept equivalent by a test).
 
+pub mod downloads;
 pub mod namespaces;
+pub mod plugins;
 pub mod rate_limit;
-pub mod registry;
-pub mod registry_downloads;
-pub mod registry_namespaces;
+pub mod security_log;
 pub mod sessions;
 pub mod tokens;
 pub mod users;
@@ -18,9 +24,17 @@ pub mod users;
 use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{AnyPool, Executor};
+use sqlx::{Any, AnyPool, Executor};
 
 pub use sqlx;
+pub use sqlx::AnyConnection;
+
+/// An open transaction: pass `&mut tx` to query functions, then `tx.commit()`.
+/// Dropped without commit, it rolls back.
+pub type Tx = sqlx::Transaction<'static, Any>;
+
+/// A connection borrowed from the pool: pass `&mut conn` to query functions.
+pub type Conn = sqlx::pool::PoolConnection<Any>;
 
 /// Which engine a [`Db`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +52,9 @@ pub enum DbError {
     /// A unique constraint was violated (the row exists already).
     #[error("a row with this key exists already")]
     Conflict,
+    /// A stored value does not have the shape its column promises (corrupt row).
+    #[error("corrupt value in {column}: {reason}")]
+    Corrupt { column: String, reason: String },
     /// Any other database error.
     #[error(transparent)]
     Sqlx(#[from] sqlx::Error),
@@ -61,7 +78,7 @@ pub type Result<T> = std::result::Result<T, DbError>;
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
 
-/// A pooled connection to the database, cheap to clone.
+/// The connection pool, cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Db {
     pool: AnyPool,
@@ -116,6 +133,22 @@ impl Db {
         Ok(())
     }
 
+    /// Starts a transaction for a change. On SQLite it takes the write lock at
+    /// once (`BEGIN IMMEDIATE`): a deferred transaction that reads and then
+    /// writes can fail with "database is locked" when another writer commits in
+    /// between, which busy_timeout cannot wait out.
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    /// Borrows a connection for reads (or single-statement writes).
+    pub async fn conn(&self) -> Result<Conn> {
+        Ok(self.pool.acquire().await?)
+    }
+
     /// Round-trips a trivial query; used by readiness checks.
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
@@ -127,7 +160,7 @@ impl Db {
         self.backend
     }
 
-    /// The raw pool, for transactions spanning several query modules.
+    /// The raw pool (test setup and tooling only; services use [`Db::conn`] / [`Db::begin`]).
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
@@ -142,4 +175,44 @@ impl Db {
 pub(crate) fn opt_i64(row: &AnyRow, col: &str) -> Result<Option<i64>> {
     use sqlx::Row;
     Ok(row.try_get::<Option<i64>, _>(col)?)
+}
+
+/// Reads a `0/1` flag column.
+pub(crate) fn flag(row: &AnyRow, col: &str) -> Result<bool> {
+    use sqlx::Row;
+    Ok(row.try_get::<i64, _>(col)? != 0)
+}
+
+/// `$from, $from+1, …` placeholders for an `IN (…)` list of `n` values.
+pub(crate) fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Parses a JSON text column; a value that does not parse is [`DbError::Corrupt`],
+/// never silently an empty value.
+pub fn json_column<T: serde::de::DeserializeOwned>(column: &str, text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| DbError::Corrupt {
+        column: column.to_owned(),
+        reason: e.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholders_number_from_the_offset() {
+        assert_eq!(super::placeholders(2, 3), "$2, $3, $4");
+        assert_eq!(super::placeholders(1, 0), "");
+    }
+
+    #[test]
+    fn corrupt_json_is_an_error() {
+        let e = super::json_column::<Vec<String>>("plugins.keywords", "[1,").unwrap_err();
+        assert!(e.to_string().contains("plugins.keywords"));
+        let ok: Vec<String> = super::json_column("c", r#"["a"]"#).unwrap();
+        assert_eq!(ok, ["a"]);
+    }
 }

@@ -1,52 +1,77 @@
-//! Failed sign-in bookkeeping, in the database so limits hold across nodes.
+//! Fixed-window counters in the database, so limits hold across nodes.
+//!
+//! [`hit`] counts one event and returns the new count in one atomic statement
+//! (an upsert with `RETURNING`), so concurrent requests can never all read the
+//! same old count: the sign-in limiter counts an attempt *before* checking the
+//! password.
 
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
-use crate::{now, Db, Result};
+use crate::{now, Result};
 
-impl Db {
-    /// Records one failed attempt under `key` (e.g. `user:alice` or `ip:1.2.3.4`).
-    pub async fn record_login_failure(&self, key: &str) -> Result<()> {
-        sqlx::query("INSERT INTO login_failures (key, failed_at) VALUES ($1, $2)")
-            .bind(key)
-            .bind(now())
-            .execute(self.pool())
-            .await?;
-        Ok(())
-    }
+/// The window `t` falls in: `(start, end)`.
+fn window(t: i64, window_secs: i64) -> (i64, i64) {
+    let w = window_secs.max(1);
+    let start = t - t.rem_euclid(w);
+    (start, start + w)
+}
 
-    /// Failures under `key` in the last `window_secs`, and the oldest of them.
-    pub async fn login_failures_since(
-        &self,
-        key: &str,
-        window_secs: i64,
-    ) -> Result<(i64, Option<i64>)> {
-        let row = sqlx::query(
-            "SELECT COUNT(*) AS n, MIN(failed_at) AS oldest FROM login_failures \
-             WHERE key = $1 AND failed_at > $2",
-        )
+/// Counts one event under `key` in the current window; returns the count so far
+/// (this one included) and when the window ends (unix seconds).
+pub async fn hit(c: &mut AnyConnection, key: &str, window_secs: i64) -> Result<(i64, i64)> {
+    let (start, end) = window(now(), window_secs);
+    let row = sqlx::query(
+        "INSERT INTO rate_limits (key, window_start, hits) VALUES ($1, $2, 1) \
+         ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limits.hits + 1 \
+         RETURNING hits",
+    )
+    .bind(key)
+    .bind(start)
+    .fetch_one(&mut *c)
+    .await?;
+    Ok((row.try_get("hits")?, end))
+}
+
+/// The count under `key` in the current window, and when the window ends.
+pub async fn count(c: &mut AnyConnection, key: &str, window_secs: i64) -> Result<(i64, i64)> {
+    let (start, end) = window(now(), window_secs);
+    let row = sqlx::query("SELECT hits FROM rate_limits WHERE key = $1 AND window_start = $2")
         .bind(key)
-        .bind(now() - window_secs)
-        .fetch_one(self.pool())
+        .bind(start)
+        .fetch_optional(&mut *c)
         .await?;
-        Ok((row.try_get("n")?, row.try_get::<Option<i64>, _>("oldest")?))
-    }
+    Ok((
+        match row {
+            Some(r) => r.try_get("hits")?,
+            None => 0,
+        },
+        end,
+    ))
+}
 
-    /// Forgets failures under `key` (after a successful sign-in).
-    pub async fn clear_login_failures(&self, key: &str) -> Result<()> {
-        sqlx::query("DELETE FROM login_failures WHERE key = $1")
-            .bind(key)
-            .execute(self.pool())
-            .await?;
-        Ok(())
-    }
+/// Forgets the counts under `key` (e.g. after a successful sign-in).
+pub async fn clear(c: &mut AnyConnection, key: &str) -> Result<()> {
+    sqlx::query("DELETE FROM rate_limits WHERE key = $1")
+        .bind(key)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
 
-    /// Drops failures older than `window_secs` (housekeeping).
-    pub async fn prune_login_failures(&self, window_secs: i64) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM login_failures WHERE failed_at <= $1")
-            .bind(now() - window_secs)
-            .execute(self.pool())
-            .await?;
-        Ok(done.rows_affected())
+/// Drops windows that ended before `before` (housekeeping); returns how many.
+pub async fn prune(c: &mut AnyConnection, older_than_secs: i64) -> Result<u64> {
+    let done = sqlx::query("DELETE FROM rate_limits WHERE window_start < $1")
+        .bind(now() - older_than_secs)
+        .execute(&mut *c)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn windows_align() {
+        assert_eq!(super::window(1000, 300), (900, 1200));
+        assert_eq!(super::window(1200, 300), (1200, 1500));
     }
 }

@@ -1,8 +1,8 @@
-//! User accounts: create, look up, change password, list.
+//! User accounts: create, look up, change password or role, list.
 
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
-use crate::{now, Db, DbError, Result};
+use crate::{now, DbError, Result};
 
 /// A user row, with the password hash (never leaves the server).
 #[derive(Debug, Clone)]
@@ -19,94 +19,92 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<UserRow> {
         id: r.try_get("id")?,
         username: r.try_get("username")?,
         password_hash: r.try_get("password_hash")?,
-        is_admin: r.try_get::<i64, _>("is_admin")? != 0,
+        is_admin: crate::flag(r, "is_admin")?,
         created_at: r.try_get("created_at")?,
     })
 }
 
 const COLS: &str = "id, username, password_hash, is_admin, created_at";
 
-impl Db {
-    /// Inserts a user; [`DbError::Conflict`] when the name is taken.
-    pub async fn create_user(
-        &self,
-        username: &str,
-        password_hash: &str,
-        is_admin: bool,
-    ) -> Result<UserRow> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO users (username, password_hash, is_admin, created_at) \
-             VALUES ($1, $2, $3, $4) RETURNING {COLS}"
-        )))
-        .bind(username)
+/// Inserts a user; [`DbError::Conflict`] when the name is taken.
+pub async fn insert(
+    c: &mut AnyConnection,
+    username: &str,
+    password_hash: &str,
+    is_admin: bool,
+) -> Result<UserRow> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO users (username, password_hash, is_admin, created_at) \
+         VALUES ($1, $2, $3, $4) RETURNING {COLS}"
+    )))
+    .bind(username)
+    .bind(password_hash)
+    .bind(is_admin as i64)
+    .bind(now())
+    .fetch_one(&mut *c)
+    .await
+    .map_err(DbError::from_insert)?;
+    from_row(&row)
+}
+
+/// Finds a user by (lower-case) name.
+pub async fn by_name(c: &mut AnyConnection, username: &str) -> Result<Option<UserRow>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLS} FROM users WHERE username = $1"
+    )))
+    .bind(username)
+    .fetch_optional(&mut *c)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Finds a user by id.
+pub async fn by_id(c: &mut AnyConnection, id: i64) -> Result<Option<UserRow>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLS} FROM users WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&mut *c)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Replaces a user's password hash.
+pub async fn set_password_hash(c: &mut AnyConnection, id: i64, password_hash: &str) -> Result<()> {
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(password_hash)
-        .bind(is_admin as i64)
-        .bind(now())
-        .fetch_one(self.pool())
-        .await
-        .map_err(DbError::from_insert)?;
-        from_row(&row)
-    }
-
-    /// Finds a user by (lower-case) name.
-    pub async fn user_by_name(&self, username: &str) -> Result<Option<UserRow>> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLS} FROM users WHERE username = $1"
-        )))
-        .bind(username)
-        .fetch_optional(self.pool())
-        .await?;
-        row.as_ref().map(from_row).transpose()
-    }
-
-    /// Finds a user by id.
-    pub async fn user_by_id(&self, id: i64) -> Result<Option<UserRow>> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLS} FROM users WHERE id = $1"
-        )))
         .bind(id)
-        .fetch_optional(self.pool())
+        .execute(&mut *c)
         .await?;
-        row.as_ref().map(from_row).transpose()
-    }
+    Ok(())
+}
 
-    /// Replaces a user's password hash.
-    pub async fn set_password_hash(&self, id: i64, password_hash: &str) -> Result<()> {
-        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-            .bind(password_hash)
-            .bind(id)
-            .execute(self.pool())
-            .await?;
-        Ok(())
-    }
-
-    /// Grants or removes the admin role.
-    pub async fn set_admin(&self, id: i64, is_admin: bool) -> Result<()> {
-        sqlx::query("UPDATE users SET is_admin = $1 WHERE id = $2")
-            .bind(is_admin as i64)
-            .bind(id)
-            .execute(self.pool())
-            .await?;
-        Ok(())
-    }
-
-    /// Lists users, newest first.
-    pub async fn list_users(&self, limit: i64, offset: i64) -> Result<Vec<UserRow>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLS} FROM users ORDER BY id DESC LIMIT $1 OFFSET $2"
-        )))
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(self.pool())
+/// Grants or removes the admin role; false when there is no such user.
+pub async fn set_admin(c: &mut AnyConnection, id: i64, is_admin: bool) -> Result<bool> {
+    let done = sqlx::query("UPDATE users SET is_admin = $1 WHERE id = $2")
+        .bind(is_admin as i64)
+        .bind(id)
+        .execute(&mut *c)
         .await?;
-        rows.iter().map(from_row).collect()
-    }
+    Ok(done.rows_affected() == 1)
+}
 
-    /// Counts users.
-    pub async fn count_users(&self) -> Result<i64> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM users")
-            .fetch_one(self.pool())
-            .await?;
-        Ok(row.try_get("n")?)
-    }
+/// Lists users, newest first.
+pub async fn list(c: &mut AnyConnection, limit: i64, offset: i64) -> Result<Vec<UserRow>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLS} FROM users ORDER BY id DESC LIMIT $1 OFFSET $2"
+    )))
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Counts users.
+pub async fn count(c: &mut AnyConnection) -> Result<i64> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM users")
+        .fetch_one(&mut *c)
+        .await?;
+    Ok(row.try_get("n")?)
 }

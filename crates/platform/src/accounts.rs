@@ -1,16 +1,17 @@
-//! Accounts: sign-up rules, argon2id password hashing, sign-in with rate
-//! limiting of failures, password changes, and the first admin.
+//! Accounts: sign-up rules and limits, argon2id password hashing, sign-in
+//! under a limiter that cannot be turned into a lockout, password changes (which
+//! may revoke every token), the CLI's user creation, and the user list.
 
 use std::sync::OnceLock;
 
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::Argon2;
-use trellis_db::users::UserRow;
-use trellis_db::DbError;
+use trellis_db::users::{self, UserRow};
+use trellis_db::{namespaces, rate_limit, security_log, tokens, DbError};
 use trellis_types::{ErrorCode, MembershipOut, UserOut};
 
-use crate::{AppError, AppResult, AppState};
+use crate::{Actor, AppError, AppResult, AppState};
 
 /// Names nobody may take: they collide with routes or impersonate staff.
 const RESERVED: &[&str] = &[
@@ -160,23 +161,125 @@ fn dummy_hash() -> &'static str {
     })
 }
 
-/// Creates an account.
-pub async fn sign_up(state: &AppState, username: &str, password: &str) -> AppResult<UserRow> {
+/// Refuses with `rate_limited` (and Retry-After) once `count` passes `limit`.
+fn over_limit(count: i64, limit: i64, window_end: i64, what: &str) -> AppResult<()> {
+    if count <= limit {
+        return Ok(());
+    }
+    let retry = (window_end - trellis_db::now()).max(1) as u64;
+    Err(AppError::new(
+        ErrorCode::RateLimited,
+        format!(
+            "Too many {what}. Try again in {} minute{}.",
+            retry.div_ceil(60),
+            if retry.div_ceil(60) == 1 { "" } else { "s" }
+        ),
+    )
+    .with_retry_after(retry))
+}
+
+/// Creates an account. Sign-ups are limited per client address and hour.
+pub async fn sign_up(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    client: &str,
+) -> AppResult<UserRow> {
     let name = validate_username(username)?;
     check_password_strength(&name, password)?;
+    let mut c = state.db.conn().await?;
+    let (n, end) = rate_limit::hit(&mut c, &format!("signup:{client}"), 3600).await?;
+    over_limit(
+        n,
+        i64::from(state.config.max_signups_per_hour),
+        end,
+        "sign-ups from your address",
+    )?;
+    drop(c);
     let hash = hash_password(password).await?;
-    match state.db.create_user(&name, &hash, false).await {
-        Err(DbError::Conflict) => Err(AppError::field(
-            ErrorCode::UsernameTaken,
-            "username",
-            "taken",
-            format!("The user name `{name}` is taken. Pick another."),
-        )),
-        other => Ok(other?),
+    let mut tx = state.db.begin().await?;
+    let user = match users::insert(&mut tx, &name, &hash, false).await {
+        Err(DbError::Conflict) => {
+            return Err(AppError::field(
+                ErrorCode::UsernameTaken,
+                "username",
+                "taken",
+                format!("The user name `{name}` is taken. Pick another."),
+            ))
+        }
+        other => other?,
+    };
+    security_log::record(
+        &mut tx,
+        user.id,
+        "signed_up",
+        Some(client),
+        "Account created.",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// The sign-in limiter. Every attempt is counted *before* the password is
+/// checked, atomically, under `(user, address)`: past `auth.max_failed_signins`
+/// that pair gets 429. Failures are also counted per user (every address) and per
+/// address (every user); past four times the limit those slow attempts down
+/// (a fixed delay before checking) rather than refuse them, so an attacker can
+/// neither lock the real user out from elsewhere nor lock out everyone behind
+/// one address.
+struct SignInLimiter {
+    pair: String,
+    user: String,
+    addr: String,
+    window: i64,
+    limit: i64,
+}
+
+/// The delay added to a check once an account or an address is under attack.
+const SLOWDOWN: std::time::Duration = std::time::Duration::from_secs(1);
+
+impl SignInLimiter {
+    fn new(state: &AppState, name: &str, client: &str) -> Self {
+        SignInLimiter {
+            pair: format!("signin:{name}|{client}"),
+            user: format!("signin-fail-user:{name}"),
+            addr: format!("signin-fail-addr:{client}"),
+            window: state.config.failed_signin_window_secs as i64,
+            limit: i64::from(state.config.max_failed_signins),
+        }
+    }
+
+    /// Counts the attempt; refuses it when the pair is over its limit, and waits
+    /// first when the user or the address is seeing many failures.
+    async fn admit(&self, state: &AppState) -> AppResult<()> {
+        let mut c = state.db.conn().await?;
+        let (n, end) = rate_limit::hit(&mut c, &self.pair, self.window).await?;
+        over_limit(n, self.limit, end, "sign-in attempts")?;
+        let (by_user, _) = rate_limit::count(&mut c, &self.user, self.window).await?;
+        let (by_addr, _) = rate_limit::count(&mut c, &self.addr, self.window).await?;
+        drop(c);
+        if by_user >= self.limit * 4 || by_addr >= self.limit * 4 {
+            tokio::time::sleep(SLOWDOWN).await;
+        }
+        Ok(())
+    }
+
+    async fn failed(&self, state: &AppState) -> AppResult<()> {
+        let mut c = state.db.conn().await?;
+        rate_limit::hit(&mut c, &self.user, self.window).await?;
+        rate_limit::hit(&mut c, &self.addr, self.window).await?;
+        Ok(())
+    }
+
+    async fn succeeded(&self, state: &AppState) -> AppResult<()> {
+        let mut c = state.db.conn().await?;
+        rate_limit::clear(&mut c, &self.pair).await?;
+        Ok(())
     }
 }
 
-/// Checks credentials, rate limiting failures per user name and per client address.
+/// Checks credentials under the sign-in limiter.
 pub async fn sign_in(
     state: &AppState,
     username: &str,
@@ -184,27 +287,9 @@ pub async fn sign_in(
     client: &str,
 ) -> AppResult<UserRow> {
     let name = username.trim().to_ascii_lowercase();
-    let window = state.config.failed_signin_window_secs as i64;
-    let max = state.config.max_failed_signins as i64;
-    let user_key = format!("user:{name}");
-    let ip_key = format!("ip:{client}");
-    for (key, limit) in [(&user_key, max), (&ip_key, max * 4)] {
-        let (n, oldest) = state.db.login_failures_since(key, window).await?;
-        if n >= limit {
-            let retry = oldest
-                .map(|o| (o + window - trellis_db::now()).max(1))
-                .unwrap_or(window) as u64;
-            return Err(AppError::new(
-                ErrorCode::RateLimited,
-                format!(
-                    "Too many failed sign-ins. Try again in {} minutes.",
-                    retry.div_ceil(60)
-                ),
-            )
-            .with_retry_after(retry));
-        }
-    }
-    let user = state.db.user_by_name(&name).await?;
+    let limiter = SignInLimiter::new(state, &name, client);
+    limiter.admit(state).await?;
+    let user = users::by_name(&mut *state.db.conn().await?, &name).await?;
     let ok = match &user {
         Some(u) => verify_password(password, &u.password_hash).await,
         None => {
@@ -212,14 +297,32 @@ pub async fn sign_in(
             false
         }
     };
+    let mut c = state.db.conn().await?;
     match (ok, user) {
         (true, Some(u)) => {
-            state.db.clear_login_failures(&user_key).await?;
+            limiter.succeeded(state).await?;
+            security_log::record(
+                &mut c,
+                u.id,
+                "signed_in",
+                Some(client),
+                "Signed in with a password.",
+            )
+            .await?;
             Ok(u)
         }
-        _ => {
-            state.db.record_login_failure(&user_key).await?;
-            state.db.record_login_failure(&ip_key).await?;
+        (_, user) => {
+            limiter.failed(state).await?;
+            if let Some(u) = user {
+                security_log::record(
+                    &mut c,
+                    u.id,
+                    "sign_in_failed",
+                    Some(client),
+                    "Wrong password.",
+                )
+                .await?;
+            }
             Err(AppError::new(
                 ErrorCode::InvalidCredentials,
                 "Wrong user name or password.",
@@ -228,14 +331,30 @@ pub async fn sign_in(
     }
 }
 
-/// Changes a password after checking the current one.
+/// Changes a password after checking the current one (under the sign-in
+/// limiter: it is a password check too). With `revoke_tokens`, every API token
+/// of the user is revoked as well; other sessions always end.
 pub async fn change_password(
     state: &AppState,
-    user: &UserRow,
+    actor: &Actor,
     current: &str,
     new: &str,
+    revoke_tokens: bool,
 ) -> AppResult<UserRow> {
+    let user = &actor.user;
+    let client = actor.ip.as_deref().unwrap_or("unknown");
+    let limiter = SignInLimiter::new(state, &user.username, client);
+    limiter.admit(state).await?;
     if !verify_password(current, &user.password_hash).await {
+        limiter.failed(state).await?;
+        security_log::record(
+            &mut *state.db.conn().await?,
+            user.id,
+            "password_change_failed",
+            Some(client),
+            "Wrong current password given to change the password.",
+        )
+        .await?;
         return Err(AppError::field(
             ErrorCode::WrongPassword,
             "current_password",
@@ -243,6 +362,7 @@ pub async fn change_password(
             "Your current password is wrong.",
         ));
     }
+    limiter.succeeded(state).await?;
     check_password_strength(&user.username, new).map_err(|mut e| {
         for f in &mut e.errors {
             f.field = "new_password".into();
@@ -250,15 +370,29 @@ pub async fn change_password(
         e
     })?;
     let hash = hash_password(new).await?;
-    state.db.set_password_hash(user.id, &hash).await?;
+    let mut tx = state.db.begin().await?;
+    users::set_password_hash(&mut tx, user.id, &hash).await?;
+    let revoked = if revoke_tokens {
+        tokens::revoke_all(&mut tx, user.id).await?
+    } else {
+        0
+    };
+    let detail = if revoke_tokens {
+        format!("Password changed; {revoked} API token(s) revoked.")
+    } else {
+        "Password changed.".to_owned()
+    };
+    security_log::record(&mut tx, user.id, "password_changed", Some(client), &detail).await?;
+    tx.commit().await?;
     Ok(UserRow {
         password_hash: hash,
         ..user.clone()
     })
 }
 
-/// Creates a user from the command line, optionally as admin; an existing user
-/// is promoted instead when `admin` is set and the name exists.
+/// Creates a user from the command line (`trellis admin create-user`),
+/// optionally as admin. An existing name is refused: this never changes an
+/// existing account.
 pub async fn create_user_cli(
     state: &AppState,
     username: &str,
@@ -268,33 +402,91 @@ pub async fn create_user_cli(
     let name = validate_username(username)?;
     check_password_strength(&name, password)?;
     let hash = hash_password(password).await?;
-    match state.db.create_user(&name, &hash, admin).await {
-        Err(DbError::Conflict) => Err(AppError::field(
-            ErrorCode::UsernameTaken,
-            "username",
-            "taken",
-            format!("The user name `{name}` is taken."),
-        )),
-        other => Ok(other?),
-    }
+    let mut tx = state.db.begin().await?;
+    let user = match users::insert(&mut tx, &name, &hash, admin).await {
+        Err(DbError::Conflict) => {
+            return Err(AppError::field(
+                ErrorCode::UsernameTaken,
+                "username",
+                "taken",
+                format!("The user name `{name}` is taken."),
+            ))
+        }
+        other => other?,
+    };
+    let what = if admin {
+        "Admin account created from the command line."
+    } else {
+        "Account created from the command line."
+    };
+    security_log::record(&mut tx, user.id, "signed_up", None, what).await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// Grants or removes the admin role (instance setup and tests).
+pub async fn set_admin(state: &AppState, username: &str, admin: bool) -> AppResult<()> {
+    let mut c = state.db.conn().await?;
+    let u = users::by_name(&mut c, username)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("User `{username}`")))?;
+    users::set_admin(&mut c, u.id, admin).await?;
+    Ok(())
+}
+
+/// A user by name, or `not_found`.
+pub async fn user_named(state: &AppState, username: &str) -> AppResult<UserRow> {
+    users::by_name(&mut *state.db.conn().await?, username)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("User `{username}`")))
+}
+
+/// The public views of users, with their memberships (one query for all).
+pub async fn users_out(state: &AppState, rows: &[UserRow]) -> AppResult<Vec<UserOut>> {
+    let ids: Vec<i64> = rows.iter().map(|u| u.id).collect();
+    let memberships = namespaces::memberships(&mut *state.db.conn().await?, &ids).await?;
+    Ok(rows
+        .iter()
+        .map(|u| UserOut {
+            id: u.id,
+            username: u.username.clone(),
+            is_admin: u.is_admin,
+            created_at: u.created_at,
+            namespaces: memberships
+                .iter()
+                .filter(|(uid, _, _)| *uid == u.id)
+                .map(|(_, namespace, role)| MembershipOut {
+                    namespace: namespace.clone(),
+                    role: *role,
+                })
+                .collect(),
+        })
+        .collect())
 }
 
 /// The public view of a user, with memberships.
 pub async fn user_out(state: &AppState, u: &UserRow) -> AppResult<UserOut> {
-    let namespaces = state
-        .db
-        .memberships(u.id)
+    Ok(users_out(state, std::slice::from_ref(u))
         .await?
-        .into_iter()
-        .map(|(namespace, role)| MembershipOut { namespace, role })
-        .collect();
-    Ok(UserOut {
-        id: u.id,
-        username: u.username.clone(),
-        is_admin: u.is_admin,
-        created_at: u.created_at,
-        namespaces,
-    })
+        .pop()
+        .expect("one user in, one out"))
+}
+
+/// Every user, newest first (admins).
+pub async fn list_users(
+    state: &AppState,
+    actor: &Actor,
+    limit: i64,
+    offset: i64,
+) -> AppResult<Vec<UserOut>> {
+    actor.require_admin()?;
+    let rows = users::list(
+        &mut *state.db.conn().await?,
+        limit.clamp(1, 500),
+        offset.max(0),
+    )
+    .await?;
+    users_out(state, &rows).await
 }
 
 #[cfg(test)]

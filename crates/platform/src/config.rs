@@ -86,9 +86,50 @@ pub struct RegistryConfig {
     pub downloads_flush_secs: u64,
 }
 
+/// What a process runs (`server.role`): the HTTP API and pages, the shared
+/// background workers, or both. API processes always run the workers that
+/// flush their own in-memory counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    All,
+    Api,
+    Worker,
+}
+
+impl Role {
+    /// Parses `all`, `api` or `worker`.
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "all" => Some(Role::All),
+            "api" => Some(Role::Api),
+            "worker" => Some(Role::Worker),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::All => "all",
+            Role::Api => "api",
+            Role::Worker => "worker",
+        }
+    }
+
+    /// Whether this process serves the API and pages.
+    pub fn serves_api(self) -> bool {
+        matches!(self, Role::All | Role::Api)
+    }
+
+    /// Whether this process runs the shared background workers.
+    pub fn runs_workers(self) -> bool {
+        matches!(self, Role::All | Role::Worker)
+    }
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
+    pub role: Role,
     pub listen: SocketAddr,
     pub public_url: Url,
     pub data_dir: PathBuf,
@@ -102,6 +143,10 @@ pub struct Config {
     pub session_ttl_hours: u64,
     pub max_failed_signins: u32,
     pub failed_signin_window_secs: u64,
+    /// Sign-ups allowed per client address per hour.
+    pub max_signups_per_hour: u32,
+    /// Days the per-user security log is kept.
+    pub security_log_days: u32,
     pub log_format: LogFormat,
     pub log_level: String,
     pub registry: RegistryConfig,
@@ -176,8 +221,8 @@ pub fn load(file: Option<&Path>, env: &[(String, String)]) -> Result<Config, Con
 fn unknown(key: &str, source: Source, known: &[String]) -> ConfigError {
     let close = known
         .iter()
-        .min_by_key(|k| edit_distance(k, key))
-        .filter(|k| edit_distance(k, key) <= 2);
+        .min_by_key(|k| strsim::levenshtein(k, key))
+        .filter(|k| strsim::levenshtein(k, key) <= 2);
     let hint = match close {
         Some(k) => format!("; did you mean `{k}`?"),
         None => String::new(),
@@ -187,20 +232,6 @@ fn unknown(key: &str, source: Source, known: &[String]) -> ConfigError {
         origin: source,
         hint,
     }
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 struct Reader<'a>(&'a Flat);
@@ -397,7 +428,16 @@ fn build(flat: &Flat) -> Result<Config, ConfigError> {
         }
     };
 
+    let role_s = r.string("server.role")?;
+    let role = Role::parse(&role_s).ok_or_else(|| {
+        r.invalid(
+            "server.role",
+            format!("expected all, api or worker, got \"{role_s}\""),
+        )
+    })?;
+
     Ok(Config {
+        role,
         listen,
         public_url,
         data_dir,
@@ -410,6 +450,8 @@ fn build(flat: &Flat) -> Result<Config, ConfigError> {
         session_ttl_hours: r.int("session.ttl_hours", 1, 24 * 365)? as u64,
         max_failed_signins: r.int("auth.max_failed_signins", 1, 1000)? as u32,
         failed_signin_window_secs: r.int("auth.failed_signin_window_secs", 1, 86_400)? as u64,
+        max_signups_per_hour: r.int("auth.max_signups_per_hour", 1, 1_000_000)? as u32,
+        security_log_days: r.int("auth.security_log_days", 1, 36_500)? as u32,
         log_format,
         log_level: r.string("log.level")?,
         registry: RegistryConfig {
@@ -466,7 +508,8 @@ impl Config {
             }
         };
         format!(
-            "listen = {}\npublic_url = {}\ndata_dir = {}\nsite_root = {}\ndatabase = {}\nstorage = {}\nlog = {:?} {}\n",
+            "role = {}\nlisten = {}\npublic_url = {}\ndata_dir = {}\nsite_root = {}\ndatabase = {}\nstorage = {}\nlog = {:?} {}\n",
+            self.role.as_str(),
             self.listen,
             self.public_url,
             self.data_dir.display(),

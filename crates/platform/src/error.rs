@@ -137,6 +137,8 @@ impl From<trellis_db::DbError> for AppError {
         use trellis_db::{sqlx, DbError};
         match e {
             DbError::Conflict => AppError::new(ErrorCode::Conflict, "That exists already."),
+            // A row that does not read back as stored is a fault on our side, never "empty".
+            DbError::Corrupt { .. } => AppError::internal(e),
             DbError::Sqlx(
                 sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed,
             ) => AppError::unavailable(e),
@@ -156,6 +158,8 @@ impl From<object_store::Error> for AppError {
 
 impl AppError {
     /// Builds the public problem document, logging the hidden cause under the request id.
+    /// REST renders it (plus [`AppError::extra`]) as `application/problem+json`; server
+    /// functions carry the same code and detail in `UiError`.
     pub fn to_problem(&self) -> trellis_types::Problem {
         let request_id = crate::request_context::current();
         if let Some(cause) = &self.cause {
@@ -173,31 +177,8 @@ impl AppError {
     }
 }
 
-impl axum::response::IntoResponse for AppError {
-    fn into_response(self) -> axum::response::Response {
-        let problem = self.to_problem();
-        let status = axum::http::StatusCode::from_u16(problem.status)
-            .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
-        let body = match (&self.extra, serde_json::to_value(&problem)) {
-            (Some(extra), Ok(serde_json::Value::Object(mut doc))) => {
-                for (k, v) in extra {
-                    doc.entry(k.clone()).or_insert_with(|| v.clone());
-                }
-                serde_json::to_vec(&doc).unwrap_or_default()
-            }
-            _ => serde_json::to_vec(&problem).unwrap_or_default(),
-        };
-        let mut res = (status, body).into_response();
-        let h = res.headers_mut();
-        h.insert(
-            axum::http::header::CONTENT_TYPE,
-            axum::http::HeaderValue::from_static("application/problem+json"),
-        );
-        if let Some(secs) = self.retry_after {
-            if let Ok(v) = axum::http::HeaderValue::from_str(&secs.to_string()) {
-                h.insert(axum::http::header::RETRY_AFTER, v);
-            }
-        }
-        res
+impl From<trellis_db::sqlx::Error> for AppError {
+    fn from(e: trellis_db::sqlx::Error) -> Self {
+        trellis_db::DbError::from(e).into()
     }
 }

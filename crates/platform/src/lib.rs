@@ -1,20 +1,31 @@
-//! Trellis's server-side services, shared by the HTTP server (REST) and the
-//! Leptos server functions (UI): configuration, state, accounts, API tokens,
-//! sessions and object storage.
+//! Trellis's services, shared by every way in: REST handlers, Leptos server
+//! functions, the CLI (and later GraphQL): configuration, state, accounts,
+//! API tokens, sessions, the security log, object storage and the registry.
 //!
-//! Rule: handlers stay thin and call functions here; this crate never knows
-//! about HTTP requests or HTML, only about `AppState` and inputs.
+//! Rules:
+//! - Plain Rust: this crate knows nothing of HTTP requests, responses or HTML.
+//!   Callers pass inputs and an [`Actor`]; results are values or an [`AppError`]
+//!   that each front end renders its own way. URLs come from [`links::Links`],
+//!   which the server supplies.
+//! - A service decides where a database transaction starts and ends; queries
+//!   (in `trellis_db`) run on the connection or transaction it passes.
+//! - Rules about who may do what live here, not in handlers.
 
 pub mod accounts;
+pub mod actor;
 pub mod config;
 pub mod error;
+pub mod housekeeping;
+pub mod links;
 pub mod registry;
+pub mod request_context;
+pub mod security;
 pub mod session;
 pub mod state;
 pub mod storage;
 pub mod tokens;
 
+pub use actor::{Actor, Via};
 pub use config::Config;
 pub use error::{AppError, AppResult};
 pub use state::{AppState, StartError};
-pub mod request_context;

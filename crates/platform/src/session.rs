@@ -1,19 +1,27 @@
 //! Browser sessions: a tower-sessions store backed by the database (so
-//! sessions survive restarts and work across nodes), and the helpers that sign
-//! a user in and out of a session.
+//! sessions survive restarts and work across nodes), signing a user in and
+//! out of a session, and the list of a user's sessions with sign-out of each.
+//!
+//! A session id is a bearer credential, so it never leaves the server: a listed
+//! session is named by a handle (a hash of its id).
 
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
 use tower_sessions::Session;
-use trellis_db::users::UserRow;
-use trellis_db::{Db, DbError};
+use trellis_db::sessions::{self, SessionRecord};
+use trellis_db::users::{self, UserRow};
+use trellis_db::{security_log, Db, DbError};
+use trellis_types::SessionOut;
 
-use crate::{AppError, AppResult, AppState};
+use crate::{Actor, AppError, AppResult, AppState};
 
 const USER_ID: &str = "user_id";
 const PW_FINGERPRINT: &str = "pw";
+const IP: &str = "ip";
+const USER_AGENT: &str = "ua";
+const SIGNED_IN_AT: &str = "at";
 
 /// The database-backed session store.
 #[derive(Debug, Clone)]
@@ -31,24 +39,53 @@ fn backend(e: impl std::fmt::Display) -> session_store::Error {
     session_store::Error::Backend(e.to_string())
 }
 
-fn encode(r: &Record) -> session_store::Result<String> {
-    serde_json::to_string(&r.data).map_err(|e| session_store::Error::Encode(e.to_string()))
+/// The record's data as stored, plus the columns that let a user list it.
+struct Encoded {
+    id: String,
+    data: String,
+    expires_at: i64,
+    user_id: Option<i64>,
+    ip: Option<String>,
+    user_agent: Option<String>,
+    signed_in_at: Option<i64>,
+}
+
+impl Encoded {
+    fn new(r: &Record) -> session_store::Result<Encoded> {
+        let data = serde_json::to_string(&r.data)
+            .map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        let s = |k: &str| r.data.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+        Ok(Encoded {
+            id: r.id.to_string(),
+            data,
+            expires_at: r.expiry_date.unix_timestamp(),
+            user_id: r.data.get(USER_ID).and_then(|v| v.as_i64()),
+            ip: s(IP),
+            user_agent: s(USER_AGENT),
+            signed_in_at: r.data.get(SIGNED_IN_AT).and_then(|v| v.as_i64()),
+        })
+    }
+
+    fn record(&self) -> SessionRecord<'_> {
+        SessionRecord {
+            id: &self.id,
+            data: &self.data,
+            expires_at: self.expires_at,
+            user_id: self.user_id,
+            ip: self.ip.as_deref(),
+            user_agent: self.user_agent.as_deref(),
+            signed_in_at: self.signed_in_at,
+        }
+    }
 }
 
 #[async_trait]
 impl SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        let data = encode(record)?;
+        let mut c = self.db.conn().await.map_err(backend)?;
         loop {
-            match self
-                .db
-                .insert_session(
-                    &record.id.to_string(),
-                    &data,
-                    record.expiry_date.unix_timestamp(),
-                )
-                .await
-            {
+            let e = Encoded::new(record)?;
+            match sessions::insert(&mut c, &e.record()).await {
                 Err(DbError::Conflict) => record.id = Id::default(),
                 other => return other.map_err(backend),
             }
@@ -56,21 +93,14 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        let data = encode(record)?;
-        self.db
-            .upsert_session(
-                &record.id.to_string(),
-                &data,
-                record.expiry_date.unix_timestamp(),
-            )
-            .await
-            .map_err(backend)
+        let e = Encoded::new(record)?;
+        let mut c = self.db.conn().await.map_err(backend)?;
+        sessions::upsert(&mut c, &e.record()).await.map_err(backend)
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        let Some((data, expires_at)) = self
-            .db
-            .load_session(&id.to_string())
+        let mut c = self.db.conn().await.map_err(backend)?;
+        let Some((data, expires_at)) = sessions::load(&mut c, &id.to_string())
             .await
             .map_err(backend)?
         else {
@@ -88,8 +118,8 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        self.db
-            .delete_session(&id.to_string())
+        let mut c = self.db.conn().await.map_err(backend)?;
+        sessions::delete(&mut c, &id.to_string())
             .await
             .map_err(backend)
     }
@@ -101,12 +131,24 @@ fn fingerprint(u: &UserRow) -> String {
     hex::encode(&Sha256::digest(u.password_hash.as_bytes())[..8])
 }
 
+/// The public handle of a session id.
+fn handle(id: &str) -> String {
+    hex::encode(&Sha256::digest(id.as_bytes())[..12])
+}
+
 fn session_err(e: tower_sessions::session::Error) -> AppError {
     AppError::internal(e)
 }
 
+/// Where a sign-in came from, recorded with the session.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
 /// Signs `user` into the session, rotating the session id first.
-pub async fn log_in(session: &Session, user: &UserRow) -> AppResult<()> {
+pub async fn log_in(session: &Session, user: &UserRow, client: &ClientInfo) -> AppResult<()> {
     session.cycle_id().await.map_err(session_err)?;
     session
         .insert(USER_ID, user.id)
@@ -116,6 +158,17 @@ pub async fn log_in(session: &Session, user: &UserRow) -> AppResult<()> {
         .insert(PW_FINGERPRINT, fingerprint(user))
         .await
         .map_err(session_err)?;
+    session
+        .insert(SIGNED_IN_AT, trellis_db::now())
+        .await
+        .map_err(session_err)?;
+    if let Some(ip) = &client.ip {
+        session.insert(IP, ip).await.map_err(session_err)?;
+    }
+    if let Some(ua) = &client.user_agent {
+        let ua: String = ua.chars().take(300).collect();
+        session.insert(USER_AGENT, ua).await.map_err(session_err)?;
+    }
     Ok(())
 }
 
@@ -129,7 +182,7 @@ pub async fn current_user(state: &AppState, session: &Session) -> AppResult<Opti
     let Some(id) = session.get::<i64>(USER_ID).await.map_err(session_err)? else {
         return Ok(None);
     };
-    let Some(user) = state.db.user_by_id(id).await? else {
+    let Some(user) = users::by_id(&mut *state.db.conn().await?, id).await? else {
         return Ok(None);
     };
     let fp: Option<String> = session.get(PW_FINGERPRINT).await.map_err(session_err)?;
@@ -146,4 +199,55 @@ pub async fn refresh_fingerprint(session: &Session, user: &UserRow) -> AppResult
         .insert(PW_FINGERPRINT, fingerprint(user))
         .await
         .map_err(session_err)
+}
+
+/// The actor's signed-in sessions, marking `current` (this request's session id).
+pub async fn list_sessions(
+    state: &AppState,
+    actor: &Actor,
+    current: Option<&str>,
+) -> AppResult<Vec<SessionOut>> {
+    actor.require(trellis_types::Scope::Read)?;
+    let ttl = state.config.session_ttl_hours as i64 * 3600;
+    Ok(
+        sessions::list_for_user(&mut *state.db.conn().await?, actor.user.id)
+            .await?
+            .into_iter()
+            .map(|s| SessionOut {
+                current: current == Some(s.id.as_str()),
+                id: handle(&s.id),
+                ip: s.ip,
+                user_agent: s.user_agent,
+                signed_in_at: s.signed_in_at,
+                last_seen_at: s.expires_at - ttl,
+            })
+            .collect(),
+    )
+}
+
+/// Ends one of the actor's sessions, named by its handle.
+pub async fn end_session(state: &AppState, actor: &Actor, handle_: &str) -> AppResult<()> {
+    if !matches!(actor.via, crate::Via::Session) {
+        actor.require(trellis_types::Scope::Admin)?;
+    }
+    let mut tx = state.db.begin().await?;
+    let found = sessions::list_for_user(&mut tx, actor.user.id)
+        .await?
+        .into_iter()
+        .find(|s| handle(&s.id) == handle_);
+    let Some(s) = found else {
+        return Err(AppError::not_found(format!("Session {handle_}")));
+    };
+    sessions::delete_for_user(&mut tx, actor.user.id, &s.id).await?;
+    let from = s.ip.as_deref().unwrap_or("an unknown address");
+    security_log::record(
+        &mut tx,
+        actor.user.id,
+        "session_ended",
+        actor.ip.as_deref(),
+        &format!("Signed out the session from {from}."),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }

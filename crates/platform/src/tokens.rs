@@ -1,25 +1,22 @@
 //! API tokens: `trls_` + 40 random base62 characters, shown once; only the
-//! SHA-256 is stored. Tokens carry scopes and an optional expiry.
+//! SHA-256 is stored. Tokens carry scopes and an optional expiry; a token
+//! minted by a token is bounded by its parent. Uses are counted in memory and
+//! written by a worker.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 use rand::Rng;
 use sha2::{Digest, Sha256};
-use trellis_db::tokens::{NewToken, TokenRow};
-use trellis_db::users::UserRow;
+use trellis_db::tokens::{self, NewToken, TokenRow};
+use trellis_db::{security_log, users, Db};
 use trellis_types::{ErrorCode, FieldError, Scope, TokenCreated, TokenIn, TokenOut};
 
-use crate::{AppError, AppResult, AppState};
+use crate::{Actor, AppError, AppResult, AppState, Via};
 
 /// Every Trellis token starts with this, so leaked ones are easy to recognise.
 pub const TOKEN_PREFIX: &str = "trls_";
 const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-
-/// A caller authenticated by token.
-#[derive(Debug, Clone)]
-pub struct TokenAuth {
-    pub user: UserRow,
-    pub token_id: i64,
-    pub scopes: Vec<Scope>,
-}
 
 fn hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
@@ -59,12 +56,16 @@ pub fn token_out(r: &TokenRow) -> TokenOut {
     }
 }
 
-/// Creates a token for `user`.
+/// Creates a token for the actor's user. A token minted by a token never
+/// outranks or outlives its parent: its scopes are a subset of the parent's,
+/// its expiry is no later (a parent that expires makes the child expire with
+/// it), and revoking the parent revokes it.
 pub async fn create_token(
     state: &AppState,
-    user: &UserRow,
+    actor: &Actor,
     input: &TokenIn,
 ) -> AppResult<TokenCreated> {
+    let user = &actor.user;
     let name = input.name.trim();
     let mut errors = Vec::new();
     if name.is_empty() || name.chars().count() > 64 {
@@ -105,52 +106,111 @@ pub async fn create_token(
             .join(" ");
         return Err(AppError::validation(detail, errors));
     }
+    // A token may only mint narrower tokens.
+    if let Some(s) = input.scopes.iter().find(|s| !actor.has(**s)) {
+        actor.require(*s)?;
+    }
+    let requested = input
+        .expires_in_days
+        .map(|d| trellis_db::now() + i64::from(d) * 86_400);
+    let (parent_id, expires_at) = match &actor.via {
+        Via::Session => (None, requested),
+        Via::Token { id, expires_at, .. } => (
+            Some(*id),
+            match (requested, *expires_at) {
+                (Some(r), Some(p)) => Some(r.min(p)),
+                (None, Some(p)) => Some(p),
+                (r, None) => r,
+            },
+        ),
+    };
     let mut scopes = input.scopes.clone();
     scopes.sort();
     scopes.dedup();
     let secret = new_secret();
     let prefix: String = secret.chars().take(TOKEN_PREFIX.len() + 4).collect();
-    let row = state
-        .db
-        .create_token(NewToken {
+    let mut tx = state.db.begin().await?;
+    let row = tokens::insert(
+        &mut tx,
+        NewToken {
             user_id: user.id,
+            parent_id,
             name,
             prefix: &prefix,
             token_hash: &hash(&secret),
             scopes: &scopes_to_string(&scopes),
-            expires_at: input
-                .expires_in_days
-                .map(|d| trellis_db::now() + i64::from(d) * 86_400),
-        })
-        .await?;
+            expires_at,
+        },
+    )
+    .await?;
+    let how = match parent_id {
+        Some(p) => format!(" by token {p}"),
+        None => String::new(),
+    };
+    security_log::record(
+        &mut tx,
+        user.id,
+        "token_created",
+        actor.ip.as_deref(),
+        &format!(
+            "Token “{name}” ({prefix}…) created{how} with scopes {}.",
+            scopes_to_string(&scopes)
+        ),
+    )
+    .await?;
+    tx.commit().await?;
     Ok(TokenCreated {
         token: token_out(&row),
         secret,
     })
 }
 
-/// A user's tokens.
-pub async fn list_tokens(state: &AppState, user: &UserRow) -> AppResult<Vec<TokenOut>> {
-    Ok(state
-        .db
-        .list_tokens(user.id)
-        .await?
-        .iter()
-        .map(token_out)
-        .collect())
+/// The actor's tokens (never their secrets).
+pub async fn list_tokens(state: &AppState, actor: &Actor) -> AppResult<Vec<TokenOut>> {
+    actor.require(Scope::Read)?;
+    Ok(
+        tokens::list_for_user(&mut *state.db.conn().await?, actor.user.id)
+            .await?
+            .iter()
+            .map(token_out)
+            .collect(),
+    )
 }
 
-/// Revokes one of the user's tokens.
-pub async fn revoke_token(state: &AppState, user: &UserRow, id: i64) -> AppResult<()> {
-    if state.db.revoke_token(user.id, id).await? {
-        Ok(())
-    } else {
-        Err(AppError::not_found(format!("A live token with id {id}")))
+/// Revokes one of the actor's tokens and every token minted from it. Needs a
+/// browser session or a token with a write scope: a read-only token cannot
+/// revoke the user's other tokens.
+pub async fn revoke_token(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
+    if !matches!(actor.via, Via::Session) && !actor.scopes().iter().any(|s| *s != Scope::Read) {
+        return Err(AppError::new(
+            ErrorCode::InsufficientScope,
+            "Revoking a token needs a browser session or a token with a write scope (publish, webhooks or admin).",
+        ));
     }
+    let mut tx = state.db.begin().await?;
+    let n = tokens::revoke_tree(&mut tx, actor.user.id, id).await?;
+    if n == 0 {
+        return Err(AppError::not_found(format!("A live token with id {id}")));
+    }
+    security_log::record(
+        &mut tx,
+        actor.user.id,
+        "token_revoked",
+        actor.ip.as_deref(),
+        &if n > 1 {
+            format!("Token {id} revoked, with {} token(s) it minted.", n - 1)
+        } else {
+            format!("Token {id} revoked.")
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
-/// Authenticates an `Authorization: Bearer` secret.
-pub async fn authenticate(state: &AppState, secret: &str) -> AppResult<TokenAuth> {
+/// Authenticates an `Authorization: Bearer` secret. The use is noted in memory
+/// ([`TokenUsage`]) and written by a background worker, never on the request path.
+pub async fn authenticate(state: &AppState, secret: &str, ip: Option<String>) -> AppResult<Actor> {
     let invalid = || {
         AppError::new(
             ErrorCode::InvalidToken,
@@ -160,9 +220,8 @@ pub async fn authenticate(state: &AppState, secret: &str) -> AppResult<TokenAuth
     if !secret.starts_with(TOKEN_PREFIX) || secret.len() != TOKEN_PREFIX.len() + 40 {
         return Err(invalid());
     }
-    let row = state
-        .db
-        .token_by_hash(&hash(secret))
+    let mut c = state.db.conn().await?;
+    let row = tokens::by_hash(&mut c, &hash(secret))
         .await?
         .ok_or_else(invalid)?;
     if row.revoked_at.is_some() {
@@ -177,40 +236,91 @@ pub async fn authenticate(state: &AppState, secret: &str) -> AppResult<TokenAuth
             "This API token has expired. Create a new one.",
         ));
     }
-    let user = state
-        .db
-        .user_by_id(row.user_id)
+    let user = users::by_id(&mut c, row.user_id)
         .await?
         .ok_or_else(invalid)?;
-    // "Last used" is bookkeeping: never make a request wait on that write.
-    let db = state.db.clone();
-    let token_id = row.id;
-    tokio::spawn(async move {
-        if let Err(e) = db.touch_token(token_id).await {
-            tracing::warn!(error = %e, "could not record token use");
-        }
-    });
-    Ok(TokenAuth {
+    state.token_usage.record(row.id, user.id, ip.as_deref());
+    Ok(Actor {
         user,
-        token_id: row.id,
-        scopes: parse_scopes(&row.scopes),
+        via: Via::Token {
+            id: row.id,
+            scopes: parse_scopes(&row.scopes),
+            expires_at: row.expires_at,
+        },
+        ip,
     })
 }
 
-impl TokenAuth {
-    /// Fails with `insufficient_scope` unless the token has `scope`.
-    pub fn require(&self, scope: Scope) -> AppResult<()> {
-        if self.scopes.contains(&scope) {
-            Ok(())
-        } else {
-            Err(AppError::new(
-                ErrorCode::InsufficientScope,
-                format!(
-                    "This endpoint needs a token with the `{}` scope.",
-                    scope.as_str()
-                ),
-            ))
+#[derive(Debug, Default)]
+struct Use {
+    user_id: i64,
+    last_at: i64,
+    count: u64,
+    ip: Option<String>,
+}
+
+/// Token uses not yet written: `token id -> (user, last use, count, address)`.
+/// A worker flushes them as `last_used_at` and one security-log line per token.
+#[derive(Debug, Default)]
+pub struct TokenUsage {
+    pending: Mutex<HashMap<i64, Use>>,
+}
+
+impl TokenUsage {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Use>> {
+        self.pending.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Notes one use of a token.
+    pub fn record(&self, token_id: i64, user_id: i64, ip: Option<&str>) {
+        let mut p = self.lock();
+        let u = p.entry(token_id).or_default();
+        u.user_id = user_id;
+        u.last_at = trellis_db::now();
+        u.count += 1;
+        if let Some(ip) = ip {
+            u.ip = Some(ip.to_owned());
         }
+    }
+
+    /// Writes what is pending in one transaction; on failure it is put back.
+    pub async fn flush(&self, db: &Db) -> AppResult<()> {
+        let taken = std::mem::take(&mut *self.lock());
+        if taken.is_empty() {
+            return Ok(());
+        }
+        let result = async {
+            let mut tx = db.begin().await?;
+            let used: Vec<(i64, i64)> = taken.iter().map(|(id, u)| (*id, u.last_at)).collect();
+            tokens::touch_many(&mut tx, &used).await?;
+            for (id, u) in &taken {
+                security_log::record(
+                    &mut tx,
+                    u.user_id,
+                    "token_used",
+                    u.ip.as_deref(),
+                    &format!("Token {id} used {} time(s).", u.count),
+                )
+                .await?;
+            }
+            tx.commit().await?;
+            Ok::<_, trellis_db::DbError>(())
+        }
+        .await;
+        if let Err(e) = result {
+            let mut p = self.lock();
+            for (id, u) in taken {
+                let e = p.entry(id).or_default();
+                e.user_id = u.user_id;
+                e.last_at = e.last_at.max(u.last_at);
+                e.count += u.count;
+                if e.ip.is_none() {
+                    e.ip = u.ip;
+                }
+            }
+            return Err(e.into());
+        }
+        Ok(())
     }
 }
 

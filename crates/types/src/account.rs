@@ -106,6 +106,41 @@ pub struct TokenCreated {
     pub secret: String,
 }
 
+/// A signed-in browser session as listed to its user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionOut {
+    /// A handle naming the session (not its secret id).
+    pub id: String,
+    /// Whether this is the session making the request.
+    pub current: bool,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub signed_in_at: Option<i64>,
+    /// When it was last used (unix seconds).
+    pub last_seen_at: i64,
+}
+
+/// One entry of a user's security log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurityEventOut {
+    pub id: i64,
+    /// `signed_in`, `sign_in_failed`, `password_changed`, `token_created`, `token_used`, …
+    pub kind: String,
+    pub ip: Option<String>,
+    pub detail: String,
+    pub at: i64,
+}
+
+/// A pending invitation to join a namespace, as the invitee sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationOut {
+    pub namespace: String,
+    pub role: NamespaceRole,
+    pub invited_by: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
 /// A page of results.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListResponse<T> {

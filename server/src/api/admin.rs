@@ -3,10 +3,11 @@
 use axum::extract::{Query, State};
 use axum::Json;
 use serde::Deserialize;
-use trellis_platform::{accounts, AppError, AppState};
+use trellis_platform::{accounts, AppState};
 use trellis_types::{ListResponse, UserOut};
 
 use super::extract::Caller;
+use super::problem::ApiError;
 
 #[derive(Deserialize)]
 pub struct Page {
@@ -21,18 +22,13 @@ pub async fn list_users(
     State(state): State<AppState>,
     caller: Caller,
     Query(p): Query<Page>,
-) -> Result<Json<ListResponse<UserOut>>, AppError> {
-    caller.require_admin()?;
-    let rows = state
-        .db
-        .list_users(
-            p.limit.unwrap_or(50).clamp(1, 500),
-            p.offset.unwrap_or(0).max(0),
-        )
-        .await?;
-    let mut data = Vec::with_capacity(rows.len());
-    for r in &rows {
-        data.push(accounts::user_out(&state, r).await?);
-    }
+) -> Result<Json<ListResponse<UserOut>>, ApiError> {
+    let data = accounts::list_users(
+        &state,
+        &caller,
+        p.limit.unwrap_or(50),
+        p.offset.unwrap_or(0),
+    )
+    .await?;
     Ok(Json(ListResponse { data }))
 }

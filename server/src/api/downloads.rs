@@ -6,11 +6,12 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use trellis_platform::registry::plugins::{self, Download};
-use trellis_platform::{AppError, AppState};
+use trellis_platform::registry::plugins::{self, Artifact, Download};
+use trellis_platform::AppState;
 use trellis_types::DownloadsOut;
 
 use super::extract::MaybeCaller;
+use super::problem::ApiError;
 
 fn etag(sha256: &str) -> HeaderValue {
     HeaderValue::from_str(&format!("\"{sha256}\"")).unwrap_or(HeaderValue::from_static("\"\""))
@@ -18,19 +19,28 @@ fn etag(sha256: &str) -> HeaderValue {
 
 const IMMUTABLE: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");
 
+/// Whether an `If-None-Match` header names this content.
+fn etag_matches(if_none_match: &str, sha256: &str) -> bool {
+    if_none_match
+        .split(',')
+        .map(|t| t.trim().trim_start_matches("W/").trim_matches('"'))
+        .any(|t| t == "*" || t == sha256)
+}
+
 /// `GET /api/v1/plugins/{id}/versions/{version}/download`.
 pub async fn download(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
     Path((id, version)): Path<(String, String)>,
     headers: HeaderMap,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     let inm = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok());
     let user_id = caller.as_ref().map(|c| c.user().id);
-    match plugins::download(&state, &id, &version, inm, user_id).await? {
-        Download::NotModified { sha256 } => Ok((
+    let held = |sha: &str| inm.is_some_and(|h| etag_matches(h, sha));
+    match plugins::download(&state, &id, &version, user_id, held).await? {
+        Download::Unchanged { sha256 } => Ok((
             StatusCode::NOT_MODIFIED,
             [
                 (header::ETAG, etag(&sha256)),
@@ -38,12 +48,12 @@ pub async fn download(
             ],
         )
             .into_response()),
-        Download::Artifact {
+        Download::Artifact(Artifact {
             sha256,
             size,
             filename,
             body,
-        } => {
+        }) => {
             let disposition =
                 HeaderValue::from_str(&format!("attachment; filename=\"{filename}\""))
                     .unwrap_or(HeaderValue::from_static("attachment"));
@@ -66,6 +76,6 @@ pub async fn download(
 pub async fn plugin_downloads(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<DownloadsOut>, AppError> {
+) -> Result<Json<DownloadsOut>, ApiError> {
     Ok(Json(plugins::downloads(&state, &id).await?))
 }

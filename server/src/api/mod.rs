@@ -6,17 +6,29 @@ pub mod downloads;
 pub mod extract;
 pub mod namespaces;
 pub mod plugins;
+pub mod problem;
 pub mod resolve;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, post, put};
 use axum::Router;
-use trellis_platform::{AppError, AppState};
+use trellis_platform::AppError;
+
+use crate::state::ServerState;
+use problem::ApiError;
 
 /// The `/api/v1` routes.
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<ServerState> {
     Router::new()
         .route("/me", get(accounts::get_me))
+        .route("/me/sessions", get(accounts::list_sessions))
+        .route("/me/sessions/{id}", delete(accounts::end_session))
+        .route("/me/security-log", get(accounts::security_log))
+        .route("/me/invitations", get(accounts::list_invitations))
+        .route(
+            "/me/invitations/{ns}",
+            post(accounts::accept_invitation).delete(accounts::decline_invitation),
+        )
         .route(
             "/tokens",
             get(accounts::list_tokens).post(accounts::create_token),
@@ -69,10 +81,14 @@ pub fn routes() -> Router<AppState> {
         .route("/plugins/{id}/downloads", get(downloads::plugin_downloads))
         .route("/categories", get(plugins::list_categories))
         .route("/manifest-schema", get(plugins::manifest_schema))
-        .route("/resolve", post(resolve::resolve_plan))
+        // A resolve request names at most `resolve::MAX_REQUESTED` plugins: 64 KiB is ample.
+        .route(
+            "/resolve",
+            post(resolve::resolve_plan).layer(DefaultBodyLimit::max(64 * 1024)),
+        )
         .fallback(not_found)
 }
 
-async fn not_found() -> AppError {
-    AppError::not_found("This API endpoint")
+async fn not_found() -> ApiError {
+    AppError::not_found("This API endpoint").into()
 }

@@ -2,25 +2,26 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
-use trellis_platform::registry::namespaces;
-use trellis_platform::{AppError, AppState};
+use trellis_platform::registry::namespaces::{self, MemberChange};
+use trellis_platform::AppState;
 use trellis_types::{
-    MemberIn, NamespaceIn, NamespaceOut, NamespacePatch, Scope, SigningKeyIn, SigningKeyOut,
+    MemberIn, NamespaceIn, NamespaceOut, NamespacePatch, SigningKeyIn, SigningKeyOut,
 };
 
 use super::extract::{ApiJson, Caller};
+use super::problem::ApiError;
 
 /// `POST /api/v1/namespaces`: a new namespace owned by the caller.
 pub async fn create_namespace(
     State(state): State<AppState>,
     caller: Caller,
     ApiJson(input): ApiJson<NamespaceIn>,
-) -> Result<(StatusCode, Json<NamespaceOut>), AppError> {
-    caller.require(Scope::Publish)?;
+) -> Result<(StatusCode, Json<NamespaceOut>), ApiError> {
     Ok((
         StatusCode::CREATED,
-        Json(namespaces::create(&state, caller.user(), &input).await?),
+        Json(namespaces::create(&state, &caller, &input).await?),
     ))
 }
 
@@ -28,7 +29,7 @@ pub async fn create_namespace(
 pub async fn get_namespace(
     State(state): State<AppState>,
     Path(ns): Path<String>,
-) -> Result<Json<NamespaceOut>, AppError> {
+) -> Result<Json<NamespaceOut>, ApiError> {
     Ok(Json(namespaces::get(&state, &ns).await?))
 }
 
@@ -38,24 +39,25 @@ pub async fn patch_namespace(
     caller: Caller,
     Path(ns): Path<String>,
     ApiJson(input): ApiJson<NamespacePatch>,
-) -> Result<Json<NamespaceOut>, AppError> {
-    caller.require(Scope::Publish)?;
-    Ok(Json(
-        namespaces::patch(&state, caller.user(), &ns, &input).await?,
-    ))
+) -> Result<Json<NamespaceOut>, ApiError> {
+    Ok(Json(namespaces::patch(&state, &caller, &ns, &input).await?))
 }
 
-/// `PUT /api/v1/namespaces/{ns}/members/{username}`: add a member or change a role (owners).
+/// `PUT /api/v1/namespaces/{ns}/members/{username}` (owners): changes an existing
+/// member's role (200), or invites anyone else (202, the same answer whether or
+/// not that user exists); an invitee joins by accepting.
 pub async fn put_member(
     State(state): State<AppState>,
     caller: Caller,
     Path((ns, username)): Path<(String, String)>,
     ApiJson(input): ApiJson<MemberIn>,
-) -> Result<Json<NamespaceOut>, AppError> {
-    caller.require(Scope::Publish)?;
-    Ok(Json(
-        namespaces::set_member(&state, caller.user(), &ns, &username, input.role).await?,
-    ))
+) -> Result<Response, ApiError> {
+    Ok(
+        match namespaces::set_member(&state, &caller, &ns, &username, input.role).await? {
+            MemberChange::Updated(out) => Json(out).into_response(),
+            MemberChange::Invited(out) => (StatusCode::ACCEPTED, Json(out)).into_response(),
+        },
+    )
 }
 
 /// `DELETE /api/v1/namespaces/{ns}/members/{username}` (owners; never the last owner).
@@ -63,9 +65,8 @@ pub async fn delete_member(
     State(state): State<AppState>,
     caller: Caller,
     Path((ns, username)): Path<(String, String)>,
-) -> Result<StatusCode, AppError> {
-    caller.require(Scope::Publish)?;
-    namespaces::remove_member(&state, caller.user(), &ns, &username).await?;
+) -> Result<StatusCode, ApiError> {
+    namespaces::remove_member(&state, &caller, &ns, &username).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -75,11 +76,10 @@ pub async fn add_key(
     caller: Caller,
     Path(ns): Path<String>,
     ApiJson(input): ApiJson<SigningKeyIn>,
-) -> Result<(StatusCode, Json<SigningKeyOut>), AppError> {
-    caller.require(Scope::Publish)?;
+) -> Result<(StatusCode, Json<SigningKeyOut>), ApiError> {
     Ok((
         StatusCode::CREATED,
-        Json(namespaces::add_key(&state, caller.user(), &ns, &input).await?),
+        Json(namespaces::add_key(&state, &caller, &ns, &input).await?),
     ))
 }
 
@@ -88,8 +88,7 @@ pub async fn delete_key(
     State(state): State<AppState>,
     caller: Caller,
     Path((ns, key_id)): Path<(String, String)>,
-) -> Result<StatusCode, AppError> {
-    caller.require(Scope::Publish)?;
-    namespaces::delete_key(&state, caller.user(), &ns, &key_id).await?;
+) -> Result<StatusCode, ApiError> {
+    namespaces::delete_key(&state, &caller, &ns, &key_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

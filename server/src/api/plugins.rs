@@ -9,10 +9,11 @@ use serde::Deserialize;
 use trellis_platform::registry::{plugins, publish};
 use trellis_platform::{AppError, AppState};
 use trellis_types::{
-    CategoryOut, DeprecationIn, ErrorCode, ListResponse, PluginOut, PublishedOut, Scope, VersionOut,
+    CategoryOut, DeprecationIn, ErrorCode, ListResponse, PluginOut, PublishedOut, VersionOut,
 };
 
 use super::extract::{ApiJson, Caller};
+use super::problem::ApiError;
 
 /// `PUT /api/v1/plugins`: publish the `.tar.gz` in the body.
 pub async fn publish_plugin(
@@ -20,8 +21,7 @@ pub async fn publish_plugin(
     caller: Caller,
     headers: HeaderMap,
     body: Body,
-) -> Result<(StatusCode, Json<PublishedOut>), AppError> {
-    caller.require(Scope::Publish)?;
+) -> Result<(StatusCode, Json<PublishedOut>), ApiError> {
     let ctype = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -33,13 +33,14 @@ pub async fn publish_plugin(
         return Err(AppError::new(
             ErrorCode::BadRequest,
             "Send the package as the raw body with `Content-Type: application/gzip`.",
-        ));
+        )
+        .into());
     }
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse().ok());
-    let out = publish::publish(&state, caller.user(), declared, body.into_data_stream()).await?;
+    let out = publish::publish(&state, &caller, declared, body.into_data_stream()).await?;
     Ok((StatusCode::CREATED, Json(out)))
 }
 
@@ -57,7 +58,7 @@ pub struct Search {
 pub async fn list_plugins(
     State(state): State<AppState>,
     Query(s): Query<Search>,
-) -> Result<Json<ListResponse<PluginOut>>, AppError> {
+) -> Result<Json<ListResponse<PluginOut>>, ApiError> {
     let data = plugins::search(
         &state,
         s.q.as_deref().unwrap_or(""),
@@ -72,7 +73,7 @@ pub async fn list_plugins(
 pub async fn get_plugin(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<PluginOut>, AppError> {
+) -> Result<Json<PluginOut>, ApiError> {
     Ok(Json(plugins::get_plugin(&state, &id).await?))
 }
 
@@ -81,9 +82,8 @@ pub async fn delete_plugin(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<StatusCode, AppError> {
-    caller.require(Scope::Publish)?;
-    plugins::delete_plugin(&state, caller.user(), &id).await?;
+) -> Result<StatusCode, ApiError> {
+    plugins::delete_plugin(&state, &caller, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -91,7 +91,7 @@ pub async fn delete_plugin(
 pub async fn list_versions(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<ListResponse<VersionOut>>, AppError> {
+) -> Result<Json<ListResponse<VersionOut>>, ApiError> {
     Ok(Json(ListResponse {
         data: plugins::list_versions(&state, &id).await?,
     }))
@@ -101,7 +101,7 @@ pub async fn list_versions(
 pub async fn get_version(
     State(state): State<AppState>,
     Path((id, version)): Path<(String, String)>,
-) -> Result<Json<VersionOut>, AppError> {
+) -> Result<Json<VersionOut>, ApiError> {
     Ok(Json(plugins::get_version(&state, &id, &version).await?))
 }
 
@@ -110,10 +110,9 @@ pub async fn yank(
     State(state): State<AppState>,
     caller: Caller,
     Path((id, version)): Path<(String, String)>,
-) -> Result<Json<VersionOut>, AppError> {
-    caller.require(Scope::Publish)?;
+) -> Result<Json<VersionOut>, ApiError> {
     Ok(Json(
-        plugins::set_yanked(&state, caller.user(), &id, &version, true).await?,
+        plugins::set_yanked(&state, &caller, &id, &version, true).await?,
     ))
 }
 
@@ -122,10 +121,9 @@ pub async fn unyank(
     State(state): State<AppState>,
     caller: Caller,
     Path((id, version)): Path<(String, String)>,
-) -> Result<Json<VersionOut>, AppError> {
-    caller.require(Scope::Publish)?;
+) -> Result<Json<VersionOut>, ApiError> {
     Ok(Json(
-        plugins::set_yanked(&state, caller.user(), &id, &version, false).await?,
+        plugins::set_yanked(&state, &caller, &id, &version, false).await?,
     ))
 }
 
@@ -135,10 +133,9 @@ pub async fn deprecate(
     caller: Caller,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<DeprecationIn>,
-) -> Result<Json<PluginOut>, AppError> {
-    caller.require(Scope::Publish)?;
+) -> Result<Json<PluginOut>, ApiError> {
     Ok(Json(
-        plugins::set_deprecation(&state, caller.user(), &id, Some(&input)).await?,
+        plugins::set_deprecation(&state, &caller, &id, Some(&input)).await?,
     ))
 }
 
@@ -147,10 +144,9 @@ pub async fn undeprecate(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<PluginOut>, AppError> {
-    caller.require(Scope::Publish)?;
+) -> Result<Json<PluginOut>, ApiError> {
     Ok(Json(
-        plugins::set_deprecation(&state, caller.user(), &id, None).await?,
+        plugins::set_deprecation(&state, &caller, &id, None).await?,
     ))
 }
 

@@ -13,10 +13,12 @@ use axum::http::{header, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use trellis_platform::{AppError, AppState};
+
+use crate::api::problem::ApiError;
 use trellis_types::ErrorCode;
 
 fn reject(detail: &str) -> Response {
-    AppError::new(ErrorCode::CsrfRejected, detail).into_response()
+    ApiError(AppError::new(ErrorCode::CsrfRejected, detail)).into_response()
 }
 
 fn origin_of(url: &str) -> Option<String> {

@@ -13,7 +13,7 @@ async fn sign_up_signs_in_and_hashes_with_argon2id() {
     assert_eq!(me.status, 200, "{}", me.text);
     assert_eq!(me.json()["username"], "alice");
     assert_eq!(me.json()["is_admin"], false);
-    let row = app.state.db.user_by_name("alice").await.unwrap().unwrap();
+    let row = app.db_user("alice").await.unwrap();
     assert!(row.password_hash.starts_with("$argon2id$"));
     assert!(!row.password_hash.contains(PASSWORD));
 }
@@ -43,7 +43,7 @@ async fn taken_name_weak_password_and_mismatch_each_get_their_own_answer() {
     let r = c.sign_up("b b", PASSWORD, PASSWORD).await;
     assert_eq!(r.status, 422);
     assert_eq!(r.json()["code"], "validation_failed");
-    assert!(app.state.db.user_by_name("bob").await.unwrap().is_none());
+    assert!(app.db_user("bob").await.is_none());
 }
 
 #[tokio::test]

@@ -70,16 +70,10 @@ async fn migrate_then_create_admin() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("is taken"));
 
     let cfg = trellis_platform::config::load(None, &env).unwrap();
-    let state = trellis_platform::AppState::build(cfg).await.unwrap();
-    assert!(
-        state
-            .db
-            .user_by_name("root1")
-            .await
-            .unwrap()
-            .unwrap()
-            .is_admin
-    );
+    let state = trellis_server::startup::app_state(cfg).await.unwrap();
+    let mut c = state.db.conn().await.unwrap();
+    let root = trellis_db::users::by_name(&mut c, "root1").await.unwrap();
+    assert!(root.unwrap().is_admin);
 }
 
 #[test]

@@ -12,7 +12,7 @@ async fn server_functions_refuse_foreign_or_missing_origin() {
     let evil = app.client().with_origin("https://evil.example");
     let r = evil.sign_up("alice", PASSWORD, PASSWORD).await;
     r.problem(403, "csrf_rejected");
-    assert!(app.state.db.user_by_name("alice").await.unwrap().is_none());
+    assert!(app.db_user("alice").await.is_none());
 
     let blind = app.client().without_origin();
     blind
@@ -64,7 +64,7 @@ async fn cookie_authenticated_rest_calls_are_checked_but_bearer_calls_are_not() 
     evil.post_json("/api/v1/tokens", json!({"name": "x", "scopes": ["read"]}))
         .await
         .problem(403, "csrf_rejected");
-    assert!(app.state.db.list_tokens(1).await.unwrap().is_empty());
+    assert!(app.db_tokens(1).await.is_empty());
 
     let t = app.token_client(&c, &["read"]).await;
     assert!(t.origin.is_none());

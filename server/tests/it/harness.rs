@@ -19,7 +19,9 @@ use leptos::server_fn::ServerFn;
 use serde_json::Value;
 use tokio::sync::Mutex;
 use tower::ServiceExt;
+use trellis_db::users::UserRow;
 use trellis_platform::{config, AppState};
+use trellis_server::startup::Server;
 
 pub const ORIGIN: &str = "http://127.0.0.1:3000";
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -61,6 +63,9 @@ pub async fn fresh_env(dir: &std::path::Path) -> Vec<(String, String)> {
     let mut env = vec![
         ("TRELLIS_DATA_DIR".to_string(), dir.display().to_string()),
         ("TRELLIS_LOG__LEVEL".into(), "warn".into()),
+        // Every in-process client shares one (unknown) address: tests that
+        // check the sign-up limit set their own.
+        ("TRELLIS_AUTH__MAX_SIGNUPS_PER_HOUR".into(), "100000".into()),
     ];
     if let Ok(admin_url) = std::env::var("TRELLIS_TEST_POSTGRES_URL") {
         let name = unique("trellis_test_");
@@ -116,10 +121,12 @@ impl TestApp {
 
     async fn start(env: Vec<(String, String)>, dir: Arc<tempfile::TempDir>) -> TestApp {
         let cfg = config::load(None, &env).expect("test config");
-        let state = AppState::build(cfg)
+        let server = Server::build(cfg)
             .await
             .unwrap_or_else(|e| panic!("start ({}): {e}", backends()));
-        let router = trellis_server::router(state.clone());
+        let (state, router) = (server.state.clone(), server.router.clone());
+        // The workers keep running in the background, as in production.
+        std::mem::forget(server);
         TestApp {
             state,
             router,
@@ -160,17 +167,36 @@ impl TestApp {
     /// A client signed in as a new admin.
     pub async fn admin(&self, name: &str) -> Client {
         let c = self.user(name).await;
-        let u = self.state.db.user_by_name(name).await.unwrap().unwrap();
-        self.state.db.set_admin(u.id, true).await.unwrap();
+        trellis_platform::accounts::set_admin(&self.state, name, true)
+            .await
+            .unwrap();
         c
     }
 
     /// A client signed in as a new user who owns namespace `ns`.
     pub async fn publisher(&self, name: &str, ns: &str) -> Client {
         let c = self.user(name).await;
-        let u = self.state.db.user_by_name(name).await.unwrap().unwrap();
-        self.state.db.create_namespace(ns, u.id).await.unwrap();
+        let u = self.db_user(name).await.unwrap();
+        let mut tx = self.state.db.begin().await.unwrap();
+        trellis_db::namespaces::insert(&mut tx, ns, u.id)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
         c
+    }
+
+    /// The stored user named `name`, if any.
+    pub async fn db_user(&self, name: &str) -> Option<UserRow> {
+        let mut c = self.state.db.conn().await.unwrap();
+        trellis_db::users::by_name(&mut c, name).await.unwrap()
+    }
+
+    /// The stored tokens of user `user_id`, newest first.
+    pub async fn db_tokens(&self, user_id: i64) -> Vec<trellis_db::tokens::TokenRow> {
+        let mut c = self.state.db.conn().await.unwrap();
+        trellis_db::tokens::list_for_user(&mut c, user_id)
+            .await
+            .unwrap()
     }
 
     /// A client using an API token with `scopes`, minted for the session client `c`.

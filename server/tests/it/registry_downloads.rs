@@ -99,6 +99,12 @@ async fn a_download_streams_while_the_database_is_locked_for_writing() {
     let app = TestApp::new().await;
     let (_, t) = publisher(&app, "alice", "acme").await;
     let bytes = publish_ok(&t, &Pkg::new("acme.hello", "0.1.0")).await;
+    // The very first download of a plugin marks it as downloaded (once in its
+    // life, so no node may delete it any more); every later one writes nothing.
+    assert_eq!(
+        download(&app.client(), "acme.hello", "0.1.0").await.status,
+        200
+    );
     // Hold what any counting write would need: SQLite's single write lock, or
     // exclusive locks on PostgreSQL's statistics tables.
     let mut lock = app.state.db.pool().acquire().await.unwrap();
@@ -125,7 +131,12 @@ async fn a_download_streams_while_the_database_is_locked_for_writing() {
     sqlx::query("ROLLBACK").execute(&mut *lock).await.unwrap();
     drop(lock);
     flush(&app).await;
-    assert_eq!(stored_rows(&app).await, 1);
+    let stats = app
+        .client()
+        .get("/api/v1/plugins/acme.hello/downloads")
+        .await
+        .json();
+    assert_eq!(stats["total"], 2);
 }
 
 #[tokio::test]
@@ -133,11 +144,13 @@ async fn the_background_flusher_writes_the_last_counts_when_stopped() {
     let app = TestApp::with_env(&[("TRELLIS_REGISTRY__DOWNLOADS_FLUSH_SECS", "3600")]).await;
     let (_, t) = publisher(&app, "alice", "acme").await;
     publish_ok(&t, &Pkg::new("acme.hello", "0.1.0")).await;
-    let flusher = trellis_platform::registry::downloads::spawn_flusher(app.state.clone());
+    let mut workers = trellis_worker::Supervisor::new();
+    trellis_worker::workers::download_flusher(&mut workers, app.state.clone());
     download(&app.client(), "acme.hello", "0.1.0").await;
     download(&app.client(), "acme.hello", "0.1.0").await;
     // What server shutdown does after the listener stops.
-    flusher.stop().await;
+    let aborted = workers.shutdown(std::time::Duration::from_secs(10)).await;
+    assert!(aborted.is_empty());
     let stats = app
         .restart()
         .await
@@ -146,4 +159,45 @@ async fn the_background_flusher_writes_the_last_counts_when_stopped() {
         .await
         .json();
     assert_eq!(stats["total"], 2);
+}
+
+#[tokio::test]
+async fn a_plugin_downloaded_on_another_node_cannot_be_deleted() {
+    // Two nodes on one database: counts on node A are not flushed yet.
+    let a = TestApp::with_env(&[("TRELLIS_REGISTRY__DOWNLOADS_FLUSH_SECS", "3600")]).await;
+    let b = a.restart().await;
+    let (owner, t) = publisher(&a, "alice", "acme").await;
+    publish_ok(&t, &Pkg::new("acme.hello", "0.1.0")).await;
+    assert_eq!(
+        download(&a.client(), "acme.hello", "0.1.0").await.status,
+        200
+    );
+    let owner_on_b = b.bearer(t.bearer.as_deref().unwrap());
+    let _ = owner;
+    owner_on_b
+        .delete("/api/v1/plugins/acme.hello")
+        .await
+        .problem(409, "conflict");
+    // Still there, on both nodes.
+    assert_eq!(
+        b.client().get("/api/v1/plugins/acme.hello").await.status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn a_plugin_never_downloaded_can_be_deleted_from_any_node() {
+    let a = TestApp::new().await;
+    let b = a.restart().await;
+    let (_, t) = publisher(&a, "alice", "acme").await;
+    publish_ok(&t, &Pkg::new("acme.hello", "0.1.0")).await;
+    let r = b
+        .bearer(t.bearer.as_deref().unwrap())
+        .delete("/api/v1/plugins/acme.hello")
+        .await;
+    assert_eq!(r.status, 204, "{}", r.text);
+    a.client()
+        .get("/api/v1/plugins/acme.hello")
+        .await
+        .problem(404, "not_found");
 }

@@ -149,6 +149,10 @@ async fn a_plugin_is_deletable_only_until_downloaded() {
         json!({"role": "maintainer"}),
     )
     .await;
+    assert_eq!(r.status, 202, "{}", r.text);
+    let r = carol
+        .post_json("/api/v1/me/invitations/acme", json!({}))
+        .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let p = send_empty(&carol, "DELETE", "/api/v1/plugins/acme.fresh")
         .await

@@ -25,7 +25,7 @@ async fn create_shows_secret_once_and_stores_only_a_hash() {
     assert_eq!(list.json()["data"][0]["name"], "ci");
     assert_eq!(list.json()["data"][0]["scopes"], json!(["read", "publish"]));
 
-    let stored = app.state.db.list_tokens(1).await.unwrap();
+    let stored = app.db_tokens(1).await;
     assert_eq!(stored.len(), 1);
     let row = trellis_db::sqlx::query("SELECT token_hash FROM api_tokens")
         .fetch_one(app.state.db.pool())

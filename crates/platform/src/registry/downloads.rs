@@ -1,17 +1,18 @@
 //! Download counting without a database write on the download path: each
 //! download bumps an in-memory counter keyed by (plugin, version, UTC day), and
-//! signed-in downloaders are remembered as (plugin, user) installs. A background
-//! task flushes both every `registry.downloads_flush_secs` in one transaction
-//! (and once more at shutdown); a failed flush puts the counts back.
+//! signed-in downloaders are remembered as (plugin, user) installs. A worker
+//! (see `trellis-worker`) flushes both every `registry.downloads_flush_secs` in
+//! one transaction, and once more at shutdown; a failed flush puts the counts
+//! back. (The very first download of a plugin also marks it in the database;
+//! see `plugins::download`.)
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
-use std::time::Duration;
 
-use trellis_db::registry_downloads::DailyCount;
+use trellis_db::downloads::{self, DailyCount};
 use trellis_db::Db;
 
-use crate::{AppResult, AppState};
+use crate::AppResult;
 
 type Key = (String, String, String);
 
@@ -50,11 +51,6 @@ impl DownloadCounter {
         }
     }
 
-    /// Whether any download of the plugin is waiting to be flushed.
-    pub fn has_pending(&self, plugin_id: &str) -> bool {
-        self.lock().counts.keys().any(|(p, _, _)| p == plugin_id)
-    }
-
     /// Writes everything pending to the database in one transaction. On failure the
     /// counts are put back, to be retried by the next flush.
     pub async fn flush(&self, db: &Db) -> AppResult<()> {
@@ -73,7 +69,14 @@ impl DownloadCounter {
             })
             .collect();
         let installs: Vec<(String, i64)> = taken.installs.iter().cloned().collect();
-        if let Err(e) = db.flush_downloads(&counts, &installs).await {
+        let result = async {
+            let mut tx = db.begin().await?;
+            downloads::add(&mut tx, &counts, &installs).await?;
+            tx.commit().await?;
+            Ok::<_, trellis_db::DbError>(())
+        }
+        .await;
+        if let Err(e) = result {
             let mut p = self.lock();
             for (k, n) in taken.counts {
                 *p.counts.entry(k).or_default() += n;
@@ -82,47 +85,5 @@ impl DownloadCounter {
             return Err(e.into());
         }
         Ok(())
-    }
-}
-
-/// The background task that flushes the counter; [`Flusher::stop`] ends it after
-/// a last flush.
-#[derive(Debug)]
-pub struct Flusher {
-    stop: tokio::sync::watch::Sender<bool>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-async fn flush_logged(state: &AppState) {
-    if let Err(e) = state.downloads.flush(&state.db).await {
-        tracing::warn!(error = %e, "flushing download counts failed; will retry");
-    }
-}
-
-/// Spawns the task that flushes the counter every `registry.downloads_flush_secs`.
-pub fn spawn_flusher(state: AppState) -> Flusher {
-    let (stop, mut stopped) = tokio::sync::watch::channel(false);
-    let task = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(
-            state.config.registry.downloads_flush_secs,
-        ));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            // A flush is never interrupted half-way: the stop signal is only seen between flushes.
-            tokio::select! {
-                _ = tick.tick() => flush_logged(&state).await,
-                _ = stopped.changed() => break,
-            }
-        }
-        flush_logged(&state).await;
-    });
-    Flusher { stop, task }
-}
-
-impl Flusher {
-    /// Stops the task after one last flush, and waits for it.
-    pub async fn stop(self) {
-        let _ = self.stop.send(true);
-        let _ = self.task.await;
     }
 }

@@ -1,21 +1,26 @@
-//! Namespaces: creation, members (owners and maintainers; a namespace always
-//! keeps one owner), minisign signing keys and the require-signatures setting.
-//! Every change is for owners only.
+//! Namespaces: creation (reserved and confusable names refused), members
+//! (owners and maintainers; a namespace always keeps one owner), invitations
+//! that the invitee accepts, minisign signing keys and the require-signatures
+//! setting. Every change is for owners and needs the `publish` scope.
 
-use trellis_db::namespaces::NamespaceRow;
-use trellis_db::users::UserRow;
+use trellis_db::namespaces::{self as ns_db, NamespaceRow};
+use trellis_db::users;
+use trellis_db::AnyConnection;
 use trellis_types::{
-    ErrorCode, MemberOut, NamespaceIn, NamespaceOut, NamespacePatch, NamespaceRole, SigningKeyIn,
-    SigningKeyOut,
+    ErrorCode, InvitationOut, MemberOut, NamespaceIn, NamespaceOut, NamespacePatch, NamespaceRole,
+    Scope, SigningKeyIn, SigningKeyOut,
 };
 
 use super::{namespace, require_owner};
-use crate::{AppError, AppResult, AppState};
+use crate::{Actor, AppError, AppResult, AppState};
+
+/// How long an invitation stays open.
+const INVITATION_DAYS: i64 = 14;
 
 /// The namespace as shown, with members and keys.
-pub async fn namespace_out(state: &AppState, ns: &NamespaceRow) -> AppResult<NamespaceOut> {
-    let members = state.db.namespace_members(ns.id).await?;
-    let keys = state.db.namespace_keys(ns.id).await?;
+async fn namespace_out(c: &mut AnyConnection, ns: &NamespaceRow) -> AppResult<NamespaceOut> {
+    let members = ns_db::members(c, ns.id).await?;
+    let keys = ns_db::keys(c, ns.id).await?;
     Ok(NamespaceOut {
         name: ns.name.clone(),
         require_signatures: ns.require_signatures,
@@ -35,12 +40,13 @@ pub async fn namespace_out(state: &AppState, ns: &NamespaceRow) -> AppResult<Nam
     })
 }
 
-/// Creates a namespace owned by `user`.
+/// Creates a namespace owned by the actor.
 pub async fn create(
     state: &AppState,
-    user: &UserRow,
+    actor: &Actor,
     input: &NamespaceIn,
 ) -> AppResult<NamespaceOut> {
+    actor.require(Scope::Publish)?;
     let name = input.name.trim();
     trellis_registry::plugin_id::check_id_part(name).map_err(|why| {
         AppError::field(
@@ -50,9 +56,8 @@ pub async fn create(
             format!("Namespace name {why}."),
         )
     })?;
-    let ns = state
-        .db
-        .create_namespace(name, user.id)
+    let mut tx = state.db.begin().await?;
+    let ns = ns_db::insert(&mut tx, name, actor.user.id)
         .await
         .map_err(|e| match e {
             trellis_db::DbError::Conflict => AppError::new(
@@ -61,27 +66,23 @@ pub async fn create(
             ),
             other => other.into(),
         })?;
-    namespace_out(state, &ns).await
+    let out = namespace_out(&mut tx, &ns).await?;
+    tx.commit().await?;
+    Ok(out)
 }
 
-/// A namespace by name.
+/// A namespace by name (public).
 pub async fn get(state: &AppState, name: &str) -> AppResult<NamespaceOut> {
-    namespace_out(state, &namespace(state, name).await?).await
+    let mut c = state.db.conn().await?;
+    let ns = namespace(&mut c, name).await?;
+    namespace_out(&mut c, &ns).await
 }
 
-async fn user_named(state: &AppState, username: &str) -> AppResult<UserRow> {
-    state
-        .db
-        .user_by_name(username)
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("User `{username}`")))
-}
-
-/// Whether removing `target`'s ownership would leave the namespace without an owner.
-async fn is_last_owner(state: &AppState, ns: &NamespaceRow, target: &UserRow) -> AppResult<bool> {
+/// Whether removing `user_id`'s ownership would leave the namespace without an owner.
+async fn is_last_owner(c: &mut AnyConnection, ns: &NamespaceRow, user_id: i64) -> AppResult<bool> {
     Ok(
-        state.db.member_role(ns.id, target.id).await? == Some(NamespaceRole::Owner)
-            && state.db.count_owners(ns.id).await? <= 1,
+        ns_db::member_role(c, ns.id, user_id).await? == Some(NamespaceRole::Owner)
+            && ns_db::count_owners(c, ns.id).await? <= 1,
     )
 }
 
@@ -92,60 +93,138 @@ fn last_owner() -> AppError {
     )
 }
 
-/// Adds a member or changes their role.
+/// What [`set_member`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MemberChange {
+    /// An existing member's role changed.
+    Updated(NamespaceOut),
+    /// Anyone else was invited: they join when they accept. The same answer
+    /// whether or not such a user exists, so user names cannot be probed.
+    Invited(NamespaceOut),
+}
+
+/// Changes a member's role, or invites someone who is not a member yet.
 pub async fn set_member(
     state: &AppState,
-    caller: &UserRow,
+    actor: &Actor,
     ns: &str,
     username: &str,
     role: NamespaceRole,
-) -> AppResult<NamespaceOut> {
-    let ns = namespace(state, ns).await?;
-    require_owner(state, &ns, caller).await?;
-    let target = user_named(state, username).await?;
-    if role != NamespaceRole::Owner && is_last_owner(state, &ns, &target).await? {
-        return Err(last_owner());
-    }
-    state.db.set_member(ns.id, target.id, role).await?;
-    namespace_out(state, &ns).await
+) -> AppResult<MemberChange> {
+    actor.require(Scope::Publish)?;
+    let mut tx = state.db.begin().await?;
+    let ns = namespace(&mut tx, ns).await?;
+    require_owner(&mut tx, &ns, &actor.user).await?;
+    let target = users::by_name(&mut tx, &username.trim().to_ascii_lowercase()).await?;
+    let member = match &target {
+        Some(t) => ns_db::member_role(&mut tx, ns.id, t.id).await?.is_some(),
+        None => false,
+    };
+    let change = match target {
+        Some(t) if member => {
+            if role != NamespaceRole::Owner && is_last_owner(&mut tx, &ns, t.id).await? {
+                return Err(last_owner());
+            }
+            ns_db::set_member(&mut tx, ns.id, t.id, role).await?;
+            MemberChange::Updated(namespace_out(&mut tx, &ns).await?)
+        }
+        Some(t) => {
+            let expires = trellis_db::now() + INVITATION_DAYS * 86_400;
+            ns_db::invite(&mut tx, ns.id, t.id, role, actor.user.id, expires).await?;
+            MemberChange::Invited(namespace_out(&mut tx, &ns).await?)
+        }
+        None => MemberChange::Invited(namespace_out(&mut tx, &ns).await?),
+    };
+    tx.commit().await?;
+    Ok(change)
 }
 
-/// Removes a member.
+/// Removes a member (never the last owner).
 pub async fn remove_member(
     state: &AppState,
-    caller: &UserRow,
+    actor: &Actor,
     ns: &str,
     username: &str,
 ) -> AppResult<()> {
-    let ns = namespace(state, ns).await?;
-    require_owner(state, &ns, caller).await?;
-    let target = user_named(state, username).await?;
-    if is_last_owner(state, &ns, &target).await? {
+    actor.require(Scope::Publish)?;
+    let mut tx = state.db.begin().await?;
+    let ns = namespace(&mut tx, ns).await?;
+    require_owner(&mut tx, &ns, &actor.user).await?;
+    let not_found = || AppError::not_found(format!("Member `{username}` of `{}`", ns.name));
+    let target = users::by_name(&mut tx, &username.trim().to_ascii_lowercase())
+        .await?
+        .ok_or_else(not_found)?;
+    if is_last_owner(&mut tx, &ns, target.id).await? {
         return Err(last_owner());
     }
-    if !state.db.remove_member(ns.id, target.id).await? {
-        return Err(AppError::not_found(format!(
-            "Member `{username}` of `{}`",
-            ns.name
-        )));
+    if !ns_db::remove_member(&mut tx, ns.id, target.id).await? {
+        return Err(not_found());
     }
+    tx.commit().await?;
     Ok(())
+}
+
+/// The actor's open invitations.
+pub async fn invitations(state: &AppState, actor: &Actor) -> AppResult<Vec<InvitationOut>> {
+    actor.require(Scope::Read)?;
+    Ok(
+        ns_db::invitations_for_user(&mut *state.db.conn().await?, actor.user.id)
+            .await?
+            .into_iter()
+            .map(|i| InvitationOut {
+                namespace: i.namespace,
+                role: i.role,
+                invited_by: i.invited_by,
+                created_at: i.created_at,
+                expires_at: i.expires_at,
+            })
+            .collect(),
+    )
+}
+
+/// Accepts (`true`) or declines an invitation to `ns`.
+pub async fn answer_invitation(
+    state: &AppState,
+    actor: &Actor,
+    ns: &str,
+    accept: bool,
+) -> AppResult<Option<NamespaceOut>> {
+    actor.require(Scope::Publish)?;
+    let mut tx = state.db.begin().await?;
+    let not_found = || AppError::not_found(format!("An open invitation to `{ns}`"));
+    let row = ns_db::by_name(&mut tx, ns).await?.ok_or_else(not_found)?;
+    let inv = ns_db::take_invitation(&mut tx, row.id, actor.user.id)
+        .await?
+        .ok_or_else(not_found)?;
+    let out = if accept {
+        // An existing membership keeps the stronger of the two roles.
+        let role = match ns_db::member_role(&mut tx, row.id, actor.user.id).await? {
+            Some(NamespaceRole::Owner) => NamespaceRole::Owner,
+            _ => inv.role,
+        };
+        ns_db::set_member(&mut tx, row.id, actor.user.id, role).await?;
+        Some(namespace_out(&mut tx, &row).await?)
+    } else {
+        None
+    };
+    tx.commit().await?;
+    Ok(out)
 }
 
 /// Registers a minisign public key for verifying the namespace's packages.
 pub async fn add_key(
     state: &AppState,
-    caller: &UserRow,
+    actor: &Actor,
     ns: &str,
     input: &SigningKeyIn,
 ) -> AppResult<SigningKeyOut> {
-    let ns = namespace(state, ns).await?;
-    require_owner(state, &ns, caller).await?;
+    actor.require(Scope::Publish)?;
     let info = trellis_registry::parse_public_key(&input.public_key)
         .map_err(|p| AppError::field(ErrorCode::ValidationFailed, &p.field, &p.code, p.detail))?;
-    let row = state
-        .db
-        .add_namespace_key(ns.id, &info.key_id, &info.base64)
+    let mut tx = state.db.begin().await?;
+    let ns = namespace(&mut tx, ns).await?;
+    require_owner(&mut tx, &ns, &actor.user).await?;
+    let row = ns_db::add_key(&mut tx, ns.id, &info.key_id, &info.base64)
         .await
         .map_err(|e| match e {
             trellis_db::DbError::Conflict => AppError::new(
@@ -154,6 +233,7 @@ pub async fn add_key(
             ),
             other => other.into(),
         })?;
+    tx.commit().await?;
     Ok(SigningKeyOut {
         key_id: row.key_id,
         public_key: row.public_key,
@@ -162,35 +242,37 @@ pub async fn add_key(
 }
 
 /// Removes a signing key.
-pub async fn delete_key(
-    state: &AppState,
-    caller: &UserRow,
-    ns: &str,
-    key_id: &str,
-) -> AppResult<()> {
-    let ns = namespace(state, ns).await?;
-    require_owner(state, &ns, caller).await?;
-    if !state.db.delete_namespace_key(ns.id, key_id).await? {
+pub async fn delete_key(state: &AppState, actor: &Actor, ns: &str, key_id: &str) -> AppResult<()> {
+    actor.require(Scope::Publish)?;
+    let mut tx = state.db.begin().await?;
+    let ns = namespace(&mut tx, ns).await?;
+    require_owner(&mut tx, &ns, &actor.user).await?;
+    if !ns_db::delete_key(&mut tx, ns.id, key_id).await? {
         return Err(AppError::not_found(format!(
             "Key {key_id} of `{}`",
             ns.name
         )));
     }
+    tx.commit().await?;
     Ok(())
 }
 
 /// Changes namespace settings.
 pub async fn patch(
     state: &AppState,
-    caller: &UserRow,
+    actor: &Actor,
     ns: &str,
     input: &NamespacePatch,
 ) -> AppResult<NamespaceOut> {
-    let mut ns = namespace(state, ns).await?;
-    require_owner(state, &ns, caller).await?;
+    actor.require(Scope::Publish)?;
+    let mut tx = state.db.begin().await?;
+    let mut ns = namespace(&mut tx, ns).await?;
+    require_owner(&mut tx, &ns, &actor.user).await?;
     if let Some(req) = input.require_signatures {
-        state.db.set_require_signatures(ns.id, req).await?;
+        ns_db::set_require_signatures(&mut tx, ns.id, req).await?;
         ns.require_signatures = req;
     }
-    namespace_out(state, &ns).await
+    let out = namespace_out(&mut tx, &ns).await?;
+    tx.commit().await?;
+    Ok(out)
 }

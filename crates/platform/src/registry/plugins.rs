@@ -1,83 +1,58 @@
 //! Reading plugins and versions, and the changes members may make after a
-//! publish: yank/unyank a version, deprecate, and delete a plugin that was
-//! never downloaded. Downloads stream from the object store and are counted in
-//! memory only (see `downloads`).
+//! publish: yank/unyank a version, deprecate, and delete a plugin that no node
+//! has ever served a download of. Downloads stream from the object store and
+//! are counted in memory (see `downloads`); the very first download of a
+//! plugin (on any node) marks it in the database, the one write a download
+//! can cause.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use bytes::Bytes;
 use futures::stream::BoxStream;
 use futures::StreamExt;
 use object_store::ObjectStoreExt;
-use trellis_db::registry::{PluginRow, VersionRow};
-use trellis_db::users::UserRow;
+use trellis_db::plugins::{self, PluginRow, VersionRow};
+use trellis_db::{downloads as dl_db, json_column, AnyConnection};
 use trellis_types::{
     CategoryOut, DailyDownloadsOut, DeprecationIn, DeprecationOut, DownloadsOut, ErrorCode,
-    PermissionsOut, PluginOut, VersionOut,
+    PermissionsOut, PluginOut, Scope, VersionOut,
 };
 
-use super::{artifact_path, download_url, namespace, require_member, require_owner};
-use crate::{AppError, AppResult, AppState};
+use super::{artifact_path, namespace, not_member, require_member, require_owner};
+use crate::{Actor, AppError, AppResult, AppState};
 
 /// The plugin, or `not_found`.
-pub async fn plugin_row(state: &AppState, id: &str) -> AppResult<PluginRow> {
-    state
-        .db
-        .plugin(id)
+pub async fn plugin_row(c: &mut AnyConnection, id: &str) -> AppResult<PluginRow> {
+    plugins::by_id(c, id)
         .await?
         .ok_or_else(|| AppError::not_found(format!("Plugin `{id}`")))
 }
 
-async fn version_row(state: &AppState, id: &str, version: &str) -> AppResult<VersionRow> {
-    state
-        .db
-        .plugin_version(id, version)
+async fn version_row(c: &mut AnyConnection, id: &str, version: &str) -> AppResult<VersionRow> {
+    plugins::version(c, id, version)
         .await?
         .ok_or_else(|| AppError::not_found(format!("Version {version} of `{id}`")))
 }
 
-fn list(json: &str) -> Vec<String> {
-    serde_json::from_str(json).unwrap_or_default()
-}
-
 /// Version permissions as stored (JSON text) in their API shape.
-pub fn permissions(json: &str) -> PermissionsOut {
-    serde_json::from_str(json).unwrap_or_default()
+pub fn permissions(json: &str) -> AppResult<PermissionsOut> {
+    Ok(json_column("plugin_versions.permissions", json)?)
 }
 
-/// Per-version download totals from the flushed daily counts.
-async fn downloads_by_version(state: &AppState, id: &str) -> AppResult<HashMap<String, i64>> {
-    Ok(state
-        .db
-        .plugin_downloads_by_version(id)
-        .await?
-        .into_iter()
-        .collect())
-}
-
-async fn plugin_out(state: &AppState, p: PluginRow, with_readme: bool) -> AppResult<PluginOut> {
-    let downloads = downloads_by_version(state, &p.id).await?.values().sum();
-    let installs = state.db.plugin_installs(&p.id).await?;
-    let readme_html = match (&p.latest_version, with_readme) {
-        (Some(v), true) => state
-            .db
-            .plugin_version(&p.id, v)
-            .await?
-            .map(|v| v.readme_html),
-        _ => None,
-    };
-    let namespace =
-        p.id.split_once('.')
-            .map(|(ns, _)| ns.to_owned())
-            .unwrap_or_default();
+fn plugin_out(
+    p: PluginRow,
+    downloads: i64,
+    installs: i64,
+    readme_html: Option<String>,
+) -> AppResult<PluginOut> {
     let deprecated = p.deprecated_reason.map(|reason| DeprecationOut {
         reason,
         replacement: p.deprecated_replacement,
     });
     Ok(PluginOut {
-        namespace,
-        categories: list(&p.categories),
-        keywords: list(&p.keywords),
+        categories: json_column("plugins.categories", &p.categories)?,
+        keywords: json_column("plugins.keywords", &p.keywords)?,
+        namespace: p.namespace,
         id: p.id,
         name: p.name,
         display_name: p.display_name,
@@ -96,9 +71,31 @@ async fn plugin_out(state: &AppState, p: PluginRow, with_readme: bool) -> AppRes
     })
 }
 
+/// Plugins with their statistics, in a constant number of queries.
+async fn plugins_out(c: &mut AnyConnection, rows: Vec<PluginRow>) -> AppResult<Vec<PluginOut>> {
+    let ids: Vec<String> = rows.iter().map(|p| p.id.clone()).collect();
+    let totals = dl_db::totals(c, &ids).await?;
+    rows.into_iter()
+        .map(|p| {
+            let (d, i) = totals.get(&p.id).copied().unwrap_or((0, 0));
+            plugin_out(p, d, i, None)
+        })
+        .collect()
+}
+
 /// A plugin's summary, with the README of its latest version.
 pub async fn get_plugin(state: &AppState, id: &str) -> AppResult<PluginOut> {
-    plugin_out(state, plugin_row(state, id).await?, true).await
+    let mut c = state.db.conn().await?;
+    let p = plugin_row(&mut c, id).await?;
+    let readme = match &p.latest_version {
+        Some(v) => plugins::readme(&mut c, id, v).await?,
+        None => None,
+    };
+    let (d, i) = dl_db::totals(&mut c, &[p.id.clone()])
+        .await?
+        .remove(&p.id)
+        .unwrap_or((0, 0));
+    plugin_out(p, d, i, readme)
 }
 
 /// Plugins matching `q` in id, display name or description.
@@ -108,35 +105,25 @@ pub async fn search(
     limit: i64,
     offset: i64,
 ) -> AppResult<Vec<PluginOut>> {
-    let rows = state
-        .db
-        .search_plugins(q.trim(), limit.clamp(1, 100), offset.max(0))
-        .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        out.push(plugin_out(state, r, false).await?);
-    }
-    Ok(out)
+    let mut c = state.db.conn().await?;
+    let rows = plugins::search(&mut c, q.trim(), limit.clamp(1, 100), offset.max(0)).await?;
+    plugins_out(&mut c, rows).await
 }
 
-async fn version_out(
+fn version_out(
     state: &AppState,
     v: VersionRow,
     downloads: i64,
     full: bool,
 ) -> AppResult<VersionOut> {
-    let published_by = match v.published_by {
-        Some(uid) => state.db.user_by_id(uid).await?.map(|u| u.username),
-        None => None,
-    };
     let dependencies: BTreeMap<String, String> =
-        serde_json::from_str(&v.dependencies).unwrap_or_default();
+        json_column("plugin_versions.dependencies", &v.dependencies)?;
     Ok(VersionOut {
-        download_url: download_url(state, &v.plugin_id, &v.version),
-        permissions: permissions(&v.permissions),
+        download_url: state.links.download_url(&v.plugin_id, &v.version),
+        permissions: permissions(&v.permissions)?,
         dependencies,
         downloads,
-        published_by,
+        published_by: v.published_by,
         readme_html: full.then_some(v.readme_html),
         changelog: if full { v.changelog } else { None },
         plugin_id: v.plugin_id,
@@ -150,38 +137,45 @@ async fn version_out(
     })
 }
 
-/// Every version of a plugin, highest first.
+/// Every version of a plugin, highest first (three queries whatever the count).
 pub async fn list_versions(state: &AppState, id: &str) -> AppResult<Vec<VersionOut>> {
-    plugin_row(state, id).await?;
-    let by = downloads_by_version(state, id).await?;
-    let mut out = Vec::new();
-    for v in state.db.plugin_versions(id).await? {
-        let n = by.get(&v.version).copied().unwrap_or(0);
-        out.push(version_out(state, v, n, false).await?);
-    }
-    Ok(out)
+    let mut c = state.db.conn().await?;
+    plugin_row(&mut c, id).await?;
+    let by = dl_db::by_version(&mut c, id).await?;
+    plugins::versions(&mut c, id)
+        .await?
+        .into_iter()
+        .map(|v| {
+            let n = by.get(&v.version).copied().unwrap_or(0);
+            version_out(state, v, n, false)
+        })
+        .collect()
 }
 
 /// One version, with its README and changelog.
 pub async fn get_version(state: &AppState, id: &str, version: &str) -> AppResult<VersionOut> {
-    let v = version_row(state, id, version).await?;
-    let n = downloads_by_version(state, id)
+    let mut c = state.db.conn().await?;
+    let v = version_row(&mut c, id, version).await?;
+    let n = dl_db::by_version(&mut c, id)
         .await?
         .get(version)
         .copied()
         .unwrap_or(0);
-    version_out(state, v, n, true).await
+    version_out(state, v, n, true)
 }
 
-async fn require_plugin_member(state: &AppState, user: &UserRow, id: &str) -> AppResult<PluginRow> {
-    let p = plugin_row(state, id).await?;
-    let ns = state
-        .db
-        .namespace_by_name(id.split_once('.').map_or(id, |(ns, _)| ns))
-        .await?;
-    let ns =
-        ns.ok_or_else(|| AppError::forbidden("You are not a member of this plugin's namespace."))?;
-    require_member(state, &ns, user).await?;
+/// The plugin, after checking the actor may publish in its namespace.
+async fn require_plugin_member(
+    c: &mut AnyConnection,
+    actor: &Actor,
+    id: &str,
+) -> AppResult<PluginRow> {
+    actor.require(Scope::Publish)?;
+    let p = plugin_row(c, id).await?;
+    let ns = trellis_db::namespaces::by_name(c, &p.namespace)
+        .await?
+        .ok_or_else(|| not_member(&p.namespace))?;
+    require_member(c, &ns, &actor.user).await?;
     Ok(p)
 }
 
@@ -189,26 +183,27 @@ async fn require_plugin_member(state: &AppState, user: &UserRow, id: &str) -> Ap
 /// exact version but is never chosen otherwise.
 pub async fn set_yanked(
     state: &AppState,
-    user: &UserRow,
+    actor: &Actor,
     id: &str,
     version: &str,
     yanked: bool,
 ) -> AppResult<VersionOut> {
-    require_plugin_member(state, user, id).await?;
-    if !state.db.set_yanked(id, version, yanked).await? {
+    let mut tx = state.db.begin().await?;
+    require_plugin_member(&mut tx, actor, id).await?;
+    if !plugins::set_yanked(&mut tx, id, version, yanked).await? {
         return Err(AppError::not_found(format!("Version {version} of `{id}`")));
     }
+    tx.commit().await?;
     get_version(state, id, version).await
 }
 
 /// Marks the plugin deprecated, or (with `None`) no longer deprecated.
 pub async fn set_deprecation(
     state: &AppState,
-    user: &UserRow,
+    actor: &Actor,
     id: &str,
     input: Option<&DeprecationIn>,
 ) -> AppResult<PluginOut> {
-    require_plugin_member(state, user, id).await?;
     if let Some(d) = input {
         let reason = d.reason.trim();
         if reason.is_empty() || reason.chars().count() > 500 {
@@ -229,32 +224,32 @@ pub async fn set_deprecation(
                 ));
             }
         }
-        state
-            .db
-            .set_deprecation(id, Some((reason, d.replacement.as_deref())))
-            .await?;
-    } else {
-        state.db.set_deprecation(id, None).await?;
     }
+    let mut tx = state.db.begin().await?;
+    require_plugin_member(&mut tx, actor, id).await?;
+    let deprecation = input.map(|d| (d.reason.trim(), d.replacement.as_deref()));
+    plugins::set_deprecation(&mut tx, id, deprecation).await?;
+    tx.commit().await?;
     get_plugin(state, id).await
 }
 
-/// Deletes a plugin and its artifacts, only while nobody has downloaded it: once
-/// someone may depend on it, it can only be deprecated.
-/// Only namespace owners may delete (maintainers may yank and deprecate).
-pub async fn delete_plugin(state: &AppState, user: &UserRow, id: &str) -> AppResult<()> {
-    plugin_row(state, id).await?;
-    let ns = namespace(state, id.split_once('.').map_or(id, |(ns, _)| ns)).await?;
-    require_owner(state, &ns, user).await?;
-    let downloaded =
-        !downloads_by_version(state, id).await?.is_empty() || state.downloads.has_pending(id);
-    if downloaded {
+/// Deletes a plugin and its artifacts, only while no node has served a download
+/// of it: once someone may depend on it, it can only be deprecated. Only
+/// namespace owners may delete (maintainers may yank and deprecate).
+pub async fn delete_plugin(state: &AppState, actor: &Actor, id: &str) -> AppResult<()> {
+    actor.require(Scope::Publish)?;
+    let mut tx = state.db.begin().await?;
+    let p = plugin_row(&mut tx, id).await?;
+    let ns = namespace(&mut tx, &p.namespace).await?;
+    require_owner(&mut tx, &ns, &actor.user).await?;
+    let Some(shas) = plugins::delete_if_never_downloaded(&mut tx, id).await? else {
         return Err(AppError::new(
             ErrorCode::Conflict,
             format!("`{id}` has been downloaded, so it cannot be deleted. Deprecate it instead."),
         ));
-    }
-    for sha in state.db.delete_plugin(id).await? {
+    };
+    tx.commit().await?;
+    for sha in shas {
         match state.storage.store().delete(&artifact_path(&sha)).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
             Err(e) => {
@@ -267,10 +262,9 @@ pub async fn delete_plugin(state: &AppState, user: &UserRow, id: &str) -> AppRes
 
 /// A plugin's download statistics (flushed counts).
 pub async fn downloads(state: &AppState, id: &str) -> AppResult<DownloadsOut> {
-    plugin_row(state, id).await?;
-    let days: Vec<DailyDownloadsOut> = state
-        .db
-        .plugin_daily_downloads(id)
+    let mut c = state.db.conn().await?;
+    plugin_row(&mut c, id).await?;
+    let days: Vec<DailyDownloadsOut> = dl_db::daily(&mut c, id)
         .await?
         .into_iter()
         .map(|d| DailyDownloadsOut {
@@ -282,7 +276,7 @@ pub async fn downloads(state: &AppState, id: &str) -> AppResult<DownloadsOut> {
     Ok(DownloadsOut {
         plugin_id: id.to_owned(),
         total: days.iter().map(|d| d.downloads).sum(),
-        installs: state.db.plugin_installs(id).await?,
+        installs: dl_db::installs(&mut c, id).await?,
         days,
     })
 }
@@ -298,54 +292,61 @@ pub fn categories() -> Vec<CategoryOut> {
         .collect()
 }
 
-/// What a download request gets.
+/// A version's artifact, opened for download.
+pub struct Artifact {
+    pub sha256: String,
+    pub size: u64,
+    pub filename: String,
+    pub body: BoxStream<'static, Result<Bytes, object_store::Error>>,
+}
+
+/// What [`download`] gives.
 pub enum Download {
-    /// The client's `If-None-Match` matched: nothing to send.
-    NotModified { sha256: String },
-    /// The artifact, streamed from the store.
-    Artifact {
-        sha256: String,
-        size: u64,
-        filename: String,
-        body: BoxStream<'static, Result<Bytes, object_store::Error>>,
-    },
+    /// The caller already holds this content (its `sha256`): nothing is sent or counted.
+    Unchanged { sha256: String },
+    /// The artifact, streamed from the store, and counted.
+    Artifact(Artifact),
 }
 
-fn etag_matches(if_none_match: &str, sha256: &str) -> bool {
-    if_none_match
-        .split(',')
-        .map(|t| t.trim().trim_start_matches("W/").trim_matches('"'))
-        .any(|t| t == "*" || t == sha256)
-}
-
-/// Opens a version's artifact for download (yanked versions too: they are asked for
-/// by exact version) and counts the download in memory.
+/// Opens a version's artifact for download (yanked versions too: they are asked
+/// for by exact version) and counts the download in memory. `held` says whether
+/// the caller already holds content with a given SHA-256 (an HTTP cache
+/// validator, say); then nothing is opened or counted.
 pub async fn download(
     state: &AppState,
     id: &str,
     version: &str,
-    if_none_match: Option<&str>,
     user_id: Option<i64>,
+    held: impl FnOnce(&str) -> bool,
 ) -> AppResult<Download> {
-    let v = version_row(state, id, version).await?;
-    if if_none_match.is_some_and(|h| etag_matches(h, &v.sha256)) {
-        return Ok(Download::NotModified { sha256: v.sha256 });
+    let mut c = state.db.conn().await?;
+    let (sha256, marked) = plugins::version_for_download(&mut c, id, version)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("Version {version} of `{id}`")))?;
+    if held(&sha256) {
+        return Ok(Download::Unchanged { sha256 });
     }
     let got = state
         .storage
         .store()
-        .get(&artifact_path(&v.sha256))
+        .get(&artifact_path(&sha256))
         .await
         .map_err(|e| match e {
             object_store::Error::NotFound { .. } => AppError::internal(e),
             other => other.into(),
         })?;
+    // The one write a download can cause, once in a plugin's life: from now on
+    // no node may delete it.
+    if !marked {
+        plugins::mark_downloaded(&mut c, id).await?;
+    }
+    drop(c);
     let size = got.meta.size;
     state.downloads.record(id, version, user_id);
-    Ok(Download::Artifact {
-        sha256: v.sha256,
+    Ok(Download::Artifact(Artifact {
+        sha256,
         size,
         filename: format!("{id}-{version}.tar.gz"),
         body: got.into_stream().boxed(),
-    })
+    }))
 }

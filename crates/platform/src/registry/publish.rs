@@ -1,8 +1,8 @@
-//! Publishing a package: the upload is streamed to a temporary file while its
-//! size is counted (refused past `registry.max_compressed_bytes`), checked by
-//! `trellis_registry` on a blocking thread, stored under its SHA-256, then
-//! recorded in one transaction. Versions are immutable: a second publish of
-//! the same version is `version_exists`.
+//! Publishing a package: the upload is read into memory while its size is
+//! counted (refused past `registry.max_compressed_bytes`, so no more is ever
+//! held), read once and checked by `trellis_registry` on a blocking thread,
+//! stored under its SHA-256, then recorded in one transaction. Versions are
+//! immutable: a second publish of the same version is `version_exists`.
 
 use std::collections::BTreeMap;
 
@@ -10,13 +10,13 @@ use bytes::Bytes;
 use futures::{Stream, StreamExt};
 use object_store::{ObjectStoreExt, PutPayload};
 use sha2::{Digest, Sha256};
-use trellis_db::registry::{NewVersion, PluginMetaIn};
-use trellis_db::users::UserRow;
+use trellis_db::namespaces as ns_db;
+use trellis_db::plugins::{self, NewVersion, PluginMetaIn};
 use trellis_registry::{ExistingPlugin, Package, Problem, PublishContext, ValidatedPackage};
-use trellis_types::{ErrorCode, FieldError, PublishedOut};
+use trellis_types::{ErrorCode, FieldError, PublishedOut, Scope};
 
-use super::{artifact_path, download_url, require_member};
-use crate::{AppError, AppResult, AppState};
+use super::{artifact_path, not_member, require_member};
+use crate::{Actor, AppError, AppResult, AppState};
 
 fn too_large(max: u64) -> AppError {
     AppError::new(
@@ -76,11 +76,11 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
         .map_err(AppError::internal)
 }
 
-/// Publishes the `.tar.gz` in `body` as `user`. `declared_len` is the request's
-/// Content-Length, when it gave one (checked before reading anything).
+/// Publishes the `.tar.gz` in `body` as the actor. `declared_len` is the
+/// upload's announced length, when it gave one (checked before reading anything).
 pub async fn publish<S, E>(
     state: &AppState,
-    user: &UserRow,
+    actor: &Actor,
     declared_len: Option<u64>,
     body: S,
 ) -> AppResult<PublishedOut>
@@ -88,6 +88,8 @@ where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: std::fmt::Display,
 {
+    actor.require(Scope::Publish)?;
+    let user = &actor.user;
     let limits = state.config.registry.limits.clone();
     let max = limits.max_compressed_bytes;
     if declared_len.is_some_and(|n| n > max) {
@@ -102,39 +104,29 @@ where
         .map_err(package_invalid)?;
     let m = &package.manifest.plugin;
     let (id, version) = (m.id.to_string(), m.version.to_string());
-    let ns = state
-        .db
-        .namespace_by_name(&m.id.namespace)
+    let mut c = state.db.conn().await?;
+    let ns = ns_db::by_name(&mut c, &m.id.namespace)
         .await?
-        .ok_or_else(|| {
-            AppError::forbidden(format!(
-                "You are not a member of the namespace `{}`.",
-                m.id.namespace
-            ))
-        })?;
-    require_member(state, &ns, user).await?;
-    if state.db.plugin_version(&id, &version).await?.is_some() {
+        .ok_or_else(|| not_member(&m.id.namespace))?;
+    require_member(&mut c, &ns, user).await?;
+    if plugins::version(&mut c, &id, &version).await?.is_some() {
         return Err(version_exists(&id, &version));
     }
 
     // Then every other check, with the namespace's keys and (for a new id) the
     // popular plugins it must not imitate.
-    let keys: Vec<String> = state
-        .db
-        .namespace_keys(ns.id)
+    let keys: Vec<String> = ns_db::keys(&mut c, ns.id)
         .await?
         .into_iter()
         .map(|k| k.public_key)
         .collect();
     let min_downloads = state.config.registry.typosquat_min_downloads;
-    let popular = if state.db.plugin(&id).await?.is_none() {
-        state
-            .db
-            .popular_plugins(i64::try_from(min_downloads).unwrap_or(i64::MAX))
-            .await?
+    let popular = if plugins::by_id(&mut c, &id).await?.is_none() {
+        plugins::popular(&mut c, i64::try_from(min_downloads).unwrap_or(i64::MAX)).await?
     } else {
         Vec::new()
     };
+    drop(c);
     let required = ns.require_signatures;
     let validated: ValidatedPackage = blocking(move || {
         let ctx = PublishContext {
@@ -163,9 +155,9 @@ where
     if store.head(&path).await.is_err() {
         store.put(&path, PutPayload::from(bytes)).await?;
     }
-    record(state, user, ns.id, &validated, &sha256, size).await?;
+    record(state, user.id, ns.id, &validated, &sha256, size).await?;
     Ok(PublishedOut {
-        download_url: download_url(state, &id, &version),
+        download_url: state.links.download_url(&id, &version),
         id,
         version,
         sha256,
@@ -182,7 +174,7 @@ fn version_exists(id: &str, version: &str) -> AppError {
 
 async fn record(
     state: &AppState,
-    user: &UserRow,
+    user_id: i64,
     namespace_id: i64,
     v: &ValidatedPackage,
     sha256: &str,
@@ -228,16 +220,17 @@ async fn record(
         api_req: &api,
         permissions: &permissions,
         dependencies: &dependencies,
-        published_by: user.id,
+        published_by: user_id,
     };
-    state
-        .db
-        .insert_version(&plugin, &new)
+    let mut tx = state.db.begin().await?;
+    plugins::insert_version(&mut tx, &plugin, &new)
         .await
         .map_err(|e| match e {
             trellis_db::DbError::Conflict => version_exists(&id, &version),
-            other => other.into(),
-        })
+            other => AppError::from(other),
+        })?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// JSON text of a manifest part, for storage (these types always serialise).

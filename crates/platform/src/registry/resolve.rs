@@ -1,59 +1,71 @@
-//! `POST /resolve`: builds a `trellis_registry::Index` from the database (every
-//! version of every plugin reachable from the request through dependencies) and
-//! asks PubGrub for an install plan. A failure is `resolution_failed` with the
+//! Resolution: builds a `trellis_registry::Index` from the database (every
+//! version of every plugin reachable from the request through dependencies,
+//! loaded a graph level per query) and asks PubGrub for an install plan. A failure is `resolution_failed` with the
 //! readable `explanation`, the `derivation` tree and the `unknown` plugin ids.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
 
 use semver::{Version, VersionReq};
 use serde_json::json;
 use trellis_registry::{Index, IndexVersion, Request};
 use trellis_types::{ErrorCode, PlanOut, PlannedOut, ResolveIn};
 
-use super::{download_url, plugins::permissions, HOST_API_VERSION};
+use trellis_db::{json_column, plugins};
+
+use super::{plugins::permissions, HOST_API_VERSION};
 use crate::{AppError, AppResult, AppState};
 
-/// Loads every version of the requested plugins and of everything they may depend on.
+/// The most plugins one request may ask for.
+pub const MAX_REQUESTED: usize = 100;
+
+/// Loads every version of the requested plugins and of everything they may
+/// depend on, one query per level of the dependency graph (not per plugin).
 async fn load_index(state: &AppState, roots: impl Iterator<Item = String>) -> AppResult<Index> {
+    let mut c = state.db.conn().await?;
     let mut index = Index::default();
     let mut seen: BTreeSet<String> = BTreeSet::new();
-    let mut queue: VecDeque<String> = roots.collect();
-    while let Some(id) = queue.pop_front() {
-        if !seen.insert(id.clone()) {
-            continue;
-        }
-        let rows = state.db.plugin_versions(&id).await?;
-        if rows.is_empty() {
-            continue;
-        }
-        let mut versions = Vec::with_capacity(rows.len());
+    let mut level: Vec<String> = roots.filter(|id| seen.insert(id.clone())).collect();
+    while !level.is_empty() {
+        let rows = plugins::versions_of(&mut c, &level).await?;
+        let mut next = Vec::new();
         for r in rows {
-            // Rows were validated at publish time; one that no longer parses is skipped.
-            let (Ok(version), Ok(api)) =
-                (Version::parse(&r.version), VersionReq::parse(&r.api_req))
-            else {
-                tracing::warn!(plugin = %id, version = %r.version, "stored version does not parse; skipped");
-                continue;
+            // Rows were validated at publish time: one that no longer parses is corrupt.
+            let corrupt = |what: &str, e: String| {
+                AppError::internal(format!(
+                    "stored {what} of {} {} does not parse: {e}",
+                    r.plugin_id, r.version
+                ))
             };
+            let version =
+                Version::parse(&r.version).map_err(|e| corrupt("version", e.to_string()))?;
+            let api =
+                VersionReq::parse(&r.api_req).map_err(|e| corrupt("api range", e.to_string()))?;
             let deps: BTreeMap<String, String> =
-                serde_json::from_str(&r.dependencies).unwrap_or_default();
-            let deps: Vec<(String, VersionReq)> = deps
-                .into_iter()
-                .filter_map(|(d, req)| Some((d, VersionReq::parse(&req).ok()?)))
-                .collect();
-            queue.extend(deps.iter().map(|(d, _)| d.clone()));
-            versions.push(IndexVersion {
-                version,
-                yanked: r.yanked,
-                api,
-                deps,
-                sha256: r.sha256,
-                size: u64::try_from(r.size).unwrap_or(0),
-                permissions: serde_json::from_str(&r.permissions)
-                    .unwrap_or(serde_json::Value::Null),
-            });
+                json_column("plugin_versions.dependencies", &r.dependencies)?;
+            let mut parsed = Vec::with_capacity(deps.len());
+            for (d, req) in deps {
+                let req =
+                    VersionReq::parse(&req).map_err(|e| corrupt("dependency", e.to_string()))?;
+                if seen.insert(d.clone()) {
+                    next.push(d.clone());
+                }
+                parsed.push((d, req));
+            }
+            index
+                .plugins
+                .entry(r.plugin_id.clone())
+                .or_default()
+                .push(IndexVersion {
+                    version,
+                    yanked: r.yanked,
+                    api,
+                    deps: parsed,
+                    sha256: r.sha256,
+                    size: u64::try_from(r.size).unwrap_or(0),
+                    permissions: json_column("plugin_versions.permissions", &r.permissions)?,
+                });
         }
-        index.plugins.insert(id, versions);
+        level = next;
     }
     Ok(index)
 }
@@ -66,6 +78,17 @@ pub async fn resolve(state: &AppState, input: &ResolveIn) -> AppResult<PlanOut> 
             "plugins",
             "required",
             "Ask for at least one plugin.",
+        ));
+    }
+    if input.plugins.len() > MAX_REQUESTED {
+        return Err(AppError::field(
+            ErrorCode::ValidationFailed,
+            "plugins",
+            "too_many",
+            format!(
+                "Ask for at most {MAX_REQUESTED} plugins at once ({} were asked for).",
+                input.plugins.len()
+            ),
         ));
     }
     let api_s = input
@@ -117,17 +140,17 @@ pub async fn resolve(state: &AppState, input: &ResolveIn) -> AppResult<PlanOut> 
                 .into_iter()
                 .map(|p| {
                     let version = p.version.to_string();
-                    PlannedOut {
-                        download_url: download_url(state, &p.id, &version),
-                        permissions: permissions(&p.permissions.to_string()),
+                    Ok(PlannedOut {
+                        download_url: state.links.download_url(&p.id, &version),
+                        permissions: permissions(&p.permissions.to_string())?,
                         id: p.id,
                         version,
                         sha256: p.sha256,
                         size: i64::try_from(p.size).unwrap_or(i64::MAX),
                         requested_by: p.requested_by,
-                    }
+                    })
                 })
-                .collect(),
+                .collect::<AppResult<_>>()?,
         }),
         Err(conflict) => Err(AppError::new(
             ErrorCode::ResolutionFailed,

@@ -1,0 +1,33 @@
+//! Background work, in one place.
+//!
+//! [`Supervisor`] starts every background worker, restarts one that fails or
+//! panics (with a growing pause), and stops them all with one call: each worker
+//! sees the stop signal, finishes what it is doing (a flusher writes its last
+//! batch) and returns. [`start`] decides which workers a process runs from its
+//! role (`server.role`):
+//! - every process that serves the API runs the node-local workers, which
+//!   flush what that process counted in memory (downloads, token uses);
+//! - every process with the worker role runs the shared workers
+//!   (housekeeping now; the event outbox, search indexing and webhook delivery
+//!   join them as those capabilities land).
+
+pub mod supervisor;
+pub mod workers;
+
+pub use supervisor::{Stop, Supervisor};
+
+use trellis_platform::config::Role;
+use trellis_platform::AppState;
+
+/// Starts the workers a process with `role` runs.
+pub fn start(state: &AppState, role: Role) -> Supervisor {
+    let mut s = Supervisor::new();
+    if role.serves_api() {
+        workers::download_flusher(&mut s, state.clone());
+        workers::token_usage_flusher(&mut s, state.clone());
+    }
+    if role.runs_workers() {
+        workers::housekeeping(&mut s, state.clone());
+    }
+    s
+}
