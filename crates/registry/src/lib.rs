@@ -12,8 +12,9 @@
 //! callable on its own and reports [`PackageProblem`]s; see [`codes`] for the list of
 //! problem codes.
 //!
-//! Also here: [`resolve()`] (dependency resolution), [`render_markdown`] (README HTML),
-//! [`pack_dir`] (building a package) and [`manifest_json_schema`].
+//! Also here: [`check_namespace_name`] (the rules for a new namespace's name, reserved
+//! names included), [`resolve()`] (dependency resolution), [`render_markdown`] (README
+//! HTML), [`pack_dir`] (building a package) and [`manifest_json_schema`].
 
 pub mod archive;
 pub mod limits;
@@ -26,6 +27,7 @@ mod pack;
 pub mod package_problem;
 pub mod plugin_id;
 pub mod readme;
+pub mod reserved;
 pub mod resolve;
 mod resolve_ranges;
 pub mod secrets;
@@ -45,6 +47,7 @@ pub use manifest_schema::manifest_json_schema;
 pub use package_problem::PackageProblem;
 pub use plugin_id::{PluginId, PluginKind, CATEGORIES, HOST_FUNCTIONS};
 pub use readme::render_markdown;
+pub use reserved::{check_namespace_name, NameRefusal};
 pub use resolve::{resolve, Conflict, Index, IndexVersion, Plan, PlannedPlugin, Request};
 pub use secrets::scan_secrets;
 pub use signature::{digests_file, parse_public_key, verify_package_signature, PublicKeyInfo};

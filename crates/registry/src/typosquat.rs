@@ -9,7 +9,8 @@
 //! `8`→`b`, `9`→`g`), `i` folded into `l`, then `rn`→`m`, `vv`→`w` and `cl`→`d`. Two
 //! names are confusable when their skeletons are equal, or when they are at
 //! Damerau-Levenshtein distance 1 (`strsim`) and the shorter skeleton has at least
-//! [`MIN_LEN_FOR_DISTANCE`] characters.
+//! [`MIN_LEN_FOR_DISTANCE`] characters. The reserved namespace names
+//! ([`crate::reserved`]) use the same skeleton.
 
 use unicode_normalization::UnicodeNormalization;
 
