@@ -17,7 +17,7 @@ use tar::EntryType;
 use crate::limits::{PublishLimits, RATIO_CHECK_FLOOR};
 use crate::manifest::{parse_manifest, Manifest};
 use crate::manifest_rules::extension;
-use crate::problem::Problem;
+use crate::package_problem::PackageProblem;
 
 /// The manifest's file name at the package root.
 pub const MANIFEST_FILE: &str = "plugin.toml";
@@ -52,11 +52,11 @@ struct Meter {
     limits: PublishLimits,
     compressed: Cell<u64>,
     decompressed: Cell<u64>,
-    tripped: RefCell<Option<Problem>>,
+    tripped: RefCell<Option<PackageProblem>>,
 }
 
 impl Meter {
-    fn trip(&self, p: Problem) -> io::Error {
+    fn trip(&self, p: PackageProblem) -> io::Error {
         let mut t = self.tripped.borrow_mut();
         if t.is_none() {
             *t = Some(p);
@@ -84,7 +84,7 @@ impl<R: Read> Read for CompressedCounter<R> {
         let n = self.inner.read(&mut buf[..want])?;
         m.compressed.set(m.compressed.get() + n as u64);
         if m.compressed.get() > m.limits.max_compressed_bytes {
-            return Err(m.trip(Problem::new(
+            return Err(m.trip(PackageProblem::new(
                 "package",
                 "too_large",
                 format!(
@@ -116,7 +116,7 @@ impl<R: Read> Read for DecompressedCounter<R> {
         let total = m.decompressed.get() + n as u64;
         m.decompressed.set(total);
         if total > m.limits.max_uncompressed_bytes {
-            return Err(m.trip(Problem::new(
+            return Err(m.trip(PackageProblem::new(
                 "package",
                 "too_large",
                 format!(
@@ -127,7 +127,7 @@ impl<R: Read> Read for DecompressedCounter<R> {
         }
         let ratio = total as f64 / m.compressed.get().max(1) as f64;
         if total >= RATIO_CHECK_FLOOR && ratio > m.limits.max_compression_ratio {
-            return Err(m.trip(Problem::new(
+            return Err(m.trip(PackageProblem::new(
                 "package",
                 "compression_ratio",
                 format!(
@@ -141,9 +141,13 @@ impl<R: Read> Read for DecompressedCounter<R> {
     }
 }
 
-fn read_failure(e: io::Error, meter: &Meter, mut problems: Vec<Problem>) -> Vec<Problem> {
+fn read_failure(
+    e: io::Error,
+    meter: &Meter,
+    mut problems: Vec<PackageProblem>,
+) -> Vec<PackageProblem> {
     let p = meter.tripped.borrow_mut().take().unwrap_or_else(|| {
-        Problem::new(
+        PackageProblem::new(
             "package",
             "invalid_archive",
             format!("the upload is not a valid .tar.gz archive: {e}"),
@@ -200,7 +204,7 @@ pub fn normalize_entry_path(raw: &[u8]) -> Result<String, (&'static str, String)
 pub fn read_package<R: Read>(
     compressed: R,
     limits: &PublishLimits,
-) -> Result<Package, Vec<Problem>> {
+) -> Result<Package, Vec<PackageProblem>> {
     let meter = Rc::new(Meter {
         limits: limits.clone(),
         compressed: Cell::new(0),
@@ -229,7 +233,7 @@ pub fn read_package<R: Read>(
         };
         count += 1;
         if count > limits.max_entries {
-            problems.push(Problem::new(
+            problems.push(PackageProblem::new(
                 "package",
                 "too_many_entries",
                 format!("the archive has more than {} entries", limits.max_entries),
@@ -241,21 +245,25 @@ pub fn read_package<R: Read>(
         let path = match normalize_entry_path(&raw) {
             Ok(p) => p,
             Err((code, msg)) => {
-                problems.push(Problem::new(Problem::archive_field(&shown), code, msg));
+                problems.push(PackageProblem::new(
+                    PackageProblem::archive_field(&shown),
+                    code,
+                    msg,
+                ));
                 continue;
             }
         };
-        let field = Problem::archive_field(&path);
+        let field = PackageProblem::archive_field(&path);
         let kind = entry.header().entry_type();
         match kind {
             EntryType::Regular | EntryType::Continuous => {}
             EntryType::Directory | EntryType::XGlobalHeader | EntryType::XHeader => continue,
             EntryType::Symlink => {
-                problems.push(Problem::new(field, "symlink", format!("entry `{path}` is a symbolic link; packages may only contain regular files")));
+                problems.push(PackageProblem::new(field, "symlink", format!("entry `{path}` is a symbolic link; packages may only contain regular files")));
                 continue;
             }
             EntryType::Link => {
-                problems.push(Problem::new(
+                problems.push(PackageProblem::new(
                     field,
                     "hardlink",
                     format!(
@@ -265,11 +273,11 @@ pub fn read_package<R: Read>(
                 continue;
             }
             EntryType::Char | EntryType::Block | EntryType::Fifo => {
-                problems.push(Problem::new(field, "special_file", format!("entry `{path}` is a device or FIFO; packages may only contain regular files")));
+                problems.push(PackageProblem::new(field, "special_file", format!("entry `{path}` is a device or FIFO; packages may only contain regular files")));
                 continue;
             }
             other => {
-                problems.push(Problem::new(
+                problems.push(PackageProblem::new(
                     field,
                     "unsupported_entry",
                     format!("entry `{path}` has unsupported type {other:?}"),
@@ -278,7 +286,7 @@ pub fn read_package<R: Read>(
             }
         }
         if path.is_empty() {
-            problems.push(Problem::new(
+            problems.push(PackageProblem::new(
                 field,
                 "invalid_path",
                 "a file entry has an empty name",
@@ -286,7 +294,7 @@ pub fn read_package<R: Read>(
             continue;
         }
         if files.contains_key(&path) || !seen_lower.insert(path.to_lowercase()) {
-            problems.push(Problem::new(field, "duplicate_entry", format!("`{path}` appears more than once (paths are compared after removing `./` and ignoring case)")));
+            problems.push(PackageProblem::new(field, "duplicate_entry", format!("`{path}` appears more than once (paths are compared after removing `./` and ignoring case)")));
             continue;
         }
         // Never trust the header's size: cap the allocation and bound the read.
@@ -304,7 +312,7 @@ pub fn read_package<R: Read>(
             return Err(read_failure(e, &meter, problems));
         }
         if buf.len() as u64 > limits.max_file_bytes {
-            problems.push(Problem::new(
+            problems.push(PackageProblem::new(
                 field,
                 "too_large",
                 format!("`{path}` is larger than {} bytes", limits.max_file_bytes),
@@ -324,13 +332,13 @@ fn text_file(
     files: &BTreeMap<String, Vec<u8>>,
     name: &str,
     required: bool,
-    problems: &mut Vec<Problem>,
+    problems: &mut Vec<PackageProblem>,
 ) -> Option<String> {
     match files.get(name) {
         None => {
             if required {
-                problems.push(Problem::new(
-                    Problem::archive_field(name),
+                problems.push(PackageProblem::new(
+                    PackageProblem::archive_field(name),
                     "missing_file",
                     format!("the package has no `{name}` at its root"),
                 ));
@@ -340,8 +348,8 @@ fn text_file(
         Some(bytes) => match String::from_utf8(bytes.clone()) {
             Ok(s) => Some(s),
             Err(_) => {
-                problems.push(Problem::new(
-                    Problem::archive_field(name),
+                problems.push(PackageProblem::new(
+                    PackageProblem::archive_field(name),
                     "invalid_utf8",
                     format!("`{name}` is not valid UTF-8"),
                 ));
@@ -355,8 +363,8 @@ fn text_file(
 /// the cross-checks. `problems` carries problems found earlier (they make it fail).
 pub fn assemble(
     files: BTreeMap<String, Vec<u8>>,
-    mut problems: Vec<Problem>,
-) -> Result<Package, Vec<Problem>> {
+    mut problems: Vec<PackageProblem>,
+) -> Result<Package, Vec<PackageProblem>> {
     let manifest_text = text_file(&files, MANIFEST_FILE, true, &mut problems);
     let readme = text_file(&files, README_FILE, true, &mut problems);
     let changelog = text_file(&files, CHANGELOG_FILE, false, &mut problems);
@@ -400,11 +408,14 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// icon exists and really is a PNG or a script-free SVG (`missing_file`, `invalid_icon`),
 /// and the config schema exists and is a JSON object (`missing_file`,
 /// `invalid_config_schema`).
-pub fn check_manifest_files(m: &Manifest, files: &BTreeMap<String, Vec<u8>>) -> Vec<Problem> {
+pub fn check_manifest_files(
+    m: &Manifest,
+    files: &BTreeMap<String, Vec<u8>>,
+) -> Vec<PackageProblem> {
     let mut problems = Vec::new();
     let entry = &m.runtime.entry;
     if !files.contains_key(entry) {
-        problems.push(Problem::new(
+        problems.push(PackageProblem::new(
             "runtime.entry",
             "missing_file",
             format!("the entry module `{entry}` is not in the package"),
@@ -412,33 +423,33 @@ pub fn check_manifest_files(m: &Manifest, files: &BTreeMap<String, Vec<u8>>) -> 
     }
     if let Some(icon) = &m.plugin.icon {
         match files.get(icon) {
-            None => problems.push(Problem::new(
+            None => problems.push(PackageProblem::new(
                 "plugin.icon",
                 "missing_file",
                 format!("the icon `{icon}` is not in the package"),
             )),
             Some(bytes) => {
                 if let Err(e) = check_icon(icon, bytes) {
-                    problems.push(Problem::new("plugin.icon", "invalid_icon", e));
+                    problems.push(PackageProblem::new("plugin.icon", "invalid_icon", e));
                 }
             }
         }
     }
     if let Some(schema) = &m.config_schema {
         match files.get(schema) {
-            None => problems.push(Problem::new(
+            None => problems.push(PackageProblem::new(
                 "config_schema",
                 "missing_file",
                 format!("the config schema `{schema}` is not in the package"),
             )),
             Some(bytes) => match serde_json::from_slice::<serde_json::Value>(bytes) {
                 Ok(v) if v.is_object() => {}
-                Ok(_) => problems.push(Problem::new(
+                Ok(_) => problems.push(PackageProblem::new(
                     "config_schema",
                     "invalid_config_schema",
                     format!("`{schema}` must hold a JSON object (a JSON Schema)"),
                 )),
-                Err(e) => problems.push(Problem::new(
+                Err(e) => problems.push(PackageProblem::new(
                     "config_schema",
                     "invalid_config_schema",
                     format!("`{schema}` is not valid JSON: {e}"),

@@ -1,10 +1,10 @@
 //! Unit tests for `archive.rs`; hostile archives live in `tests/hostile_archives.rs`.
 
 use super::*;
-use crate::problem::has_code;
+use crate::package_problem::has_code;
 use crate::testkit::{minimal_files, tar_gz_map, HELLO_WASM};
 
-fn read(files: &BTreeMap<String, Vec<u8>>) -> Result<Package, Vec<Problem>> {
+fn read(files: &BTreeMap<String, Vec<u8>>) -> Result<Package, Vec<PackageProblem>> {
     read_package(tar_gz_map(files).as_slice(), &PublishLimits::default())
 }
 

@@ -1,12 +1,20 @@
 //! Trellis registry logic: a pure library (no database, HTTP or async) used by the
 //! server at publish time and by the publisher CLI.
 //!
-//! The server runs the pieces in this order, each independently callable:
-//! [`read_package`] → [`check_wasm`] → [`scan_secrets`] over every file →
-//! [`verify_package_signature`] → [`check_typosquat`] against the names in its database.
-//! [`validate_package`] runs the first four (and typosquatting when given the existing
-//! plugins) in one call. Every validator reports [`Problem`]s; see [`codes`] for the
-//! list of problem codes.
+//! The server reads an upload once with [`read_package`] (size limits, archive safety,
+//! the manifest and the files it names), looks up the namespace, keys and popular
+//! plugins the manifest's id calls for, then runs [`check_package`] on the package
+//! already read: [`check_wasm`], [`scan_secrets`] over every file,
+//! [`verify_package_signature`] and, when given popular plugins (the server gives them
+//! for a new plugin id only), [`check_typosquat`].
+//! [`validate_package`] is the two in one call; the publisher CLI uses it (with no keys
+//! and no popular plugins) to check a package before uploading it. Every check is also
+//! callable on its own and reports [`PackageProblem`]s; see [`codes`] for the list of
+//! problem codes.
+//!
+//! Also here: [`check_namespace_name`] (the rules for a new namespace's name, reserved
+//! names included), [`resolve()`] (dependency resolution), [`render_markdown`] (README
+//! HTML), [`pack_dir`] (building a package) and [`manifest_json_schema`].
 
 pub mod archive;
 pub mod limits;
@@ -16,9 +24,10 @@ pub mod manifest_schema;
 mod manifest_tables;
 mod manifest_walker;
 mod pack;
+pub mod package_problem;
 pub mod plugin_id;
-pub mod problem;
 pub mod readme;
+pub mod reserved;
 pub mod resolve;
 mod resolve_ranges;
 pub mod secrets;
@@ -35,15 +44,21 @@ pub use archive::{pack_dir, read_package, Package};
 pub use limits::PublishLimits;
 pub use manifest::{parse_manifest, Events, Manifest, Permissions, PluginMeta, Runtime};
 pub use manifest_schema::manifest_json_schema;
+pub use package_problem::PackageProblem;
 pub use plugin_id::{PluginId, PluginKind, CATEGORIES, HOST_FUNCTIONS};
-pub use problem::Problem;
 pub use readme::render_markdown;
+pub use reserved::{check_namespace_name, NameRefusal};
 pub use resolve::{resolve, Conflict, Index, IndexVersion, Plan, PlannedPlugin, Request};
 pub use secrets::scan_secrets;
 pub use signature::{digests_file, parse_public_key, verify_package_signature, PublicKeyInfo};
 pub use typosquat::{check_typosquat, confusable_with, ExistingPlugin};
 pub use validate::{check_package, validate_package, PublishContext, ValidatedPackage};
 pub use wasm::{check_wasm, WasmInfo};
+
+/// The old name of [`PackageProblem`], kept only until the server crates switch to the
+/// new name.
+#[deprecated(note = "renamed to `PackageProblem` (it is not `trellis_types::Problem`)")]
+pub type Problem = PackageProblem;
 
 /// Every problem code this crate emits, with what it means. Codes are stable.
 pub mod codes {

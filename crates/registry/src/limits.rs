@@ -1,5 +1,7 @@
-//! Size limits enforced while reading an uploaded package. The server embeds
-//! [`PublishLimits`] in its configuration; every field has a default.
+//! Size limits enforced while reading an uploaded package. The server fills
+//! [`PublishLimits`] from the `[registry]` section of its configuration (every limit but
+//! `max_compression_ratio`, which keeps its default); deserialised on its own, every
+//! field has a default.
 
 /// One MiB.
 pub const MIB: u64 = 1024 * 1024;

@@ -13,8 +13,8 @@ use crate::manifest_tables::{
 use crate::manifest_walker::{get, Walker};
 
 use crate::manifest_rules as rules;
+use crate::package_problem::PackageProblem;
 use crate::plugin_id::{PluginId, PluginKind};
-use crate::problem::Problem;
 
 /// The manifest schema version this crate understands.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -135,7 +135,7 @@ pub struct Events {
 
 /// Parses and validates `plugin.toml`, returning every problem found (each naming the
 /// field and, where it has one, the line).
-pub fn parse_manifest(text: &str) -> Result<Manifest, Vec<Problem>> {
+pub fn parse_manifest(text: &str) -> Result<Manifest, Vec<PackageProblem>> {
     let doc = match DeTable::parse(text) {
         Ok(doc) => doc,
         Err(e) => {
@@ -196,7 +196,7 @@ pub fn parse_manifest(text: &str) -> Result<Manifest, Vec<Problem>> {
 
     let plugin = match get(root, "plugin") {
         None => {
-            w.problems.push(Problem::new(
+            w.problems.push(PackageProblem::new(
                 "plugin",
                 "missing_field",
                 "missing required table [plugin]",
@@ -209,7 +209,7 @@ pub fn parse_manifest(text: &str) -> Result<Manifest, Vec<Problem>> {
     };
     let runtime = match get(root, "runtime") {
         None => {
-            w.problems.push(Problem::new(
+            w.problems.push(PackageProblem::new(
                 "runtime",
                 "missing_field",
                 "missing required table [runtime]",

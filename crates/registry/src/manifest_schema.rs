@@ -1,8 +1,8 @@
 //! A hand-written JSON Schema (draft 2020-12) of `plugin.toml`, served by the server at
 //! `/api/v1/manifest-schema` so editors can offer completion and validation. It mirrors
 //! the rules in [`crate::manifest`]; rules a JSON Schema cannot express (SPDX grammar,
-//! SemVer requirement grammar, path normalisation) are approximated by patterns and
-//! described in the `description`s.
+//! SemVer requirement grammar, path normalisation, no `--` in ids) are approximated by
+//! patterns and described in the `description`s.
 
 use serde_json::{json, Value};
 

@@ -12,8 +12,8 @@ use crate::manifest::{
 };
 use crate::manifest_rules as rules;
 use crate::manifest_walker::{get, Walker};
+use crate::package_problem::PackageProblem;
 use crate::plugin_id::{check_id_part, PluginId, PluginKind, CATEGORIES, HOST_FUNCTIONS};
-use crate::problem::Problem;
 use crate::spdx;
 
 fn length_ok(
@@ -368,7 +368,7 @@ pub(crate) fn dependencies_table(
 ) -> BTreeMap<PluginId, semver::VersionReq> {
     let mut out = BTreeMap::new();
     if t.len() > 64 {
-        w.problems.push(Problem::new(
+        w.problems.push(PackageProblem::new(
             "dependencies",
             "too_many",
             format!("{} dependencies (at most 64 allowed)", t.len()),

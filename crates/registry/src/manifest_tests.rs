@@ -5,11 +5,11 @@ use super::*;
 pub(crate) const EXAMPLE: &str = include_str!("../tests/fixtures/plugin.toml");
 pub(crate) const MINIMAL: &str = include_str!("../tests/fixtures/minimal.toml");
 
-fn problems(text: &str) -> Vec<Problem> {
+fn problems(text: &str) -> Vec<PackageProblem> {
     parse_manifest(text).expect_err("manifest should be rejected")
 }
 
-fn one(text: &str, field: &str, code: &str) -> Problem {
+fn one(text: &str, field: &str, code: &str) -> PackageProblem {
     let ps = problems(text);
     ps.iter()
         .find(|p| p.field == field && p.code == code)

@@ -1,5 +1,5 @@
 //! The field-by-field TOML walker behind [`crate::manifest::parse_manifest`]: typed
-//! getters that record a [`Problem`] (with the line number) instead of stopping at the
+//! getters that record a [`PackageProblem`] (with the line number) instead of stopping at the
 //! first error.
 
 use std::ops::Range;
@@ -7,14 +7,14 @@ use std::ops::Range;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-use crate::problem::Problem;
+use crate::package_problem::PackageProblem;
 
 pub(crate) type Val<'i> = Spanned<DeValue<'i>>;
 
 /// Walks the TOML tree and accumulates problems with line numbers.
 pub(crate) struct Walker<'t> {
     pub(crate) text: &'t str,
-    pub(crate) problems: Vec<Problem>,
+    pub(crate) problems: Vec<PackageProblem>,
 }
 
 impl Walker<'_> {
@@ -35,7 +35,7 @@ impl Walker<'_> {
         msg: impl AsRef<str>,
     ) {
         let line = self.line(span);
-        self.problems.push(Problem::new(
+        self.problems.push(PackageProblem::new(
             field,
             code,
             format!("line {line}: {}", msg.as_ref()),

@@ -7,20 +7,22 @@ use std::path::Path;
 use tar::EntryType;
 
 use crate::archive::MANIFEST_FILE;
-use crate::problem::Problem;
+use crate::package_problem::PackageProblem;
 
 /// Builds a deterministic `.tar.gz` from a plugin directory: entries sorted by path,
 /// mtime 0, mode 0644, uid/gid 0, no owner names; dotfiles/dot-directories and `target/`
-/// directories are skipped. Symlinks are refused (`symlink`), as are non-UTF-8 names
-/// (`non_utf8_path`); a missing `plugin.toml` is reported as `missing_file`.
-pub fn pack_dir(dir: &Path) -> Result<Vec<u8>, Vec<Problem>> {
+/// directories are skipped. Symlinks are refused (`symlink`), as are other non-regular
+/// files (`special_file`) and non-UTF-8 names (`non_utf8_path`); a missing `plugin.toml`
+/// is reported as `missing_file` and unreadable files as `io_error`. The result is not
+/// checked: pass it to [`crate::validate_package`] for that.
+pub fn pack_dir(dir: &Path) -> Result<Vec<u8>, Vec<PackageProblem>> {
     let mut problems = Vec::new();
     let mut files = Vec::new();
     collect(dir, "", &mut files, &mut problems);
     files.sort();
     if !files.iter().any(|(rel, _)| rel == MANIFEST_FILE) {
-        problems.push(Problem::new(
-            Problem::archive_field(MANIFEST_FILE),
+        problems.push(PackageProblem::new(
+            PackageProblem::archive_field(MANIFEST_FILE),
             "missing_file",
             format!("`{}` has no {MANIFEST_FILE}", dir.display()),
         ));
@@ -29,7 +31,7 @@ pub fn pack_dir(dir: &Path) -> Result<Vec<u8>, Vec<Problem>> {
         return Err(problems);
     }
     let io_err = |e: io::Error| {
-        vec![Problem::new(
+        vec![PackageProblem::new(
             "package",
             "io_error",
             format!("could not build the archive: {e}"),
@@ -41,8 +43,8 @@ pub fn pack_dir(dir: &Path) -> Result<Vec<u8>, Vec<Problem>> {
     let mut builder = tar::Builder::new(gz);
     for (rel, abs) in &files {
         let data = std::fs::read(abs).map_err(|e| {
-            vec![Problem::new(
-                Problem::archive_field(rel),
+            vec![PackageProblem::new(
+                PackageProblem::archive_field(rel),
                 "io_error",
                 format!("could not read `{}`: {e}", abs.display()),
             )]
@@ -66,12 +68,12 @@ fn collect(
     dir: &Path,
     prefix: &str,
     out: &mut Vec<(String, std::path::PathBuf)>,
-    problems: &mut Vec<Problem>,
+    problems: &mut Vec<PackageProblem>,
 ) {
     let read = match std::fs::read_dir(dir) {
         Ok(r) => r,
         Err(e) => {
-            problems.push(Problem::new(
+            problems.push(PackageProblem::new(
                 "package",
                 "io_error",
                 format!("could not read `{}`: {e}", dir.display()),
@@ -83,7 +85,7 @@ fn collect(
         let item = match item {
             Ok(i) => i,
             Err(e) => {
-                problems.push(Problem::new(
+                problems.push(PackageProblem::new(
                     "package",
                     "io_error",
                     format!("could not read `{}`: {e}", dir.display()),
@@ -92,7 +94,7 @@ fn collect(
             }
         };
         let Some(name) = item.file_name().to_str().map(str::to_string) else {
-            problems.push(Problem::new(
+            problems.push(PackageProblem::new(
                 "package",
                 "non_utf8_path",
                 format!("`{}` has a name that is not UTF-8", item.path().display()),
@@ -110,8 +112,8 @@ fn collect(
         let ft = match item.file_type() {
             Ok(ft) => ft,
             Err(e) => {
-                problems.push(Problem::new(
-                    Problem::archive_field(&rel),
+                problems.push(PackageProblem::new(
+                    PackageProblem::archive_field(&rel),
                     "io_error",
                     e.to_string(),
                 ));
@@ -119,8 +121,8 @@ fn collect(
             }
         };
         if ft.is_symlink() {
-            problems.push(Problem::new(
-                Problem::archive_field(&rel),
+            problems.push(PackageProblem::new(
+                PackageProblem::archive_field(&rel),
                 "symlink",
                 format!("`{rel}` is a symbolic link; packages may only contain regular files"),
             ));
@@ -131,8 +133,8 @@ fn collect(
         } else if ft.is_file() {
             out.push((rel, item.path()));
         } else {
-            problems.push(Problem::new(
-                Problem::archive_field(&rel),
+            problems.push(PackageProblem::new(
+                PackageProblem::archive_field(&rel),
                 "special_file",
                 format!("`{rel}` is not a regular file"),
             ));

@@ -1,6 +1,7 @@
-//! README / CHANGELOG rendering: CommonMark plus GitHub tables, strikethrough and task
-//! lists (pulldown-cmark), then sanitised with ammonia so a hostile README cannot run
-//! script on the registry's pages.
+//! Markdown rendering for READMEs ([`crate::check_package`] renders `README.md` once, at
+//! publish time; `CHANGELOG.md` is kept as plain text): CommonMark plus GitHub tables,
+//! strikethrough and task lists (pulldown-cmark), then sanitised with ammonia so a
+//! hostile README cannot run script on the registry's pages.
 
 use std::borrow::Cow;
 use std::collections::HashSet;

@@ -1,5 +1,6 @@
-//! Leaked-secret scanning of the text files in a package (the wasm module and images
-//! are skipped). Findings name the file and line and show only a redacted prefix, never
+//! Leaked-secret scanning of the text files in a package (files with a binary, image or
+//! font extension such as the wasm module, and files with NUL bytes near the start, are
+//! skipped). Findings name the file and line and show only a redacted prefix, never
 //! the secret itself. Placeholders (`YOUR_API_KEY`, `xxxx…`, `<token>`, `${VAR}`) and
 //! low-entropy values are ignored to keep false positives low.
 
@@ -7,7 +8,7 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use crate::problem::Problem;
+use crate::package_problem::PackageProblem;
 
 /// Minimum Shannon entropy (bits per character) of a generic `api_key = "..."` value.
 pub const GENERIC_ENTROPY_THRESHOLD: f64 = 3.5;
@@ -147,9 +148,9 @@ fn redact(secret: &str, show: usize) -> String {
     format!("`{prefix}…` ({} characters)", secret.chars().count())
 }
 
-fn finding(path: &str, line: usize, what: &str, shown: &str) -> Problem {
-    Problem::new(
-        Problem::archive_field(path),
+fn finding(path: &str, line: usize, what: &str, shown: &str) -> PackageProblem {
+    PackageProblem::new(
+        PackageProblem::archive_field(path),
         "secret_detected",
         format!("line {line}: found what looks like {what} {shown}; remove it from the package and revoke it"),
     )
@@ -167,7 +168,7 @@ pub fn is_scannable(path: &str, bytes: &[u8]) -> bool {
 
 /// Scans one file for leaked secrets. Returns one `secret_detected` problem per
 /// finding, with the field `archive/<path>` and the line number.
-pub fn scan_secrets(path: &str, bytes: &[u8]) -> Vec<Problem> {
+pub fn scan_secrets(path: &str, bytes: &[u8]) -> Vec<PackageProblem> {
     if !is_scannable(path, bytes) {
         return Vec::new();
     }

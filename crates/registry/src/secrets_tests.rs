@@ -17,7 +17,7 @@ fn rand_str(len: usize, seed: u64) -> String {
         .collect()
 }
 
-fn codes(path: &str, text: &str) -> Vec<Problem> {
+fn codes(path: &str, text: &str) -> Vec<PackageProblem> {
     scan_secrets(path, text.as_bytes())
 }
 

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use base64::Engine as _;
 
 use crate::archive::{sha256_hex, Package, DIGESTS_FILE, SIGNATURE_FILE};
-use crate::problem::Problem;
+use crate::package_problem::PackageProblem;
 
 /// A validated minisign public key.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -23,9 +23,9 @@ pub struct PublicKeyInfo {
 /// Parses a minisign public key, given either as the bare base64 line or as the whole
 /// `.pub` file (`untrusted comment: …` followed by the base64 line). Problem code:
 /// `invalid_public_key` (field `public_key`).
-pub fn parse_public_key(s: &str) -> Result<PublicKeyInfo, Problem> {
+pub fn parse_public_key(s: &str) -> Result<PublicKeyInfo, PackageProblem> {
     let bad = |why: &str| {
-        Problem::new(
+        PackageProblem::new(
             "public_key",
             "invalid_public_key",
             format!("not a minisign public key: {why}"),
@@ -70,8 +70,8 @@ fn is_signature_file(path: &str) -> bool {
 /// Parses a `DIGESTS` file into path → lower-case hex digest. Accepts the `sha256sum`
 /// text (`<hex>  <path>`) and binary (`<hex> *<path>`) forms. Problem code:
 /// `invalid_digests`.
-pub fn parse_digests(text: &str) -> Result<BTreeMap<String, String>, Vec<Problem>> {
-    let field = Problem::archive_field(DIGESTS_FILE);
+pub fn parse_digests(text: &str) -> Result<BTreeMap<String, String>, Vec<PackageProblem>> {
+    let field = PackageProblem::archive_field(DIGESTS_FILE);
     let mut out = BTreeMap::new();
     let mut problems = Vec::new();
     for (i, line) in text.lines().enumerate() {
@@ -89,14 +89,14 @@ pub fn parse_digests(text: &str) -> Result<BTreeMap<String, String>, Vec<Problem
                     .insert(path.to_string(), hash.to_ascii_lowercase())
                     .is_some()
                 {
-                    problems.push(Problem::new(
+                    problems.push(PackageProblem::new(
                         &field,
                         "invalid_digests",
                         format!("line {}: `{path}` is listed twice", i + 1),
                     ));
                 }
             }
-            _ => problems.push(Problem::new(
+            _ => problems.push(PackageProblem::new(
                 &field,
                 "invalid_digests",
                 format!("line {}: expected `<sha256 hex>  <path>`", i + 1),
@@ -113,7 +113,7 @@ pub fn parse_digests(text: &str) -> Result<BTreeMap<String, String>, Vec<Problem
 /// Checks `DIGESTS` against the package: it must list exactly the package's files
 /// (except the two signature files) with matching SHA-256. Problem code:
 /// `digest_mismatch` (field `archive/<path>`), or `invalid_digests`.
-pub fn check_digests(pkg: &Package, digests_text: &str) -> Vec<Problem> {
+pub fn check_digests(pkg: &Package, digests_text: &str) -> Vec<PackageProblem> {
     let listed = match parse_digests(digests_text) {
         Ok(l) => l,
         Err(ps) => return ps,
@@ -121,13 +121,13 @@ pub fn check_digests(pkg: &Package, digests_text: &str) -> Vec<Problem> {
     let mut problems = Vec::new();
     for (path, actual) in pkg.digests.iter().filter(|(p, _)| !is_signature_file(p)) {
         match listed.get(path) {
-            None => problems.push(Problem::new(
-                Problem::archive_field(path),
+            None => problems.push(PackageProblem::new(
+                PackageProblem::archive_field(path),
                 "digest_mismatch",
                 format!("`{path}` is in the package but not listed in DIGESTS"),
             )),
-            Some(expected) if expected != actual => problems.push(Problem::new(
-                Problem::archive_field(path),
+            Some(expected) if expected != actual => problems.push(PackageProblem::new(
+                PackageProblem::archive_field(path),
                 "digest_mismatch",
                 format!("`{path}` has SHA-256 {actual} but DIGESTS lists {expected}"),
             )),
@@ -138,8 +138,8 @@ pub fn check_digests(pkg: &Package, digests_text: &str) -> Vec<Problem> {
         .keys()
         .filter(|p| !pkg.digests.contains_key(*p) || is_signature_file(p))
     {
-        problems.push(Problem::new(
-            Problem::archive_field(path),
+        problems.push(PackageProblem::new(
+            PackageProblem::archive_field(path),
             "digest_mismatch",
             format!("DIGESTS lists `{path}`, which is not a signed file of the package"),
         ));
@@ -162,8 +162,8 @@ pub fn verify_package_signature(
     pkg: &Package,
     trusted_keys: &[String],
     required: bool,
-) -> Result<Option<usize>, Vec<Problem>> {
-    let sig_field = Problem::archive_field(SIGNATURE_FILE);
+) -> Result<Option<usize>, Vec<PackageProblem>> {
+    let sig_field = PackageProblem::archive_field(SIGNATURE_FILE);
     let digests = pkg.files.get(DIGESTS_FILE);
     let Some(sig_bytes) = pkg.files.get(SIGNATURE_FILE) else {
         let mut problems = match digests {
@@ -171,7 +171,7 @@ pub fn verify_package_signature(
             None => Vec::new(),
         };
         if required {
-            problems.push(Problem::new(
+            problems.push(PackageProblem::new(
                 &sig_field,
                 "signature_required",
                 "this namespace requires signed packages, but the package has no SIGNATURE.minisig",
@@ -184,7 +184,7 @@ pub fn verify_package_signature(
         };
     };
     let Some(digests) = digests else {
-        return Err(vec![Problem::new(
+        return Err(vec![PackageProblem::new(
             &sig_field,
             "signature_invalid",
             "the package has SIGNATURE.minisig but no DIGESTS file for it to sign",
@@ -195,7 +195,7 @@ pub fn verify_package_signature(
         .ok()
         .and_then(|s| minisign_verify::Signature::decode(s).ok());
     let Some(signature) = signature else {
-        problems.push(Problem::new(
+        problems.push(PackageProblem::new(
             &sig_field,
             "signature_invalid",
             "SIGNATURE.minisig is not a minisign signature",
@@ -204,7 +204,7 @@ pub fn verify_package_signature(
     };
     if trusted_keys.is_empty() {
         if required {
-            problems.push(Problem::new(&sig_field, "signature_invalid", "no public keys are registered for this namespace, so the signature cannot be verified"));
+            problems.push(PackageProblem::new(&sig_field, "signature_invalid", "no public keys are registered for this namespace, so the signature cannot be verified"));
         }
         return if problems.is_empty() {
             Ok(None)
@@ -222,7 +222,7 @@ pub fn verify_package_signature(
         Some(i) if problems.is_empty() => Ok(Some(i)),
         Some(_) => Err(problems),
         None => {
-            problems.push(Problem::new(&sig_field, "signature_invalid", "the signature over DIGESTS does not verify with any of the namespace's registered public keys"));
+            problems.push(PackageProblem::new(&sig_field, "signature_invalid", "the signature over DIGESTS does not verify with any of the namespace's registered public keys"));
             Err(problems)
         }
     }

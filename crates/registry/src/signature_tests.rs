@@ -4,7 +4,7 @@ use std::io::Cursor;
 
 use super::*;
 use crate::archive::assemble;
-use crate::problem::has_code;
+use crate::package_problem::has_code;
 use crate::testkit::minimal_files;
 
 struct Signer {

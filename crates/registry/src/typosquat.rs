@@ -1,16 +1,21 @@
 //! Typosquatting checks for new plugins: a new id or display name must not be
-//! confusable with a popular existing plugin (one above a download threshold) without
-//! being the same plugin.
+//! confusable with a popular existing plugin (one with at least a threshold of
+//! downloads) without being the same plugin.
 //!
-//! Names are reduced to a *skeleton* (NFKC, homoglyphs mapped to Latin, digits that
-//! look like letters mapped to those letters, separators removed, `rn`→`m`, `vv`→`w`);
-//! two names are confusable when their skeletons are equal, or when they are at
-//! Damerau-Levenshtein distance 1 and the skeleton is at least 5 characters long.
+//! Names are reduced to a *skeleton*: accents and zero-width characters dropped, NFKC,
+//! lower-cased, separators (`-`, `_`, `.`, dashes, whitespace) removed, Cyrillic and
+//! Greek homoglyphs mapped to Latin, digits and symbols that look like letters mapped to
+//! those letters (`0`→`o`, `1`/`|`/`!`→`l`, `3`→`e`, `4`/`@`→`a`, `5`/`$`→`s`, `7`→`t`,
+//! `8`→`b`, `9`→`g`), `i` folded into `l`, then `rn`→`m`, `vv`→`w` and `cl`→`d`. Two
+//! names are confusable when their skeletons are equal, or when they are at
+//! Damerau-Levenshtein distance 1 (`strsim`) and the shorter skeleton has at least
+//! [`MIN_LEN_FOR_DISTANCE`] characters. The reserved namespace names
+//! ([`crate::reserved`]) use the same skeleton.
 
 use unicode_normalization::UnicodeNormalization;
 
+use crate::package_problem::PackageProblem;
 use crate::plugin_id::PluginId;
-use crate::problem::Problem;
 
 /// Skeletons shorter than this only match when equal (distance 1 is too noisy).
 pub const MIN_LEN_FOR_DISTANCE: usize = 5;
@@ -162,7 +167,7 @@ pub fn check_typosquat(
     display_name: &str,
     existing: &[ExistingPlugin<'_>],
     min_downloads: u64,
-) -> Option<Problem> {
+) -> Option<PackageProblem> {
     let cand_id = candidate.to_string();
     for e in existing.iter().filter(|e| e.downloads >= min_downloads) {
         if e.id == cand_id {
@@ -179,14 +184,14 @@ pub fn check_typosquat(
         let id_clash = confusable(&cand_id, e.id);
         let name_clash = other.name != candidate.name && confusable(&candidate.name, &other.name);
         if id_clash || name_clash {
-            return Some(Problem::new(
+            return Some(PackageProblem::new(
                 "plugin.id",
                 "typosquat",
                 format!("`{cand_id}` is too similar to the popular plugin `{}` ({} downloads); choose a more distinct name", e.id, e.downloads),
             ));
         }
         if confusable(display_name, e.display_name) {
-            return Some(Problem::new(
+            return Some(PackageProblem::new(
                 "plugin.display_name",
                 "typosquat",
                 format!("display name `{display_name}` is too similar to `{}` of the popular plugin `{}`; choose a more distinct name", e.display_name, e.id),
@@ -227,7 +232,7 @@ mod tests {
         ]
     }
 
-    fn check(id: &str, display: &str) -> Option<Problem> {
+    fn check(id: &str, display: &str) -> Option<PackageProblem> {
         check_typosquat(&id.parse().unwrap(), display, &existing(), 1000)
     }
 

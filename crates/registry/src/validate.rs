@@ -1,21 +1,27 @@
-//! One-call publish validation: runs every check the server performs at publish time and
-//! returns all problems together.
+//! The publish checks after reading: [`check_package`] runs every check on a package
+//! already read with [`read_package`] and returns all problems together; the server
+//! calls it once it knows the namespace's keys and the popular plugins.
+//! [`validate_package`] reads and checks in one call, for callers that need nothing from
+//! the manifest in between (the publisher CLI checks a package this way before
+//! uploading it).
 
 use std::io::Read;
 
 use crate::archive::{read_package, Package};
 use crate::limits::PublishLimits;
-use crate::problem::Problem;
+use crate::package_problem::PackageProblem;
 use crate::readme::render_markdown;
 use crate::secrets::scan_secrets;
 use crate::signature::verify_package_signature;
 use crate::typosquat::{check_typosquat, ExistingPlugin};
 use crate::wasm::{check_wasm, WasmInfo};
 
-/// What the server knows about the publish.
+/// What the caller knows about the publish beyond the package itself. The default (no
+/// keys, signatures optional, no popular plugins) is what the publisher CLI uses.
 #[derive(Debug, Clone, Default)]
 pub struct PublishContext<'a> {
-    /// Size limits.
+    /// Size limits for reading (used by [`validate_package`]; [`check_package`] gets a
+    /// package that was read already).
     pub limits: PublishLimits,
     /// The namespace's registered minisign public keys.
     pub trusted_keys: Vec<String>,
@@ -23,7 +29,7 @@ pub struct PublishContext<'a> {
     pub signature_required: bool,
     /// Popular plugins to check for typosquatting (empty to skip the check).
     pub existing: Vec<ExistingPlugin<'a>>,
-    /// Download threshold above which an existing plugin is protected.
+    /// Downloads at or above which an existing plugin is protected.
     pub typosquat_min_downloads: u64,
 }
 
@@ -40,23 +46,25 @@ pub struct ValidatedPackage {
     pub readme_html: String,
 }
 
-/// Reads and validates an upload: [`read_package`], then [`check_wasm`],
-/// [`scan_secrets`] over every file, [`verify_package_signature`] and (when
-/// `ctx.existing` is not empty) [`check_typosquat`]. Problems from all the checks after
-/// reading are reported together.
+/// Reads and checks an upload in one call: [`read_package`], then [`check_package`].
+/// When reading fails only the reading problems are returned (nothing else can be
+/// checked); otherwise problems from all the later checks are reported together.
 pub fn validate_package(
     bytes: impl Read,
     ctx: &PublishContext<'_>,
-) -> Result<ValidatedPackage, Vec<Problem>> {
+) -> Result<ValidatedPackage, Vec<PackageProblem>> {
     check_package(read_package(bytes, &ctx.limits)?, ctx)
 }
 
-/// Every check after reading, on a package already read with [`read_package`]
-/// (so a caller that needed the manifest first does not read the archive twice).
+/// Every check after reading, on a package already read with [`read_package`] (so a
+/// caller that needed the manifest first, as the server does, reads the archive once):
+/// [`check_wasm`], [`scan_secrets`] over every file, [`verify_package_signature`] and,
+/// when `ctx.existing` is not empty, [`check_typosquat`]. All problems are reported
+/// together; on success the README is rendered with [`render_markdown`].
 pub fn check_package(
     package: Package,
     ctx: &PublishContext<'_>,
-) -> Result<ValidatedPackage, Vec<Problem>> {
+) -> Result<ValidatedPackage, Vec<PackageProblem>> {
     let mut problems = Vec::new();
     let wasm = check_wasm(&package.wasm, &package.manifest.runtime.exports)
         .map_err(|ps| problems.extend(ps))
@@ -94,7 +102,7 @@ pub fn check_package(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::problem::has_code;
+    use crate::package_problem::has_code;
     use crate::testkit::{minimal_files, tar_gz_map};
 
     #[test]

@@ -3,7 +3,7 @@
 
 use wasmparser::{ExternalKind, Parser, Payload, TypeRef, Validator};
 
-use crate::problem::Problem;
+use crate::package_problem::PackageProblem;
 
 /// What the registry learned about a module.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -22,8 +22,11 @@ pub struct WasmInfo {
 /// Problem codes: `invalid_wasm` (does not parse or validate, or is a component),
 /// `missing_export` (one per missing or non-function export). Problems name the field
 /// `runtime.entry` or `runtime.exports`.
-pub fn check_wasm(bytes: &[u8], declared_exports: &[String]) -> Result<WasmInfo, Vec<Problem>> {
-    let invalid = |msg: String| vec![Problem::new("runtime.entry", "invalid_wasm", msg)];
+pub fn check_wasm(
+    bytes: &[u8],
+    declared_exports: &[String],
+) -> Result<WasmInfo, Vec<PackageProblem>> {
+    let invalid = |msg: String| vec![PackageProblem::new("runtime.entry", "invalid_wasm", msg)];
     if !wasmparser::Parser::is_core_wasm(bytes) {
         return Err(invalid(if wasmparser::Parser::is_component(bytes) {
             "the entry is a WebAssembly component; only core modules are supported".to_string()
@@ -61,7 +64,7 @@ pub fn check_wasm(bytes: &[u8], declared_exports: &[String]) -> Result<WasmInfo,
             _ => {}
         }
     }
-    let problems: Vec<Problem> = declared_exports
+    let problems: Vec<PackageProblem> = declared_exports
         .iter()
         .filter(|d| !exports.contains(d))
         .map(|d| {
@@ -70,7 +73,7 @@ pub fn check_wasm(bytes: &[u8], declared_exports: &[String]) -> Result<WasmInfo,
             } else {
                 "is not exported by the module"
             };
-            Problem::new(
+            PackageProblem::new(
                 "runtime.exports",
                 "missing_export",
                 format!("declared export `{d}` {why}"),

@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use trellis_registry::archive::read_package;
 use trellis_registry::limits::{PublishLimits, MIB};
-use trellis_registry::problem::Problem;
+use trellis_registry::package_problem::PackageProblem;
 use trellis_registry::testkit::minimal_files;
 
 /// An entry to write into a test archive.
@@ -68,11 +68,11 @@ fn archive(extra: &[Raw<'_>], with_valid: bool) -> Vec<u8> {
     b.into_inner().unwrap().finish().unwrap()
 }
 
-fn refuse(bytes: &[u8], limits: &PublishLimits) -> Vec<Problem> {
+fn refuse(bytes: &[u8], limits: &PublishLimits) -> Vec<PackageProblem> {
     read_package(bytes, limits).expect_err("archive must be refused")
 }
 
-fn assert_problem(ps: &[Problem], field: &str, code: &str) {
+fn assert_problem(ps: &[PackageProblem], field: &str, code: &str) {
     assert!(
         ps.iter().any(|p| p.field == field && p.code == code),
         "expected {field} / {code}, got {ps:#?}"
@@ -432,6 +432,6 @@ fn lying_header_size_is_not_trusted() {
     );
 }
 
-fn refuse_reader(r: impl Read, limits: &PublishLimits) -> Vec<Problem> {
+fn refuse_reader(r: impl Read, limits: &PublishLimits) -> Vec<PackageProblem> {
     read_package(r, limits).expect_err("bomb must be refused")
 }
