@@ -12,12 +12,18 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 use trellis_platform::session::DbSessionStore;
 use trellis_platform::AppState;
 
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, MetricsAccess};
+use crate::middleware::security_headers::provide_page_nonce as csp_nonce;
 use crate::{api, health, metrics, middleware};
 
 /// Builds the whole application router for `state`.
 pub fn router(state: AppState) -> Router {
-    let metrics = Arc::new(Metrics::default());
+    router_with_metrics(state, Metrics::new())
+}
+
+/// The application router, recording into `metrics` (share it with
+/// `metrics::serve_metrics` when `metrics.listen` is set).
+pub fn router_with_metrics(state: AppState, metrics: Arc<Metrics>) -> Router {
     let leptos_routes = generate_route_list(App);
 
     let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
@@ -31,19 +37,31 @@ pub fn router(state: AppState) -> Router {
         .with_signed(Key::from(&state.session_key[..]));
 
     let pages = Router::<AppState>::new()
-        .leptos_routes_with_context(&state, leptos_routes, || {}, {
+        .leptos_routes_with_context(&state, leptos_routes, csp_nonce, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell));
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(csp_nonce, shell));
 
     let ops = Router::<AppState>::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .route("/metrics", get(metrics::render).with_state(metrics.clone()));
+        .route(
+            "/metrics",
+            get(metrics::render)
+                .with_state(MetricsAccess::main_listener(metrics.clone(), &state.config)),
+        );
 
     Router::<AppState>::new()
-        .nest("/api/v1", api::routes())
+        .nest(
+            "/api/v1",
+            api::routes().layer(axum::middleware::from_fn(
+                middleware::problem::ensure_problem,
+            )),
+        )
         .merge(ops)
         .merge(pages)
         .layer(axum::middleware::from_fn_with_state(
@@ -55,8 +73,14 @@ pub fn router(state: AppState) -> Router {
             metrics,
             metrics::track,
         ))
+        .layer(axum::middleware::from_fn(
+            middleware::security_headers::apply,
+        ))
         .layer(axum::middleware::from_fn(middleware::request_id::scope))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(axum::middleware::from_fn(
+            middleware::request_id::drop_malformed,
+        ))
         .with_state(state)
 }

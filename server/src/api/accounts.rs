@@ -1,12 +1,12 @@
 //! `/api/v1/me` and `/api/v1/tokens`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use trellis_platform::{accounts, tokens, AppError, AppState};
 use trellis_types::{ListResponse, Scope, TokenCreated, TokenIn, TokenOut, UserOut};
 
-use super::extract::{ApiJson, Caller};
+use super::extract::{ApiJson, ApiPath, Caller};
 
 /// `GET /api/v1/me`: the calling user.
 pub async fn get_me(
@@ -48,7 +48,7 @@ pub async fn create_token(
 pub async fn revoke_token(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, AppError> {
     caller.require(Scope::Read)?;
     tokens::revoke_token(&state, caller.user(), id).await?;

@@ -2,7 +2,7 @@
 //! and the per-plugin statistics.
 
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -10,7 +10,7 @@ use trellis_platform::registry::plugins::{self, Download};
 use trellis_platform::{AppError, AppState};
 use trellis_types::DownloadsOut;
 
-use super::extract::MaybeCaller;
+use super::extract::{ApiPath, MaybeCaller};
 
 fn etag(sha256: &str) -> HeaderValue {
     HeaderValue::from_str(&format!("\"{sha256}\"")).unwrap_or(HeaderValue::from_static("\"\""))
@@ -22,7 +22,7 @@ const IMMUTABLE: HeaderValue = HeaderValue::from_static("public, max-age=3153600
 pub async fn download(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
-    Path((id, version)): Path<(String, String)>,
+    ApiPath((id, version)): ApiPath<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let inm = headers
@@ -65,7 +65,7 @@ pub async fn download(
 /// `GET /api/v1/plugins/{id}/downloads`: per-version per-day counts, total, installs.
 pub async fn plugin_downloads(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<DownloadsOut>, AppError> {
     Ok(Json(plugins::downloads(&state, &id).await?))
 }

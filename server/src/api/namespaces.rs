@@ -1,6 +1,6 @@
 //! `/api/v1/namespaces`: create, read, members, signing keys, settings.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use trellis_platform::registry::namespaces;
@@ -9,7 +9,7 @@ use trellis_types::{
     MemberIn, NamespaceIn, NamespaceOut, NamespacePatch, Scope, SigningKeyIn, SigningKeyOut,
 };
 
-use super::extract::{ApiJson, Caller};
+use super::extract::{ApiJson, ApiPath, Caller};
 
 /// `POST /api/v1/namespaces`: a new namespace owned by the caller.
 pub async fn create_namespace(
@@ -27,7 +27,7 @@ pub async fn create_namespace(
 /// `GET /api/v1/namespaces/{ns}`: members, keys and settings (public).
 pub async fn get_namespace(
     State(state): State<AppState>,
-    Path(ns): Path<String>,
+    ApiPath(ns): ApiPath<String>,
 ) -> Result<Json<NamespaceOut>, AppError> {
     Ok(Json(namespaces::get(&state, &ns).await?))
 }
@@ -36,7 +36,7 @@ pub async fn get_namespace(
 pub async fn patch_namespace(
     State(state): State<AppState>,
     caller: Caller,
-    Path(ns): Path<String>,
+    ApiPath(ns): ApiPath<String>,
     ApiJson(input): ApiJson<NamespacePatch>,
 ) -> Result<Json<NamespaceOut>, AppError> {
     caller.require(Scope::Publish)?;
@@ -49,7 +49,7 @@ pub async fn patch_namespace(
 pub async fn put_member(
     State(state): State<AppState>,
     caller: Caller,
-    Path((ns, username)): Path<(String, String)>,
+    ApiPath((ns, username)): ApiPath<(String, String)>,
     ApiJson(input): ApiJson<MemberIn>,
 ) -> Result<Json<NamespaceOut>, AppError> {
     caller.require(Scope::Publish)?;
@@ -62,7 +62,7 @@ pub async fn put_member(
 pub async fn delete_member(
     State(state): State<AppState>,
     caller: Caller,
-    Path((ns, username)): Path<(String, String)>,
+    ApiPath((ns, username)): ApiPath<(String, String)>,
 ) -> Result<StatusCode, AppError> {
     caller.require(Scope::Publish)?;
     namespaces::remove_member(&state, caller.user(), &ns, &username).await?;
@@ -73,7 +73,7 @@ pub async fn delete_member(
 pub async fn add_key(
     State(state): State<AppState>,
     caller: Caller,
-    Path(ns): Path<String>,
+    ApiPath(ns): ApiPath<String>,
     ApiJson(input): ApiJson<SigningKeyIn>,
 ) -> Result<(StatusCode, Json<SigningKeyOut>), AppError> {
     caller.require(Scope::Publish)?;
@@ -87,7 +87,7 @@ pub async fn add_key(
 pub async fn delete_key(
     State(state): State<AppState>,
     caller: Caller,
-    Path((ns, key_id)): Path<(String, String)>,
+    ApiPath((ns, key_id)): ApiPath<(String, String)>,
 ) -> Result<StatusCode, AppError> {
     caller.require(Scope::Publish)?;
     namespaces::delete_key(&state, caller.user(), &ns, &key_id).await?;

@@ -2,7 +2,7 @@
 //! catalogue's fixed lists (categories, the manifest JSON Schema).
 
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
 use serde::Deserialize;
@@ -12,7 +12,7 @@ use trellis_types::{
     CategoryOut, DeprecationIn, ErrorCode, ListResponse, PluginOut, PublishedOut, Scope, VersionOut,
 };
 
-use super::extract::{ApiJson, Caller};
+use super::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 
 /// `PUT /api/v1/plugins`: publish the `.tar.gz` in the body.
 pub async fn publish_plugin(
@@ -56,7 +56,7 @@ pub struct Search {
 /// `GET /api/v1/plugins?q=&limit=&offset=`: plugins whose id, name or description match.
 pub async fn list_plugins(
     State(state): State<AppState>,
-    Query(s): Query<Search>,
+    ApiQuery(s): ApiQuery<Search>,
 ) -> Result<Json<ListResponse<PluginOut>>, AppError> {
     let data = plugins::search(
         &state,
@@ -71,7 +71,7 @@ pub async fn list_plugins(
 /// `GET /api/v1/plugins/{id}`.
 pub async fn get_plugin(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<PluginOut>, AppError> {
     Ok(Json(plugins::get_plugin(&state, &id).await?))
 }
@@ -80,7 +80,7 @@ pub async fn get_plugin(
 pub async fn delete_plugin(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, AppError> {
     caller.require(Scope::Publish)?;
     plugins::delete_plugin(&state, caller.user(), &id).await?;
@@ -90,7 +90,7 @@ pub async fn delete_plugin(
 /// `GET /api/v1/plugins/{id}/versions`.
 pub async fn list_versions(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<ListResponse<VersionOut>>, AppError> {
     Ok(Json(ListResponse {
         data: plugins::list_versions(&state, &id).await?,
@@ -100,7 +100,7 @@ pub async fn list_versions(
 /// `GET /api/v1/plugins/{id}/versions/{version}`.
 pub async fn get_version(
     State(state): State<AppState>,
-    Path((id, version)): Path<(String, String)>,
+    ApiPath((id, version)): ApiPath<(String, String)>,
 ) -> Result<Json<VersionOut>, AppError> {
     Ok(Json(plugins::get_version(&state, &id, &version).await?))
 }
@@ -109,7 +109,7 @@ pub async fn get_version(
 pub async fn yank(
     State(state): State<AppState>,
     caller: Caller,
-    Path((id, version)): Path<(String, String)>,
+    ApiPath((id, version)): ApiPath<(String, String)>,
 ) -> Result<Json<VersionOut>, AppError> {
     caller.require(Scope::Publish)?;
     Ok(Json(
@@ -121,7 +121,7 @@ pub async fn yank(
 pub async fn unyank(
     State(state): State<AppState>,
     caller: Caller,
-    Path((id, version)): Path<(String, String)>,
+    ApiPath((id, version)): ApiPath<(String, String)>,
 ) -> Result<Json<VersionOut>, AppError> {
     caller.require(Scope::Publish)?;
     Ok(Json(
@@ -133,7 +133,7 @@ pub async fn unyank(
 pub async fn deprecate(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(input): ApiJson<DeprecationIn>,
 ) -> Result<Json<PluginOut>, AppError> {
     caller.require(Scope::Publish)?;
@@ -146,7 +146,7 @@ pub async fn deprecate(
 pub async fn undeprecate(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<PluginOut>, AppError> {
     caller.require(Scope::Publish)?;
     Ok(Json(
