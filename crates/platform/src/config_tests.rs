@@ -233,3 +233,37 @@ fn database_url_query_secrets_are_redacted() {
     .unwrap();
     assert!(c.database_url_redacted().ends_with("x.db?mode=ro"));
 }
+
+#[test]
+fn metrics_settings_are_checked() {
+    let c = load(None, &[]).unwrap();
+    assert_eq!(c.metrics, MetricsConfig::default());
+
+    let token = "0123456789abcdef-metrics";
+    let c = load(
+        None,
+        &env(&[
+            ("TRELLIS_METRICS__TOKEN", token),
+            ("TRELLIS_METRICS__LISTEN", "127.0.0.1:9100"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(c.metrics.token.as_deref(), Some(token));
+    assert_eq!(c.metrics.listen.unwrap().to_string(), "127.0.0.1:9100");
+    let described = c.describe();
+    assert!(!described.contains(token), "{described}");
+    assert!(described.contains("127.0.0.1:9100"), "{described}");
+
+    let e = load(None, &env(&[("TRELLIS_METRICS__TOKEN", "short")]))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("metrics.token") && e.contains("16"), "{e}");
+    let e = load(None, &env(&[("TRELLIS_METRICS__LISTEN", "nowhere")]))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("metrics.listen"), "{e}");
+    let e = load(None, &env(&[("TRELLIS_METRICS__LISTEN", "127.0.0.1:3000")]))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("metrics.listen") && e.contains("differ"), "{e}");
+}

@@ -509,3 +509,74 @@ async fn json_rejections_keep_their_status_as_problem_json() {
         .await;
     r.problem(400, "bad_request");
 }
+
+#[tokio::test]
+async fn metrics_listener_serves_only_metrics() {
+    use trellis_server::metrics::{serve_metrics_on, Metrics, MetricsAccess};
+    let token = "separate-listener-token-0123";
+    let app = TestApp::with_env(&[
+        ("TRELLIS_METRICS__LISTEN", "127.0.0.1:9"),
+        ("TRELLIS_METRICS__TOKEN", token),
+    ])
+    .await;
+    // The main listener no longer serves /metrics, token or not.
+    let r = app
+        .client()
+        .send(
+            Request::get("/metrics")
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    r.problem(404, "not_found");
+
+    // What startup does: one registry shared by the router and the metrics listener.
+    let metrics = Metrics::new();
+    let c = Client {
+        router: trellis_server::router::router_with_metrics(app.state.clone(), metrics.clone()),
+        cookies: Default::default(),
+        bearer: None,
+        origin: Some(ORIGIN.into()),
+    };
+    assert_eq!(c.get("/healthz").await.status, 200);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve_metrics_on(
+        listener,
+        MetricsAccess::own_listener(metrics, &app.state.config),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    let http = reqwest::Client::new();
+    let base = format!("http://{addr}");
+    let r = http.get(format!("{base}/metrics")).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    let r = http
+        .get(format!("{base}/metrics"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let text = r.text().await.unwrap();
+    assert!(
+        text.contains(
+            r#"trellis_http_requests_total{method="GET",route="/healthz",status="200"} 1"#
+        ),
+        "{text}"
+    );
+    for path in ["/healthz", "/", "/api/v1/me"] {
+        let r = http
+            .get(format!("{base}{path}"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404, "{path}");
+    }
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+}
