@@ -513,7 +513,10 @@ impl Config {
             } => {
                 format!(
                     "s3 bucket {bucket} ({region}, endpoint {})",
-                    endpoint.as_deref().unwrap_or("AWS")
+                    endpoint
+                        .as_deref()
+                        .map(redact_url)
+                        .unwrap_or_else(|| "AWS".to_owned())
                 )
             }
         };
