@@ -6,6 +6,8 @@ use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 use trellis_types::FieldError;
 
+mod url;
+
 /// An error shown to a person in the UI.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UiError {
@@ -58,9 +60,30 @@ impl FromServerFnError for UiError {
             code: code.into(),
             detail: detail.into(),
             fields: Vec::new(),
-            request_id: None,
+            request_id: answer_status(code),
         }
     }
+}
+
+/// On the server, inside a server-function call: answers with the status of
+/// `code` (a body that cannot be read is the client's fault: 400, not the
+/// framework's 500) and returns the request id for the error body.
+#[cfg(feature = "ssr")]
+fn answer_status(code: &str) -> Option<String> {
+    use leptos::prelude::use_context;
+    let is_call = use_context::<http::request::Parts>()
+        .is_some_and(|parts| parts.uri.path().starts_with("/api/"));
+    if is_call && code == "bad_request" {
+        if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
+            opts.set_status(http::StatusCode::BAD_REQUEST);
+        }
+    }
+    trellis_platform::request_context::current()
+}
+
+#[cfg(not(feature = "ssr"))]
+fn answer_status(_code: &str) -> Option<String> {
+    None
 }
 
 #[cfg(feature = "ssr")]

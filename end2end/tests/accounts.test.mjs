@@ -38,6 +38,10 @@ test("sign up, sign in, create an API token and see it listed", async () => {
   const page = await browser.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
+  // The pages run under a nonce-based Content-Security-Policy: nothing may be refused.
+  page.on("console", (m) => {
+    if (/Content Security Policy/i.test(m.text())) errors.push(m.text());
+  });
 
   await page.goto(`${server.url}/signup`);
   await hydrated(page);

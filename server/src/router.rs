@@ -12,12 +12,14 @@ use tower_sessions::cookie::{time::Duration as CookieDuration, Key, SameSite};
 use tower_sessions::{Expiry, SessionManagerLayer};
 use trellis_platform::session::DbSessionStore;
 
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, MetricsAccess};
+use crate::middleware::security_headers::provide_page_nonce as csp_nonce;
 use crate::state::ServerState;
 use crate::{api, health, metrics, middleware};
 
 /// Builds the whole application router: pages, server functions, the REST
-/// API and the operational endpoints.
+/// API and the operational endpoints, recording into `metrics` (shared with
+/// `metrics::serve_metrics` when `metrics.listen` is set).
 pub fn router(state: ServerState, metrics: Arc<Metrics>) -> Router {
     let leptos_routes = generate_route_list(App);
     let app_state = state.app.clone();
@@ -32,25 +34,33 @@ pub fn router(state: ServerState, metrics: Arc<Metrics>) -> Router {
         )))
         .with_signed(Key::from(&state.session_key[..]));
 
+    // What every page and server function gets in its context: the services'
+    // state and this response's CSP nonce.
+    let context = {
+        let app_state = app_state.clone();
+        move || {
+            provide_context(app_state.clone());
+            csp_nonce();
+        }
+    };
     let pages = Router::<ServerState>::new()
-        .leptos_routes_with_context(
-            &state,
-            leptos_routes,
-            {
-                // Server functions and pages reach the services through this.
-                let app_state = app_state.clone();
-                move || provide_context(app_state.clone())
-            },
-            {
-                let options = state.leptos.clone();
-                move || shell(options.clone())
-            },
-        )
-        .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(shell));
+        .leptos_routes_with_context(&state, leptos_routes, context.clone(), {
+            let options = state.leptos.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            ServerState,
+            _,
+        >(context, shell));
 
     Router::<ServerState>::new()
-        .nest("/api/v1", api::routes())
-        .merge(ops_routes(metrics.clone()))
+        .nest(
+            "/api/v1",
+            api::routes().layer(axum::middleware::from_fn(
+                middleware::problem::ensure_problem,
+            )),
+        )
+        .merge(ops_routes(&app_state, metrics.clone()))
         .merge(pages)
         .layer(axum::middleware::from_fn_with_state(
             app_state.clone(),
@@ -61,28 +71,43 @@ pub fn router(state: ServerState, metrics: Arc<Metrics>) -> Router {
             metrics,
             metrics::track,
         ))
-        .layer(axum::middleware::from_fn(middleware::request_id::scope))
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .with_state(state)
-}
-
-fn ops_routes(metrics: Arc<Metrics>) -> Router<ServerState> {
-    Router::<ServerState>::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/metrics", get(metrics::render).with_state(metrics))
-}
-
-/// The router of a worker-only process: the operational endpoints alone.
-pub fn ops_router(state: ServerState, metrics: Arc<Metrics>) -> Router {
-    ops_routes(metrics.clone())
-        .layer(axum::middleware::from_fn_with_state(
-            metrics,
-            metrics::track,
+        .layer(axum::middleware::from_fn(
+            middleware::security_headers::apply,
         ))
         .layer(axum::middleware::from_fn(middleware::request_id::scope))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(axum::middleware::from_fn(
+            middleware::request_id::drop_malformed,
+        ))
+        .with_state(state)
+}
+
+fn ops_routes(app: &trellis_platform::AppState, metrics: Arc<Metrics>) -> Router<ServerState> {
+    Router::<ServerState>::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route(
+            "/metrics",
+            get(metrics::render).with_state(MetricsAccess::main_listener(metrics, &app.config)),
+        )
+}
+
+/// The router of a worker-only process: the operational endpoints alone.
+pub fn ops_router(state: ServerState, metrics: Arc<Metrics>) -> Router {
+    ops_routes(&state.app, metrics.clone())
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            metrics::track,
+        ))
+        .layer(axum::middleware::from_fn(
+            middleware::security_headers::apply,
+        ))
+        .layer(axum::middleware::from_fn(middleware::request_id::scope))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(axum::middleware::from_fn(
+            middleware::request_id::drop_malformed,
+        ))
         .with_state(state)
 }

@@ -19,7 +19,7 @@ use trellis_platform::{AppState, Config, StartError};
 use trellis_worker::Supervisor;
 
 use crate::links::RestLinks;
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, MetricsAccess};
 use crate::state::ServerState;
 
 /// How long shutdown waits for background workers to finish.
@@ -51,6 +51,8 @@ pub struct Server {
     /// The HTTP app: everything on API processes, only health and metrics on
     /// worker-only processes.
     pub router: Router,
+    /// What the router records; also served on `metrics.listen` when set.
+    pub metrics: Arc<Metrics>,
     workers: Supervisor,
 }
 
@@ -65,17 +67,18 @@ impl Server {
     pub fn from_state(app: AppState) -> Result<Server, StartError> {
         let role = app.config.role;
         let state = ServerState::new(app.clone())?;
-        let metrics = Arc::new(Metrics::default());
+        let metrics = Metrics::new();
         let router = if role.serves_api() {
-            crate::router(state, metrics)
+            crate::router(state, metrics.clone())
         } else {
-            crate::router::ops_router(state, metrics)
+            crate::router::ops_router(state, metrics.clone())
         };
         let workers = trellis_worker::start(&app, role);
         tracing::info!(role = role.as_str(), workers = ?workers.names(), "background workers started");
         Ok(Server {
             state: app,
             router,
+            metrics,
             workers,
         })
     }
@@ -98,14 +101,42 @@ impl Server {
         let Server {
             state,
             router,
+            metrics,
             workers,
         } = self;
+        // One shutdown signal for the main listener and the metrics listener.
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        });
+        let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|s| *s).await;
+        };
+        let metrics_listener = match state.config.metrics.listen {
+            Some(addr) => {
+                let access = MetricsAccess::own_listener(metrics, &state.config);
+                Some(tokio::spawn(crate::metrics::serve_metrics(
+                    addr,
+                    access,
+                    stopped(stop_rx.clone()),
+                )))
+            }
+            None => None,
+        };
         axum::serve(
             listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(stopped(stop_rx))
         .await?;
+        if let Some(task) = metrics_listener {
+            match task.await {
+                Ok(Err(e)) => tracing::error!(error = %e, "metrics listener failed"),
+                Err(e) => tracing::error!(error = %e, "metrics listener panicked"),
+                Ok(Ok(())) => {}
+            }
+        }
         stop(state, workers).await;
         Ok(())
     }

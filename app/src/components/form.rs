@@ -1,6 +1,7 @@
 //! Form helpers: a labelled input that shows its field error, and an error banner.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
 use crate::error::UiError;
 
@@ -48,11 +49,23 @@ pub fn ErrorBanner(error: LastError) -> impl IntoView {
     }
 }
 
-/// The error of an action's last result.
-pub fn last_error<S, T>(value: S) -> LastError
+/// The error of a server action's last result, ready to show.
+///
+/// Before the action has run here (version 0), a value can only have come from
+/// the URL: without JavaScript a failed submission redirects back with the
+/// error in `__err`, and anyone can write such a link. Such an error shows only
+/// fixed text for its code ([`UiError::into_fixed_text`]), never the URL's text.
+pub fn last_error<S>(action: ServerAction<S>) -> LastError
 where
-    S: Get<Value = Option<Result<T, UiError>>> + Send + Sync + 'static,
-    T: 'static,
+    S: ServerFn<Error = UiError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
 {
-    Signal::derive(move || value.get().and_then(|r| r.err()))
+    Signal::derive(move || {
+        let err = action.value().get().and_then(|r| r.err())?;
+        Some(if action.version().get() == 0 {
+            err.into_fixed_text()
+        } else {
+            err
+        })
+    })
 }

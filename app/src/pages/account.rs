@@ -24,7 +24,7 @@ pub fn SignInRequired() -> impl IntoView {
 pub fn AccountPage() -> impl IntoView {
     let session = SessionContext::get();
     let change = ServerAction::<ChangePassword>::new();
-    let error = last_error(change.value());
+    let error = last_error(change);
     let done = move || matches!(change.value().get(), Some(Ok(())));
     view! {
         <Title text="Account — Trellis"/>

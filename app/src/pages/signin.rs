@@ -11,7 +11,7 @@ use crate::components::form::{last_error, ErrorBanner, Field};
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let action = SessionContext::get().sign_in;
-    let error = last_error(action.value());
+    let error = last_error(action);
     view! {
         <Title text="Sign in — Trellis"/>
         <section class="panel narrow">

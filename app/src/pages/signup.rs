@@ -11,7 +11,7 @@ use crate::components::form::{last_error, ErrorBanner, Field};
 #[component]
 pub fn SignUpPage() -> impl IntoView {
     let action = SessionContext::get().sign_up;
-    let error = last_error(action.value());
+    let error = last_error(action);
     view! {
         <Title text="Sign up — Trellis"/>
         <section class="panel narrow">

@@ -77,7 +77,7 @@ pub fn TokensPage() -> impl IntoView {
         move || (create.version().get(), revoke.version().get()),
         |_| list_tokens(),
     );
-    let error = last_error(create.value());
+    let error = last_error(create);
     let created = move || create.value().get().and_then(|r| r.ok());
     // After a token is made, clear the form for the next one (the secret stays shown).
     let form_ref = NodeRef::<leptos::html::Form>::new();

@@ -126,6 +126,15 @@ impl Role {
     }
 }
 
+/// Who may read `/metrics` (`[metrics]`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MetricsConfig {
+    /// When set, `/metrics` answers only `Authorization: Bearer <token>`.
+    pub token: Option<String>,
+    /// When set, `/metrics` is served only on this separate address.
+    pub listen: Option<SocketAddr>,
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -150,6 +159,7 @@ pub struct Config {
     pub log_format: LogFormat,
     pub log_level: String,
     pub registry: RegistryConfig,
+    pub metrics: MetricsConfig,
 }
 
 type Flat = BTreeMap<String, (toml::Value, Source)>;
@@ -436,6 +446,32 @@ fn build(flat: &Flat) -> Result<Config, ConfigError> {
         )
     })?;
 
+    let metrics_token = r.string("metrics.token")?;
+    if !metrics_token.is_empty()
+        && (metrics_token.chars().count() < 16
+            || !metrics_token.chars().all(|c| c.is_ascii_graphic()))
+    {
+        return Err(r.invalid(
+            "metrics.token",
+            "must be at least 16 printable characters without spaces (or empty for none)",
+        ));
+    }
+    let metrics_listen_s = r.string("metrics.listen")?;
+    let metrics_listen = if metrics_listen_s.is_empty() {
+        None
+    } else {
+        let addr: SocketAddr = metrics_listen_s.parse().map_err(|_| {
+            r.invalid(
+                "metrics.listen",
+                format!("expected an address like 127.0.0.1:9100, got \"{metrics_listen_s}\""),
+            )
+        })?;
+        if addr == listen {
+            return Err(r.invalid("metrics.listen", "must differ from `listen`"));
+        }
+        Some(addr)
+    };
+
     Ok(Config {
         role,
         listen,
@@ -466,6 +502,10 @@ fn build(flat: &Flat) -> Result<Config, ConfigError> {
             typosquat_min_downloads: r.int("registry.typosquat_min_downloads", 0, i64::MAX)? as u64,
             downloads_flush_secs: r.int("registry.downloads_flush_secs", 1, 86_400)? as u64,
         },
+        metrics: MetricsConfig {
+            token: (!metrics_token.is_empty()).then_some(metrics_token),
+            listen: metrics_listen,
+        },
     })
 }
 
@@ -480,15 +520,27 @@ impl Config {
         self.public_url.origin().ascii_serialization()
     }
 
-    /// The database URL with any password replaced, for logs and messages.
+    /// The database URL with any password replaced, for logs and messages: the
+    /// user-info password and every secret-looking query parameter
+    /// (`password=`, `sslpassword=`, `secret=`, `token=`, …).
     pub fn database_url_redacted(&self) -> String {
-        match Url::parse(&self.database_url) {
-            Ok(mut u) if u.password().is_some() => {
-                let _ = u.set_password(Some("***"));
-                u.to_string()
-            }
-            _ => self.database_url.clone(),
-        }
+        redact_url(&self.database_url)
+    }
+
+    /// Where and to whom `/metrics` is served, for `trellis config` (never the token).
+    fn metrics_summary(&self) -> String {
+        let place = match self.metrics.listen {
+            Some(a) => format!("on {a} only"),
+            None => "on the main listener".to_owned(),
+        };
+        let who = if self.metrics.token.is_some() {
+            "with the bearer token (hidden)"
+        } else if self.metrics.listen.is_some() {
+            "to anyone who reaches it"
+        } else {
+            "to anyone if listen and public_url are loopback, else not at all"
+        };
+        format!("{place}, {who}")
     }
 
     /// A human summary with secrets hidden (for `trellis config`).
@@ -503,12 +555,15 @@ impl Config {
             } => {
                 format!(
                     "s3 bucket {bucket} ({region}, endpoint {})",
-                    endpoint.as_deref().unwrap_or("AWS")
+                    endpoint
+                        .as_deref()
+                        .map(redact_url)
+                        .unwrap_or_else(|| "AWS".to_owned())
                 )
             }
         };
         format!(
-            "role = {}\nlisten = {}\npublic_url = {}\ndata_dir = {}\nsite_root = {}\ndatabase = {}\nstorage = {}\nlog = {:?} {}\n",
+            "role = {}\nlisten = {}\npublic_url = {}\ndata_dir = {}\nsite_root = {}\ndatabase = {}\nstorage = {}\nlog = {:?} {}\nmetrics = {}\n",
             self.role.as_str(),
             self.listen,
             self.public_url,
@@ -517,8 +572,63 @@ impl Config {
             self.database_url_redacted(),
             storage,
             self.log_format,
-            self.log_level
+            self.log_level,
+            self.metrics_summary()
         )
+    }
+}
+
+/// Query parameter names (lower-cased) containing one of these hold secrets.
+const SECRET_PARAM_MARKERS: [&str; 7] = [
+    "pass",
+    "pwd",
+    "secret",
+    "token",
+    "key",
+    "credential",
+    "auth",
+];
+
+/// `url` with its user-info password and secret-looking query values replaced by
+/// `***`. Other query parameters are kept byte for byte.
+pub fn redact_url(url: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let base = match Url::parse(base) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => base.to_owned(),
+    };
+    let Some(query) = query else {
+        return base;
+    };
+    let (query, fragment) = match query.split_once('#') {
+        Some((q, f)) => (q, Some(f)),
+        None => (query, None),
+    };
+    let query = query
+        .split('&')
+        .map(|pair| {
+            let (name, _) = pair.split_once('=').unwrap_or((pair, ""));
+            let decoded: String = url::form_urlencoded::parse(name.as_bytes())
+                .map(|(k, _)| k.into_owned())
+                .collect();
+            let lower = decoded.to_ascii_lowercase();
+            if SECRET_PARAM_MARKERS.iter().any(|m| lower.contains(m)) {
+                format!("{name}=***")
+            } else {
+                pair.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("&");
+    match fragment {
+        Some(f) => format!("{base}?{query}#{f}"),
+        None => format!("{base}?{query}"),
     }
 }
 

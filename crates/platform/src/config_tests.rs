@@ -191,3 +191,79 @@ fn unknown_keys_and_bad_files_are_refused() {
         "{e}"
     );
 }
+
+#[test]
+fn database_url_query_secrets_are_redacted() {
+    let c = load(
+        None,
+        &env(&[(
+            "TRELLIS_DATABASE__URL",
+            "postgres://u@db.example/t?sslmode=require&password=hunter2&sslpassword=keypass&application_name=trellis&Auth_Token=abc&client_secret=s3",
+        )]),
+    )
+    .unwrap();
+    let shown = c.database_url_redacted();
+    for secret in ["hunter2", "keypass", "abc", "s3"] {
+        assert!(!shown.contains(&format!("={secret}")), "{shown}");
+    }
+    assert!(shown.contains("sslmode=require"), "{shown}");
+    assert!(shown.contains("application_name=trellis"), "{shown}");
+    assert!(shown.contains("password=***"), "{shown}");
+    let described = c.describe();
+    assert!(!described.contains("hunter2"), "{described}");
+    assert!(!described.contains("keypass"), "{described}");
+
+    // Both the user-info password and query ones.
+    let c = load(
+        None,
+        &env(&[(
+            "TRELLIS_DATABASE__URL",
+            "postgres://u:pw1@db/t?password=pw2",
+        )]),
+    )
+    .unwrap();
+    let shown = c.database_url_redacted();
+    assert!(!shown.contains("pw1") && !shown.contains("pw2"), "{shown}");
+
+    // A sqlite URL carries no secret but its query must survive untouched.
+    let c = load(
+        None,
+        &env(&[("TRELLIS_DATABASE__URL", "sqlite:x.db?mode=ro")]),
+    )
+    .unwrap();
+    assert!(c.database_url_redacted().ends_with("x.db?mode=ro"));
+}
+
+#[test]
+fn metrics_settings_are_checked() {
+    let c = load(None, &[]).unwrap();
+    assert_eq!(c.metrics, MetricsConfig::default());
+
+    let token = "0123456789abcdef-metrics";
+    let c = load(
+        None,
+        &env(&[
+            ("TRELLIS_METRICS__TOKEN", token),
+            ("TRELLIS_METRICS__LISTEN", "127.0.0.1:9100"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(c.metrics.token.as_deref(), Some(token));
+    assert_eq!(c.metrics.listen.unwrap().to_string(), "127.0.0.1:9100");
+    let described = c.describe();
+    assert!(!described.contains(token), "{described}");
+    assert!(described.contains("127.0.0.1:9100"), "{described}");
+
+    let e = load(None, &env(&[("TRELLIS_METRICS__TOKEN", "short")]))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("metrics.token") && e.contains("16"), "{e}");
+    let e = load(None, &env(&[("TRELLIS_METRICS__LISTEN", "nowhere")]))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("metrics.listen"), "{e}");
+    let e = load(None, &env(&[("TRELLIS_METRICS__LISTEN", "127.0.0.1:3000")]))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("metrics.listen") && e.contains("differ"), "{e}");
+}

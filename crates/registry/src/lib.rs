@@ -55,11 +55,6 @@ pub use typosquat::{check_typosquat, confusable_with, ExistingPlugin};
 pub use validate::{check_package, validate_package, PublishContext, ValidatedPackage};
 pub use wasm::{check_wasm, WasmInfo};
 
-/// The old name of [`PackageProblem`], kept only until the server crates switch to the
-/// new name.
-#[deprecated(note = "renamed to `PackageProblem` (it is not `trellis_types::Problem`)")]
-pub type Problem = PackageProblem;
-
 /// Every problem code this crate emits, with what it means. Codes are stable.
 pub mod codes {
     /// `(code, meaning)` pairs.

@@ -52,6 +52,10 @@ pub enum ErrorCode {
     VersionExists,
     /// No set of plugin versions satisfies the request; see `explanation`.
     ResolutionFailed,
+    /// The endpoint exists but not for this HTTP method; see the `Allow` header.
+    MethodNotAllowed,
+    /// The request body has a content type the endpoint does not accept.
+    UnsupportedMediaType,
 }
 
 impl ErrorCode {
@@ -80,6 +84,8 @@ impl ErrorCode {
             ErrorCode::PackageInvalid => "package_invalid",
             ErrorCode::VersionExists => "version_exists",
             ErrorCode::ResolutionFailed => "resolution_failed",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
         }
     }
 
@@ -105,6 +111,8 @@ impl ErrorCode {
             ErrorCode::Internal => 500,
             ErrorCode::PackageInvalid | ErrorCode::ResolutionFailed => 422,
             ErrorCode::VersionExists => 409,
+            ErrorCode::MethodNotAllowed => 405,
+            ErrorCode::UnsupportedMediaType => 415,
         }
     }
 
@@ -133,6 +141,8 @@ impl ErrorCode {
             ErrorCode::PackageInvalid => "The package was refused",
             ErrorCode::VersionExists => "Version already published",
             ErrorCode::ResolutionFailed => "Dependencies cannot be resolved",
+            ErrorCode::MethodNotAllowed => "Method not allowed",
+            ErrorCode::UnsupportedMediaType => "Unsupported content type",
         }
     }
 }

@@ -1,6 +1,6 @@
 //! `/api/v1/me`, its sessions, security log and invitations, and `/api/v1/tokens`.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -13,7 +13,7 @@ use trellis_types::{
     TokenOut, UserOut,
 };
 
-use super::extract::{ApiJson, Caller};
+use super::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use super::problem::ApiError;
 
 /// `GET /api/v1/me`: the calling user.
@@ -53,7 +53,7 @@ pub async fn create_token(
 pub async fn revoke_token(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     tokens::revoke_token(&state, &caller, id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -75,7 +75,7 @@ pub async fn list_sessions(
 pub async fn end_session(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     session::end_session(&state, &caller, &id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -93,7 +93,7 @@ pub struct LogPage {
 pub async fn security_log(
     State(state): State<AppState>,
     caller: Caller,
-    Query(p): Query<LogPage>,
+    ApiQuery(p): ApiQuery<LogPage>,
 ) -> Result<Json<ListResponse<SecurityEventOut>>, ApiError> {
     Ok(Json(ListResponse {
         data: security::log(&state, &caller, p.before, p.limit.unwrap_or(50)).await?,
@@ -114,7 +114,7 @@ pub async fn list_invitations(
 pub async fn accept_invitation(
     State(state): State<AppState>,
     caller: Caller,
-    Path(ns): Path<String>,
+    ApiPath(ns): ApiPath<String>,
 ) -> Result<Json<NamespaceOut>, ApiError> {
     let out = namespaces::answer_invitation(&state, &caller, &ns, true).await?;
     Ok(Json(out.expect("accepting returns the namespace")))
@@ -124,7 +124,7 @@ pub async fn accept_invitation(
 pub async fn decline_invitation(
     State(state): State<AppState>,
     caller: Caller,
-    Path(ns): Path<String>,
+    ApiPath(ns): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     namespaces::answer_invitation(&state, &caller, &ns, false).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -1,12 +1,12 @@
 //! `/api/v1/admin/*`: instance administration (admin role + admin scope).
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 use trellis_platform::{accounts, AppState};
 use trellis_types::{ListResponse, UserOut};
 
-use super::extract::Caller;
+use super::extract::{ApiQuery, Caller};
 use super::problem::ApiError;
 
 #[derive(Deserialize)]
@@ -21,7 +21,7 @@ pub struct Page {
 pub async fn list_users(
     State(state): State<AppState>,
     caller: Caller,
-    Query(p): Query<Page>,
+    ApiQuery(p): ApiQuery<Page>,
 ) -> Result<Json<ListResponse<UserOut>>, ApiError> {
     let data = accounts::list_users(
         &state,

@@ -2,7 +2,7 @@
 //! and the per-plugin statistics.
 
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -10,7 +10,7 @@ use trellis_platform::registry::plugins::{self, Artifact, Download};
 use trellis_platform::AppState;
 use trellis_types::DownloadsOut;
 
-use super::extract::MaybeCaller;
+use super::extract::{ApiPath, MaybeCaller};
 use super::problem::ApiError;
 
 fn etag(sha256: &str) -> HeaderValue {
@@ -31,7 +31,7 @@ fn etag_matches(if_none_match: &str, sha256: &str) -> bool {
 pub async fn download(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
-    Path((id, version)): Path<(String, String)>,
+    ApiPath((id, version)): ApiPath<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let inm = headers
@@ -75,7 +75,7 @@ pub async fn download(
 /// `GET /api/v1/plugins/{id}/downloads`: per-version per-day counts, total, installs.
 pub async fn plugin_downloads(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<DownloadsOut>, ApiError> {
     Ok(Json(plugins::downloads(&state, &id).await?))
 }

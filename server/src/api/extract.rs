@@ -1,5 +1,6 @@
 //! Extractors for the REST API: who is calling (an [`Actor`] from a token or
-//! the browser session) and JSON bodies whose rejections become problem+json.
+//! the browser session), and JSON bodies, path and query parameters whose
+//! rejections become problem+json naming what was wrong.
 
 use std::net::SocketAddr;
 
@@ -93,11 +94,125 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(ApiJson(v)),
-            Err(rej) => Err(AppError::new(
-                ErrorCode::BadRequest,
-                format!("The JSON body could not be read: {}", rej.body_text()),
-            )
-            .into()),
+            Err(rej) => Err(json_rejection(rej).into()),
+        }
+    }
+}
+
+/// The problem for a refused JSON body, keeping axum's status: 413 for a body
+/// over the limit, 415 for a missing JSON content type, else 400.
+fn json_rejection(rej: axum::extract::rejection::JsonRejection) -> AppError {
+    match rej.status().as_u16() {
+        413 => AppError::new(
+            ErrorCode::PayloadTooLarge,
+            "The JSON body is larger than this endpoint accepts.",
+        ),
+        415 => AppError::new(
+            ErrorCode::UnsupportedMediaType,
+            "Send the body as JSON with `Content-Type: application/json`.",
+        ),
+        _ => AppError::new(
+            ErrorCode::BadRequest,
+            format!("The JSON body could not be read: {}", rej.body_text()),
+        ),
+    }
+}
+
+/// Words for the type a path or query value should have.
+fn expected_words(type_name: &str) -> &'static str {
+    match type_name {
+        "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "u8" | "u16" | "u32" | "u64" | "u128"
+        | "usize" => "a whole number",
+        "f32" | "f64" => "a number",
+        "bool" => "true or false",
+        _ => "a valid value",
+    }
+}
+
+/// Path parameters; a value that does not parse is a `bad_request` problem
+/// naming the parameter.
+pub struct ApiPath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        use axum::extract::path::ErrorKind;
+        use axum::extract::rejection::PathRejection;
+        use axum::extract::{Path, RawPathParams};
+
+        let rej = match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(v)) => return Ok(ApiPath(v)),
+            Err(rej) => rej,
+        };
+        let keys: Vec<String> = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map(|raw| raw.iter().map(|(k, _)| k.to_owned()).collect())
+            .unwrap_or_default();
+        let kind = match &rej {
+            PathRejection::FailedToDeserializePathParams(e) => e.kind(),
+            _ => return Err(AppError::internal(format!("path parameters: {rej}")).into()),
+        };
+        let (key, expected) = match kind {
+            ErrorKind::ParseErrorAtKey {
+                key, expected_type, ..
+            } => (Some(key.clone()), expected_words(expected_type)),
+            ErrorKind::ParseErrorAtIndex {
+                index,
+                expected_type,
+                ..
+            } => (keys.get(*index).cloned(), expected_words(expected_type)),
+            ErrorKind::ParseError { expected_type, .. } => {
+                (keys.first().cloned(), expected_words(expected_type))
+            }
+            ErrorKind::InvalidUtf8InPathParam { key } => (Some(key.clone()), "valid UTF-8 text"),
+            ErrorKind::DeserializeError { key, .. } => (Some(key.clone()), "a valid value"),
+            _ => return Err(AppError::internal(format!("path parameters: {rej}")).into()),
+        };
+        let detail = match key {
+            Some(k) => format!("The path parameter `{k}` must be {expected}."),
+            None => format!("A path parameter must be {expected}."),
+        };
+        Err(AppError::new(ErrorCode::BadRequest, detail).into())
+    }
+}
+
+/// Query parameters; a value that does not parse is a `bad_request` problem
+/// naming the parameter.
+pub struct ApiQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
+            Err(rej) => {
+                // The text is "Failed to deserialize query string: <param>: <problem>".
+                let text = rej.body_text();
+                let rest = text.split_once(": ").map(|(_, r)| r).unwrap_or("");
+                let detail = match rest.split_once(": ") {
+                    Some((param, problem))
+                        if !param.is_empty()
+                            && param.len() <= 64
+                            && param.chars().all(|c| {
+                                c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '[' | ']')
+                            }) =>
+                    {
+                        format!("The query parameter `{param}` is not valid: {problem}.")
+                    }
+                    _ => "The query string could not be read.".to_owned(),
+                };
+                Err(AppError::new(ErrorCode::BadRequest, detail).into())
+            }
         }
     }
 }

@@ -1,6 +1,6 @@
 //! `/api/v1/namespaces`: create, read, members, signing keys, settings.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -10,7 +10,7 @@ use trellis_types::{
     MemberIn, NamespaceIn, NamespaceOut, NamespacePatch, SigningKeyIn, SigningKeyOut,
 };
 
-use super::extract::{ApiJson, Caller};
+use super::extract::{ApiJson, ApiPath, Caller};
 use super::problem::ApiError;
 
 /// `POST /api/v1/namespaces`: a new namespace owned by the caller.
@@ -28,7 +28,7 @@ pub async fn create_namespace(
 /// `GET /api/v1/namespaces/{ns}`: members, keys and settings (public).
 pub async fn get_namespace(
     State(state): State<AppState>,
-    Path(ns): Path<String>,
+    ApiPath(ns): ApiPath<String>,
 ) -> Result<Json<NamespaceOut>, ApiError> {
     Ok(Json(namespaces::get(&state, &ns).await?))
 }
@@ -37,7 +37,7 @@ pub async fn get_namespace(
 pub async fn patch_namespace(
     State(state): State<AppState>,
     caller: Caller,
-    Path(ns): Path<String>,
+    ApiPath(ns): ApiPath<String>,
     ApiJson(input): ApiJson<NamespacePatch>,
 ) -> Result<Json<NamespaceOut>, ApiError> {
     Ok(Json(namespaces::patch(&state, &caller, &ns, &input).await?))
@@ -49,7 +49,7 @@ pub async fn patch_namespace(
 pub async fn put_member(
     State(state): State<AppState>,
     caller: Caller,
-    Path((ns, username)): Path<(String, String)>,
+    ApiPath((ns, username)): ApiPath<(String, String)>,
     ApiJson(input): ApiJson<MemberIn>,
 ) -> Result<Response, ApiError> {
     Ok(
@@ -64,7 +64,7 @@ pub async fn put_member(
 pub async fn delete_member(
     State(state): State<AppState>,
     caller: Caller,
-    Path((ns, username)): Path<(String, String)>,
+    ApiPath((ns, username)): ApiPath<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     namespaces::remove_member(&state, &caller, &ns, &username).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -74,7 +74,7 @@ pub async fn delete_member(
 pub async fn add_key(
     State(state): State<AppState>,
     caller: Caller,
-    Path(ns): Path<String>,
+    ApiPath(ns): ApiPath<String>,
     ApiJson(input): ApiJson<SigningKeyIn>,
 ) -> Result<(StatusCode, Json<SigningKeyOut>), ApiError> {
     Ok((
@@ -87,7 +87,7 @@ pub async fn add_key(
 pub async fn delete_key(
     State(state): State<AppState>,
     caller: Caller,
-    Path((ns, key_id)): Path<(String, String)>,
+    ApiPath((ns, key_id)): ApiPath<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     namespaces::delete_key(&state, &caller, &ns, &key_id).await?;
     Ok(StatusCode::NO_CONTENT)

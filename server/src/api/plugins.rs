@@ -2,7 +2,7 @@
 //! catalogue's fixed lists (categories, the manifest JSON Schema).
 
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
 use serde::Deserialize;
@@ -12,7 +12,7 @@ use trellis_types::{
     CategoryOut, DeprecationIn, ErrorCode, ListResponse, PluginOut, PublishedOut, VersionOut,
 };
 
-use super::extract::{ApiJson, Caller};
+use super::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use super::problem::ApiError;
 
 /// `PUT /api/v1/plugins`: publish the `.tar.gz` in the body.
@@ -57,7 +57,7 @@ pub struct Search {
 /// `GET /api/v1/plugins?q=&limit=&offset=`: plugins whose id, name or description match.
 pub async fn list_plugins(
     State(state): State<AppState>,
-    Query(s): Query<Search>,
+    ApiQuery(s): ApiQuery<Search>,
 ) -> Result<Json<ListResponse<PluginOut>>, ApiError> {
     let data = plugins::search(
         &state,
@@ -72,7 +72,7 @@ pub async fn list_plugins(
 /// `GET /api/v1/plugins/{id}`.
 pub async fn get_plugin(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<PluginOut>, ApiError> {
     Ok(Json(plugins::get_plugin(&state, &id).await?))
 }
@@ -81,7 +81,7 @@ pub async fn get_plugin(
 pub async fn delete_plugin(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     plugins::delete_plugin(&state, &caller, &id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -90,7 +90,7 @@ pub async fn delete_plugin(
 /// `GET /api/v1/plugins/{id}/versions`.
 pub async fn list_versions(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<ListResponse<VersionOut>>, ApiError> {
     Ok(Json(ListResponse {
         data: plugins::list_versions(&state, &id).await?,
@@ -100,7 +100,7 @@ pub async fn list_versions(
 /// `GET /api/v1/plugins/{id}/versions/{version}`.
 pub async fn get_version(
     State(state): State<AppState>,
-    Path((id, version)): Path<(String, String)>,
+    ApiPath((id, version)): ApiPath<(String, String)>,
 ) -> Result<Json<VersionOut>, ApiError> {
     Ok(Json(plugins::get_version(&state, &id, &version).await?))
 }
@@ -109,7 +109,7 @@ pub async fn get_version(
 pub async fn yank(
     State(state): State<AppState>,
     caller: Caller,
-    Path((id, version)): Path<(String, String)>,
+    ApiPath((id, version)): ApiPath<(String, String)>,
 ) -> Result<Json<VersionOut>, ApiError> {
     Ok(Json(
         plugins::set_yanked(&state, &caller, &id, &version, true).await?,
@@ -120,7 +120,7 @@ pub async fn yank(
 pub async fn unyank(
     State(state): State<AppState>,
     caller: Caller,
-    Path((id, version)): Path<(String, String)>,
+    ApiPath((id, version)): ApiPath<(String, String)>,
 ) -> Result<Json<VersionOut>, ApiError> {
     Ok(Json(
         plugins::set_yanked(&state, &caller, &id, &version, false).await?,
@@ -131,7 +131,7 @@ pub async fn unyank(
 pub async fn deprecate(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(input): ApiJson<DeprecationIn>,
 ) -> Result<Json<PluginOut>, ApiError> {
     Ok(Json(
@@ -143,7 +143,7 @@ pub async fn deprecate(
 pub async fn undeprecate(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<PluginOut>, ApiError> {
     Ok(Json(
         plugins::set_deprecation(&state, &caller, &id, None).await?,

@@ -1,4 +1,7 @@
-//! Request middleware: request ids and cross-site request forgery protection.
+//! Request middleware: request ids, cross-site request forgery protection,
+//! security headers, and problem+json for every REST API error.
 
 pub mod csrf;
+pub mod problem;
 pub mod request_id;
+pub mod security_headers;

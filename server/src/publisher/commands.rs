@@ -7,7 +7,7 @@ use clap::Subcommand;
 use futures::StreamExt;
 use reqwest::Method;
 use serde_json::Value;
-use trellis_registry::{pack_dir, validate_package, Problem, PublishContext};
+use trellis_registry::{pack_dir, validate_package, PackageProblem, PublishContext};
 
 use super::client::{Api, Credentials};
 
@@ -63,7 +63,7 @@ fn api(registry: Option<&str>) -> Api {
     Api::new(&base, creds.map(|c| c.token))
 }
 
-fn problems(ps: &[Problem]) -> String {
+fn problems(ps: &[PackageProblem]) -> String {
     let mut s = String::from("the package is not valid:");
     for p in ps {
         s.push_str(&format!("\n  - {}: {} [{}]", p.field, p.detail, p.code));

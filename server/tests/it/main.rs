@@ -6,6 +6,7 @@ mod cli;
 mod cli_publisher;
 mod csrf;
 mod harness;
+mod hostile_input;
 mod ops;
 mod pages;
 mod registry_downloads;

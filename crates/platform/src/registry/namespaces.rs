@@ -48,14 +48,9 @@ pub async fn create(
 ) -> AppResult<NamespaceOut> {
     actor.require(Scope::Publish)?;
     let name = input.name.trim();
-    trellis_registry::plugin_id::check_id_part(name).map_err(|why| {
-        AppError::field(
-            ErrorCode::ValidationFailed,
-            "name",
-            "invalid_name",
-            format!("Namespace name {why}."),
-        )
-    })?;
+    // Syntax, reserved names and their look-alikes (`4dmin`, `trellis-official`…).
+    trellis_registry::check_namespace_name(name)
+        .map_err(|r| AppError::field(ErrorCode::ValidationFailed, "name", r.code, r.detail))?;
     let mut tx = state.db.begin().await?;
     let ns = ns_db::insert(&mut tx, name, actor.user.id)
         .await

@@ -12,7 +12,7 @@ use object_store::{ObjectStoreExt, PutPayload};
 use sha2::{Digest, Sha256};
 use trellis_db::namespaces as ns_db;
 use trellis_db::plugins::{self, NewVersion, PluginMetaIn};
-use trellis_registry::{ExistingPlugin, Package, Problem, PublishContext, ValidatedPackage};
+use trellis_registry::{ExistingPlugin, Package, PackageProblem, PublishContext, ValidatedPackage};
 use trellis_types::{ErrorCode, FieldError, PublishedOut, Scope};
 
 use super::{artifact_path, not_member, require_member};
@@ -26,7 +26,7 @@ fn too_large(max: u64) -> AppError {
 }
 
 /// The `package_invalid` error listing every problem found.
-pub fn package_invalid(problems: Vec<Problem>) -> AppError {
+pub fn package_invalid(problems: Vec<PackageProblem>) -> AppError {
     let detail = match problems.as_slice() {
         [one] => format!("The package was refused: {}", one.detail),
         many => format!(
