@@ -28,6 +28,7 @@ pub const PASSWORD: &str = "correct horse battery staple";
 
 /// A running in-process Trellis with its own database, store and data dir.
 pub struct TestApp {
+    _server: Arc<Server>,
     pub state: AppState,
     pub router: Router,
     pub env: Vec<(String, String)>,
@@ -125,9 +126,10 @@ impl TestApp {
             .await
             .unwrap_or_else(|e| panic!("start ({}): {e}", backends()));
         let (state, router) = (server.state.clone(), server.router.clone());
-        // The workers keep running in the background, as in production.
-        std::mem::forget(server);
         TestApp {
+            // The workers keep running in the background, as in production, until
+            // the test's runtime ends.
+            _server: Arc::new(server),
             state,
             router,
             env,
