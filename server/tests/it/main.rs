@@ -17,5 +17,8 @@ mod registry_refusals;
 mod registry_resolve;
 mod registry_support;
 mod registry_versions;
+mod reshape;
+mod security_accounts;
+mod security_namespaces;
 mod storage;
 mod tokens;
