@@ -319,8 +319,7 @@ pub async fn download(
     user_id: Option<i64>,
     held: impl FnOnce(&str) -> bool,
 ) -> AppResult<Download> {
-    let mut c = state.db.conn().await?;
-    let (sha256, marked) = plugins::version_for_download(&mut c, id, version)
+    let (sha256, marked) = plugins::version_for_download(&mut *state.db.conn().await?, id, version)
         .await?
         .ok_or_else(|| AppError::not_found(format!("Version {version} of `{id}`")))?;
     if held(&sha256) {
@@ -338,9 +337,8 @@ pub async fn download(
     // The one write a download can cause, once in a plugin's life: from now on
     // no node may delete it.
     if !marked {
-        plugins::mark_downloaded(&mut c, id).await?;
+        plugins::mark_downloaded(&mut *state.db.conn().await?, id).await?;
     }
-    drop(c);
     let size = got.meta.size;
     state.downloads.record(id, version, user_id);
     Ok(Download::Artifact(Artifact {
