@@ -102,3 +102,18 @@ ensure_s3() {
   done
   export TRELLIS_TEST_S3_ENDPOINT="http://127.0.0.1:$port"
 }
+
+SCHEMATHESIS_VERSION=4.32.5
+
+# schemathesis (the API fuzzer) in its own virtualenv under .tools, so its
+# dependencies never meet moto's.
+ensure_schemathesis() {
+  local venv="$TOOLS/schemathesis"
+  if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q " $SCHEMATHESIS_VERSION\$"; then
+    say "installing schemathesis $SCHEMATHESIS_VERSION (API fuzzer)"
+    mkdir -p "$TOOLS"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION"
+  fi
+  export SCHEMATHESIS="$venv/bin/schemathesis"
+}

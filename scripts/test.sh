@@ -16,6 +16,7 @@ trap cleanup EXIT
 ensure_leptos_tools
 ensure_chromium
 ensure_end2end_deps
+ensure_schemathesis
 
 say "checking formatting (cargo fmt)"
 cargo fmt --all --check
@@ -25,6 +26,12 @@ bash scripts/check-wasm-deps.sh
 
 say "tests on SQLite + filesystem storage"
 env -u TRELLIS_TEST_POSTGRES_URL -u TRELLIS_TEST_S3_ENDPOINT cargo test --workspace --exclude trellis-frontend 2>&1 | tee target/test-sqlite.log
+
+# The API fuzzer against the binary the test run above built (a real process
+# on a throwaway SQLite data directory). A failure is counted, not fatal, so the
+# remaining runners still report.
+say "API fuzzer (schemathesis) over every operation of /api/v1/openapi.json"
+bash scripts/fuzz-api.sh 2>&1 | tee target/test-fuzz.log || true
 
 ensure_postgres
 ensure_s3
@@ -44,5 +51,13 @@ passed=$(cat target/test-sqlite.log target/test-postgres.log | awk '/^test resul
 failed=$(cat target/test-sqlite.log target/test-postgres.log | awk '/^test result:/ { s += $6 } END { print s + 0 }')
 passed=$((passed + $(awk '/^# pass / { print $3 }' target/test-browser.log)))
 failed=$((failed + $(awk '/^# fail / { print $3 }' target/test-browser.log)))
+fuzz_passed=$(awk '/^fuzz: [0-9]+ passed/ { print $2 }' target/test-fuzz.log | tail -1)
+passed=$((passed + ${fuzz_passed:-0}))
+fuzz_failed=$(awk '/^fuzz: [0-9]+ passed/ { print $4 }' target/test-fuzz.log | tail -1)
+failed=$((failed + ${fuzz_failed:-1}))
+if [ "$failed" -ne 0 ]; then
+  echo "total: $passed passed, $failed failed"
+  exit 1
+fi
 say "all tests passed"
 echo "total: $passed passed, $failed failed"

@@ -18,8 +18,8 @@ use leptos_router::path;
 
 use crate::components::nav::Nav;
 use crate::pages::{
-    account::AccountPage, home::HomePage, not_found::NotFound, signin::SignInPage,
-    signup::SignUpPage, tokens::TokensPage,
+    account::AccountPage, api_reference::ApiReferencePage, home::HomePage, not_found::NotFound,
+    signin::SignInPage, signup::SignUpPage, tokens::TokensPage,
 };
 
 /// The HTML document around the app, rendered on the server.
@@ -58,10 +58,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("signin") view=SignInPage/>
                     <Route path=path!("account") view=AccountPage/>
                     <Route path=path!("account/tokens") view=TokensPage/>
+                    <Route path=path!("docs/api") view=ApiReferencePage/>
                 </Routes>
             </main>
             <footer class="footer container">
                 "Trellis — the open extension platform. "
+                <a href="/docs/api">"API reference"</a>
+                " · "
                 <a href="/healthz">"status"</a>
             </footer>
         </Router>

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use app::api::reference::OpenApiDocument;
 use app::{shell, App};
 use axum::routing::get;
 use axum::Router;
@@ -40,6 +41,7 @@ pub fn router(state: ServerState, metrics: Arc<Metrics>) -> Router {
         let app_state = app_state.clone();
         move || {
             provide_context(app_state.clone());
+            provide_context(OpenApiDocument(api::openapi::rendered()));
             csp_nonce();
         }
     };
@@ -56,9 +58,11 @@ pub fn router(state: ServerState, metrics: Arc<Metrics>) -> Router {
     Router::<ServerState>::new()
         .nest(
             "/api/v1",
-            api::routes().layer(axum::middleware::from_fn(
-                middleware::problem::ensure_problem,
-            )),
+            api::routes()
+                .layer(axum::middleware::from_fn(middleware::etag::conditional_get))
+                .layer(axum::middleware::from_fn(
+                    middleware::problem::ensure_problem,
+                )),
         )
         .merge(ops_routes(&app_state, metrics.clone()))
         .merge(pages)

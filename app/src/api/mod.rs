@@ -3,6 +3,7 @@
 //! HTTP calls.
 
 pub mod accounts;
+pub mod reference;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod tokens;

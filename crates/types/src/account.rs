@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// A signed-in user as shown to themselves.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserOut {
     pub id: i64,
     pub username: String,
@@ -17,6 +18,7 @@ pub struct UserOut {
 
 /// A namespace membership.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MembershipOut {
     pub namespace: String,
     pub role: NamespaceRole,
@@ -24,6 +26,7 @@ pub struct MembershipOut {
 
 /// Role inside a namespace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum NamespaceRole {
     Owner,
@@ -48,6 +51,7 @@ impl NamespaceRole {
 
 /// What an API token may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
     /// Read anything the owner may read.
@@ -77,6 +81,7 @@ impl Scope {
 
 /// An API token as listed (never the secret).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenOut {
     pub id: i64,
     pub name: String,
@@ -91,6 +96,8 @@ pub struct TokenOut {
 
 /// Request to create a token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct TokenIn {
     pub name: String,
     pub scopes: Vec<Scope>,
@@ -101,6 +108,7 @@ pub struct TokenIn {
 
 /// A freshly created token: the only time the secret is shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenCreated {
     pub token: TokenOut,
     pub secret: String,
@@ -108,6 +116,7 @@ pub struct TokenCreated {
 
 /// A signed-in browser session as listed to its user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionOut {
     /// A handle naming the session (not its secret id).
     pub id: String,
@@ -122,6 +131,7 @@ pub struct SessionOut {
 
 /// One entry of a user's security log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SecurityEventOut {
     pub id: i64,
     /// `signed_in`, `sign_in_failed`, `password_changed`, `token_created`, `token_used`, …
@@ -133,6 +143,7 @@ pub struct SecurityEventOut {
 
 /// A pending invitation to join a namespace, as the invitee sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InvitationOut {
     pub namespace: String,
     pub role: NamespaceRole,
@@ -143,6 +154,21 @@ pub struct InvitationOut {
 
 /// A page of results.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ListResponse<T> {
     pub data: Vec<T>,
+    /// Pass as `cursor` to get the next page; null on the last page (and on
+    /// lists that are never paged).
+    #[serde(default)]
+    pub next_cursor: Option<String>,
+}
+
+impl<T> ListResponse<T> {
+    /// A whole list: no further page.
+    pub fn all(data: Vec<T>) -> Self {
+        ListResponse {
+            data,
+            next_cursor: None,
+        }
+    }
 }

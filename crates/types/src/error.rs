@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 /// A stable, machine-readable error code. The string form (`as_str`) is part of
 /// the public API: never rename one, only add.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// Input failed validation; `errors` lists the fields.
@@ -155,6 +156,7 @@ impl std::fmt::Display for ErrorCode {
 
 /// One field-level problem inside a `validation_failed` error.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     /// Dotted path of the field, e.g. `password` or `plugin.version`.
     pub field: String,
@@ -167,15 +169,24 @@ pub struct FieldError {
 /// The body of every API error: RFC 9457 `application/problem+json` plus a
 /// stable `code` and the `request_id` to quote to an admin.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Problem {
+    /// A URI naming the problem type.
     #[serde(rename = "type")]
     pub kind: String,
+    /// A short human title for the code.
     pub title: String,
+    /// The HTTP status, repeated.
     pub status: u16,
+    /// The stable error code: branch on this, never on the texts.
+    #[cfg_attr(feature = "openapi", schema(value_type = ErrorCode))]
     pub code: String,
+    /// What went wrong, for a human.
     pub detail: String,
+    /// The request id to quote to an administrator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
+    /// The fields that failed validation, when `code` is `validation_failed`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
 }

@@ -9,12 +9,16 @@ use crate::NamespaceRole;
 
 /// Request to create a namespace.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct NamespaceIn {
     pub name: String,
 }
 
 /// Changes to a namespace's settings.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct NamespacePatch {
     #[serde(default)]
     pub require_signatures: Option<bool>,
@@ -22,6 +26,7 @@ pub struct NamespacePatch {
 
 /// A namespace with its members and signing keys.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NamespaceOut {
     pub name: String,
     pub require_signatures: bool,
@@ -32,6 +37,7 @@ pub struct NamespaceOut {
 
 /// A namespace member.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MemberOut {
     pub username: String,
     pub role: NamespaceRole,
@@ -39,18 +45,23 @@ pub struct MemberOut {
 
 /// Request to add a member or change their role.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct MemberIn {
     pub role: NamespaceRole,
 }
 
 /// Request to register a minisign public key (bare base64 line or whole `.pub` file).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct SigningKeyIn {
     pub public_key: String,
 }
 
 /// A registered minisign public key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SigningKeyOut {
     /// 16 upper-case hex digits, as minisign prints it.
     pub key_id: String,
@@ -61,6 +72,7 @@ pub struct SigningKeyOut {
 
 /// What a successful publish stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PublishedOut {
     pub id: String,
     pub version: String,
@@ -71,6 +83,7 @@ pub struct PublishedOut {
 
 /// A plugin's `[permissions]`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PermissionsOut {
     #[serde(default)]
     pub network: Vec<String>,
@@ -82,6 +95,8 @@ pub struct PermissionsOut {
 
 /// Why a plugin should no longer be used.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct DeprecationIn {
     pub reason: String,
     /// Id of the plugin to use instead.
@@ -94,6 +109,7 @@ pub type DeprecationOut = DeprecationIn;
 
 /// A plugin summary.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PluginOut {
     pub id: String,
     pub namespace: String,
@@ -122,6 +138,7 @@ pub struct PluginOut {
 
 /// One published version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VersionOut {
     pub plugin_id: String,
     pub version: String,
@@ -147,6 +164,7 @@ pub struct VersionOut {
 
 /// One day's downloads of one version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DailyDownloadsOut {
     pub version: String,
     /// `YYYY-MM-DD` (UTC).
@@ -156,6 +174,7 @@ pub struct DailyDownloadsOut {
 
 /// A plugin's download statistics.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DownloadsOut {
     pub plugin_id: String,
     pub total: i64,
@@ -165,6 +184,7 @@ pub struct DownloadsOut {
 
 /// A plugin category.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CategoryOut {
     pub slug: String,
     pub name: String,
@@ -172,6 +192,8 @@ pub struct CategoryOut {
 
 /// One plugin to resolve.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct ResolveWant {
     pub id: String,
     /// SemVer requirement; absent means the newest allowed version.
@@ -181,6 +203,8 @@ pub struct ResolveWant {
 
 /// Request to compute an install plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct ResolveIn {
     pub plugins: Vec<ResolveWant>,
     /// The host's plugin-API version; defaults to this server's.
@@ -190,6 +214,7 @@ pub struct ResolveIn {
 
 /// One plugin of an install plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlannedOut {
     pub id: String,
     pub version: String,
@@ -203,6 +228,7 @@ pub struct PlannedOut {
 
 /// An install plan, dependencies before their dependents.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlanOut {
     pub plan: Vec<PlannedOut>,
 }

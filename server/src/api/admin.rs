@@ -5,30 +5,48 @@ use axum::Json;
 use serde::Deserialize;
 use trellis_platform::{accounts, AppState};
 use trellis_types::{ListResponse, UserOut};
+use utoipa::IntoParams;
 
+use super::cursor;
 use super::extract::{ApiQuery, Caller};
 use super::problem::ApiError;
 
-#[derive(Deserialize)]
+/// A page of a list.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Page {
+    /// Page size, 1 to 500 (default 50).
     #[serde(default)]
-    offset: Option<i64>,
-    #[serde(default)]
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    #[serde(default)]
+    cursor: Option<String>,
 }
 
-/// `GET /api/v1/admin/users`: every user, newest first.
+/// List every user, newest first (admins).
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/users",
+    operation_id = "v1.admin.user.list",
+    tag = "admin",
+    params(Page),
+    security(("bearer" = ["admin"]), ("session" = [])),
+    responses((status = 200, description = "A page of users, newest first.", body = ListResponse<UserOut>))
+)]
 pub async fn list_users(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(p): ApiQuery<Page>,
 ) -> Result<Json<ListResponse<UserOut>>, ApiError> {
-    let data = accounts::list_users(
-        &state,
-        &caller,
-        p.limit.unwrap_or(50),
-        p.offset.unwrap_or(0),
-    )
-    .await?;
-    Ok(Json(ListResponse { data }))
+    let limit = cursor::limit(p.limit, 50, 500)?;
+    let offset = p
+        .cursor
+        .as_deref()
+        .map(cursor::decode)
+        .transpose()?
+        .unwrap_or(0);
+    let data = accounts::list_users(&state, &caller, limit, offset).await?;
+    let next_cursor = cursor::next(data.len(), limit, || offset + limit);
+    Ok(Json(ListResponse { data, next_cursor }))
 }

@@ -11,6 +11,7 @@ use trellis_platform::AppState;
 use trellis_types::DownloadsOut;
 
 use super::extract::{ApiPath, MaybeCaller};
+use super::openapi::GzipBody;
 use super::problem::ApiError;
 
 fn etag(sha256: &str) -> HeaderValue {
@@ -27,7 +28,23 @@ fn etag_matches(if_none_match: &str, sha256: &str) -> bool {
         .any(|t| t == "*" || t == sha256)
 }
 
-/// `GET /api/v1/plugins/{id}/versions/{version}/download`.
+/// Download a version's package (immutable; counted).
+#[utoipa::path(
+    get,
+    path = "/api/v1/plugins/{id}/versions/{version}/download",
+    operation_id = "v1.plugin.version.download",
+    tag = "plugins",
+    params(("id" = String, Path, description = "The plugin id, `namespace.name`."), ("version" = String, Path, description = "A SemVer version, e.g. `1.2.0`.")),
+    security((), ("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The package. Immutable: cache it forever.",
+            content((GzipBody = "application/gzip")),
+            headers(
+                ("ETag" = String, description = "The quoted SHA-256 of the package."),
+                ("Content-Disposition" = String, description = "`attachment; filename=…`."),
+            )),
+    )
+)]
 pub async fn download(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
@@ -72,7 +89,15 @@ pub async fn download(
     }
 }
 
-/// `GET /api/v1/plugins/{id}/downloads`: per-version per-day counts, total, installs.
+/// Get a plugin's download statistics: per version per day, total, installs.
+#[utoipa::path(
+    get,
+    path = "/api/v1/plugins/{id}/downloads",
+    operation_id = "v1.plugin.downloads",
+    tag = "plugins",
+    params(("id" = String, Path, description = "The plugin id, `namespace.name`.")),
+    responses((status = 200, description = "Per-version per-day counts, total and installs.", body = DownloadsOut))
+)]
 pub async fn plugin_downloads(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,

@@ -2,9 +2,11 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod cursor;
 pub mod downloads;
 pub mod extract;
 pub mod namespaces;
+pub mod openapi;
 pub mod plugins;
 pub mod problem;
 pub mod resolve;
@@ -20,6 +22,7 @@ use problem::ApiError;
 /// The `/api/v1` routes.
 pub fn routes() -> Router<ServerState> {
     Router::new()
+        .route("/openapi.json", get(openapi::openapi_json))
         .route("/me", get(accounts::get_me))
         .route("/me/sessions", get(accounts::list_sessions))
         .route("/me/sessions/{id}", delete(accounts::end_session))

@@ -11,9 +11,23 @@ use trellis_types::{
 };
 
 use super::extract::{ApiJson, ApiPath, Caller};
+use super::openapi::{Conflict, Unprocessable};
 use super::problem::ApiError;
 
-/// `POST /api/v1/namespaces`: a new namespace owned by the caller.
+/// Create a namespace owned by the caller.
+#[utoipa::path(
+    post,
+    path = "/api/v1/namespaces",
+    operation_id = "v1.namespace.create",
+    tag = "namespaces",
+    request_body = NamespaceIn,
+    security(("bearer" = ["publish"]), ("session" = [])),
+    responses(
+        (status = 201, description = "Created, owned by the caller.", body = NamespaceOut),
+        (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
+    )
+)]
 pub async fn create_namespace(
     State(state): State<AppState>,
     caller: Caller,
@@ -25,7 +39,15 @@ pub async fn create_namespace(
     ))
 }
 
-/// `GET /api/v1/namespaces/{ns}`: members, keys and settings (public).
+/// Get a namespace: members, signing keys and settings (public).
+#[utoipa::path(
+    get,
+    path = "/api/v1/namespaces/{ns}",
+    operation_id = "v1.namespace.get",
+    tag = "namespaces",
+    params(("ns" = String, Path, description = "The namespace name.")),
+    responses((status = 200, description = "The namespace.", body = NamespaceOut))
+)]
 pub async fn get_namespace(
     State(state): State<AppState>,
     ApiPath(ns): ApiPath<String>,
@@ -33,7 +55,17 @@ pub async fn get_namespace(
     Ok(Json(namespaces::get(&state, &ns).await?))
 }
 
-/// `PATCH /api/v1/namespaces/{ns}`: settings (owners).
+/// Change a namespace's settings (owners).
+#[utoipa::path(
+    patch,
+    path = "/api/v1/namespaces/{ns}",
+    operation_id = "v1.namespace.update",
+    tag = "namespaces",
+    params(("ns" = String, Path, description = "The namespace name.")),
+    request_body = NamespacePatch,
+    security(("bearer" = ["publish"]), ("session" = [])),
+    responses((status = 200, description = "The updated namespace.", body = NamespaceOut))
+)]
 pub async fn patch_namespace(
     State(state): State<AppState>,
     caller: Caller,
@@ -43,9 +75,25 @@ pub async fn patch_namespace(
     Ok(Json(namespaces::patch(&state, &caller, &ns, &input).await?))
 }
 
-/// `PUT /api/v1/namespaces/{ns}/members/{username}` (owners): changes an existing
-/// member's role (200), or invites anyone else (202, the same answer whether or
-/// not that user exists); an invitee joins by accepting.
+/// Change a member's role, or invite a user (owners).
+///
+/// An existing member's role changes (200); anyone else is invited (202, the
+/// same answer whether or not that user exists) and joins by accepting.
+#[utoipa::path(
+    put,
+    path = "/api/v1/namespaces/{ns}/members/{username}",
+    operation_id = "v1.namespace.member.put",
+    tag = "namespaces",
+    params(("ns" = String, Path, description = "The namespace name."), ("username" = String, Path, description = "A user name.")),
+    request_body = MemberIn,
+    security(("bearer" = ["publish"]), ("session" = [])),
+    responses(
+        (status = 200, description = "An existing member's role changed.", body = NamespaceOut),
+        (status = 202, description = "Invited (the same answer whether or not the user exists).", body = NamespaceOut),
+        (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
+    )
+)]
 pub async fn put_member(
     State(state): State<AppState>,
     caller: Caller,
@@ -60,7 +108,19 @@ pub async fn put_member(
     )
 }
 
-/// `DELETE /api/v1/namespaces/{ns}/members/{username}` (owners; never the last owner).
+/// Remove a member (owners; never the last owner).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/namespaces/{ns}/members/{username}",
+    operation_id = "v1.namespace.member.delete",
+    tag = "namespaces",
+    params(("ns" = String, Path, description = "The namespace name."), ("username" = String, Path, description = "A user name.")),
+    security(("bearer" = ["publish"]), ("session" = [])),
+    responses(
+        (status = 204, description = "Removed."),
+        (status = 409, response = Conflict),
+    )
+)]
 pub async fn delete_member(
     State(state): State<AppState>,
     caller: Caller,
@@ -70,7 +130,21 @@ pub async fn delete_member(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `POST /api/v1/namespaces/{ns}/keys`: register a minisign public key (owners).
+/// Register a minisign public key (owners).
+#[utoipa::path(
+    post,
+    path = "/api/v1/namespaces/{ns}/keys",
+    operation_id = "v1.namespace.key.create",
+    tag = "namespaces",
+    params(("ns" = String, Path, description = "The namespace name.")),
+    request_body = SigningKeyIn,
+    security(("bearer" = ["publish"]), ("session" = [])),
+    responses(
+        (status = 201, description = "Registered.", body = SigningKeyOut),
+        (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
+    )
+)]
 pub async fn add_key(
     State(state): State<AppState>,
     caller: Caller,
@@ -83,7 +157,16 @@ pub async fn add_key(
     ))
 }
 
-/// `DELETE /api/v1/namespaces/{ns}/keys/{key_id}` (owners).
+/// Remove a signing key (owners).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/namespaces/{ns}/keys/{key_id}",
+    operation_id = "v1.namespace.key.delete",
+    tag = "namespaces",
+    params(("ns" = String, Path, description = "The namespace name."), ("key_id" = String, Path, description = "The key id: 16 hex digits.")),
+    security(("bearer" = ["publish"]), ("session" = [])),
+    responses((status = 204, description = "Removed."))
+)]
 pub async fn delete_key(
     State(state): State<AppState>,
     caller: Caller,

@@ -7,6 +7,7 @@ mod cli_publisher;
 mod csrf;
 mod harness;
 mod hostile_input;
+mod openapi;
 mod ops;
 mod pages;
 mod receiver;

@@ -1,0 +1,290 @@
+//! The OpenAPI 3.1 document of `/api/v1`, generated from the code: each
+//! handler's `#[utoipa::path]` (operation id, parameters, bodies, success and
+//! specific error responses, security with scopes) and the DTOs' `ToSchema`
+//! derives (trellis-types' `openapi` feature). [`document`] then applies the
+//! conventions of docs/api-design.md to every operation, so no handler can
+//! forget them: the problem+json error responses every endpoint can give, the
+//! 304 of conditional reads, and the security schemes.
+//!
+//! Served at `GET /api/v1/openapi.json`; checked in as docs/openapi.json, which
+//! server/tests/it/openapi.rs keeps equal to what is served.
+
+use std::sync::OnceLock;
+
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Map, Value};
+use utoipa::OpenApi;
+
+use super::{accounts, admin, downloads, namespaces, plugins, resolve};
+
+/// The document as the derive builds it, before [`document`]'s conventions.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Trellis API",
+        version = "1",
+        description = "The REST API of a Trellis instance. Conventions (naming, pagination, errors, \
+                       caching, scopes) are in docs/api-design.md. Every error is \
+                       `application/problem+json` with a stable `code`.",
+        license(name = "Apache-2.0", identifier = "Apache-2.0")
+    ),
+    paths(
+        plugins::list_plugins,
+        plugins::publish_plugin,
+        plugins::get_plugin,
+        plugins::delete_plugin,
+        plugins::list_versions,
+        plugins::get_version,
+        plugins::yank,
+        plugins::unyank,
+        plugins::deprecate,
+        plugins::undeprecate,
+        plugins::list_categories,
+        plugins::manifest_schema,
+        downloads::download,
+        downloads::plugin_downloads,
+        resolve::resolve_plan,
+        namespaces::create_namespace,
+        namespaces::get_namespace,
+        namespaces::patch_namespace,
+        namespaces::put_member,
+        namespaces::delete_member,
+        namespaces::add_key,
+        namespaces::delete_key,
+        accounts::get_me,
+        accounts::list_sessions,
+        accounts::end_session,
+        accounts::security_log,
+        accounts::list_invitations,
+        accounts::accept_invitation,
+        accounts::decline_invitation,
+        accounts::list_tokens,
+        accounts::create_token,
+        accounts::revoke_token,
+        admin::list_users,
+        openapi_json,
+    ),
+    components(schemas(trellis_types::Problem, trellis_types::ErrorCode, trellis_types::FieldError)),
+    tags(
+        (name = "plugins", description = "Publish, find and read plugins and their versions."),
+        (name = "catalogue", description = "Fixed lists: categories, the manifest schema, install plans."),
+        (name = "namespaces", description = "Namespaces, their members and signing keys."),
+        (name = "account", description = "The calling user, their sessions, security log and invitations."),
+        (name = "tokens", description = "API tokens."),
+        (name = "admin", description = "Instance administration."),
+        (name = "meta", description = "This document."),
+    )
+)]
+pub struct ApiDoc;
+
+/// Get this API's OpenAPI 3.1 document.
+#[utoipa::path(
+    get,
+    path = "/api/v1/openapi.json",
+    operation_id = "v1.openapi.get",
+    tag = "meta",
+    responses((status = 200, description = "The OpenAPI 3.1 document.", body = Object))
+)]
+pub async fn openapi_json() -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        rendered(),
+    )
+        .into_response()
+}
+
+/// The document, pretty-printed with sorted keys and a final newline: exactly
+/// the bytes of docs/openapi.json.
+pub fn rendered() -> &'static str {
+    static DOC: OnceLock<String> = OnceLock::new();
+    DOC.get_or_init(|| {
+        let mut s = serde_json::to_string_pretty(&document()).expect("the document serialises");
+        s.push('\n');
+        s
+    })
+}
+
+/// The reusable problem responses: (component name, status, description).
+const PROBLEMS: &[(&str, u16, &str)] = &[
+    ("BadRequest", 400, "`bad_request`: a path or query parameter, or the body, could not be read; `detail` names it."),
+    ("Unauthenticated", 401, "`unauthenticated`, `invalid_token`, `token_revoked` or `token_expired`: no usable credentials."),
+    ("Forbidden", 403, "`insufficient_scope` (the token lacks the operation's scope) or `forbidden` (the user may not do this)."),
+    ("NotFound", 404, "`not_found`: no such resource."),
+    ("Conflict", 409, "`conflict` or `version_exists`: the change collides with what exists."),
+    ("PayloadTooLarge", 413, "`payload_too_large`: the body is over this operation's limit."),
+    ("UnsupportedMediaType", 415, "`unsupported_media_type`: the body's `Content-Type` is not one this operation takes."),
+    ("Unprocessable", 422, "`validation_failed` (with `errors` naming the fields), `package_invalid` or `resolution_failed`."),
+    ("Internal", 500, "`internal`: our fault; quote `request_id` to an administrator."),
+    ("Unavailable", 503, "`unavailable`: the database or object storage is unreachable; retry later."),
+];
+
+/// Declares the marker types handlers name in `responses((status = …, response = X))`;
+/// each stands for `#/components/responses/X`, which [`document`] fills in.
+macro_rules! problem_responses {
+    ($($name:ident),*) => {$(
+        #[doc = concat!("The `", stringify!($name), "` problem response (see `PROBLEMS`).")]
+        pub struct $name;
+        impl<'r> utoipa::ToResponse<'r> for $name {
+            fn response() -> (&'r str, utoipa::openapi::RefOr<utoipa::openapi::response::Response>) {
+                (
+                    stringify!($name),
+                    utoipa::openapi::RefOr::Ref(utoipa::openapi::Ref::from_response_name(
+                        stringify!($name),
+                    )),
+                )
+            }
+        }
+    )*};
+}
+problem_responses!(Conflict, Unprocessable);
+
+/// A raw binary body (a `.tar.gz` package).
+pub struct GzipBody;
+
+impl utoipa::PartialSchema for GzipBody {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for GzipBody {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "GzipBody".into()
+    }
+}
+
+fn problem_ref(status: u16) -> Value {
+    let name = PROBLEMS
+        .iter()
+        .find(|(_, s, _)| *s == status)
+        .map(|(n, _, _)| *n)
+        .expect("a known problem status");
+    json!({ "$ref": format!("#/components/responses/{name}") })
+}
+
+/// The finished document: the derive's output plus the conventions.
+pub fn document() -> Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("the document serialises");
+    let components = doc["components"]
+        .as_object_mut()
+        .expect("the document has components");
+    let responses: Map<String, Value> = PROBLEMS
+        .iter()
+        .map(|(name, _, description)| {
+            (
+                (*name).to_owned(),
+                json!({
+                    "description": description,
+                    "content": { "application/problem+json": {
+                        "schema": { "$ref": "#/components/schemas/Problem" }
+                    } }
+                }),
+            )
+        })
+        .collect();
+    components.insert("responses".into(), Value::Object(responses));
+    components.insert("securitySchemes".into(), security_schemes());
+
+    let paths = doc["paths"]
+        .as_object_mut()
+        .expect("the document has paths");
+    for item in paths.values_mut() {
+        let item = item.as_object_mut().expect("a path item");
+        for (method, op) in item.iter_mut() {
+            apply_conventions(method, op);
+        }
+    }
+    doc
+}
+
+fn security_schemes() -> Value {
+    json!({
+        "bearer": {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "trls_…",
+            "description": "An API token (`Authorization: Bearer trls_…`), made on /account/tokens or with \
+                            `POST /api/v1/tokens`. Each operation lists the scope it needs:\n\
+                            - `read`: read anything the owner may read;\n\
+                            - `publish`: publish, yank, deprecate and delete plugins, manage namespaces, \
+                              members, keys and invitations;\n\
+                            - `webhooks`: manage webhook endpoints;\n\
+                            - `admin`: administer the instance (admins only)."
+        },
+        "session": {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": "trellis_session",
+            "description": "The browser session of a signed-in user, which acts with every scope. Unsafe \
+                            requests must also come from Trellis's own pages (CSRF protection)."
+        }
+    })
+}
+
+/// Adds to one operation the responses the conventions promise: 400 when it
+/// reads parameters or a body, 401/403 when it needs credentials, 404 when it
+/// names a resource in its path, 413/415 when it reads a body, 304 on reads
+/// (ETag / If-None-Match), and 500/503 everywhere.
+fn apply_conventions(method: &str, op: &mut Value) {
+    let has_params = op["parameters"].as_array().is_some_and(|p| !p.is_empty());
+    let has_path_params = op["parameters"]
+        .as_array()
+        .is_some_and(|p| p.iter().any(|p| p["in"] == "path"));
+    let has_body = op.get("requestBody").is_some();
+    let security = op["security"].as_array().cloned().unwrap_or_default();
+    let needs_auth = !security.is_empty() && !security.iter().any(|s| s == &json!({}));
+    let reads_auth = !security.is_empty();
+    let is_read = method == "get";
+
+    let responses = op["responses"]
+        .as_object_mut()
+        .expect("an operation has responses");
+    if is_read {
+        if let Some(ok) = responses.get_mut("200").and_then(Value::as_object_mut) {
+            let headers = ok.entry("headers").or_insert_with(|| json!({}));
+            headers.as_object_mut().expect("headers is a map").entry("ETag").or_insert_with(
+            || json!({ "schema": { "type": "string" },
+                "description": "The entity tag of this representation: send it back in `If-None-Match`." }),
+        );
+        }
+    }
+    let mut add = |status: u16, value: Value| {
+        responses.entry(status.to_string()).or_insert(value);
+    };
+    if has_params || has_body {
+        add(400, problem_ref(400));
+    }
+    if reads_auth {
+        add(401, problem_ref(401));
+    }
+    if needs_auth {
+        add(403, problem_ref(403));
+    }
+    if has_path_params {
+        add(404, problem_ref(404));
+    }
+    if has_body {
+        add(413, problem_ref(413));
+        add(415, problem_ref(415));
+    }
+    if is_read {
+        add(
+            304,
+            json!({
+                "description": "Not modified: the `If-None-Match` header named the current `ETag`.",
+                "headers": { "ETag": { "schema": { "type": "string" },
+                    "description": "The entity tag of the current representation." } }
+            }),
+        );
+    }
+    add(500, problem_ref(500));
+    add(503, problem_ref(503));
+}
