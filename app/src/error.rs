@@ -99,6 +99,10 @@ impl From<trellis_platform::AppError> for UiError {
             if let Ok(s) = http::StatusCode::from_u16(p.status) {
                 opts.set_status(s);
             }
+            // A rate limit says when to come back, as the REST API's does.
+            if let Some(secs) = e.retry_after {
+                opts.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(secs));
+            }
         }
         UiError {
             code: p.code,

@@ -297,12 +297,13 @@ pub async fn sign_in(
             false
         }
     };
-    let mut c = state.db.conn().await?;
+    // One pooled connection at a time: holding one while the limiter takes
+    // another lets a burst of sign-ins exhaust the pool and stall every request.
     match (ok, user) {
         (true, Some(u)) => {
             limiter.succeeded(state).await?;
             security_log::record(
-                &mut c,
+                &mut *state.db.conn().await?,
                 u.id,
                 "signed_in",
                 Some(client),
@@ -315,7 +316,7 @@ pub async fn sign_in(
             limiter.failed(state).await?;
             if let Some(u) = user {
                 security_log::record(
-                    &mut c,
+                    &mut *state.db.conn().await?,
                     u.id,
                     "sign_in_failed",
                     Some(client),
