@@ -90,7 +90,11 @@ fn answer(reply: Reply) -> futures::future::BoxFuture<'static, Response> {
 
 async fn record(State(inner): State<Arc<Mutex<Inner>>>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
-    let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let body = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
     let reply = {
         let mut i = inner.lock().unwrap();
         i.got.push(Received {
