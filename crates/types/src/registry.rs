@@ -14,7 +14,10 @@ use crate::NamespaceRole;
 pub struct NamespaceIn {
     /// 3 to 40 of `a-z0-9-`, starting with a letter, no `--`, not ending in `-`;
     /// reserved names and look-alikes are refused.
-    #[cfg_attr(feature = "openapi", schema(pattern = "^[a-z][a-z0-9-]{1,38}[a-z0-9]$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^[a-z][a-z0-9-]{1,38}[a-z0-9]$")
+    )]
     pub name: String,
 }
 
@@ -106,7 +109,10 @@ pub struct DeprecationIn {
     pub reason: String,
     /// Id of the plugin to use instead.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(pattern = "^[a-z][a-z0-9-]{1,38}[a-z0-9]\\.[a-z][a-z0-9-]{1,38}[a-z0-9]$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^[a-z][a-z0-9-]{1,38}[a-z0-9]\\.[a-z][a-z0-9-]{1,38}[a-z0-9]$")
+    )]
     pub replacement: Option<String>,
 }
 
