@@ -207,6 +207,11 @@ pub struct CategoryOut {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ResolveWant {
+    /// A plugin id, `namespace.name`.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^[a-z][a-z0-9-]{1,38}[a-z0-9]\\.[a-z][a-z0-9-]{1,38}[a-z0-9]$")
+    )]
     pub id: String,
     /// SemVer requirement; absent means the newest allowed version.
     #[serde(default)]
