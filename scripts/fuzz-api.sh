@@ -3,9 +3,10 @@
 # free loopback port with a throwaway data directory, creates an admin and a
 # token holding every scope, and runs every operation of the served OpenAPI
 # document through schemathesis's checks (no 5xx, responses conform to their
-# schemas, status codes, content types and headers are documented). Exits
-# non-zero when a check fails. Prints `fuzz: N passed, M failed` (operations)
-# last, which scripts/test.sh counts.
+# schemas, status codes, content types and headers are documented, invalid
+# input is refused, resources are gone after DELETE, auth is enforced). Exits
+# non-zero when a check fails. Prints `fuzz: N passed, M failed` (API
+# operations) last, which scripts/test.sh counts.
 #
 # Usage: scripts/fuzz-api.sh [extra schemathesis options]
 #   TRELLIS_BIN      the binary (default target/debug/trellis, as `cargo test` builds it)
@@ -36,8 +37,9 @@ export TRELLIS_AUTH__MAX_SIGNUPS_PER_HOUR=100000
 
 say "fuzz: starting trellis on 127.0.0.1:$PORT (data in $DATA)"
 "$BIN" migrate >/dev/null
-printf '%s' "fuzz-password-$(date +%s%N)" | "$BIN" admin create-user fuzzer --admin --password-stdin >/dev/null
-TOKEN="$("$BIN" admin create-token fuzzer --scopes read,publish,webhooks,admin --name fuzzer)"
+printf "%s" "throwaway pass phrase $(date +%s%N)" | "$BIN" admin create-user fuzzer --admin --password-stdin >/dev/null
+printf "%s" "stand-in pass phrase $(date +%s%N)" | "$BIN" admin create-user decoy --password-stdin >/dev/null
+DECOY="$("$BIN" admin create-token decoy --scopes read --name decoy)"
 "$BIN" serve >"$ROOT/target/fuzz-server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 150); do
@@ -45,13 +47,59 @@ for _ in $(seq 1 150); do
   kill -0 "$SERVER_PID" 2>/dev/null || { cat "$ROOT/target/fuzz-server.log"; exit 1; }
   sleep 0.2
 done
+API="http://127.0.0.1:$PORT/api/v1"
+# `DELETE /tokens/{id}` may name the fuzzer's own token: tokens of another user
+# take the small ids first, so its id is one the fuzzer is unlikely to guess.
+for i in $(seq 1 300); do
+  curl -fsS -o /dev/null -X POST "$API/tokens" -H "Authorization: Bearer $DECOY" \
+    -H 'content-type: application/json' -d "{\"name\":\"decoy $i\",\"scopes\":[\"read\"]}"
+done
+TOKEN="$("$BIN" admin create-token fuzzer --scopes read,publish,webhooks,admin --name fuzzer)"
+
+# Seed data: a namespace and a published plugin for the operations to find.
+curl -fsS -o /dev/null -X POST "$API/namespaces" -H "Authorization: Bearer $TOKEN" \
+  -H 'content-type: application/json' -d '{"name":"fuzz"}'
+PKG="$DATA/pkg"
+mkdir -p "$PKG"
+cat >"$PKG/plugin.toml" <<'TOML'
+schema_version = 1
+
+[plugin]
+id = "fuzz.hello"
+display_name = "Fuzz Hello"
+version = "0.1.0"
+kind = "agent"
+description = "Seed plugin of the API fuzz run."
+license = "MIT"
+api = "^1"
+
+[runtime]
+entry = "plugin.wasm"
+exports = ["run"]
+TOML
+printf '# Fuzz Hello\n\nSeed plugin.\n' >"$PKG/README.md"
+# The smallest module exporting `run`: () -> () with an empty body.
+printf '\x00asm\x01\x00\x00\x00\x01\x04\x01\x60\x00\x00\x03\x02\x01\x00\x07\x07\x01\x03run\x00\x00\x0a\x04\x01\x02\x00\x0b' >"$PKG/plugin.wasm"
+tar -czf "$DATA/fuzz-hello.tar.gz" -C "$PKG" plugin.toml README.md plugin.wasm
+curl -fsS -o /dev/null -X PUT "$API/plugins" -H "Authorization: Bearer $TOKEN" \
+  -H 'content-type: application/gzip' --data-binary "@$DATA/fuzz-hello.tar.gz"
+# Downloaded once, it can no longer be deleted: the run keeps its seed.
+curl -fsS -o /dev/null "$API/plugins/fuzz.hello/versions/0.1.0/download"
+
+# Every check but positive_data_acceptance, which expects any schema-valid
+# request to succeed: opaque cursors, minisign keys, package archives and
+# resolvable plugin sets cannot be described by a schema, so their refusals
+# are correct 4xx answers, not findings.
+CHECKS=not_a_server_error,status_code_conformance,content_type_conformance
+CHECKS+=,response_headers_conformance,response_schema_conformance,negative_data_rejection
+CHECKS+=,missing_required_header,unsupported_method,use_after_free
+CHECKS+=,ensure_resource_availability,ignored_auth
 
 say "fuzz: schemathesis $SCHEMATHESIS_VERSION over every operation ($EXAMPLES cases each)"
 set +e
-"$SCHEMATHESIS" run "http://127.0.0.1:$PORT/api/v1/openapi.json" \
+"$SCHEMATHESIS" --config-file "$ROOT/scripts/fuzz-api.toml" run "$API/openapi.json" \
   --header "Authorization: Bearer $TOKEN" \
-  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance \
-  --generation-with-security-parameters false \
+  --checks "${FUZZ_CHECKS:-$CHECKS}" \
   --max-examples "$EXAMPLES" \
   --workers 2 \
   --seed "${FUZZ_SEED:-1}" \
@@ -59,6 +107,12 @@ set +e
   "$@" 2>&1 | tee "$ROOT/target/fuzz.log"
 status=${PIPESTATUS[0]}
 set -e
+
+# The fuzzer may revoke its own token (DELETE /tokens/{id} with its id): say so,
+# since every later request then only exercised the 401 path.
+if ! curl -fs -o /dev/null "$API/me" -H "Authorization: Bearer $TOKEN"; then
+  echo "fuzz: note: the run revoked its own token part-way" >&2
+fi
 
 # The server must have stayed up and logged no internal error.
 if ! kill -0 "$SERVER_PID" 2>/dev/null; then
@@ -71,10 +125,12 @@ if grep -q '"level":"ERROR"' "$ROOT/target/fuzz-server.log"; then
   status=1
 fi
 
-# schemathesis's summary line reads e.g. "34 operations tested, 33 passed, 1 failed".
-summary="$(grep -E '[0-9]+ (passed|failed)' "$ROOT/target/fuzz.log" | tail -1 || true)"
-passed="$(grep -oE '[0-9]+ passed' <<<"$summary" | grep -oE '[0-9]+' || echo 0)"
-failed="$(grep -oE '[0-9]+ failed' <<<"$summary" | grep -oE '[0-9]+' || echo 0)"
-if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
-echo "fuzz: $passed passed, $failed failed"
+# Count operations: schemathesis's summary says "Tested: N"; each failing
+# operation heads its failure report with "___ METHOD /path ___".
+tested="$(awk '/^ *Tested: [0-9]+/ { print $2 }' "$ROOT/target/fuzz.log" | tail -1)"
+failed="$(grep -cE '^_+ (GET|PUT|POST|PATCH|DELETE) /' "$ROOT/target/fuzz.log" || true)"
+if [ "$status" -ne 0 ] && [ "${failed:-0}" -eq 0 ]; then failed=1; fi
+passed=$(( ${tested:-0} - ${failed:-0} ))
+[ "$passed" -lt 0 ] && passed=0
+echo "fuzz: $passed passed, ${failed:-0} failed"
 exit "$status"

@@ -99,10 +99,15 @@ pub struct TokenOut {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TokenIn {
+    /// 1 to 64 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
     pub name: String,
+    /// At least one; only scopes the caller holds (`admin` only for admins).
+    #[cfg_attr(feature = "openapi", schema(min_items = 1))]
     pub scopes: Vec<Scope>,
-    /// Days until expiry; none means never.
+    /// Days until expiry, 1 to 366; none means never.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 366))]
     pub expires_in_days: Option<u32>,
 }
 

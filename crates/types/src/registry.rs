@@ -12,6 +12,12 @@ use crate::NamespaceRole;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NamespaceIn {
+    /// 3 to 40 of `a-z0-9-`, starting with a letter, no `--`, not ending in `-`;
+    /// reserved names and look-alikes are refused.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^[a-z][a-z0-9-]{1,38}[a-z0-9]$")
+    )]
     pub name: String,
 }
 
@@ -98,9 +104,15 @@ pub struct PermissionsOut {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DeprecationIn {
+    /// 1 to 500 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 500))]
     pub reason: String,
     /// Id of the plugin to use instead.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^[a-z][a-z0-9-]{1,38}[a-z0-9]\\.[a-z][a-z0-9-]{1,38}[a-z0-9]$")
+    )]
     pub replacement: Option<String>,
 }
 
@@ -195,6 +207,11 @@ pub struct CategoryOut {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ResolveWant {
+    /// A plugin id, `namespace.name`.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^[a-z][a-z0-9-]{1,38}[a-z0-9]\\.[a-z][a-z0-9-]{1,38}[a-z0-9]$")
+    )]
     pub id: String,
     /// SemVer requirement; absent means the newest allowed version.
     #[serde(default)]
@@ -206,6 +223,8 @@ pub struct ResolveWant {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ResolveIn {
+    /// 1 to 100 plugins.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 100))]
     pub plugins: Vec<ResolveWant>,
     /// The host's plugin-API version; defaults to this server's.
     #[serde(default)]

@@ -149,8 +149,9 @@ pub struct LogPage {
     #[serde(default)]
     #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page, unchanged.
     #[serde(default)]
+    #[param(min_length = 1, pattern = "^[A-Za-z0-9_-]+$")]
     cursor: Option<String>,
 }
 

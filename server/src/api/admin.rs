@@ -19,8 +19,9 @@ pub struct Page {
     #[serde(default)]
     #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page, unchanged.
     #[serde(default)]
+    #[param(min_length = 1, pattern = "^[A-Za-z0-9_-]+$")]
     cursor: Option<String>,
 }
 

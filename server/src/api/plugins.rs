@@ -79,8 +79,9 @@ pub struct Search {
     #[serde(default)]
     #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page, unchanged.
     #[serde(default)]
+    #[param(min_length = 1, pattern = "^[A-Za-z0-9_-]+$")]
     cursor: Option<String>,
 }
 

@@ -2,6 +2,7 @@
 //! backends the environment selects (see `harness`).
 
 mod accounts;
+mod api_conventions;
 mod cli;
 mod cli_publisher;
 mod csrf;

@@ -103,3 +103,27 @@ async fn every_operation_follows_the_conventions() {
     let schemes = doc["components"]["securitySchemes"].as_object().unwrap();
     assert!(schemes.contains_key("bearer") && schemes.contains_key("session"));
 }
+
+#[tokio::test]
+async fn the_reference_page_renders_every_operation_without_outside_assets() {
+    let app = TestApp::new().await;
+    let doc = app.client().get("/api/v1/openapi.json").await.json();
+    let page = app.client().get("/docs/api").await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    for (method, path, op) in operations(&doc) {
+        let id = op["operationId"].as_str().unwrap();
+        assert!(page.text.contains(id), "{id} is not on the page");
+        assert!(
+            page.text.contains(&path),
+            "{method} {path} is not on the page"
+        );
+    }
+    assert!(page.text.contains("insufficient_scope"));
+    assert!(page.text.contains("href=\"/docs/api\""), "no footer link");
+    for attr in ["src=\"http", "href=\"http", "src=\"//", "href=\"//"] {
+        assert!(
+            !page.text.contains(attr),
+            "the page loads an outside asset ({attr})"
+        );
+    }
+}

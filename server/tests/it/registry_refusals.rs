@@ -139,7 +139,7 @@ async fn duplicates_foreign_namespaces_scope_and_size_are_refused() {
     declared.problem(413, "payload_too_large");
     send_json(&t, "PUT", "/api/v1/plugins", json!({}))
         .await
-        .problem(400, "bad_request");
+        .problem(415, "unsupported_media_type");
 
     let vs = app
         .client()
