@@ -18,8 +18,8 @@ use leptos_router::path;
 
 use crate::components::nav::Nav;
 use crate::pages::{
-    account::AccountPage, home::HomePage, not_found::NotFound, signin::SignInPage,
-    signup::SignUpPage, tokens::TokensPage,
+    account::AccountPage, home::HomePage, not_found::NotFound, security::SecurityPage,
+    signin::SignInPage, signup::SignUpPage, tokens::TokensPage,
 };
 
 /// The HTML document around the app, rendered on the server.
@@ -58,6 +58,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("signin") view=SignInPage/>
                     <Route path=path!("account") view=AccountPage/>
                     <Route path=path!("account/tokens") view=TokensPage/>
+                    <Route path=path!("account/security") view=SecurityPage/>
                 </Routes>
             </main>
             <footer class="footer container">

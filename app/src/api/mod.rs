@@ -3,6 +3,8 @@
 //! HTTP calls.
 
 pub mod accounts;
+pub mod namespaces;
+pub mod security;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod tokens;

@@ -9,6 +9,7 @@ mod harness;
 mod hostile_input;
 mod ops;
 mod pages;
+mod pages_security;
 mod registry_downloads;
 mod registry_namespaces;
 mod registry_publish;
