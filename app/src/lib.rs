@@ -19,7 +19,7 @@ use leptos_router::path;
 use crate::components::nav::Nav;
 use crate::pages::{
     account::AccountPage, api_reference::ApiReferencePage, home::HomePage, not_found::NotFound,
-    signin::SignInPage, signup::SignUpPage, tokens::TokensPage,
+    security::SecurityPage, signin::SignInPage, signup::SignUpPage, tokens::TokensPage,
 };
 
 /// The HTML document around the app, rendered on the server.
@@ -58,6 +58,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("signin") view=SignInPage/>
                     <Route path=path!("account") view=AccountPage/>
                     <Route path=path!("account/tokens") view=TokensPage/>
+                    <Route path=path!("account/security") view=SecurityPage/>
                     <Route path=path!("docs/api") view=ApiReferencePage/>
                 </Routes>
             </main>

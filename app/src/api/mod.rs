@@ -3,7 +3,9 @@
 //! HTTP calls.
 
 pub mod accounts;
+pub mod namespaces;
 pub mod reference;
+pub mod security;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod tokens;

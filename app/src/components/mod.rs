@@ -2,3 +2,5 @@
 
 pub mod form;
 pub mod nav;
+pub mod time;
+pub mod user_agent;

@@ -1,11 +1,15 @@
-//! `/account`: who you are, your namespaces, and changing your password.
+//! `/account`: who you are, your namespaces and the invitations to join
+//! more, and changing your password.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
+use trellis_types::InvitationOut;
 
 use crate::api::accounts::{ChangePassword, SessionContext};
+use crate::api::namespaces::{list_invitations, AnswerInvitation};
 use crate::components::form::{last_error, ErrorBanner, Field};
+use crate::components::time::date;
 
 /// Shown in place of a page that needs a signed-in user.
 #[component]
@@ -19,12 +23,41 @@ pub fn SignInRequired() -> impl IntoView {
     }
 }
 
+/// One open invitation, with its Accept and Decline buttons.
+#[component]
+fn InvitationRow(i: InvitationOut, answer: ServerAction<AnswerInvitation>) -> impl IntoView {
+    view! {
+        <tr class="invitation-row">
+            <td class="invitation-namespace">{i.namespace.clone()}</td>
+            <td>{i.role.as_str()}</td>
+            <td>{i.invited_by}</td>
+            <td class="nowrap">{date(i.expires_at)}</td>
+            <td class="actions">
+                <ActionForm action=answer attr:class="inline buttons">
+                    <input type="hidden" name="namespace" value=i.namespace/>
+                    <button type="submit" name="accept" value="true" class="btn btn-primary btn-small">"Accept"</button>
+                    <button type="submit" name="accept" value="false" class="btn btn-small">"Decline"</button>
+                </ActionForm>
+            </td>
+        </tr>
+    }
+}
+
 /// Account settings.
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let session = SessionContext::get();
     let change = ServerAction::<ChangePassword>::new();
+    let answer = ServerAction::<AnswerInvitation>::new();
+    let invitations = Resource::new(move || answer.version().get(), |_| list_invitations());
+    // Accepting adds a namespace: read the user (and their namespaces) again.
+    Effect::new(move |_| {
+        if answer.version().get() > 0 {
+            session.user.refetch();
+        }
+    });
     let error = last_error(change);
+    let answer_error = last_error(answer);
     let done = move || matches!(change.value().get(), Some(Ok(())));
     view! {
         <Title text="Account — Trellis"/>
@@ -38,7 +71,7 @@ pub fn AccountPage() -> impl IntoView {
                                 <dt>"User name"</dt><dd id="account-username">{u.username.clone()}</dd>
                                 <dt>"Role"</dt><dd>{if u.is_admin { "Administrator" } else { "User" }}</dd>
                                 <dt>"Namespaces"</dt>
-                                <dd>
+                                <dd id="account-namespaces">
                                     {if u.namespaces.is_empty() {
                                         view! { <span class="muted">"None yet"</span> }.into_any()
                                     } else {
@@ -48,8 +81,38 @@ pub fn AccountPage() -> impl IntoView {
                                     }}
                                 </dd>
                             </dl>
-                            <p><A href="/account/tokens">"Manage API tokens →"</A></p>
+                            <p class="links">
+                                <A href="/account/tokens">"Manage API tokens →"</A>
+                                <A href="/account/security">"Sessions and security log →"</A>
+                            </p>
                         </section>
+                        <Transition fallback=|| ()>
+                            {move || Suspend::new(async move {
+                                match invitations.await {
+                                    Ok(list) if !list.is_empty() => view! {
+                                        <section class="panel" id="invitations">
+                                            <h2>"Namespace invitations"</h2>
+                                            <p class="muted">"Accepting adds you to the namespace with the role shown."</p>
+                                            <ErrorBanner error=answer_error/>
+                                            <div class="table-wrap">
+                                                <table class="table" id="invitation-table">
+                                                    <thead><tr>
+                                                        <th>"Namespace"</th><th>"Role"</th><th>"Invited by"</th>
+                                                        <th>"Expires"</th><th></th>
+                                                    </tr></thead>
+                                                    <tbody>
+                                                        {list.into_iter().map(|i| view! { <InvitationRow i answer/> }).collect_view()}
+                                                    </tbody>
+                                                </table>
+                                            </div>
+                                        </section>
+                                    }.into_any(),
+                                    // No invitation left: an answer that failed still says why.
+                                    Ok(_) => view! { <ErrorBanner error=answer_error/> }.into_any(),
+                                    Err(e) => view! { <div class="banner banner-error">{e.detail}</div> }.into_any(),
+                                }
+                            })}
+                        </Transition>
                         <section class="panel">
                             <h2>"Change password"</h2>
                             <p class="muted">"Changing it signs you out everywhere else."</p>
@@ -61,6 +124,13 @@ pub fn AccountPage() -> impl IntoView {
                                 <Field label="Current password" name="current_password" kind="password" autocomplete="current-password" error/>
                                 <Field label="New password" name="new_password" kind="password" autocomplete="new-password" hint="At least 10 characters." error/>
                                 <Field label="Repeat new password" name="new_password_confirm" kind="password" autocomplete="new-password" error/>
+                                <div class="field check">
+                                    <label>
+                                        <input type="checkbox" name="revoke_tokens"/>
+                                        "Also revoke all my API tokens"
+                                    </label>
+                                    <p class="hint">"Otherwise your API tokens keep working after the change."</p>
+                                </div>
                                 <button type="submit" class="btn btn-primary">"Change password"</button>
                             </ActionForm>
                         </section>

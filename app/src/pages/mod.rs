@@ -4,6 +4,7 @@ pub mod account;
 pub mod api_reference;
 pub mod home;
 pub mod not_found;
+pub mod security;
 pub mod signin;
 pub mod signup;
 pub mod tokens;

@@ -7,27 +7,8 @@ use trellis_types::TokenOut;
 use crate::api::accounts::SessionContext;
 use crate::api::tokens::{list_tokens, CreateToken, RevokeToken};
 use crate::components::form::{last_error, ErrorBanner, Field};
+use crate::components::time::when;
 use crate::pages::account::SignInRequired;
-
-fn when(ts: Option<i64>) -> String {
-    match ts {
-        None => "—".into(),
-        Some(t) => {
-            let days = t.div_euclid(86_400);
-            // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-            let z = days + 719_468;
-            let era = z.div_euclid(146_097);
-            let doe = z - era * 146_097;
-            let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-            let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-            let mp = (5 * doy + 2) / 153;
-            let d = doy - (153 * mp + 2) / 5 + 1;
-            let m = if mp < 10 { mp + 3 } else { mp - 9 };
-            let y = yoe + era * 400 + i64::from(m <= 2);
-            format!("{y:04}-{m:02}-{d:02}")
-        }
-    }
-}
 
 /// One row of the token table.
 #[component]

@@ -1,6 +1,7 @@
 //! Browser sessions: a tower-sessions store backed by the database (so
 //! sessions survive restarts and work across nodes), signing a user in and
-//! out of a session, and the list of a user's sessions with sign-out of each.
+//! out of a session, and the list of a user's sessions with sign-out of each
+//! (or of all but the current one).
 //!
 //! A session id is a bearer credential, so it never leaves the server: a listed
 //! session is named by a handle (a hash of its id).
@@ -250,4 +251,26 @@ pub async fn end_session(state: &AppState, actor: &Actor, handle_: &str) -> AppR
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Ends every session of the actor except `current` (this request's session
+/// id); returns how many ended.
+pub async fn end_other_sessions(state: &AppState, actor: &Actor, current: &str) -> AppResult<u64> {
+    if !matches!(actor.via, crate::Via::Session) {
+        actor.require(trellis_types::Scope::Admin)?;
+    }
+    let mut tx = state.db.begin().await?;
+    let ended = sessions::delete_others(&mut tx, actor.user.id, Some(current)).await?;
+    if ended > 0 {
+        security_log::record(
+            &mut tx,
+            actor.user.id,
+            "session_ended",
+            actor.ip.as_deref(),
+            &format!("Signed out {ended} other session(s)."),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(ended)
 }

@@ -11,6 +11,7 @@ mod hostile_input;
 mod openapi;
 mod ops;
 mod pages;
+mod pages_security;
 mod receiver;
 mod registry_downloads;
 mod registry_namespaces;
