@@ -33,7 +33,10 @@ pub fn router(state: ServerState, metrics: Arc<Metrics>) -> Router {
         .with_expiry(Expiry::OnInactivity(CookieDuration::hours(
             app_state.config.session_ttl_hours as i64,
         )))
-        .with_signed(Key::from(&state.session_key[..]));
+        .with_signed(Key::from(&state.session_key[..]))
+        // Expiry is on inactivity: every response pushes it on (the store skips
+        // writes that would move it by less than a few minutes).
+        .with_always_save(true);
 
     // What every page and server function gets in its context: the services'
     // state and this response's CSP nonce.

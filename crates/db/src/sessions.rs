@@ -48,14 +48,12 @@ pub async fn insert(c: &mut AnyConnection, s: &SessionRecord<'_>) -> Result<()> 
     Ok(())
 }
 
-/// Inserts or replaces a session.
-pub async fn upsert(c: &mut AnyConnection, s: &SessionRecord<'_>) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO sessions (id, data, expires_at, user_id, ip, user_agent, signed_in_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) \
-         ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at, \
-         user_id = excluded.user_id, ip = excluded.ip, user_agent = excluded.user_agent, \
-         signed_in_at = excluded.signed_in_at",
+/// Updates an existing session; false when it is gone (ended elsewhere), which
+/// is never undone by re-inserting it.
+pub async fn update(c: &mut AnyConnection, s: &SessionRecord<'_>) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE sessions SET data = $2, expires_at = $3, user_id = $4, ip = $5, user_agent = $6, \
+         signed_in_at = $7 WHERE id = $1",
     )
     .bind(s.id)
     .bind(s.data)
@@ -66,7 +64,7 @@ pub async fn upsert(c: &mut AnyConnection, s: &SessionRecord<'_>) -> Result<()> 
     .bind(s.signed_in_at)
     .execute(&mut *c)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// Loads an unexpired session's data and expiry.

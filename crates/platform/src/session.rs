@@ -6,6 +6,9 @@
 //! A session id is a bearer credential, so it never leaves the server: a listed
 //! session is named by a handle (a hash of its id).
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
 use tower_sessions::session::{Id, Record};
@@ -25,14 +28,52 @@ const USER_AGENT: &str = "ua";
 const SIGNED_IN_AT: &str = "at";
 
 /// The database-backed session store.
+///
+/// Sessions expire after `session.ttl_hours` of inactivity, so every request
+/// saves its session (the layer runs with `always_save`) to push the expiry
+/// on. To spare the database a write per request, a save whose data did not
+/// change and whose expiry moved less than [`TOUCH_EVERY`] since this node last
+/// wrote it is skipped. A save only updates: a session ended elsewhere while a
+/// request of it was in flight stays ended.
 #[derive(Debug, Clone)]
 pub struct DbSessionStore {
     db: Db,
+    /// Session id -> (hash of its data, expiry last written by this node).
+    written: Arc<Mutex<HashMap<String, (u64, i64)>>>,
 }
+
+/// How far an unchanged session's expiry must move before it is written again.
+pub const TOUCH_EVERY: i64 = 300;
+
+/// Past this many remembered sessions the memory of writes starts afresh.
+const REMEMBERED: usize = 100_000;
 
 impl DbSessionStore {
     pub fn new(db: Db) -> Self {
-        DbSessionStore { db }
+        DbSessionStore {
+            db,
+            written: Arc::default(),
+        }
+    }
+
+    fn remember(&self, e: &Encoded) {
+        let mut w = self.written.lock().unwrap_or_else(|p| p.into_inner());
+        if w.len() >= REMEMBERED {
+            w.clear();
+        }
+        w.insert(e.id.clone(), (e.data_hash(), e.expires_at));
+    }
+
+    fn fresh_enough(&self, e: &Encoded) -> bool {
+        let w = self.written.lock().unwrap_or_else(|p| p.into_inner());
+        matches!(w.get(&e.id), Some((hash, at)) if *hash == e.data_hash() && e.expires_at - at < TOUCH_EVERY)
+    }
+
+    fn forget(&self, id: &str) {
+        self.written
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(id);
     }
 }
 
@@ -67,6 +108,13 @@ impl Encoded {
         })
     }
 
+    fn data_hash(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.data.hash(&mut h);
+        h.finish()
+    }
+
     fn record(&self) -> SessionRecord<'_> {
         SessionRecord {
             id: &self.id,
@@ -88,15 +136,30 @@ impl SessionStore for DbSessionStore {
             let e = Encoded::new(record)?;
             match sessions::insert(&mut c, &e.record()).await {
                 Err(DbError::Conflict) => record.id = Id::default(),
-                other => return other.map_err(backend),
+                Ok(()) => {
+                    self.remember(&e);
+                    return Ok(());
+                }
+                Err(other) => return Err(backend(other)),
             }
         }
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let e = Encoded::new(record)?;
+        if self.fresh_enough(&e) {
+            return Ok(());
+        }
         let mut c = self.db.conn().await.map_err(backend)?;
-        sessions::upsert(&mut c, &e.record()).await.map_err(backend)
+        if sessions::update(&mut c, &e.record())
+            .await
+            .map_err(backend)?
+        {
+            self.remember(&e);
+        } else {
+            self.forget(&e.id);
+        }
+        Ok(())
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
@@ -119,6 +182,7 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        self.forget(&id.to_string());
         let mut c = self.db.conn().await.map_err(backend)?;
         sessions::delete(&mut c, &id.to_string())
             .await

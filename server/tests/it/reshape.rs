@@ -52,3 +52,54 @@ async fn a_corrupt_json_column_is_an_internal_error_not_an_empty_list() {
     // The cause stays in the log; the client sees the generic sentence.
     assert!(!p["detail"].as_str().unwrap().contains("keywords"), "{p}");
 }
+
+#[tokio::test]
+async fn a_session_expires_after_inactivity_not_after_sign_in() {
+    let app = TestApp::new().await;
+    let alice = app.user("alice").await;
+    // Make the stored session about to expire, then use it on another node
+    // (which has not written it yet): the request pushes the expiry on.
+    let mut c = app.state.db.conn().await.unwrap();
+    let soon = trellis_db::now() + 60;
+    trellis_db::sqlx::query("UPDATE sessions SET expires_at = $1")
+        .bind(soon)
+        .execute(&mut *c)
+        .await
+        .unwrap();
+    let other = app.restart().await;
+    let on_other = crate::harness::Client {
+        router: other.router.clone(),
+        ..alice.clone()
+    };
+    assert_eq!(on_other.get("/api/v1/me").await.status, 200);
+    let row = trellis_db::sqlx::query("SELECT expires_at FROM sessions")
+        .fetch_one(&mut *c)
+        .await
+        .unwrap();
+    let expires: i64 = trellis_db::sqlx::Row::get(&row, "expires_at");
+    let ttl = app.state.config.session_ttl_hours as i64 * 3600;
+    assert!(
+        expires > soon + ttl / 2,
+        "expiry was not pushed on: {expires}"
+    );
+}
+
+#[tokio::test]
+async fn a_session_ended_elsewhere_is_not_brought_back_by_its_next_request() {
+    let app = TestApp::new().await;
+    let alice = app.user("alice").await;
+    let mut c = app.state.db.conn().await.unwrap();
+    trellis_db::sqlx::query("DELETE FROM sessions")
+        .execute(&mut *c)
+        .await
+        .unwrap();
+    alice
+        .get("/api/v1/me")
+        .await
+        .problem(401, "unauthenticated");
+    let row = trellis_db::sqlx::query("SELECT COUNT(*) AS n FROM sessions")
+        .fetch_one(&mut *c)
+        .await
+        .unwrap();
+    assert_eq!(trellis_db::sqlx::Row::get::<i64, _>(&row, "n"), 0);
+}
