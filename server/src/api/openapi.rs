@@ -115,6 +115,7 @@ const PROBLEMS: &[(&str, u16, &str)] = &[
     ("Forbidden", 403, "`insufficient_scope` (the token lacks the operation's scope) or `forbidden` (the user may not do this)."),
     ("NotFound", 404, "`not_found`: no such resource."),
     ("Conflict", 409, "`conflict` or `version_exists`: the change collides with what exists."),
+    ("PreconditionFailed", 412, "`precondition_failed`: `If-Match` names an ETag that is no longer current; read the resource again."),
     ("PayloadTooLarge", 413, "`payload_too_large`: the body is over this operation's limit."),
     ("UnsupportedMediaType", 415, "`unsupported_media_type`: the body's `Content-Type` is not one this operation takes."),
     ("Unprocessable", 422, "`validation_failed` (with `errors` naming the fields), `package_invalid` or `resolution_failed`."),
@@ -140,7 +141,7 @@ macro_rules! problem_responses {
         }
     )*};
 }
-problem_responses!(Conflict, Unprocessable);
+problem_responses!(Conflict, PreconditionFailed, Unprocessable);
 
 /// A raw binary body (a `.tar.gz` package).
 pub struct GzipBody;
