@@ -10,14 +10,15 @@
 #
 # Usage: scripts/fuzz-api.sh [extra schemathesis options]
 #   TRELLIS_BIN      the binary (default target/debug/trellis, as `cargo test` builds it)
-#   FUZZ_EXAMPLES    test cases per operation and phase (default 40)
+#   FUZZ_EXAMPLES    test cases per operation and phase (default 100)
+#   FUZZ_SEED        the random seed (default 1: the same run every time)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 mkdir -p target
 
 BIN="${TRELLIS_BIN:-$ROOT/target/debug/trellis}"
-EXAMPLES="${FUZZ_EXAMPLES:-40}"
+EXAMPLES="${FUZZ_EXAMPLES:-100}"
 [ -x "$BIN" ] || { echo "no trellis binary at $BIN: run cargo build first" >&2; exit 2; }
 ensure_schemathesis
 

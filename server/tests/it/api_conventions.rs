@@ -41,6 +41,11 @@ async fn unknown_fields_and_wrong_types_are_named_and_change_nothing() {
     .await;
     r.problem(400, "bad_request");
     assert_eq!(t.get("/api/v1/namespaces/ursula").await.status, 404);
+    // A JSON array is not an object, even where every field is optional.
+    let p = send_json(&t, "PATCH", "/api/v1/namespaces/ursula", json!([]))
+        .await
+        .problem(400, "bad_request");
+    assert!(p["detail"].as_str().unwrap().contains("object"), "{p}");
     assert_eq!(t.get("/api/v1/tokens").await.json()["data"], before);
 
     // Bad path and query parameters name the parameter.

@@ -206,7 +206,7 @@ pub async fn set_deprecation(
 ) -> AppResult<PluginOut> {
     if let Some(d) = input {
         let reason = d.reason.trim();
-        if reason.is_empty() || reason.chars().count() > 500 {
+        if reason.is_empty() || d.reason.chars().count() > 500 {
             return Err(AppError::field(
                 ErrorCode::ValidationFailed,
                 "reason",
