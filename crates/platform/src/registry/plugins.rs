@@ -91,7 +91,7 @@ pub async fn get_plugin(state: &AppState, id: &str) -> AppResult<PluginOut> {
         Some(v) => plugins::readme(&mut c, id, v).await?,
         None => None,
     };
-    let (d, i) = dl_db::totals(&mut c, &[p.id.clone()])
+    let (d, i) = dl_db::totals(&mut c, std::slice::from_ref(&p.id))
         .await?
         .remove(&p.id)
         .unwrap_or((0, 0));
