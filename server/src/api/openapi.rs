@@ -102,10 +102,25 @@ pub async fn openapi_json() -> Response {
 pub fn rendered() -> &'static str {
     static DOC: OnceLock<String> = OnceLock::new();
     DOC.get_or_init(|| {
-        let mut s = serde_json::to_string_pretty(&document()).expect("the document serialises");
+        let mut s =
+            serde_json::to_string_pretty(&sorted(document())).expect("the document serialises");
         s.push('\n');
         s
     })
+}
+
+/// The value with every object's keys in sorted order, whether or not some
+/// dependency turns on serde_json's `preserve_order`: the rendering is stable.
+fn sorted(v: Value) -> Value {
+    match v {
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
+        other => other,
+    }
 }
 
 /// The reusable problem responses: (component name, status, description).
