@@ -10,14 +10,15 @@
 #
 # Usage: scripts/fuzz-api.sh [extra schemathesis options]
 #   TRELLIS_BIN      the binary (default target/debug/trellis, as `cargo test` builds it)
-#   FUZZ_EXAMPLES    test cases per operation and phase (default 40)
+#   FUZZ_EXAMPLES    test cases per operation and phase (default 100)
+#   FUZZ_SEED        the random seed (default 1: the same run every time)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 mkdir -p target
 
 BIN="${TRELLIS_BIN:-$ROOT/target/debug/trellis}"
-EXAMPLES="${FUZZ_EXAMPLES:-40}"
+EXAMPLES="${FUZZ_EXAMPLES:-100}"
 [ -x "$BIN" ] || { echo "no trellis binary at $BIN: run cargo build first" >&2; exit 2; }
 ensure_schemathesis
 
@@ -86,6 +87,16 @@ curl -fsS -o /dev/null -X PUT "$API/plugins" -H "Authorization: Bearer $TOKEN" \
 # Downloaded once, it can no longer be deleted: the run keeps its seed.
 curl -fsS -o /dev/null "$API/plugins/fuzz.hello/versions/0.1.0/download"
 
+# The served document must be the checked-in one. schemathesis reads it from a
+# file: loading it from its URL would leave out the operation that serves it.
+curl -fsS -o "$DATA/openapi.json" "$API/openapi.json"
+if ! cmp -s "$DATA/openapi.json" "$ROOT/docs/openapi.json"; then
+  echo "fuzz: the served document differs from docs/openapi.json; regenerate it with" >&2
+  echo "  TRELLIS_UPDATE_OPENAPI=1 cargo test -p trellis-server --test it openapi" >&2
+  echo "fuzz: 0 passed, 1 failed"
+  exit 1
+fi
+
 # Every check but positive_data_acceptance, which expects any schema-valid
 # request to succeed: opaque cursors, minisign keys, package archives and
 # resolvable plugin sets cannot be described by a schema, so their refusals
@@ -97,7 +108,8 @@ CHECKS+=,ensure_resource_availability,ignored_auth
 
 say "fuzz: schemathesis $SCHEMATHESIS_VERSION over every operation ($EXAMPLES cases each)"
 set +e
-"$SCHEMATHESIS" --config-file "$ROOT/scripts/fuzz-api.toml" run "$API/openapi.json" \
+"$SCHEMATHESIS" --config-file "$ROOT/scripts/fuzz-api.toml" run "$DATA/openapi.json" \
+  --url "http://127.0.0.1:$PORT" \
   --header "Authorization: Bearer $TOKEN" \
   --checks "${FUZZ_CHECKS:-$CHECKS}" \
   --max-examples "$EXAMPLES" \

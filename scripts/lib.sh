@@ -112,7 +112,12 @@ ensure_schemathesis() {
   if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q " $SCHEMATHESIS_VERSION\$"; then
     say "installing schemathesis $SCHEMATHESIS_VERSION (API fuzzer)"
     mkdir -p "$TOOLS"
-    python3 -m venv "$venv"
+    if ! python3 -m venv "$venv" 2>/dev/null; then
+      # Debian's python3 needs its venv package for this.
+      rm -rf "$venv"
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+      python3 -m venv "$venv"
+    fi
     "$venv/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION"
   fi
   export SCHEMATHESIS="$venv/bin/schemathesis"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up whatever the tests need and runs every test of the project:
 # unit and integration tests on SQLite + filesystem storage, the same suite on
-# PostgreSQL + a real S3-compatible server, the wasm dependency check, and the
+# PostgreSQL + a real S3-compatible server, the wasm dependency check, the API
+# fuzzer (schemathesis, scripts/fuzz-api.sh) against a running server, and the
 # browser test against the built app in headless Chromium.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"

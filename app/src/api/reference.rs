@@ -118,11 +118,7 @@ mod ssr {
                 .join(" | ");
         }
         let base = match &s["type"] {
-            Value::Array(types) => types
-                .iter()
-                .map(|t| text(t))
-                .collect::<Vec<_>>()
-                .join(" | "),
+            Value::Array(types) => types.iter().map(text).collect::<Vec<_>>().join(" | "),
             Value::String(t) => t.clone(),
             _ => "any".to_owned(),
         };

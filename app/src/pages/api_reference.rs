@@ -7,6 +7,21 @@ use leptos_meta::Title;
 
 use crate::api::reference::{load_api_reference, ApiGroup, OperationView, ParamView, SchemaView};
 
+/// Text with `backticked` spans shown as code (the document's descriptions use them).
+fn rich(text: String) -> impl IntoView {
+    text.split('`')
+        .enumerate()
+        .map(|(i, part)| {
+            let part = part.to_owned();
+            if i % 2 == 1 {
+                view! { <code>{part}</code> }.into_any()
+            } else {
+                part.into_any()
+            }
+        })
+        .collect_view()
+}
+
 fn anchor(id: &str) -> String {
     format!("op-{}", id.replace('.', "-"))
 }
@@ -23,7 +38,7 @@ fn Params(params: Vec<ParamView>, heading: &'static str) -> impl IntoView {
                             <td><code>{p.name}</code>{p.required.then(|| view! { <span class="api-required">" required"</span> })}</td>
                             <td>{p.location}</td>
                             <td><code>{p.kind}</code></td>
-                            <td>{p.description}</td>
+                            <td>{rich(p.description)}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>
@@ -41,8 +56,8 @@ fn Operation(op: OperationView) -> impl IntoView {
                 <span class=method_class>{op.method.clone()}</span>
                 " "<code class="api-path">{op.path.clone()}</code>
             </h3>
-            <p class="api-summary">{op.summary.clone()}</p>
-            {(!op.description.is_empty()).then(|| view! { <p class="muted">{op.description.clone()}</p> })}
+            <p class="api-summary">{rich(op.summary.clone())}</p>
+            {(!op.description.is_empty()).then(|| view! { <p class="muted">{rich(op.description.clone())}</p> })}
             <dl class="facts api-facts">
                 <dt>"Operation id"</dt><dd><code>{op.id.clone()}</code></dd>
                 <dt>"Access"</dt><dd>{op.access.clone()}</dd>
@@ -55,7 +70,7 @@ fn Operation(op: OperationView) -> impl IntoView {
                     {op.responses.into_iter().map(|r| view! {
                         <tr>
                             <td><code>{r.status}</code></td>
-                            <td>{r.description}</td>
+                            <td>{rich(r.description)}</td>
                             <td>{r.body.map(|b| view! { <code>{b}</code> })}</td>
                         </tr>
                     }).collect_view()}
@@ -81,7 +96,7 @@ fn Schema(schema: SchemaView) -> impl IntoView {
     view! {
         <article class="api-op" id=format!("schema-{}", schema.name)>
             <h3><code>{schema.name.clone()}</code></h3>
-            {(!schema.description.is_empty()).then(|| view! { <p class="muted">{schema.description.clone()}</p> })}
+            {(!schema.description.is_empty()).then(|| view! { <p class="muted">{rich(schema.description.clone())}</p> })}
             <Params params=schema.fields.clone() heading="Field"/>
         </article>
     }
@@ -99,7 +114,7 @@ pub fn ApiReferencePage() -> impl IntoView {
                     Ok(r) => view! {
                         <section class="panel">
                             <h1>{r.title.clone()} " " <span class="tag">"v" {r.version.clone()}</span></h1>
-                            <p>{r.description.clone()}</p>
+                            <p>{rich(r.description.clone())}</p>
                             <p class="muted">
                                 "The machine-readable document: "
                                 <a href="/api/v1/openapi.json">"/api/v1/openapi.json"</a>

@@ -68,7 +68,7 @@ pub async fn create_token(
     let user = &actor.user;
     let name = input.name.trim();
     let mut errors = Vec::new();
-    if name.is_empty() || name.chars().count() > 64 {
+    if name.is_empty() || input.name.chars().count() > 64 {
         errors.push(FieldError {
             field: "name".into(),
             code: "length".into(),

@@ -57,6 +57,8 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// The request body has a content type the endpoint does not accept.
     UnsupportedMediaType,
+    /// `If-Match` named a version of the resource that is no longer current.
+    PreconditionFailed,
 }
 
 impl ErrorCode {
@@ -87,6 +89,7 @@ impl ErrorCode {
             ErrorCode::ResolutionFailed => "resolution_failed",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
+            ErrorCode::PreconditionFailed => "precondition_failed",
         }
     }
 
@@ -114,6 +117,7 @@ impl ErrorCode {
             ErrorCode::VersionExists => 409,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::UnsupportedMediaType => 415,
+            ErrorCode::PreconditionFailed => 412,
         }
     }
 
@@ -144,6 +148,7 @@ impl ErrorCode {
             ErrorCode::ResolutionFailed => "Dependencies cannot be resolved",
             ErrorCode::MethodNotAllowed => "Method not allowed",
             ErrorCode::UnsupportedMediaType => "Unsupported content type",
+            ErrorCode::PreconditionFailed => "The resource has changed",
         }
     }
 }

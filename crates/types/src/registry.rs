@@ -12,11 +12,11 @@ use crate::NamespaceRole;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NamespaceIn {
-    /// 3 to 40 of `a-z0-9-`, starting with a letter, no `--`, not ending in `-`;
-    /// reserved names and look-alikes are refused.
+    /// 3 to 40 of `a-z0-9-`, starting with a letter, no `--`, not ending in `-`
+    /// (surrounding white space is dropped); reserved names and look-alikes are refused.
     #[cfg_attr(
         feature = "openapi",
-        schema(pattern = "^[a-z][a-z0-9-]{1,38}[a-z0-9]$")
+        schema(pattern = "^\\s*[a-z][a-z0-9-]{1,38}[a-z0-9]\\s*$")
     )]
     pub name: String,
 }

@@ -85,18 +85,65 @@ where
     }
 }
 
-/// A JSON body; a malformed one is a `bad_request` problem naming the issue.
+/// A JSON body, which must be an object; a malformed one is a `bad_request`
+/// problem naming the issue (serde would otherwise read `[…]` as a struct).
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
+        if !json_content_type(req.headers()) {
+            return Err(AppError::new(
+                ErrorCode::UnsupportedMediaType,
+                "Send the body as JSON with `Content-Type: application/json`.",
+            )
+            .into());
+        }
+        let bytes = match axum::body::Bytes::from_request(req, state).await {
+            Ok(b) => b,
+            Err(rej) if rej.status().as_u16() == 413 => {
+                return Err(AppError::new(
+                    ErrorCode::PayloadTooLarge,
+                    "The JSON body is larger than this endpoint accepts.",
+                )
+                .into())
+            }
+            Err(_) => {
+                return Err(
+                    AppError::new(ErrorCode::BadRequest, "The body could not be read.").into(),
+                )
+            }
+        };
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(AppError::new(
+                ErrorCode::BadRequest,
+                "The JSON body must be an object (`{…}`).",
+            )
+            .into());
+        }
+        match axum::Json::<T>::from_bytes(&bytes) {
             Ok(axum::Json(v)) => Ok(ApiJson(v)),
             Err(rej) => Err(json_rejection(rej).into()),
         }
     }
+}
+
+/// Whether the request says its body is JSON: `application/json` or `application/*+json`.
+fn json_content_type(headers: &axum::http::HeaderMap) -> bool {
+    let Some(v) = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = v
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    matches!(essence.split_once('/'), Some(("application", sub)) if sub == "json" || sub.ends_with("+json"))
 }
 
 /// The problem for a refused JSON body, keeping axum's status: 413 for a body

@@ -1,7 +1,7 @@
 //! `/api/v1/namespaces`: create, read, members, signing keys, settings.
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use trellis_platform::registry::namespaces::{self, MemberChange};
@@ -11,8 +11,9 @@ use trellis_types::{
 };
 
 use super::extract::{ApiJson, ApiPath, Caller};
-use super::openapi::{Conflict, Unprocessable};
+use super::openapi::{Conflict, PreconditionFailed, Unprocessable};
 use super::problem::ApiError;
+use crate::middleware::etag;
 
 /// Create a namespace owned by the caller.
 #[utoipa::path(
@@ -61,18 +62,32 @@ pub async fn get_namespace(
     path = "/api/v1/namespaces/{ns}",
     operation_id = "v1.namespace.update",
     tag = "namespaces",
-    params(("ns" = String, Path, description = "The namespace name.")),
+    params(("ns" = String, Path, description = "The namespace name."), ("If-Match" = Option<String>, Header, description = "The `ETag` of the namespace as last read; a stale one is refused with 412.")),
     request_body = NamespacePatch,
     security(("bearer" = ["publish"]), ("session" = [])),
-    responses((status = 200, description = "The updated namespace.", body = NamespaceOut))
+    responses(
+        (status = 200, description = "The updated namespace.", body = NamespaceOut),
+        (status = 412, response = PreconditionFailed),
+    )
 )]
 pub async fn patch_namespace(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(ns): ApiPath<String>,
+    headers: HeaderMap,
     ApiJson(input): ApiJson<NamespacePatch>,
 ) -> Result<Json<NamespaceOut>, ApiError> {
+    if_match(&state, &ns, &headers).await?;
     Ok(Json(namespaces::patch(&state, &caller, &ns, &input).await?))
+}
+
+/// With `If-Match`, refuses the change unless it names the namespace's current ETag.
+/// Checked against the namespace as read just before the change.
+async fn if_match(state: &AppState, ns: &str, headers: &HeaderMap) -> Result<(), ApiError> {
+    if headers.contains_key(header::IF_MATCH) {
+        etag::check_if_match(headers, &namespaces::get(state, ns).await?)?;
+    }
+    Ok(())
 }
 
 /// Change a member's role, or invite a user (owners).
@@ -84,12 +99,13 @@ pub async fn patch_namespace(
     path = "/api/v1/namespaces/{ns}/members/{username}",
     operation_id = "v1.namespace.member.put",
     tag = "namespaces",
-    params(("ns" = String, Path, description = "The namespace name."), ("username" = String, Path, description = "A user name.")),
+    params(("ns" = String, Path, description = "The namespace name."), ("username" = String, Path, description = "A user name."), ("If-Match" = Option<String>, Header, description = "The `ETag` of the namespace as last read; a stale one is refused with 412.")),
     request_body = MemberIn,
     security(("bearer" = ["publish"]), ("session" = [])),
     responses(
         (status = 200, description = "An existing member's role changed.", body = NamespaceOut),
         (status = 202, description = "Invited (the same answer whether or not the user exists).", body = NamespaceOut),
+        (status = 412, response = PreconditionFailed),
         (status = 409, response = Conflict),
         (status = 422, response = Unprocessable),
     )
@@ -98,8 +114,10 @@ pub async fn put_member(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath((ns, username)): ApiPath<(String, String)>,
+    headers: HeaderMap,
     ApiJson(input): ApiJson<MemberIn>,
 ) -> Result<Response, ApiError> {
+    if_match(&state, &ns, &headers).await?;
     Ok(
         match namespaces::set_member(&state, &caller, &ns, &username, input.role).await? {
             MemberChange::Updated(out) => Json(out).into_response(),

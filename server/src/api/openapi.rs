@@ -102,10 +102,25 @@ pub async fn openapi_json() -> Response {
 pub fn rendered() -> &'static str {
     static DOC: OnceLock<String> = OnceLock::new();
     DOC.get_or_init(|| {
-        let mut s = serde_json::to_string_pretty(&document()).expect("the document serialises");
+        let mut s =
+            serde_json::to_string_pretty(&sorted(document())).expect("the document serialises");
         s.push('\n');
         s
     })
+}
+
+/// The value with every object's keys in sorted order, whether or not some
+/// dependency turns on serde_json's `preserve_order`: the rendering is stable.
+fn sorted(v: Value) -> Value {
+    match v {
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
+        other => other,
+    }
 }
 
 /// The reusable problem responses: (component name, status, description).
@@ -115,6 +130,7 @@ const PROBLEMS: &[(&str, u16, &str)] = &[
     ("Forbidden", 403, "`insufficient_scope` (the token lacks the operation's scope) or `forbidden` (the user may not do this)."),
     ("NotFound", 404, "`not_found`: no such resource."),
     ("Conflict", 409, "`conflict` or `version_exists`: the change collides with what exists."),
+    ("PreconditionFailed", 412, "`precondition_failed`: `If-Match` names an ETag that is no longer current; read the resource again."),
     ("PayloadTooLarge", 413, "`payload_too_large`: the body is over this operation's limit."),
     ("UnsupportedMediaType", 415, "`unsupported_media_type`: the body's `Content-Type` is not one this operation takes."),
     ("Unprocessable", 422, "`validation_failed` (with `errors` naming the fields), `package_invalid` or `resolution_failed`."),
@@ -140,7 +156,7 @@ macro_rules! problem_responses {
         }
     )*};
 }
-problem_responses!(Conflict, Unprocessable);
+problem_responses!(Conflict, PreconditionFailed, Unprocessable);
 
 /// A raw binary body (a `.tar.gz` package).
 pub struct GzipBody;

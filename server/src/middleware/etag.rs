@@ -47,8 +47,7 @@ pub async fn conditional_get(req: Request, next: Next) -> Response {
         // Over the limit or broken mid-way: nothing sensible to send but an error.
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
-    let digest = Sha256::digest(&bytes);
-    let tag = format!("\"{}\"", hex32(&digest));
+    let tag = tag_of(&bytes);
     let value = HeaderValue::from_str(&tag).expect("hex is a valid header value");
     if inm.as_deref().is_some_and(|h| matches(h, &tag)) {
         let mut out = StatusCode::NOT_MODIFIED.into_response();
@@ -59,9 +58,38 @@ pub async fn conditional_get(req: Request, next: Next) -> Response {
     Response::from_parts(parts, Body::from(bytes))
 }
 
-/// The first 16 bytes of a digest as 32 hex digits.
-fn hex32(digest: &[u8]) -> String {
-    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+/// The strong ETag (quoted) of a JSON body: the first 16 bytes of its SHA-256 in hex.
+pub fn tag_of(body: &[u8]) -> String {
+    let digest = Sha256::digest(body);
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("\"{hex}\"")
+}
+
+/// Refuses a change when the request has an `If-Match` header that does not
+/// name the current representation (`current`, as its `GET` would render it):
+/// `412 precondition_failed`. Without the header the change goes ahead.
+pub fn check_if_match(
+    headers: &axum::http::HeaderMap,
+    current: &impl serde::Serialize,
+) -> Result<(), trellis_platform::AppError> {
+    let Some(wanted) = headers.get(axum::http::header::IF_MATCH) else {
+        return Ok(());
+    };
+    let body = serde_json::to_vec(current).map_err(trellis_platform::AppError::internal)?;
+    let tag = tag_of(&body);
+    let wanted = wanted.to_str().unwrap_or("");
+    if wanted
+        .split(',')
+        .map(str::trim)
+        .any(|t| t == "*" || t == tag)
+    {
+        Ok(())
+    } else {
+        Err(trellis_platform::AppError::new(
+            trellis_types::ErrorCode::PreconditionFailed,
+            "The resource changed since you read it (`If-Match` names an older ETag): read it again.",
+        ))
+    }
 }
 
 #[cfg(test)]

@@ -41,6 +41,11 @@ async fn unknown_fields_and_wrong_types_are_named_and_change_nothing() {
     .await;
     r.problem(400, "bad_request");
     assert_eq!(t.get("/api/v1/namespaces/ursula").await.status, 404);
+    // A JSON array is not an object, even where every field is optional.
+    let p = send_json(&t, "PATCH", "/api/v1/namespaces/ursula", json!([]))
+        .await
+        .problem(400, "bad_request");
+    assert!(p["detail"].as_str().unwrap().contains("object"), "{p}");
     assert_eq!(t.get("/api/v1/tokens").await.json()["data"], before);
 
     // Bad path and query parameters name the parameter.
@@ -158,4 +163,33 @@ async fn reads_carry_an_etag_and_answer_304_when_it_matches() {
         )
         .await;
     assert_eq!(other.status, 200);
+}
+
+#[tokio::test]
+async fn if_match_refuses_a_lost_update() {
+    let app = TestApp::new().await;
+    let (_, t) = publisher(&app, "pat", "acme").await;
+    let read = t.get("/api/v1/namespaces/acme").await;
+    let tag = read.header("etag").expect("an ETag");
+    let patch = |tag: String, value: bool| {
+        let t = t.clone();
+        async move {
+            t.send(
+                Request::patch("/api/v1/namespaces/acme")
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .header(header::IF_MATCH, tag)
+                    .body(Body::from(
+                        json!({ "require_signatures": value }).to_string(),
+                    ))
+                    .unwrap(),
+            )
+            .await
+        }
+    };
+    let r = patch(tag.clone(), true).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    // The same, now stale, ETag again: refused, nothing changed.
+    patch(tag, false).await.problem(412, "precondition_failed");
+    let now = t.get("/api/v1/namespaces/acme").await.json();
+    assert_eq!(now["require_signatures"], true);
 }

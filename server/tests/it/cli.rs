@@ -1,4 +1,4 @@
-//! The `trellis` binary: migrate, admin create-user, clear start-up failures,
+//! The `trellis` binary: migrate, admin create-user and create-token, clear start-up failures,
 //! and graceful shutdown on SIGTERM.
 
 use std::io::Write;
@@ -74,6 +74,61 @@ async fn migrate_then_create_admin() {
     let mut c = state.db.conn().await.unwrap();
     let root = trellis_db::users::by_name(&mut c, "root1").await.unwrap();
     assert!(root.unwrap().is_admin);
+}
+
+#[tokio::test]
+async fn create_token_prints_a_working_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = fresh_env(dir.path()).await;
+    let out = run(
+        &env,
+        &["admin", "create-user", "ada", "--admin", "--password-stdin"],
+        Some(PASSWORD),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(
+        &env,
+        &[
+            "admin",
+            "create-token",
+            "ada",
+            "--scopes",
+            "read,publish,webhooks,admin",
+        ],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let secret = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert!(secret.starts_with("trls_"), "{secret}");
+
+    let cfg = trellis_platform::config::load(None, &env).unwrap();
+    let state = trellis_server::startup::app_state(cfg).await.unwrap();
+    let actor = trellis_platform::tokens::authenticate(&state, &secret, None)
+        .await
+        .unwrap();
+    assert_eq!(actor.user.username, "ada");
+    assert_eq!(actor.scopes().len(), 4);
+
+    for (args, why) in [
+        (
+            vec!["admin", "create-token", "ada", "--scopes", "root"],
+            "not one of",
+        ),
+        (vec!["admin", "create-token", "nobody"], "nobody"),
+    ] {
+        let out = run(&env, &args, None);
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(why), "{err}");
+    }
 }
 
 #[test]

@@ -91,7 +91,7 @@ pub async fn get_plugin(state: &AppState, id: &str) -> AppResult<PluginOut> {
         Some(v) => plugins::readme(&mut c, id, v).await?,
         None => None,
     };
-    let (d, i) = dl_db::totals(&mut c, &[p.id.clone()])
+    let (d, i) = dl_db::totals(&mut c, std::slice::from_ref(&p.id))
         .await?
         .remove(&p.id)
         .unwrap_or((0, 0));
@@ -206,7 +206,7 @@ pub async fn set_deprecation(
 ) -> AppResult<PluginOut> {
     if let Some(d) = input {
         let reason = d.reason.trim();
-        if reason.is_empty() || reason.chars().count() > 500 {
+        if reason.is_empty() || d.reason.chars().count() > 500 {
             return Err(AppError::field(
                 ErrorCode::ValidationFailed,
                 "reason",
