@@ -8,6 +8,7 @@
 pub mod api;
 pub mod health;
 pub mod links;
+pub mod listener;
 pub mod metrics;
 pub mod middleware;
 pub mod publisher;

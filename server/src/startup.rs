@@ -10,7 +10,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::serve::ListenerExt;
 use axum::Router;
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
@@ -91,13 +90,7 @@ impl Server {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let listener = listener.tap_io(|tcp| {
-            // Without it a response body waits for the client's delayed ACK of
-            // the headers (Nagle's algorithm): ~40 ms per response on keep-alive.
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::debug!(error = %e, "could not set TCP_NODELAY");
-            }
-        });
+        let listener = crate::listener::tuned(listener);
         let Server {
             state,
             router,
