@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod health;
+pub mod listener;
 pub mod metrics;
 pub mod middleware;
 pub mod publisher;

@@ -65,6 +65,7 @@ fn spawn_housekeeping(state: AppState) {
 pub async fn serve(state: AppState) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(state.config.listen).await?;
     let addr = listener.local_addr()?;
+    let listener = crate::listener::tuned(listener);
     spawn_housekeeping(state.clone());
     let flusher = trellis_platform::registry::downloads::spawn_flusher(state.clone());
     let app = crate::router(state.clone());
