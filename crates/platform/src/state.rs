@@ -9,6 +9,7 @@ use leptos::config::LeptosOptions;
 use trellis_db::Db;
 
 use crate::config::Config;
+use crate::registry::artifacts::ArtifactCache;
 use crate::registry::downloads::DownloadCounter;
 use crate::storage::Storage;
 
@@ -23,6 +24,8 @@ pub struct AppState {
     pub session_key: Arc<[u8; 64]>,
     /// Download counts waiting to be flushed to the database.
     pub downloads: Arc<DownloadCounter>,
+    /// Small artifacts and version hashes the download path keeps in memory.
+    pub artifacts: Arc<ArtifactCache>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -85,6 +88,7 @@ impl AppState {
             leptos_options,
             session_key,
             downloads: Arc::new(DownloadCounter::default()),
+            artifacts: Arc::new(ArtifactCache::default()),
         })
     }
 }

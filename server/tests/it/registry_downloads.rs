@@ -147,3 +147,75 @@ async fn the_background_flusher_writes_the_last_counts_when_stopped() {
         .json();
     assert_eq!(stats["total"], 2);
 }
+
+/// Bytes nobody can compress much: a fixed xorshift sequence.
+fn noise(len: usize) -> Vec<u8> {
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn repeated_downloads_serve_the_same_bytes_and_are_all_counted() {
+    let app = TestApp::new().await;
+    let (_alice, token) = publisher(&app, "alice", "acme").await;
+    // A small package (kept in memory after its first download) and one of about
+    // 300 KB (streamed from the store every time, in several chunks).
+    let small = Pkg::new("acme.small", "0.1.0");
+    let big = Pkg::new("acme.big", "0.1.0").file("assets/blob.bin", noise(300_000));
+    assert!(big.bytes().len() > 256 * 1024);
+    publish_ok(&token, &small).await;
+    publish_ok(&token, &big).await;
+
+    for (id, pkg) in [("acme.small", &small), ("acme.big", &big)] {
+        for round in 0..3 {
+            let r = download(&app.client(), id, "0.1.0").await;
+            assert_eq!(r.status, 200, "{id} round {round}");
+            assert_eq!(r.bytes, pkg.bytes(), "{id} round {round}");
+            assert_eq!(
+                r.header("content-length"),
+                Some(r.bytes.len().to_string()),
+                "{id} round {round}"
+            );
+            assert!(r.header("etag").is_some());
+        }
+        let etag = download(&app.client(), id, "0.1.0")
+            .await
+            .header("etag")
+            .unwrap();
+        let r = app
+            .client()
+            .send(
+                axum::http::Request::get(format!("/api/v1/plugins/{id}/versions/0.1.0/download"))
+                    .header("if-none-match", etag)
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(r.status, 304, "{id}");
+    }
+    // Unknown versions are still unknown after the known ones were remembered.
+    assert_eq!(
+        download(&app.client(), "acme.small", "9.9.9").await.status,
+        404
+    );
+
+    flush(&app).await;
+    for id in ["acme.small", "acme.big"] {
+        let stats = app
+            .client()
+            .get(&format!("/api/v1/plugins/{id}/downloads"))
+            .await
+            .json();
+        assert_eq!(
+            stats["total"], 4,
+            "{id}: three downloads and one more for the ETag"
+        );
+    }
+}

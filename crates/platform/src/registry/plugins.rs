@@ -7,7 +7,6 @@ use std::collections::{BTreeMap, HashMap};
 
 use bytes::Bytes;
 use futures::stream::BoxStream;
-use futures::StreamExt;
 use object_store::ObjectStoreExt;
 use trellis_db::registry::{PluginRow, VersionRow};
 use trellis_db::users::UserRow;
@@ -254,6 +253,7 @@ pub async fn delete_plugin(state: &AppState, user: &UserRow, id: &str) -> AppRes
             format!("`{id}` has been downloaded, so it cannot be deleted. Deprecate it instead."),
         ));
     }
+    state.artifacts.forget_plugin(id);
     for sha in state.db.delete_plugin(id).await? {
         match state.storage.store().delete(&artifact_path(&sha)).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
@@ -302,13 +302,19 @@ pub fn categories() -> Vec<CategoryOut> {
 pub enum Download {
     /// The client's `If-None-Match` matched: nothing to send.
     NotModified { sha256: String },
-    /// The artifact, streamed from the store.
+    /// The artifact.
     Artifact {
         sha256: String,
         size: u64,
         filename: String,
-        body: BoxStream<'static, Result<Bytes, object_store::Error>>,
+        body: ArtifactBody,
     },
+}
+
+/// An artifact's bytes: whole (small ones, kept in memory) or streamed from the store.
+pub enum ArtifactBody {
+    Whole(Bytes),
+    Stream(BoxStream<'static, Result<Bytes, object_store::Error>>),
 }
 
 fn etag_matches(if_none_match: &str, sha256: &str) -> bool {
@@ -320,6 +326,9 @@ fn etag_matches(if_none_match: &str, sha256: &str) -> bool {
 
 /// Opens a version's artifact for download (yanked versions too: they are asked for
 /// by exact version) and counts the download in memory.
+///
+/// A repeated download of a small artifact is served from memory without a database
+/// query or a file read (see [`super::artifacts`]); it is counted all the same.
 pub async fn download(
     state: &AppState,
     id: &str,
@@ -327,25 +336,41 @@ pub async fn download(
     if_none_match: Option<&str>,
     user_id: Option<i64>,
 ) -> AppResult<Download> {
-    let v = version_row(state, id, version).await?;
-    if if_none_match.is_some_and(|h| etag_matches(h, &v.sha256)) {
-        return Ok(Download::NotModified { sha256: v.sha256 });
+    let sha256 = match state.artifacts.version(id, version) {
+        Some(sha) => sha,
+        None => version_row(state, id, version).await?.sha256,
+    };
+    if if_none_match.is_some_and(|h| etag_matches(h, &sha256)) {
+        return Ok(Download::NotModified { sha256 });
     }
-    let got = state
-        .storage
-        .store()
-        .get(&artifact_path(&v.sha256))
-        .await
-        .map_err(|e| match e {
-            object_store::Error::NotFound { .. } => AppError::internal(e),
-            other => other.into(),
-        })?;
-    let size = got.meta.size;
+    let (size, body) = match state.artifacts.body(&sha256) {
+        Some(bytes) => (bytes.len() as u64, ArtifactBody::Whole(bytes)),
+        None => {
+            let got = state
+                .storage
+                .store()
+                .get(&artifact_path(&sha256))
+                .await
+                .map_err(|e| match e {
+                    object_store::Error::NotFound { .. } => AppError::internal(e),
+                    other => other.into(),
+                })?;
+            let size = got.meta.size;
+            if size <= super::artifacts::MAX_BODY {
+                let bytes = got.bytes().await?;
+                state.artifacts.keep_body(&sha256, bytes.clone());
+                (size, ArtifactBody::Whole(bytes))
+            } else {
+                (size, ArtifactBody::Stream(crate::storage::into_stream(got)))
+            }
+        }
+    };
+    state.artifacts.remember_version(id, version, &sha256);
     state.downloads.record(id, version, user_id);
     Ok(Download::Artifact {
-        sha256: v.sha256,
+        sha256,
         size,
         filename: format!("{id}-{version}.tar.gz"),
-        body: got.into_stream().boxed(),
+        body,
     })
 }
