@@ -8,9 +8,11 @@ pub mod api;
 pub mod health;
 pub mod listener;
 pub mod metrics;
+pub mod microcache;
 pub mod middleware;
 pub mod publisher;
 pub mod router;
 pub mod startup;
+pub mod static_files;
 
 pub use router::router;

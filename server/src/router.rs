@@ -1,8 +1,11 @@
 //! The one route list: every URL Trellis answers, and the layers around them.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use app::{shell, App};
+use axum::extract::{Request, State};
+use axum::http::Uri;
 use axum::routing::get;
 use axum::Router;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -13,7 +16,8 @@ use trellis_platform::session::DbSessionStore;
 use trellis_platform::AppState;
 
 use crate::metrics::Metrics;
-use crate::{api, health, metrics, middleware};
+use crate::microcache::Microcache;
+use crate::{api, health, metrics, microcache, middleware, static_files};
 
 /// Builds the whole application router for `state`.
 pub fn router(state: AppState) -> Router {
@@ -30,12 +34,27 @@ pub fn router(state: AppState) -> Router {
         )))
         .with_signed(Key::from(&state.session_key[..]));
 
-    let pages = Router::<AppState>::new()
-        .leptos_routes_with_context(&state, leptos_routes, || {}, {
+    let mut pages =
+        Router::<AppState>::new().leptos_routes_with_context(&state, leptos_routes, || {}, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
-        })
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell));
+        });
+    if state.config.page_cache_ms > 0 {
+        // Anonymous page views are rendered at most once per `page_cache_ms` (microcache).
+        pages = pages.route_layer(axum::middleware::from_fn_with_state(
+            Microcache::new(Duration::from_millis(state.config.page_cache_ms)),
+            microcache::pages,
+        ));
+    }
+    let pages = pages.fallback({
+        // Files under the site root, else the 404 page; small files from memory.
+        let files = leptos_axum::file_and_error_handler::<AppState, _>(shell);
+        let cache = Microcache::default();
+        move |uri: Uri, state: State<AppState>, req: Request| {
+            let (files, cache) = (files.clone(), cache.clone());
+            async move { static_files::serve(&cache, uri, state, req, files).await }
+        }
+    });
 
     let ops = Router::<AppState>::new()
         .route("/healthz", get(health::healthz))
