@@ -77,7 +77,8 @@ pub struct Concurrent {
     pub counted: String,
 }
 
-/// `clients` tasks download a small package in a loop for `dur` (at most 200k requests).
+/// `clients` tasks download a small package in a loop for `dur` (at most 200k requests),
+/// each over its own keep-alive connection (reqwest's pool keeps them open).
 pub async fn concurrent_downloads(b: &Bench, clients: usize, dur: Duration) -> Concurrent {
     b.publish(package(&manifest("small", "1.0.0", &[]), &[]))
         .await;

@@ -1,13 +1,19 @@
 //! `trellis-bench registry`: registry throughput and latency figures.
+//! `trellis-bench http`: downloads, static files and pages over keep-alive
+//! connections (wrk), against nginx and a bare axum handler in the same run.
 //!
-//! Starts a real Trellis (its own data directory; SQLite + files, or PostgreSQL / S3
-//! when TRELLIS_DATABASE__URL / TRELLIS_STORAGE__* are set) on a loopback port, drives
-//! it over HTTP, prints what it measured, and stops. Every loop is bounded in count
-//! and time. Results are written up in docs/benchmarks.md.
+//! Each starts a real Trellis (its own data directory; SQLite + files, or PostgreSQL /
+//! S3 when TRELLIS_DATABASE__URL / TRELLIS_STORAGE__* are set) on a loopback port,
+//! drives it over HTTP, prints what it measured, and stops. Every loop is bounded in
+//! count and time. Results are written up in docs/benchmarks.md.
 
+mod bare;
 mod graph;
+mod http;
 mod load;
+mod nginx;
 mod server;
+mod wrk;
 
 use std::time::{Duration, Instant};
 
@@ -15,10 +21,23 @@ use std::time::{Duration, Instant};
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let quick = args.iter().any(|a| a == "--quick");
-    if args.first().map(String::as_str) != Some("registry") {
-        eprintln!("usage: trellis-bench registry [--quick]");
-        std::process::exit(2);
+    match args.first().map(String::as_str) {
+        Some("registry") => registry(quick).await,
+        Some("http") => {
+            let only = args
+                .iter()
+                .position(|a| a == "--only")
+                .and_then(|i| args.get(i + 1).cloned());
+            http::run(quick, only.as_deref()).await
+        }
+        _ => {
+            eprintln!("usage: trellis-bench registry [--quick] | http [--quick] [--only WORD]");
+            std::process::exit(2);
+        }
     }
+}
+
+async fn registry(quick: bool) {
     let srv = server::Bench::start().await;
     println!("# Trellis registry benchmark");
     println!("backend: {}", srv.describe());
@@ -44,7 +63,7 @@ async fn main() {
     let secs = if quick { 3 } else { 10 };
     let c = load::concurrent_downloads(&srv, clients, Duration::from_secs(secs)).await;
     println!(
-        "concurrent downloads:    {clients} clients, {secs} s: {} downloads, {:.0}/s, p50 {:.2} ms, p99 {:.2} ms, counted after flush: {}",
+        "concurrent downloads:    {clients} keep-alive clients, {secs} s: {} downloads, {:.0}/s, p50 {:.2} ms, p99 {:.2} ms, counted after flush: {}",
         c.count,
         c.per_sec,
         c.p50.as_secs_f64() * 1000.0,

@@ -17,12 +17,18 @@ pub struct Bench {
 
 impl Bench {
     pub async fn start() -> Bench {
+        Bench::start_with(&[]).await
+    }
+
+    /// Like [`Bench::start`], with extra `TRELLIS_*` settings (they win over the environment).
+    pub async fn start_with(extra_env: &[(&str, String)]) -> Bench {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut env: Vec<(String, String)> = std::env::vars()
             .filter(|(k, _)| k.starts_with("TRELLIS_"))
             .collect();
         env.push(("TRELLIS_DATA_DIR".into(), dir.path().display().to_string()));
         env.push(("TRELLIS_LOG__LEVEL".into(), "warn".into()));
+        env.extend(extra_env.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
         let cfg = config::load(None, &env).expect("config");
         let state = AppState::build(cfg).await.expect("start");
         let user =
@@ -53,7 +59,7 @@ impl Bench {
         let router = trellis_server::router(state.clone());
         let server = tokio::spawn(async move {
             let _ = axum::serve(
-                listener,
+                trellis_server::listener::tuned(listener),
                 router.into_make_service_with_connect_info::<SocketAddr>(),
             )
             .await;
