@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the benchmarks (docs/benchmarks.md): installs wrk and nginx if missing,
 # builds the release bench (and the site assets when cargo-leptos is installed, or
-# always with --site), then runs `trellis-bench http` and `trellis-bench registry`.
+# always with --site, which installs it), then runs `trellis-bench http` and
+# `trellis-bench registry`.
 # Extra arguments (e.g. --quick) are passed to both.
 #
 #   scripts/bench.sh            # full run, a few minutes
@@ -33,15 +34,15 @@ ensure_bench_tools() {
 command -v cargo >/dev/null || ensure_rust
 ensure_bench_tools
 
-# The stylesheet the http benchmark serves comes from target/site (cargo leptos build);
-# without it the benchmark serves style/main.css as is, at the same path, and says so.
-if [ "$site" = 1 ]; then
-  ensure_leptos_tools
-fi
+# The stylesheet the http benchmark serves comes from target/site (cargo leptos build,
+# set up as scripts/run.sh does); without it the benchmark serves style/main.css as is,
+# at the same path, and says so.
 if [ ! -f target/site/pkg/trellis.css ]; then
-  if cargo leptos --version 2>/dev/null | grep -q '0.3.11'; then
+  if [ "$site" = 1 ] || cargo leptos --version 2>/dev/null | grep -q '0.3.11'; then
+    ensure_leptos_tools
     say "building the site assets (cargo leptos build --release)"
-    cargo leptos build --release
+    cargo leptos build --release ||
+      say "the site build failed: /pkg/trellis.css will be style/main.css"
   else
     say "cargo-leptos not installed: /pkg/trellis.css will be style/main.css (scripts/bench.sh --site builds the real one)"
   fi
