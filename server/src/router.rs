@@ -58,7 +58,7 @@ pub fn router(state: ServerState, metrics: Arc<Metrics>) -> Router {
             _,
         >(context, shell));
 
-    Router::<ServerState>::new()
+    let app = Router::<ServerState>::new()
         .nest(
             "/api/v1",
             api::routes()
@@ -73,21 +73,8 @@ pub fn router(state: ServerState, metrics: Arc<Metrics>) -> Router {
             app_state.clone(),
             middleware::csrf::guard,
         ))
-        .layer(sessions)
-        .layer(axum::middleware::from_fn_with_state(
-            metrics,
-            metrics::track,
-        ))
-        .layer(axum::middleware::from_fn(
-            middleware::security_headers::apply,
-        ))
-        .layer(axum::middleware::from_fn(middleware::request_id::scope))
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .layer(axum::middleware::from_fn(
-            middleware::request_id::drop_malformed,
-        ))
-        .with_state(state)
+        .layer(sessions);
+    edge(app, metrics).with_state(state)
 }
 
 fn ops_routes(app: &trellis_platform::AppState, metrics: Arc<Metrics>) -> Router<ServerState> {
@@ -100,9 +87,10 @@ fn ops_routes(app: &trellis_platform::AppState, metrics: Arc<Metrics>) -> Router
         )
 }
 
-/// The router of a worker-only process: the operational endpoints alone.
-pub fn ops_router(state: ServerState, metrics: Arc<Metrics>) -> Router {
-    ops_routes(&state.app, metrics.clone())
+/// The outer layers every router shares, innermost first: metrics under bounded
+/// labels, security headers, and the request id (malformed ones dropped first).
+fn edge(router: Router<ServerState>, metrics: Arc<Metrics>) -> Router<ServerState> {
+    router
         .layer(axum::middleware::from_fn_with_state(
             metrics,
             metrics::track,
@@ -116,5 +104,9 @@ pub fn ops_router(state: ServerState, metrics: Arc<Metrics>) -> Router {
         .layer(axum::middleware::from_fn(
             middleware::request_id::drop_malformed,
         ))
-        .with_state(state)
+}
+
+/// The router of a worker-only process: the operational endpoints alone.
+pub fn ops_router(state: ServerState, metrics: Arc<Metrics>) -> Router {
+    edge(ops_routes(&state.app, metrics.clone()), metrics).with_state(state)
 }
