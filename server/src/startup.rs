@@ -97,39 +97,48 @@ impl Server {
             metrics,
             workers,
         } = self;
-        // One shutdown signal for the main listener and the metrics listener.
+        // One shutdown signal for the main listener and the metrics listener; all
+        // three run in this task (no detached tasks to outlive the server).
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        tokio::spawn(async move {
-            shutdown.await;
-            let _ = stop_tx.send(true);
-        });
         let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
             let _ = rx.wait_for(|s| *s).await;
         };
-        let metrics_listener = match state.config.metrics.listen {
-            Some(addr) => {
-                let access = MetricsAccess::own_listener(metrics, &state.config);
-                Some(tokio::spawn(crate::metrics::serve_metrics(
-                    addr,
-                    access,
-                    stopped(stop_rx.clone()),
-                )))
+        let stop_tx = Arc::new(stop_tx);
+        let signal = {
+            let stop_tx = stop_tx.clone();
+            let mut done = stop_rx.clone();
+            async move {
+                // Ends with the shutdown signal, or when the main listener stops by itself.
+                tokio::select! {
+                    _ = shutdown => { let _ = stop_tx.send(true); }
+                    _ = done.wait_for(|s| *s) => {}
+                }
             }
-            None => None,
         };
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(stopped(stop_rx))
-        .await?;
-        if let Some(task) = metrics_listener {
-            match task.await {
-                Ok(Err(e)) => tracing::error!(error = %e, "metrics listener failed"),
-                Err(e) => tracing::error!(error = %e, "metrics listener panicked"),
-                Ok(Ok(())) => {}
+        let metrics_listener = async {
+            match state.config.metrics.listen {
+                Some(addr) => {
+                    let access = MetricsAccess::own_listener(metrics, &state.config);
+                    crate::metrics::serve_metrics(addr, access, stopped(stop_rx.clone())).await
+                }
+                None => Ok(()),
             }
+        };
+        let main_listener = async {
+            let served = axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(stopped(stop_rx.clone()))
+            .await;
+            let _ = stop_tx.send(true);
+            served
+        };
+        let ((), served, metrics_served) = tokio::join!(signal, main_listener, metrics_listener);
+        if let Err(e) = metrics_served {
+            tracing::error!(error = %e, "metrics listener failed");
         }
+        served?;
         stop(state, workers).await;
         Ok(())
     }

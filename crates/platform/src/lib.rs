@@ -17,6 +17,7 @@ pub mod config;
 pub mod error;
 pub mod housekeeping;
 pub mod links;
+pub mod redact;
 pub mod registry;
 pub mod request_context;
 pub mod security;
