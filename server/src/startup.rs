@@ -82,6 +82,12 @@ impl Server {
         })
     }
 
+    /// Stops the workers (flushers write their last batch) and closes the
+    /// database, without ever having listened (tests, tools).
+    pub async fn shutdown(self) {
+        stop(self.state, self.workers).await;
+    }
+
     /// Serves on `listener` until `shutdown` resolves, then drains in-flight
     /// requests, stops the workers (flushers write their last batch) and closes
     /// the database.

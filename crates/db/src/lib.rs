@@ -10,9 +10,13 @@
 //! - Every query is written once, in the SQL both engines accept (`$1`
 //!   placeholders, `BIGINT` integers, unix-second timestamps, `0/1` flags), and
 //!   runs through sqlx's `Any` driver. Engine-specific SQL lives only in
-//!   `migrations/sqlite` and `migrations/postgres` (kept equivalent by a test).
+//!   `migrations/sqlite` and `migrations/postgres` (kept equivalent by a test),
+//!   with one exception: [`jobs::claim`] adds `FOR UPDATE SKIP LOCKED` on
+//!   PostgreSQL.
 
 pub mod downloads;
+pub mod events;
+pub mod jobs;
 pub mod namespaces;
 pub mod plugins;
 pub mod rate_limit;
@@ -169,6 +173,14 @@ impl Db {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// Current time in unix milliseconds.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 /// Reads an optional i64 column.

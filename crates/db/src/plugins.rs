@@ -324,25 +324,34 @@ pub async fn readme(
 }
 
 /// Yanks or un-yanks a version and refreshes the plugin's latest version (run it
-/// in a transaction); false when there is no such version.
+/// in a transaction). `None` when there is no such version, `Some(false)` when it
+/// was in that state already (nothing changed).
 pub async fn set_yanked(
     c: &mut AnyConnection,
     plugin_id: &str,
     version: &str,
     yanked: bool,
-) -> Result<bool> {
-    let done =
-        sqlx::query("UPDATE plugin_versions SET yanked = $1 WHERE plugin_id = $2 AND version = $3")
-            .bind(i64::from(yanked))
+) -> Result<Option<bool>> {
+    let Some(row) =
+        sqlx::query("SELECT yanked FROM plugin_versions WHERE plugin_id = $1 AND version = $2")
             .bind(plugin_id)
             .bind(version)
-            .execute(&mut *c)
-            .await?;
-    if done.rows_affected() != 1 {
-        return Ok(false);
+            .fetch_optional(&mut *c)
+            .await?
+    else {
+        return Ok(None);
+    };
+    if crate::flag(&row, "yanked")? == yanked {
+        return Ok(Some(false));
     }
+    sqlx::query("UPDATE plugin_versions SET yanked = $1 WHERE plugin_id = $2 AND version = $3")
+        .bind(i64::from(yanked))
+        .bind(plugin_id)
+        .bind(version)
+        .execute(&mut *c)
+        .await?;
     refresh_latest(c, plugin_id).await?;
-    Ok(true)
+    Ok(Some(true))
 }
 
 /// Marks a plugin deprecated (`Some((reason, replacement))`) or not (`None`).
@@ -403,22 +412,41 @@ pub async fn mark_downloaded(c: &mut AnyConnection, plugin_id: &str) -> Result<(
     Ok(())
 }
 
+/// Whether any version's artifact is `sha256`.
+pub async fn artifact_in_use(c: &mut AnyConnection, sha256: &str) -> Result<bool> {
+    Ok(
+        sqlx::query("SELECT 1 AS one FROM plugin_versions WHERE sha256 = $1 LIMIT 1")
+            .bind(sha256)
+            .fetch_optional(&mut *c)
+            .await?
+            .is_some(),
+    )
+}
+
 /// Deletes a plugin, its versions and its statistics, but only if no node has
-/// ever served a download of it; run it in a transaction. Returns the SHA-256 of
-/// every deleted version's artifact, or `None` (nothing deleted) when the plugin
-/// has been downloaded.
+/// ever served a download of it; run it in a transaction. Returns every deleted
+/// version with the SHA-256 of its artifact, oldest first, or `None` (nothing
+/// deleted) when the plugin has been downloaded.
 pub async fn delete_if_never_downloaded(
     c: &mut AnyConnection,
     plugin_id: &str,
-) -> Result<Option<Vec<String>>> {
-    let rows = sqlx::query("SELECT sha256 FROM plugin_versions WHERE plugin_id = $1")
-        .bind(plugin_id)
-        .fetch_all(&mut *c)
-        .await?;
+) -> Result<Option<Vec<(String, String)>>> {
+    let rows = sqlx::query(
+        "SELECT version, sha256 FROM plugin_versions WHERE plugin_id = $1 \
+         ORDER BY major, minor, patch, version",
+    )
+    .bind(plugin_id)
+    .fetch_all(&mut *c)
+    .await?;
     let shas = rows
         .iter()
-        .map(|r| r.try_get::<String, _>("sha256"))
-        .collect::<std::result::Result<Vec<_>, _>>()?;
+        .map(|r| {
+            Ok((
+                r.try_get::<String, _>("version")?,
+                r.try_get::<String, _>("sha256")?,
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
     // The conditional delete takes the plugin's row lock: a download that marks it
     // afterwards finds nothing to mark; one that marked it before makes this a no-op.
     // Versions go with the row (ON DELETE CASCADE).

@@ -94,34 +94,51 @@ pub async fn by_hash(c: &mut AnyConnection, token_hash: &str) -> Result<Option<T
 }
 
 /// Revokes one of a user's live tokens and every live token minted from it,
-/// transitively; returns how many were revoked (0: no such live token).
-pub async fn revoke_tree(c: &mut AnyConnection, user_id: i64, token_id: i64) -> Result<u64> {
-    let done = sqlx::query(
+/// transitively; returns each revoked token's id and name (none: no such live
+/// token), by id.
+pub async fn revoke_tree(
+    c: &mut AnyConnection,
+    user_id: i64,
+    token_id: i64,
+) -> Result<Vec<(i64, String)>> {
+    let rows = sqlx::query(
         "WITH RECURSIVE tree(id) AS ( \
            SELECT id FROM api_tokens WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL \
            UNION ALL \
            SELECT t.id FROM api_tokens t JOIN tree ON t.parent_id = tree.id \
          ) \
-         UPDATE api_tokens SET revoked_at = $3 WHERE id IN (SELECT id FROM tree) AND revoked_at IS NULL",
+         UPDATE api_tokens SET revoked_at = $3 WHERE id IN (SELECT id FROM tree) AND revoked_at IS NULL \
+         RETURNING id, name",
     )
     .bind(token_id)
     .bind(user_id)
     .bind(now())
-    .execute(&mut *c)
+    .fetch_all(&mut *c)
     .await?;
-    Ok(done.rows_affected())
+    revoked(&rows)
 }
 
-/// Revokes every live token of a user; returns how many.
-pub async fn revoke_all(c: &mut AnyConnection, user_id: i64) -> Result<u64> {
-    let done = sqlx::query(
-        "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+/// Revokes every live token of a user; returns each revoked token's id and name.
+pub async fn revoke_all(c: &mut AnyConnection, user_id: i64) -> Result<Vec<(i64, String)>> {
+    let rows = sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL \
+         RETURNING id, name",
     )
     .bind(now())
     .bind(user_id)
-    .execute(&mut *c)
+    .fetch_all(&mut *c)
     .await?;
-    Ok(done.rows_affected())
+    revoked(&rows)
+}
+
+fn revoked(rows: &[sqlx::any::AnyRow]) -> Result<Vec<(i64, String)>> {
+    use sqlx::Row;
+    let mut out = rows
+        .iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
+        .collect::<Result<Vec<(i64, String)>>>()?;
+    out.sort();
+    Ok(out)
 }
 
 /// Records when tokens were last used (batched by the usage flusher).

@@ -11,6 +11,9 @@ use trellis_db::users::{self, UserRow};
 use trellis_db::{namespaces, rate_limit, security_log, tokens, DbError};
 use trellis_types::{ErrorCode, MembershipOut, UserOut};
 
+use trellis_events::catalogue::{TokenRevoked, UserCreated};
+
+use crate::events::{self, EventActor};
 use crate::{Actor, AppError, AppResult, AppState};
 
 /// Names nobody may take: they collide with routes or impersonate staff.
@@ -217,6 +220,12 @@ pub async fn sign_up(
         "Account created.",
     )
     .await?;
+    let who = EventActor::User {
+        user_id: user.id,
+        username: user.username.clone(),
+        token_id: None,
+    };
+    user_created(&mut tx, &who, &user).await?;
     tx.commit().await?;
     Ok(user)
 }
@@ -374,7 +383,21 @@ pub async fn change_password(
     let mut tx = state.db.begin().await?;
     users::set_password_hash(&mut tx, user.id, &hash).await?;
     let revoked = if revoke_tokens {
-        tokens::revoke_all(&mut tx, user.id).await?
+        let revoked = tokens::revoke_all(&mut tx, user.id).await?;
+        let who = EventActor::User {
+            user_id: user.id,
+            username: user.username.clone(),
+            token_id: None,
+        };
+        for (token_id, name) in &revoked {
+            let data = TokenRevoked {
+                token_id: *token_id,
+                name: name.clone(),
+                username: user.username.clone(),
+            };
+            events::emit(&mut tx, &who, &data).await?;
+        }
+        revoked.len()
     } else {
         0
     };
@@ -421,8 +444,22 @@ pub async fn create_user_cli(
         "Account created from the command line."
     };
     security_log::record(&mut tx, user.id, "signed_up", None, what).await?;
+    user_created(&mut tx, &EventActor::System, &user).await?;
     tx.commit().await?;
     Ok(user)
+}
+
+async fn user_created(
+    tx: &mut trellis_db::AnyConnection,
+    who: &EventActor,
+    user: &UserRow,
+) -> AppResult<()> {
+    let data = UserCreated {
+        user_id: user.id,
+        username: user.username.clone(),
+    };
+    events::emit(tx, who, &data).await?;
+    Ok(())
 }
 
 /// Grants or removes the admin role (instance setup and tests).

@@ -128,6 +128,21 @@ impl Role {
     }
 }
 
+/// The event bus (`[events]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventsConfig {
+    /// Days events and finished jobs are kept (never what a follower or a
+    /// pending job still needs).
+    pub retention_days: u32,
+    /// Jobs one process runs at once.
+    pub job_concurrency: usize,
+    /// Milliseconds between polls of the log and the queue when idle.
+    pub poll_ms: u64,
+    /// When set, every node appends the event log, in order, to this file as
+    /// JSON Lines (for log shippers).
+    pub log_file: Option<PathBuf>,
+}
+
 /// Who may read `/metrics` (`[metrics]`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct MetricsConfig {
@@ -162,6 +177,7 @@ pub struct Config {
     pub log_level: String,
     pub registry: RegistryConfig,
     pub metrics: MetricsConfig,
+    pub events: EventsConfig,
 }
 
 type Flat = BTreeMap<String, (toml::Value, Source)>;
@@ -474,6 +490,10 @@ fn build(flat: &Flat) -> Result<Config, ConfigError> {
         Some(addr)
     };
 
+    let events_log_file = Some(r.string("events.log_file")?)
+        .filter(|s| !s.is_empty())
+        .map(|s| data_dir.join(s));
+
     Ok(Config {
         role,
         listen,
@@ -507,6 +527,12 @@ fn build(flat: &Flat) -> Result<Config, ConfigError> {
         metrics: MetricsConfig {
             token: (!metrics_token.is_empty()).then_some(metrics_token),
             listen: metrics_listen,
+        },
+        events: EventsConfig {
+            retention_days: r.int("events.retention_days", 1, 36_500)? as u32,
+            job_concurrency: r.int("events.job_concurrency", 1, 256)? as usize,
+            poll_ms: r.int("events.poll_ms", 10, 60_000)? as u64,
+            log_file: events_log_file,
         },
     })
 }

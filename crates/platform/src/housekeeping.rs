@@ -1,7 +1,9 @@
-//! Housekeeping: deletes expired sessions, stale rate-limit windows and
-//! security-log entries past their retention. Run periodically by a worker.
+//! Housekeeping: deletes expired sessions, stale rate-limit windows,
+//! security-log entries past their retention, and events and finished jobs past
+//! `events.retention_days` (never an event a follower or a pending job still
+//! needs: see `trellis_db::events::prune`). Run periodically by a worker.
 
-use trellis_db::{rate_limit, security_log, sessions};
+use trellis_db::{events, jobs, now_ms, rate_limit, security_log, sessions};
 
 use crate::{AppResult, AppState};
 
@@ -11,6 +13,8 @@ pub struct Swept {
     pub sessions: u64,
     pub rate_windows: u64,
     pub security_events: u64,
+    pub events: u64,
+    pub jobs: u64,
 }
 
 /// One housekeeping pass.
@@ -18,7 +22,12 @@ pub async fn sweep(state: &AppState) -> AppResult<Swept> {
     let mut c = state.db.conn().await?;
     // Keep a rate window for a day past its start: longer than any limit's window.
     let keep = (state.config.failed_signin_window_secs as i64).max(86_400);
+    let retention_ms = i64::from(state.config.events.retention_days) * 86_400_000;
+    let cutoff = now_ms() - retention_ms;
     Ok(Swept {
+        jobs: jobs::prune(&mut c, cutoff).await?,
+        // A follower silent for longer than the retention no longer holds the log.
+        events: events::prune(&mut c, cutoff, (cutoff / 1000).min(trellis_db::now())).await?,
         sessions: sessions::delete_expired(&mut c).await?,
         rate_windows: rate_limit::prune(&mut c, keep).await?,
         security_events: security_log::prune(&mut c, i64::from(state.config.security_log_days))

@@ -10,11 +10,14 @@
 //! - A service decides where a database transaction starts and ends; queries
 //!   (in `trellis_db`) run on the connection or transaction it passes.
 //! - Rules about who may do what live here, not in handlers.
+//! - A change an outsider could care about writes its event ([`events::emit`])
+//!   in the same transaction as the change.
 
 pub mod accounts;
 pub mod actor;
 pub mod config;
 pub mod error;
+pub mod events;
 pub mod housekeeping;
 pub mod links;
 pub mod redact;

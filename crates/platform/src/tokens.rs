@@ -12,6 +12,9 @@ use trellis_db::tokens::{self, NewToken, TokenRow};
 use trellis_db::{security_log, users, Db};
 use trellis_types::{ErrorCode, FieldError, Scope, TokenCreated, TokenIn, TokenOut};
 
+use trellis_events::catalogue;
+
+use crate::events;
 use crate::{Actor, AppError, AppResult, AppState, Via};
 
 /// Every Trellis token starts with this, so leaked ones are easy to recognise.
@@ -158,6 +161,14 @@ pub async fn create_token(
         ),
     )
     .await?;
+    let data = catalogue::TokenCreated {
+        token_id: row.id,
+        name: name.to_owned(),
+        username: user.username.clone(),
+        scopes: scopes.iter().map(|s| s.as_str().to_owned()).collect(),
+        expires_at,
+    };
+    events::emit(&mut tx, &events::actor(actor), &data).await?;
     tx.commit().await?;
     Ok(TokenCreated {
         token: token_out(&row),
@@ -188,9 +199,18 @@ pub async fn revoke_token(state: &AppState, actor: &Actor, id: i64) -> AppResult
         ));
     }
     let mut tx = state.db.begin().await?;
-    let n = tokens::revoke_tree(&mut tx, actor.user.id, id).await?;
-    if n == 0 {
+    let revoked = tokens::revoke_tree(&mut tx, actor.user.id, id).await?;
+    if revoked.is_empty() {
         return Err(AppError::not_found(format!("A live token with id {id}")));
+    }
+    let n = revoked.len();
+    for (token_id, name) in revoked {
+        let data = catalogue::TokenRevoked {
+            token_id,
+            name,
+            username: actor.user.username.clone(),
+        };
+        events::emit(&mut tx, &events::actor(actor), &data).await?;
     }
     security_log::record(
         &mut tx,

@@ -1,13 +1,15 @@
 //! Data shapes shared by the browser (wasm), the server and API clients.
 //!
-//! Rule: this crate depends on serde and nothing else, so it always compiles to
-//! wasm32. Anything that needs the server (database rows, HTTP types) lives elsewhere
+//! Rule: this crate depends on serde (and serde_json, for free-form event data)
+//! and nothing else, so it always compiles to wasm32. Anything that needs the server (database rows, HTTP types) lives elsewhere
 //! and converts into these shapes.
 
 pub mod account;
 pub mod error;
+pub mod events;
 pub mod registry;
 
 pub use account::*;
 pub use error::*;
+pub use events::*;
 pub use registry::*;

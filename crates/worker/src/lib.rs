@@ -7,10 +7,14 @@
 //! role (`server.role`):
 //! - every process that serves the API runs the node-local workers, which
 //!   flush what that process counted in memory (downloads, token uses);
-//! - every process with the worker role runs the shared workers
-//!   (housekeeping now; the event outbox, search indexing and webhook delivery
-//!   join them as those capabilities land).
+//! - every process with the worker role runs the shared workers:
+//!   housekeeping, the job runner (jobs of the event bus; several processes
+//!   share the queue on PostgreSQL) and, when `events.log_file` is set, the
+//!   follower that writes the event log to that file. Search indexing and
+//!   webhook delivery join them as those capabilities land.
 
+pub mod follow;
+pub mod jobs;
 pub mod supervisor;
 pub mod workers;
 
@@ -28,6 +32,8 @@ pub fn start(state: &AppState, role: Role) -> Supervisor {
     }
     if role.runs_workers() {
         workers::housekeeping(&mut s, state.clone());
+        workers::job_runner(&mut s, state.clone());
+        workers::event_log_file(&mut s, state.clone());
     }
     s
 }

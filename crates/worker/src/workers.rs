@@ -3,13 +3,71 @@
 //! Node-local (every API process): the download-count flusher and the
 //! token-usage flusher write what this process counted in memory, every
 //! `registry.downloads_flush_secs` and once more at shutdown.
-//! Shared (worker processes): housekeeping every ten minutes.
+//! Shared (worker processes): housekeeping every ten minutes, the job runner,
+//! and the event log file follower when `events.log_file` is set.
 
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
+use trellis_events::jobs::JobHandler;
+use trellis_platform::registry::artifacts::DeleteArtifact;
 use trellis_platform::{housekeeping, AppState};
 
+use crate::follow::EventLogFile;
+use crate::jobs::RunnerConfig;
 use crate::Supervisor;
+
+/// This process's name among the nodes sharing the database: host, process id
+/// and a random part (a restarted process is another claimer).
+pub fn node_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "node".into());
+    let random = uuid::Uuid::new_v4().simple().to_string();
+    format!("{host}:{}:{}", std::process::id(), &random[..8])
+}
+
+/// Every job handler this build has, by kind.
+pub fn job_handlers(state: &AppState) -> HashMap<&'static str, Arc<dyn JobHandler>> {
+    let all: Vec<Arc<dyn JobHandler>> = vec![Arc::new(DeleteArtifact(state.clone()))];
+    all.into_iter().map(|h| (h.kind(), h)).collect()
+}
+
+/// Runs jobs of the event bus.
+pub fn job_runner(s: &mut Supervisor, state: AppState) {
+    let handlers = Arc::new(job_handlers(&state));
+    let cfg = RunnerConfig {
+        claimer: node_name(),
+        concurrency: state.config.events.job_concurrency,
+        lease: Duration::from_secs(60),
+        poll: Duration::from_millis(state.config.events.poll_ms),
+        stop_grace: Duration::from_secs(5),
+    };
+    s.spawn("job-runner", move |stop| {
+        crate::jobs::run(state.db.clone(), handlers.clone(), cfg.clone(), stop)
+    });
+}
+
+/// Writes the event log to `events.log_file`, when set.
+pub fn event_log_file(s: &mut Supervisor, state: AppState) {
+    let Some(path) = state.config.events.log_file.clone() else {
+        return;
+    };
+    let node = std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|_| "node".into());
+    let poll = Duration::from_millis(state.config.events.poll_ms);
+    s.spawn("event-log-file", move |stop| {
+        let (db, path, node) = (state.db.clone(), path.clone(), node.clone());
+        async move {
+            let mut f = EventLogFile::new(path, &node);
+            crate::follow::run(db, &mut f, poll, stop).await
+        }
+    });
+}
 
 /// Flushes the in-memory download counts.
 pub fn download_flusher(s: &mut Supervisor, state: AppState) {

@@ -32,6 +32,30 @@ pub fn decode(cursor: &str) -> Result<i64, AppError> {
         })
 }
 
+/// The cursor for a position in the event log (`tx`, `seq`).
+pub fn encode_position(tx: i64, seq: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{PREFIX}{tx}.{seq}"))
+}
+
+/// The event-log position in a cursor made by [`encode_position`].
+pub fn decode_position(cursor: &str) -> Result<(i64, i64), AppError> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|raw| String::from_utf8(raw).ok())
+        .and_then(|s| {
+            let (tx, seq) = s.strip_prefix(PREFIX)?.split_once('.')?;
+            Some((tx.parse::<i64>().ok()?, seq.parse::<i64>().ok()?))
+        })
+        .filter(|(tx, seq)| *tx >= 0 && *seq >= 0)
+        .ok_or_else(|| {
+            AppError::new(
+                ErrorCode::BadRequest,
+                "The query parameter `cursor` is not valid: pass back a `next_cursor` unchanged.",
+            )
+        })
+}
+
 /// The page size: `limit` (default `default`) must lie in 1..=`max`.
 pub fn limit(limit: Option<i64>, default: i64, max: i64) -> Result<i64, AppError> {
     match limit {

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod admin;
 pub mod cursor;
 pub mod downloads;
+pub mod events;
 pub mod extract;
 pub mod namespaces;
 pub mod openapi;
@@ -82,6 +83,9 @@ pub fn routes() -> Router<ServerState> {
             put(plugins::deprecate).delete(plugins::undeprecate),
         )
         .route("/plugins/{id}/downloads", get(downloads::plugin_downloads))
+        .route("/event-types", get(events::list_event_types))
+        .route("/events", get(events::list_events))
+        .route("/events/{id}", get(events::get_event))
         .route("/categories", get(plugins::list_categories))
         .route("/manifest-schema", get(plugins::manifest_schema))
         // A resolve request names at most `resolve::MAX_REQUESTED` plugins: 64 KiB is ample.

@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 use utoipa::OpenApi;
 
-use super::{accounts, admin, downloads, namespaces, plugins, resolve};
+use super::{accounts, admin, downloads, events, namespaces, plugins, resolve};
 
 /// The document as the derive builds it, before [`document`]'s conventions.
 #[derive(OpenApi)]
@@ -63,6 +63,9 @@ use super::{accounts, admin, downloads, namespaces, plugins, resolve};
         accounts::create_token,
         accounts::revoke_token,
         admin::list_users,
+        events::list_event_types,
+        events::list_events,
+        events::get_event,
         openapi_json,
     ),
     components(schemas(trellis_types::Problem, trellis_types::ErrorCode, trellis_types::FieldError)),
@@ -73,6 +76,7 @@ use super::{accounts, admin, downloads, namespaces, plugins, resolve};
         (name = "account", description = "The calling user, their sessions, security log and invitations."),
         (name = "tokens", description = "API tokens."),
         (name = "admin", description = "Instance administration."),
+        (name = "events", description = "The event catalogue and the event log (docs/events.md)."),
         (name = "meta", description = "This document."),
     )
 )]

@@ -143,6 +143,14 @@ impl TestApp {
         Self::start(self.env.clone(), self._dir.clone()).await
     }
 
+    /// Stops this instance's workers and closes its database pool, as a clean
+    /// shutdown does (the data stays for [`TestApp::restart`]ed copies).
+    pub async fn stop(self) {
+        if let Ok(server) = Arc::try_unwrap(self._server) {
+            server.shutdown().await;
+        }
+    }
+
     /// An anonymous browser-like client.
     pub fn client(&self) -> Client {
         Client {
@@ -406,5 +414,26 @@ impl Client {
                 .unwrap(),
         )
         .await
+    }
+}
+
+/// Waits until `check` holds, polling every 50 ms, for at most 20 s (work done by
+/// background workers: the job runner, followers). Panics with `what` if it
+/// never holds. A bound on waiting, never an assertion about speed.
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        if check().await {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "still not true after 20 s: {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }

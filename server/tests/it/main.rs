@@ -6,6 +6,8 @@ mod api_conventions;
 mod cli;
 mod cli_publisher;
 mod csrf;
+mod event_bus;
+mod events;
 mod harness;
 mod hostile_input;
 mod openapi;

@@ -6,7 +6,7 @@ use object_store::path::Path;
 use object_store::ObjectStoreExt;
 use serde_json::json;
 
-use crate::harness::TestApp;
+use crate::harness::{eventually, TestApp};
 use crate::registry_support::{download, flush, publish_ok, publisher, send_empty, send_json, Pkg};
 
 #[tokio::test]
@@ -168,10 +168,14 @@ async fn a_plugin_is_deletable_only_until_downloaded() {
         .get("/api/v1/plugins/acme.fresh")
         .await
         .problem(404, "not_found");
-    assert!(matches!(
-        app.state.storage.store().head(&key).await,
-        Err(object_store::Error::NotFound { .. })
-    ));
+    // The artifact goes by a job of the queue, enqueued with the deletion.
+    eventually("the deleted plugin's artifact is removed", || async {
+        matches!(
+            app.state.storage.store().head(&key).await,
+            Err(object_store::Error::NotFound { .. })
+        )
+    })
+    .await;
     send_empty(&t, "DELETE", "/api/v1/plugins/acme.fresh")
         .await
         .problem(404, "not_found");

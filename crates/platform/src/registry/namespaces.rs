@@ -12,6 +12,9 @@ use trellis_types::{
 };
 
 use super::{namespace, require_owner};
+use trellis_events::catalogue as ev;
+
+use crate::events::{actor as event_actor, emit};
 use crate::{Actor, AppError, AppResult, AppState};
 
 /// How long an invitation stays open.
@@ -61,6 +64,11 @@ pub async fn create(
             ),
             other => other.into(),
         })?;
+    let data = ev::NamespaceCreated {
+        namespace: ns.name.clone(),
+        owner: actor.user.username.clone(),
+    };
+    emit(&mut tx, &event_actor(actor), &data).await?;
     let out = namespace_out(&mut tx, &ns).await?;
     tx.commit().await?;
     Ok(out)
@@ -111,24 +119,40 @@ pub async fn set_member(
     let ns = namespace(&mut tx, ns).await?;
     require_owner(&mut tx, &ns, &actor.user).await?;
     let target = users::by_name(&mut tx, &username.trim().to_ascii_lowercase()).await?;
-    let member = match &target {
-        Some(t) => ns_db::member_role(&mut tx, ns.id, t.id).await?.is_some(),
-        None => false,
+    let previous = match &target {
+        Some(t) => ns_db::member_role(&mut tx, ns.id, t.id).await?,
+        None => None,
     };
-    let change = match target {
-        Some(t) if member => {
+    let who = event_actor(actor);
+    let change = match (target, previous) {
+        (Some(t), Some(previous)) => {
             if role != NamespaceRole::Owner && is_last_owner(&mut tx, &ns, t.id).await? {
                 return Err(last_owner());
             }
             ns_db::set_member(&mut tx, ns.id, t.id, role).await?;
+            if previous != role {
+                let data = ev::NamespaceMemberRoleChanged {
+                    namespace: ns.name.clone(),
+                    username: t.username.clone(),
+                    role: role.as_str().into(),
+                    previous_role: previous.as_str().into(),
+                };
+                emit(&mut tx, &who, &data).await?;
+            }
             MemberChange::Updated(namespace_out(&mut tx, &ns).await?)
         }
-        Some(t) => {
+        (Some(t), None) => {
             let expires = trellis_db::now() + INVITATION_DAYS * 86_400;
             ns_db::invite(&mut tx, ns.id, t.id, role, actor.user.id, expires).await?;
+            let data = ev::NamespaceMemberInvited {
+                namespace: ns.name.clone(),
+                username: t.username.clone(),
+                role: role.as_str().into(),
+            };
+            emit(&mut tx, &who, &data).await?;
             MemberChange::Invited(namespace_out(&mut tx, &ns).await?)
         }
-        None => MemberChange::Invited(namespace_out(&mut tx, &ns).await?),
+        (None, _) => MemberChange::Invited(namespace_out(&mut tx, &ns).await?),
     };
     tx.commit().await?;
     Ok(change)
@@ -155,6 +179,11 @@ pub async fn remove_member(
     if !ns_db::remove_member(&mut tx, ns.id, target.id).await? {
         return Err(not_found());
     }
+    let data = ev::NamespaceMemberRemoved {
+        namespace: ns.name.clone(),
+        username: target.username.clone(),
+    };
+    emit(&mut tx, &event_actor(actor), &data).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -193,11 +222,34 @@ pub async fn answer_invitation(
         .ok_or_else(not_found)?;
     let out = if accept {
         // An existing membership keeps the stronger of the two roles.
-        let role = match ns_db::member_role(&mut tx, row.id, actor.user.id).await? {
+        let previous = ns_db::member_role(&mut tx, row.id, actor.user.id).await?;
+        let role = match previous {
             Some(NamespaceRole::Owner) => NamespaceRole::Owner,
             _ => inv.role,
         };
         ns_db::set_member(&mut tx, row.id, actor.user.id, role).await?;
+        let who = event_actor(actor);
+        let username = actor.user.username.clone();
+        match previous {
+            None => {
+                let data = ev::NamespaceMemberAdded {
+                    namespace: row.name.clone(),
+                    username,
+                    role: role.as_str().into(),
+                };
+                emit(&mut tx, &who, &data).await?;
+            }
+            Some(p) if p != role => {
+                let data = ev::NamespaceMemberRoleChanged {
+                    namespace: row.name.clone(),
+                    username,
+                    role: role.as_str().into(),
+                    previous_role: p.as_str().into(),
+                };
+                emit(&mut tx, &who, &data).await?;
+            }
+            Some(_) => {}
+        }
         Some(namespace_out(&mut tx, &row).await?)
     } else {
         None
@@ -228,6 +280,11 @@ pub async fn add_key(
             ),
             other => other.into(),
         })?;
+    let data = ev::NamespaceKeyAdded {
+        namespace: ns.name.clone(),
+        key_id: row.key_id.clone(),
+    };
+    emit(&mut tx, &event_actor(actor), &data).await?;
     tx.commit().await?;
     Ok(SigningKeyOut {
         key_id: row.key_id,
@@ -248,6 +305,11 @@ pub async fn delete_key(state: &AppState, actor: &Actor, ns: &str, key_id: &str)
             ns.name
         )));
     }
+    let data = ev::NamespaceKeyRemoved {
+        namespace: ns.name.clone(),
+        key_id: key_id.to_owned(),
+    };
+    emit(&mut tx, &event_actor(actor), &data).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -264,8 +326,15 @@ pub async fn patch(
     let mut ns = namespace(&mut tx, ns).await?;
     require_owner(&mut tx, &ns, &actor.user).await?;
     if let Some(req) = input.require_signatures {
-        ns_db::set_require_signatures(&mut tx, ns.id, req).await?;
-        ns.require_signatures = req;
+        if req != ns.require_signatures {
+            ns_db::set_require_signatures(&mut tx, ns.id, req).await?;
+            ns.require_signatures = req;
+            let data = ev::NamespaceUpdated {
+                namespace: ns.name.clone(),
+                require_signatures: req,
+            };
+            emit(&mut tx, &event_actor(actor), &data).await?;
+        }
     }
     let out = namespace_out(&mut tx, &ns).await?;
     tx.commit().await?;

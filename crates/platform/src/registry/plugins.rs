@@ -19,6 +19,9 @@ use trellis_types::{
 };
 
 use super::{artifact_path, namespace, not_member, require_member, require_owner};
+use trellis_events::catalogue as ev;
+
+use crate::events;
 use crate::{Actor, AppError, AppResult, AppState};
 
 /// The plugin, or `not_found`.
@@ -189,9 +192,28 @@ pub async fn set_yanked(
     yanked: bool,
 ) -> AppResult<VersionOut> {
     let mut tx = state.db.begin().await?;
-    require_plugin_member(&mut tx, actor, id).await?;
-    if !plugins::set_yanked(&mut tx, id, version, yanked).await? {
-        return Err(AppError::not_found(format!("Version {version} of `{id}`")));
+    let p = require_plugin_member(&mut tx, actor, id).await?;
+    let changed = plugins::set_yanked(&mut tx, id, version, yanked)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("Version {version} of `{id}`")))?;
+    if changed {
+        let who = events::actor(actor);
+        let (plugin, namespace, version) = (p.id.clone(), p.namespace.clone(), version.to_owned());
+        if yanked {
+            let data = ev::PluginVersionYanked {
+                plugin,
+                namespace,
+                version,
+            };
+            events::emit(&mut tx, &who, &data).await?;
+        } else {
+            let data = ev::PluginVersionUnyanked {
+                plugin,
+                namespace,
+                version,
+            };
+            events::emit(&mut tx, &who, &data).await?;
+        }
     }
     tx.commit().await?;
     get_version(state, id, version).await
@@ -226,9 +248,29 @@ pub async fn set_deprecation(
         }
     }
     let mut tx = state.db.begin().await?;
-    require_plugin_member(&mut tx, actor, id).await?;
+    let p = require_plugin_member(&mut tx, actor, id).await?;
     let deprecation = input.map(|d| (d.reason.trim(), d.replacement.as_deref()));
     plugins::set_deprecation(&mut tx, id, deprecation).await?;
+    let who = events::actor(actor);
+    match deprecation {
+        Some((reason, replacement)) => {
+            let data = ev::PluginDeprecated {
+                plugin: p.id.clone(),
+                namespace: p.namespace.clone(),
+                reason: reason.to_owned(),
+                replacement: replacement.map(str::to_owned),
+            };
+            events::emit(&mut tx, &who, &data).await?;
+        }
+        None if p.deprecated_reason.is_some() => {
+            let data = ev::PluginUndeprecated {
+                plugin: p.id.clone(),
+                namespace: p.namespace.clone(),
+            };
+            events::emit(&mut tx, &who, &data).await?;
+        }
+        None => {}
+    }
     tx.commit().await?;
     get_plugin(state, id).await
 }
@@ -242,21 +284,24 @@ pub async fn delete_plugin(state: &AppState, actor: &Actor, id: &str) -> AppResu
     let p = plugin_row(&mut tx, id).await?;
     let ns = namespace(&mut tx, &p.namespace).await?;
     require_owner(&mut tx, &ns, &actor.user).await?;
-    let Some(shas) = plugins::delete_if_never_downloaded(&mut tx, id).await? else {
+    let Some(versions) = plugins::delete_if_never_downloaded(&mut tx, id).await? else {
         return Err(AppError::new(
             ErrorCode::Conflict,
             format!("`{id}` has been downloaded, so it cannot be deleted. Deprecate it instead."),
         ));
     };
-    tx.commit().await?;
-    for sha in shas {
-        match state.storage.store().delete(&artifact_path(&sha)).await {
-            Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
-            Err(e) => {
-                tracing::warn!(error = %e, sha, "could not delete the artifact of a deleted plugin")
-            }
-        }
+    let data = ev::PluginDeleted {
+        plugin: id.to_owned(),
+        namespace: p.namespace.clone(),
+        versions: versions.iter().map(|(v, _)| v.clone()).collect(),
+    };
+    let event = events::emit(&mut tx, &events::actor(actor), &data).await?;
+    // The artifacts go once the deletion has committed, by a job of the queue
+    // written in this same transaction: never lost, even if this process dies.
+    for (_, sha) in &versions {
+        super::artifacts::enqueue_delete(&mut tx, sha, Some(&event)).await?;
     }
+    tx.commit().await?;
     Ok(())
 }
 

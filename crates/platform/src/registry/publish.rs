@@ -16,6 +16,9 @@ use trellis_registry::{ExistingPlugin, Package, PackageProblem, PublishContext, 
 use trellis_types::{ErrorCode, FieldError, PublishedOut, Scope};
 
 use super::{artifact_path, not_member, require_member};
+use trellis_events::catalogue as ev;
+
+use crate::events;
 use crate::{Actor, AppError, AppResult, AppState};
 
 fn too_large(max: u64) -> AppError {
@@ -155,7 +158,7 @@ where
     if store.head(&path).await.is_err() {
         store.put(&path, PutPayload::from(bytes)).await?;
     }
-    record(state, user.id, ns.id, &validated, &sha256, size).await?;
+    record(state, actor, ns.id, &validated, &sha256, size).await?;
     Ok(PublishedOut {
         download_url: state.links.download_url(&id, &version),
         id,
@@ -174,7 +177,7 @@ fn version_exists(id: &str, version: &str) -> AppError {
 
 async fn record(
     state: &AppState,
-    user_id: i64,
+    actor: &Actor,
     namespace_id: i64,
     v: &ValidatedPackage,
     sha256: &str,
@@ -220,15 +223,38 @@ async fn record(
         api_req: &api,
         permissions: &permissions,
         dependencies: &dependencies,
-        published_by: user_id,
+        published_by: actor.user.id,
     };
     let mut tx = state.db.begin().await?;
+    let is_new = plugins::by_id(&mut tx, &id).await?.is_none();
     plugins::insert_version(&mut tx, &plugin, &new)
         .await
         .map_err(|e| match e {
             trellis_db::DbError::Conflict => version_exists(&id, &version),
             other => AppError::from(other),
         })?;
+    let who = events::actor(actor);
+    let namespace = m.id.namespace.to_string();
+    if is_new {
+        let data = ev::PluginPublished {
+            plugin: id.clone(),
+            namespace: namespace.clone(),
+            display_name: m.display_name.clone(),
+            description: m.description.clone(),
+            kind: m.kind.as_str().to_owned(),
+            version: version.clone(),
+        };
+        events::emit(&mut tx, &who, &data).await?;
+    }
+    let data = ev::PluginVersionPublished {
+        plugin: id.clone(),
+        namespace,
+        version: version.clone(),
+        sha256: sha256.to_owned(),
+        size,
+        signed: v.signed_by.is_some(),
+    };
+    events::emit(&mut tx, &who, &data).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -1,0 +1,68 @@
+//! Deleting stored artifacts, as durable jobs: a deleted plugin's packages are
+//! removed from the object store by an `artifact.delete` job enqueued in the
+//! deletion's own transaction, so a process that dies right after the commit
+//! never leaves them behind. Artifacts are stored by content hash and two
+//! versions may share one, so the job deletes only what no version uses.
+
+use async_trait::async_trait;
+use object_store::ObjectStoreExt;
+use trellis_db::jobs::ClaimedJob;
+use trellis_db::AnyConnection;
+use trellis_events::jobs::{JobFailure, JobHandler};
+
+use super::artifact_path;
+use crate::{AppResult, AppState};
+
+/// The job kind.
+pub const KIND: &str = "artifact.delete";
+
+/// Enqueues the deletion of the artifact `sha256` (on the transaction that
+/// removed its last version), for the event that caused it.
+pub async fn enqueue_delete(
+    tx: &mut AnyConnection,
+    sha256: &str,
+    event_id: Option<&str>,
+) -> AppResult<bool> {
+    let dedupe = format!("{sha256}:{}", event_id.unwrap_or("-"));
+    Ok(trellis_events::jobs::enqueue(
+        tx,
+        KIND,
+        &dedupe,
+        event_id,
+        &serde_json::json!({ "sha256": sha256 }),
+        10,
+    )
+    .await?)
+}
+
+/// Runs `artifact.delete` jobs.
+pub struct DeleteArtifact(pub AppState);
+
+#[async_trait]
+impl JobHandler for DeleteArtifact {
+    fn kind(&self) -> &'static str {
+        KIND
+    }
+
+    async fn run(&self, job: &ClaimedJob) -> Result<(), JobFailure> {
+        let payload: serde_json::Value = serde_json::from_str(&job.payload)
+            .map_err(|e| JobFailure::Permanent(format!("payload is not JSON: {e}")))?;
+        let sha = payload["sha256"]
+            .as_str()
+            .filter(|s| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()))
+            .ok_or_else(|| JobFailure::Permanent("payload has no valid sha256".into()))?;
+        let mut c = self.0.db.conn().await.map_err(JobFailure::retry)?;
+        if trellis_db::plugins::artifact_in_use(&mut c, sha)
+            .await
+            .map_err(JobFailure::retry)?
+        {
+            // Published again (or shared by another version) since: keep it.
+            return Ok(());
+        }
+        drop(c);
+        match self.0.storage.store().delete(&artifact_path(sha)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(JobFailure::retry(e)),
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! Running followers of the event log: each in its own supervised loop that
+//! reads the next batch after its position, applies it, and waits for more.
+//! Also the followers Trellis has today:
+//! - [`EventLogFile`]: appends every event, in log order and once, to a JSON
+//!   Lines file (`events.log_file`), for log shippers. Its position is the last
+//!   line of the file itself, so a crash between writing and recording cannot
+//!   write an event twice; a torn last line is cut off at start. The follower
+//!   holds an exclusive lock on the file while it runs, so two processes
+//!   configured with the same file never interleave (the second waits).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tokio::io::{AsyncSeekExt, AsyncWriteExt};
+use trellis_db::events::{EventRow, Position};
+use trellis_db::Db;
+use trellis_events::follow::{step, Follower, FollowerError};
+
+use crate::supervisor::{Stop, WorkerError};
+
+/// Events read per batch.
+const BATCH: i64 = 500;
+
+/// Runs `follower` until stopped: batches back to back while behind, a poll
+/// every `poll` when caught up.
+pub async fn run(
+    db: Db,
+    follower: &mut dyn Follower,
+    poll: Duration,
+    mut stop: Stop,
+) -> Result<(), WorkerError> {
+    loop {
+        if stop.is_stopped() {
+            return Ok(());
+        }
+        let stepped = step(&db, follower, BATCH).await?;
+        if stepped.applied as i64 >= BATCH {
+            continue;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(poll) => {}
+            _ = stop.stopped() => return Ok(()),
+        }
+    }
+}
+
+/// Appends the log to a JSON Lines file, one envelope per line with its log
+/// position (`"position": [tx, seq]`).
+pub struct EventLogFile {
+    path: PathBuf,
+    name: String,
+    /// The file, open and locked, once [`Follower::position`] ran.
+    file: Option<tokio::fs::File>,
+}
+
+impl EventLogFile {
+    pub fn new(path: PathBuf, node: &str) -> Self {
+        EventLogFile {
+            path,
+            name: format!("event-log-file@{node}"),
+            file: None,
+        }
+    }
+
+    /// Opens (creating) and locks the file; fails while another process holds it.
+    async fn open(&mut self) -> Result<&mut tokio::fs::File, FollowerError> {
+        if self.file.is_none() {
+            if let Some(dir) = self.path.parent() {
+                tokio::fs::create_dir_all(dir).await?;
+            }
+            let f = std::fs::OpenOptions::new()
+                .create(true)
+                .read(true)
+                .append(true)
+                .open(&self.path)?;
+            f.try_lock().map_err(|_| {
+                format!(
+                    "{} is locked by another process; one process writes an event log file",
+                    self.path.display()
+                )
+            })?;
+            self.file = Some(tokio::fs::File::from_std(f));
+        }
+        Ok(self.file.as_mut().expect("opened above"))
+    }
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Line {
+    position: (i64, i64),
+    #[serde(flatten)]
+    event: serde_json::Value,
+}
+
+#[async_trait]
+impl Follower for EventLogFile {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+
+    async fn position(&mut self) -> Result<Option<Position>, FollowerError> {
+        self.open().await?;
+        let text = tokio::fs::read(&self.path).await?;
+        // Everything after the last newline is a line torn by a crash: cut it.
+        let complete = text.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        if complete < text.len() {
+            let f = self.open().await?;
+            f.set_len(complete as u64).await?;
+            f.sync_all().await?;
+        }
+        let Some(last) = text[..complete]
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .next_back()
+        else {
+            return Ok(None);
+        };
+        let line: Line = serde_json::from_slice(last)?;
+        Ok(Some(Position {
+            tx: line.position.0,
+            seq: line.position.1,
+        }))
+    }
+
+    async fn apply(&mut self, events: &[EventRow]) -> Result<(), FollowerError> {
+        let mut out = Vec::new();
+        for e in events {
+            let line = Line {
+                position: (e.position.tx, e.position.seq),
+                event: serde_json::to_value(trellis_events::to_out(e)?)?,
+            };
+            serde_json::to_writer(&mut out, &line)?;
+            out.push(b'\n');
+        }
+        let f = self.open().await?;
+        f.seek(std::io::SeekFrom::End(0)).await?;
+        f.write_all(&out).await?;
+        f.sync_data().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,171 @@
+//! The job runner: claims due jobs from the queue (`trellis_db::jobs`) under a
+//! lease, runs up to `concurrency` at once with the handler of their kind,
+//! renews the leases of what it runs, and records each outcome (done, retry on
+//! the schedule, failed after the last attempt). On stop it claims nothing
+//! more, lets running jobs finish for a short while, and hands back those that
+//! did not: they run again at once elsewhere, the interrupted attempt not
+//! counted. A process that dies without handing back loses nothing either: its
+//! leases run out and the jobs are claimed again.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::task::JoinSet;
+use trellis_db::jobs::{self, ClaimedJob};
+use trellis_db::{now_ms, Db};
+use trellis_events::jobs::{backoff, JobFailure, JobHandler, DEFAULT_SCHEDULE};
+
+use crate::supervisor::{Stop, WorkerError};
+
+/// How the runner behaves.
+#[derive(Debug, Clone)]
+pub struct RunnerConfig {
+    /// This process's name in `claimed_by` (unique per process).
+    pub claimer: String,
+    /// Jobs run at once, at most.
+    pub concurrency: usize,
+    /// How long a claim holds without renewal.
+    pub lease: Duration,
+    /// Pause between polls when the queue had nothing due.
+    pub poll: Duration,
+    /// How long running jobs may go on after the stop signal.
+    pub stop_grace: Duration,
+}
+
+/// Runs the queue until `stop` fires.
+pub async fn run(
+    db: Db,
+    handlers: Arc<HashMap<&'static str, Arc<dyn JobHandler>>>,
+    cfg: RunnerConfig,
+    mut stop: Stop,
+) -> Result<(), WorkerError> {
+    let kinds: Vec<&'static str> = handlers.keys().copied().collect();
+    let mut running: JoinSet<(ClaimedJob, Result<(), JobFailure>)> = JoinSet::new();
+    let mut renew = tokio::time::interval(cfg.lease / 3);
+    renew.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        if stop.is_stopped() {
+            break;
+        }
+        let free = cfg.concurrency.saturating_sub(running.len());
+        let mut claimed = 0;
+        if free > 0 {
+            let lease_until = now_ms() + cfg.lease.as_millis() as i64;
+            let batch = jobs::claim(
+                &mut *db.conn().await?,
+                &cfg.claimer,
+                &kinds,
+                lease_until,
+                free as i64,
+            )
+            .await?;
+            claimed = batch.len();
+            for job in batch {
+                match handlers.get(job.kind.as_str()).cloned() {
+                    Some(h) => {
+                        running.spawn(async move {
+                            let r = h.run(&job).await;
+                            (job, r)
+                        });
+                    }
+                    None => {
+                        let err = format!("no handler for job kind `{}` in this process", job.kind);
+                        settle(&db, &cfg, job, Err(JobFailure::retry(err))).await?;
+                    }
+                }
+            }
+        }
+        if claimed > 0 && running.len() < cfg.concurrency {
+            continue;
+        }
+        tokio::select! {
+            Some(done) = running.join_next(), if !running.is_empty() => {
+                match done {
+                    Ok((job, r)) => settle(&db, &cfg, job, r).await?,
+                    Err(e) => tracing::error!(error = %e, "a job panicked; its lease will run out and it runs again"),
+                }
+            }
+            _ = renew.tick() => {
+                if !running.is_empty() {
+                    jobs::renew(&mut *db.conn().await?, &cfg.claimer, now_ms() + cfg.lease.as_millis() as i64).await?;
+                }
+            }
+            _ = tokio::time::sleep(cfg.poll), if claimed == 0 => {}
+            _ = stop.stopped() => {}
+        }
+    }
+    // Stopping: let running jobs finish for a while, then hand back the rest.
+    let deadline = tokio::time::Instant::now() + cfg.stop_grace;
+    while !running.is_empty() {
+        match tokio::time::timeout_at(deadline, running.join_next()).await {
+            Ok(Some(Ok((job, r)))) => settle(&db, &cfg, job, r).await?,
+            Ok(Some(Err(e))) => tracing::error!(error = %e, "a job panicked during stop"),
+            Ok(None) => break,
+            Err(_) => break,
+        }
+    }
+    running.abort_all();
+    let left = jobs::release_all(&mut *db.conn().await?, &cfg.claimer).await?;
+    if left > 0 {
+        tracing::info!(jobs = left, "handed unfinished jobs back to the queue");
+    }
+    Ok(())
+}
+
+/// Records how an attempt ended.
+async fn settle(
+    db: &Db,
+    cfg: &RunnerConfig,
+    job: ClaimedJob,
+    r: Result<(), JobFailure>,
+) -> Result<(), WorkerError> {
+    let mut c = db.conn().await?;
+    let held = match r {
+        Ok(()) => jobs::complete(&mut c, job.id, &cfg.claimer).await?,
+        Err(JobFailure::Permanent(e)) => {
+            tracing::warn!(
+                job = job.id,
+                kind = job.kind,
+                error = e,
+                "job failed for good"
+            );
+            jobs::fail(&mut c, job.id, &cfg.claimer, &e).await?
+        }
+        Err(JobFailure::Retry { error, after }) if job.attempts >= job.max_attempts => {
+            tracing::warn!(
+                job = job.id,
+                kind = job.kind,
+                error,
+                "job failed its last attempt"
+            );
+            let _ = after;
+            jobs::fail(&mut c, job.id, &cfg.claimer, &error).await?
+        }
+        Err(JobFailure::Retry { error, after }) => {
+            let pause = after.unwrap_or_else(|| backoff(&DEFAULT_SCHEDULE, job.attempts));
+            tracing::info!(
+                job = job.id,
+                kind = job.kind,
+                error,
+                ?pause,
+                "job will be retried"
+            );
+            jobs::retry(
+                &mut c,
+                job.id,
+                &cfg.claimer,
+                now_ms() + pause.as_millis() as i64,
+                &error,
+            )
+            .await?
+        }
+    };
+    if !held {
+        tracing::warn!(
+            job = job.id,
+            "the job's lease ran out before it finished; it was claimed again"
+        );
+    }
+    Ok(())
+}
