@@ -46,7 +46,7 @@ CREATE TABLE jobs (
     payload      TEXT   NOT NULL,
     state        TEXT   NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'running', 'done', 'failed')),
     run_at       BIGINT NOT NULL,
-    attempts     BIGINT NOT NULL DEFAULT (pg_current_xact_id()::text::bigint),
+    attempts     BIGINT NOT NULL DEFAULT 0,
     max_attempts BIGINT NOT NULL,
     claimed_by   TEXT,
     lease_until  BIGINT,

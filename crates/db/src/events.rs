@@ -197,7 +197,8 @@ pub struct Filter {
     pub until: Option<i64>,
 }
 
-/// Events matching `f`, newest first, strictly before `before` when given.
+/// Events matching `f`, newest first, strictly before `before` when given. For
+/// browsing: an event that commits late may land on a page already read.
 pub async fn list(
     c: &mut AnyConnection,
     f: &Filter,
@@ -207,7 +208,9 @@ pub async fn list(
     if matches!(&f.namespaces, Some(n) if n.is_empty()) {
         return Ok(Vec::new());
     }
-    let mut sql = format!("SELECT {COLUMNS} FROM events WHERE tx < (SELECT tx FROM event_horizon)");
+    // Browsing, not following: every committed event shows at once (a follower
+    // resuming by position uses `read_after`, which stops at the horizon).
+    let mut sql = format!("SELECT {COLUMNS} FROM events WHERE 1 = 1");
     let mut binds: Vec<Bind> = Vec::new();
     let next = |binds: &mut Vec<Bind>, b: Bind| {
         binds.push(b);
@@ -315,6 +318,16 @@ pub struct CursorRow {
     pub follower: String,
     pub position: Position,
     pub updated_at: i64,
+}
+
+/// How many events are committed but not yet readable by followers (above the
+/// horizon); 0 once every transaction that wrote before now has finished.
+pub async fn above_horizon(c: &mut AnyConnection) -> Result<i64> {
+    let row =
+        sqlx::query("SELECT COUNT(*) AS n FROM events WHERE tx >= (SELECT tx FROM event_horizon)")
+            .fetch_one(&mut *c)
+            .await?;
+    Ok(row.try_get("n")?)
 }
 
 /// Every durable cursor.

@@ -41,7 +41,25 @@ const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
         "only in PostgreSQL  column sessions.id: text, not null",
         NULLABLE_TEXT_KEY,
     ),
+    (
+        "only in SQLite      column events.tx: integer, not null, default 0",
+        EVENT_TX,
+    ),
+    (
+        "only in PostgreSQL  column events.tx: integer, not null, default pg_current_xact_id()",
+        EVENT_TX,
+    ),
+    (
+        "only in PostgreSQL  column event_horizon.tx: integer, null",
+        "PostgreSQL's catalogue lists the columns of views (event_horizon is a view on both \
+         engines, and the view count is compared); SQLite's table_info is read for tables only",
+    ),
 ];
+
+const EVENT_TX: &str = "By design (migrations/*/0005_events.sql): on PostgreSQL an event records \
+     the id of the transaction that wrote it, so followers can stop below the oldest \
+     transaction in flight; SQLite serialises writers, so every event has tx 0 and seq alone \
+     is commit order";
 
 const NULLABLE_TEXT_KEY: &str = "SQLite lets a PRIMARY KEY column other than INTEGER PRIMARY KEY \
      hold NULL unless it is declared NOT NULL (a documented SQLite quirk), and 0001/0002 \
