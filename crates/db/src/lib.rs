@@ -13,6 +13,7 @@
 //!   `migrations/sqlite` and `migrations/postgres` (kept equivalent by a test).
 
 pub mod downloads;
+pub mod idempotency;
 pub mod namespaces;
 pub mod plugins;
 pub mod rate_limit;
