@@ -220,7 +220,10 @@ pub fn document() -> Value {
         "RateLimit-Reset": { "$ref": "#/components/headers/RateLimit-Reset" },
     });
     components.insert("headers".into(), shared_headers());
-    components.insert("parameters".into(), json!({ "IdempotencyKey": idempotency_key() }));
+    components.insert(
+        "parameters".into(),
+        json!({ "IdempotencyKey": idempotency_key() }),
+    );
     components.insert("securitySchemes".into(), security_schemes());
 
     let paths = doc["paths"]
@@ -237,9 +240,7 @@ pub fn document() -> Value {
 
 /// The headers operations share: rate limits and idempotent replays.
 fn shared_headers() -> Value {
-    let seconds = |description: &str| {
-        json!({ "description": description, "schema": { "type": "integer", "minimum": 0 } })
-    };
+    let seconds = |description: &str| json!({ "description": description, "schema": { "type": "integer", "minimum": 0 } });
     json!({
         "RateLimit-Limit": seconds("Writes allowed per minute to the caller (`api.writes_per_minute`)."),
         "RateLimit-Remaining": seconds("Writes the caller has left in the current window."),
@@ -296,7 +297,10 @@ fn apply_request_conventions(path: &str, method: &str, op: &mut Value) {
         let headers = headers.as_object_mut().expect("headers is a map");
         if limited {
             for name in ["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"] {
-                headers.insert(name.into(), json!({ "$ref": format!("#/components/headers/{name}") }));
+                headers.insert(
+                    name.into(),
+                    json!({ "$ref": format!("#/components/headers/{name}") }),
+                );
             }
         }
         if takes_key {
@@ -341,7 +345,8 @@ fn security_schemes() -> Value {
     })
 }
 
-/// Adds to one operation the responses the conventions promise: 400 when it
+/// Adds to one operation the responses the conventions promise (after
+/// [`apply_request_conventions`]): 400 when it
 /// reads parameters or a body, 401/403 when it needs credentials, 404 when it
 /// names a resource in its path, 413/415 when it reads a body, 304 on reads
 /// (ETag / If-None-Match), and 500/503 everywhere.

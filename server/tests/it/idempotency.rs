@@ -88,7 +88,10 @@ async fn a_replay_answers_again_and_creates_nothing() {
     // Another body under the same key is refused, and changes nothing.
     let other = post_with_key(&t, "/api/v1/namespaces", b"ns-1", json!({"name": "ida2"})).await;
     let p = other.problem(409, "conflict");
-    assert!(p["detail"].as_str().unwrap().contains("different request"), "{p}");
+    assert!(
+        p["detail"].as_str().unwrap().contains("different request"),
+        "{p}"
+    );
     assert_eq!(t.get("/api/v1/namespaces/ida2").await.status, 404);
 
     // 4xx answers are kept and replayed too (like Stripe).
@@ -119,7 +122,10 @@ async fn a_replayed_token_is_the_same_token_and_its_secret_is_never_stored_in_cl
     let stored = rows(&app).await;
     assert_eq!(stored.len(), 1);
     let (scope, key, state, _, headers, sealed) = &stored[0];
-    assert_eq!((*scope, key.as_str(), state.as_str()), (uid, "tok-1", "done"));
+    assert_eq!(
+        (*scope, key.as_str(), state.as_str()),
+        (uid, "tok-1", "done")
+    );
     let sealed = sealed.as_deref().expect("a kept body");
     let token_part = &secret["trls_".len()..];
     for text in [sealed, headers.as_deref().unwrap_or("")] {
@@ -129,10 +135,14 @@ async fn a_replayed_token_is_the_same_token_and_its_secret_is_never_stored_in_cl
         .decode(sealed)
         .expect("base64");
     assert!(
-        !raw.windows(token_part.len()).any(|w| w == token_part.as_bytes()),
+        !raw.windows(token_part.len())
+            .any(|w| w == token_part.as_bytes()),
         "the stored body holds the secret"
     );
-    assert!(!String::from_utf8_lossy(&raw).contains("\"name\""), "not plain JSON");
+    assert!(
+        !String::from_utf8_lossy(&raw).contains("\"name\""),
+        "not plain JSON"
+    );
 }
 
 #[tokio::test]
@@ -143,7 +153,10 @@ async fn malformed_keys_are_refused_and_change_nothing() {
     for key in [&b"a.b"[..], b"a b", b"", &long, b"caf\xc3\xa9", b"x/y"] {
         let r = post_with_key(&c, "/api/v1/namespaces", key, json!({"name": "mal"})).await;
         let p = r.problem(400, "bad_request");
-        assert!(p["detail"].as_str().unwrap().contains("Idempotency-Key"), "{p}");
+        assert!(
+            p["detail"].as_str().unwrap().contains("Idempotency-Key"),
+            "{p}"
+        );
     }
     // Twice is refused too.
     let r = c
@@ -165,9 +178,14 @@ async fn malformed_keys_are_refused_and_change_nothing() {
 
     // Without credentials nothing is recorded: the answer is the usual 401.
     let anon = app.client();
-    post_with_key(&anon, "/api/v1/namespaces", b"anon", json!({"name": "anon"}))
-        .await
-        .problem(401, "unauthenticated");
+    post_with_key(
+        &anon,
+        "/api/v1/namespaces",
+        b"anon",
+        json!({"name": "anon"}),
+    )
+    .await
+    .problem(401, "unauthenticated");
     let kept: Vec<String> = rows(&app).await.into_iter().map(|r| r.1).collect();
     assert_eq!(kept, [String::from_utf8(ok).unwrap()]);
 }
@@ -274,8 +292,15 @@ async fn a_server_error_or_a_cut_off_request_gives_the_key_back() {
     drop(conn);
     let body = json!({"name": "cut"});
     let r = post_with_key(&t, "/api/v1/namespaces", b"cut", body.clone()).await;
-    assert!(r.problem(409, "conflict")["detail"].as_str().unwrap().contains("different"));
-    age_keys(&app, trellis_server::middleware::idempotency::STALE_SECS + 1).await;
+    assert!(r.problem(409, "conflict")["detail"]
+        .as_str()
+        .unwrap()
+        .contains("different"));
+    age_keys(
+        &app,
+        trellis_server::middleware::idempotency::STALE_SECS + 1,
+    )
+    .await;
     let r = post_with_key(&t, "/api/v1/namespaces", b"cut", body).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
 }
@@ -298,7 +323,9 @@ async fn expired_keys_count_as_new_and_are_pruned() {
         .await
         .unwrap();
 
-    let swept = trellis_platform::housekeeping::sweep(&app.state).await.unwrap();
+    let swept = trellis_platform::housekeeping::sweep(&app.state)
+        .await
+        .unwrap();
     assert_eq!(swept.idempotency_keys, 1);
     let kept: Vec<String> = rows(&app).await.into_iter().map(|r| r.1).collect();
     assert_eq!(kept, ["fresh"]);

@@ -37,7 +37,9 @@ async fn writes_carry_the_headers_and_the_limit_refuses_with_retry_after() {
 
     let mut remaining = Vec::new();
     for ns in ["rita1", "rita2", "rita3"] {
-        let r = c.post_json("/api/v1/namespaces", json!({ "name": ns })).await;
+        let r = c
+            .post_json("/api/v1/namespaces", json!({ "name": ns }))
+            .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
         assert_eq!(num(&r, "ratelimit-limit"), 3);
         let reset = num(&r, "ratelimit-reset");
