@@ -56,7 +56,7 @@ const KEPT: [HeaderName; 3] = [CONTENT_TYPE, LOCATION, ETAG];
 /// Whether `method` on the route `path` (`/api/v1/…` as the OpenAPI document
 /// names it) takes an `Idempotency-Key`.
 pub fn applies(method: &str, path: &str) -> bool {
-    method.eq_ignore_ascii_case("POST") && path != "/api/v1/resolve"
+    method.eq_ignore_ascii_case("POST") && !super::COMPUTATIONS.contains(&path)
 }
 
 /// Whether `key` is an acceptable key.

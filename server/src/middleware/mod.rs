@@ -10,3 +10,8 @@ pub mod problem;
 pub mod rate_limit;
 pub mod request_id;
 pub mod security_headers;
+
+/// Routes (as the OpenAPI document names them) answered by `POST` that compute
+/// rather than change anything: neither rate limited as writes nor taking an
+/// `Idempotency-Key`.
+pub const COMPUTATIONS: &[&str] = &["/api/v1/resolve"];

@@ -26,7 +26,7 @@ pub fn is_limited(method: &str, path: &str) -> bool {
     let write = ["POST", "PUT", "PATCH", "DELETE"]
         .iter()
         .any(|m| m.eq_ignore_ascii_case(method));
-    write && path != "/api/v1/resolve"
+    write && !super::COMPUTATIONS.contains(&path)
 }
 
 /// Sets the `RateLimit-*` headers of `quota`.
