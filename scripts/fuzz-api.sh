@@ -110,6 +110,8 @@ CHECKS+=,ensure_resource_availability,ignored_auth
 
 say "fuzz: schemathesis $SCHEMATHESIS_VERSION over every operation ($EXAMPLES cases each)"
 set +e
+# Fresh Idempotency-Key values in the stateful phase (see the file).
+export SCHEMATHESIS_HOOKS="$ROOT/scripts/fuzz-api-hooks.py"
 "$SCHEMATHESIS" --config-file "$ROOT/scripts/fuzz-api.toml" run "$DATA/openapi.json" \
   --url "http://127.0.0.1:$PORT" \
   --header "Authorization: Bearer $TOKEN" \
