@@ -330,3 +330,28 @@ async fn expired_keys_count_as_new_and_are_pruned() {
     let kept: Vec<String> = rows(&app).await.into_iter().map(|r| r.1).collect();
     assert_eq!(kept, ["fresh"]);
 }
+
+#[tokio::test]
+async fn a_request_through_both_middlewares_counts_one_token_use() {
+    let app = TestApp::new().await;
+    let c = app.user("una").await;
+    let t = app.token_client(&c, &["read", "publish"]).await;
+    let uid = app.db_user("una").await.unwrap().id;
+    // The write limit, the idempotency guard and the handler each need the caller.
+    let r = post_with_key(&t, "/api/v1/namespaces", b"once", json!({"name": "una"})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert!(r.header("ratelimit-remaining").is_some());
+    app.state.token_usage.flush(&app.state.db).await.unwrap();
+
+    let mut conn = app.state.db.conn().await.unwrap();
+    let log = trellis_db::security_log::list(&mut conn, uid, None, 100)
+        .await
+        .unwrap();
+    let uses: Vec<&str> = log
+        .iter()
+        .filter(|e| e.kind == "token_used")
+        .map(|e| e.detail.as_str())
+        .collect();
+    assert_eq!(uses.len(), 1, "{uses:?}");
+    assert!(uses[0].ends_with("used 1 time(s)."), "{uses:?}");
+}
