@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod publisher;
 pub mod router;
+pub mod seal;
 pub mod startup;
 pub mod state;
 

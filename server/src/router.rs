@@ -61,7 +61,18 @@ pub fn router(state: ServerState, metrics: Arc<Metrics>) -> Router {
     let app = Router::<ServerState>::new()
         .nest(
             "/api/v1",
+            // Innermost first: idempotency (claims a key after the rate limit let the
+            // request through, so a refused request changes nothing), write limits,
+            // ETags, problem+json for whatever is left bare.
             api::routes()
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    middleware::idempotency::guard,
+                ))
+                .layer(axum::middleware::from_fn_with_state(
+                    app_state.clone(),
+                    middleware::rate_limit::limit_writes,
+                ))
                 .layer(axum::middleware::from_fn(middleware::etag::conditional_get))
                 .layer(axum::middleware::from_fn(
                     middleware::problem::ensure_problem,

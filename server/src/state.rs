@@ -1,5 +1,6 @@
 //! `ServerState`: the router's state. It holds the services' [`AppState`] plus
-//! what only the web front end needs (Leptos's options, the cookie key).
+//! what only the web front end needs (Leptos's options, the cookie key, the
+//! at-rest sealer).
 //! Handlers extract `State<AppState>`; Leptos extracts its options.
 
 use std::sync::Arc;
@@ -8,6 +9,8 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use trellis_platform::{AppState, Config, StartError};
 
+use crate::seal::Sealer;
+
 /// The state behind every route.
 #[derive(Clone, Debug)]
 pub struct ServerState {
@@ -15,6 +18,8 @@ pub struct ServerState {
     pub leptos: LeptosOptions,
     /// The secret that signs session cookies (64 bytes derived from the configured secret).
     pub session_key: Arc<[u8; 64]>,
+    /// Encrypts the answers kept for `Idempotency-Key` replays (key derived from the session secret).
+    pub sealer: Arc<Sealer>,
 }
 
 impl FromRef<ServerState> for AppState {
@@ -33,6 +38,7 @@ impl ServerState {
     /// The web front end's state around `app`.
     pub fn new(app: AppState) -> Result<ServerState, StartError> {
         let session_key = Arc::new(session_key(&app.config)?);
+        let sealer = Arc::new(Sealer::new(&session_key[..], "idempotency"));
         let leptos = LeptosOptions::builder()
             .output_name("trellis")
             .site_root(app.config.site_root.display().to_string())
@@ -43,6 +49,7 @@ impl ServerState {
             app,
             leptos,
             session_key,
+            sealer,
         })
     }
 }

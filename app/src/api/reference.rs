@@ -178,6 +178,7 @@ mod ssr {
             .as_array()
             .map(|ps| {
                 ps.iter()
+                    .map(|p| resolve(doc, p))
                     .map(|p| ParamView {
                         name: text(&p["name"]),
                         location: text(&p["in"]),

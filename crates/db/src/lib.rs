@@ -16,6 +16,7 @@
 
 pub mod downloads;
 pub mod events;
+pub mod idempotency;
 pub mod jobs;
 pub mod namespaces;
 pub mod plugins;

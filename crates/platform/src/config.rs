@@ -173,6 +173,8 @@ pub struct Config {
     pub max_signups_per_hour: u32,
     /// Days the per-user security log is kept.
     pub security_log_days: u32,
+    /// REST writes each user may make per minute (0: unlimited).
+    pub api_writes_per_minute: u32,
     pub log_format: LogFormat,
     pub log_level: String,
     pub registry: RegistryConfig,
@@ -510,6 +512,7 @@ fn build(flat: &Flat) -> Result<Config, ConfigError> {
         failed_signin_window_secs: r.int("auth.failed_signin_window_secs", 1, 86_400)? as u64,
         max_signups_per_hour: r.int("auth.max_signups_per_hour", 1, 1_000_000)? as u32,
         security_log_days: r.int("auth.security_log_days", 1, 36_500)? as u32,
+        api_writes_per_minute: r.int("api.writes_per_minute", 0, 1_000_000_000)? as u32,
         log_format,
         log_level: r.string("log.level")?,
         registry: RegistryConfig {

@@ -1,9 +1,10 @@
 //! Housekeeping: deletes expired sessions, stale rate-limit windows,
-//! security-log entries past their retention, and events and finished jobs past
+//! security-log entries past their retention, expired idempotency keys (older
+//! than [`IDEMPOTENCY_KEY_TTL_SECS`]), and events and finished jobs past
 //! `events.retention_days` (never an event a follower or a pending job still
 //! needs: see `trellis_db::events::prune`). Run periodically by a worker.
 
-use trellis_db::{events, jobs, now_ms, rate_limit, security_log, sessions};
+use trellis_db::{events, idempotency, jobs, now_ms, rate_limit, security_log, sessions};
 
 use crate::{AppResult, AppState};
 
@@ -15,7 +16,11 @@ pub struct Swept {
     pub security_events: u64,
     pub events: u64,
     pub jobs: u64,
+    pub idempotency_keys: u64,
 }
+
+/// How long an `Idempotency-Key` is remembered: 24 hours (docs/api-design.md).
+pub const IDEMPOTENCY_KEY_TTL_SECS: i64 = 24 * 3600;
 
 /// One housekeeping pass.
 pub async fn sweep(state: &AppState) -> AppResult<Swept> {
@@ -32,5 +37,6 @@ pub async fn sweep(state: &AppState) -> AppResult<Swept> {
         rate_windows: rate_limit::prune(&mut c, keep).await?,
         security_events: security_log::prune(&mut c, i64::from(state.config.security_log_days))
             .await?,
+        idempotency_keys: idempotency::prune(&mut c, IDEMPOTENCY_KEY_TTL_SECS).await?,
     })
 }

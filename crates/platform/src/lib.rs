@@ -28,6 +28,7 @@ pub mod session;
 pub mod state;
 pub mod storage;
 pub mod tokens;
+pub mod write_limit;
 
 pub use actor::{Actor, Via};
 pub use config::Config;

@@ -87,7 +87,8 @@ pub fn token_usage_flusher(s: &mut Supervisor, state: AppState) {
     });
 }
 
-/// Deletes expired sessions, stale rate-limit windows and old security-log entries.
+/// Deletes expired sessions, stale rate-limit windows, old security-log entries and
+/// expired idempotency keys.
 pub fn housekeeping(s: &mut Supervisor, state: AppState) {
     s.every("housekeeping", Duration::from_secs(600), false, move || {
         let state = state.clone();

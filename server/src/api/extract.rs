@@ -34,6 +34,59 @@ impl std::ops::Deref for Caller {
     }
 }
 
+/// The outcome of authenticating a request, kept in its extensions so that a
+/// request is authenticated once even when middleware (rate limits,
+/// idempotency) needs the caller before the handler does: a token's use is
+/// counted once. Internal failures are not kept (the next asker tries again).
+#[derive(Clone)]
+struct Resolved(Result<Actor, (ErrorCode, String)>);
+
+impl Caller {
+    /// The caller of the request `parts` belongs to: the one already resolved
+    /// for it, else authenticated now (and kept for the rest of the request).
+    pub async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Caller, ApiError> {
+        if let Some(Resolved(r)) = parts.extensions.get::<Resolved>() {
+            return r
+                .clone()
+                .map(Caller)
+                .map_err(|(code, detail)| AppError::new(code, detail).into());
+        }
+        let r = authenticate(parts, state).await;
+        match &r {
+            Ok(actor) => {
+                parts.extensions.insert(Resolved(Ok(actor.clone())));
+            }
+            Err(e) if !matches!(e.code, ErrorCode::Internal | ErrorCode::Unavailable) => {
+                parts
+                    .extensions
+                    .insert(Resolved(Err((e.code, e.detail.clone()))));
+            }
+            Err(_) => {}
+        }
+        r.map(Caller).map_err(ApiError)
+    }
+}
+
+async fn authenticate(parts: &Parts, state: &AppState) -> Result<Actor, AppError> {
+    let ip = client_ip(parts);
+    if let Some(h) = parts.headers.get(AUTHORIZATION) {
+        let v = h.to_str().unwrap_or("");
+        let secret = v.strip_prefix("Bearer ").ok_or_else(|| {
+            AppError::new(
+                ErrorCode::InvalidToken,
+                "Send the token as `Authorization: Bearer <token>`.",
+            )
+        })?;
+        return tokens::authenticate(state, secret.trim(), ip).await;
+    }
+    if let Some(s) = parts.extensions.get::<Session>() {
+        if let Some(u) = session::current_user(state, s).await? {
+            return Ok(Actor::session(u, ip));
+        }
+    }
+    Err(AppError::unauthenticated())
+}
+
 impl<S> FromRequestParts<S> for Caller
 where
     AppState: FromRef<S>,
@@ -42,26 +95,7 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let state = AppState::from_ref(state);
-        let ip = client_ip(parts);
-        if let Some(h) = parts.headers.get(AUTHORIZATION) {
-            let v = h.to_str().unwrap_or("");
-            let secret = v.strip_prefix("Bearer ").ok_or_else(|| {
-                AppError::new(
-                    ErrorCode::InvalidToken,
-                    "Send the token as `Authorization: Bearer <token>`.",
-                )
-            })?;
-            return Ok(Caller(
-                tokens::authenticate(&state, secret.trim(), ip).await?,
-            ));
-        }
-        if let Some(s) = parts.extensions.get::<Session>() {
-            if let Some(u) = session::current_user(&state, s).await? {
-                return Ok(Caller(Actor::session(u, ip)));
-            }
-        }
-        Err(AppError::unauthenticated().into())
+        Caller::resolve(parts, &AppState::from_ref(state)).await
     }
 }
 

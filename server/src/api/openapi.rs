@@ -4,7 +4,9 @@
 //! derives (trellis-types' `openapi` feature). [`document`] then applies the
 //! conventions of docs/api-design.md to every operation, so no handler can
 //! forget them: the problem+json error responses every endpoint can give, the
-//! 304 of conditional reads, and the security schemes.
+//! 304 of conditional reads, the `Idempotency-Key` parameter and its `409` on
+//! creating requests, the `RateLimit-*` headers and `429` on limited writes, and
+//! the security schemes.
 //!
 //! Served at `GET /api/v1/openapi.json`; checked in as docs/openapi.json, which
 //! server/tests/it/openapi.rs keeps equal to what is served.
@@ -17,6 +19,7 @@ use serde_json::{json, Map, Value};
 use utoipa::OpenApi;
 
 use super::{accounts, admin, downloads, events, namespaces, plugins, resolve};
+use crate::middleware::{idempotency, rate_limit};
 
 /// The document as the derive builds it, before [`document`]'s conventions.
 #[derive(OpenApi)]
@@ -133,11 +136,14 @@ const PROBLEMS: &[(&str, u16, &str)] = &[
     ("Unauthenticated", 401, "`unauthenticated`, `invalid_token`, `token_revoked` or `token_expired`: no usable credentials."),
     ("Forbidden", 403, "`insufficient_scope` (the token lacks the operation's scope) or `forbidden` (the user may not do this)."),
     ("NotFound", 404, "`not_found`: no such resource."),
-    ("Conflict", 409, "`conflict` or `version_exists`: the change collides with what exists."),
+    ("Conflict", 409, "`conflict` or `version_exists`: the change collides with what exists, or (with \
+      `Idempotency-Key`) a request with this key is still in progress or the key was used with another \
+      request."),
     ("PreconditionFailed", 412, "`precondition_failed`: `If-Match` names an ETag that is no longer current; read the resource again."),
     ("PayloadTooLarge", 413, "`payload_too_large`: the body is over this operation's limit."),
     ("UnsupportedMediaType", 415, "`unsupported_media_type`: the body's `Content-Type` is not one this operation takes."),
     ("Unprocessable", 422, "`validation_failed` (with `errors` naming the fields), `package_invalid` or `resolution_failed`."),
+    ("RateLimited", 429, "`rate_limited`: too many writes this minute; wait `Retry-After` seconds."),
     ("Internal", 500, "`internal`: our fault; quote `request_id` to an administrator."),
     ("Unavailable", 503, "`unavailable`: the database or object storage is unreachable; retry later."),
 ];
@@ -211,18 +217,112 @@ pub fn document() -> Value {
         })
         .collect();
     components.insert("responses".into(), Value::Object(responses));
+    components["responses"]["RateLimited"]["headers"] = json!({
+        "Retry-After": { "$ref": "#/components/headers/Retry-After" },
+        "RateLimit-Limit": { "$ref": "#/components/headers/RateLimit-Limit" },
+        "RateLimit-Remaining": { "$ref": "#/components/headers/RateLimit-Remaining" },
+        "RateLimit-Reset": { "$ref": "#/components/headers/RateLimit-Reset" },
+    });
+    components.insert("headers".into(), shared_headers());
+    components.insert(
+        "parameters".into(),
+        json!({ "IdempotencyKey": idempotency_key() }),
+    );
     components.insert("securitySchemes".into(), security_schemes());
 
     let paths = doc["paths"]
         .as_object_mut()
         .expect("the document has paths");
-    for item in paths.values_mut() {
+    for (path, item) in paths.iter_mut() {
         let item = item.as_object_mut().expect("a path item");
         for (method, op) in item.iter_mut() {
-            apply_conventions(method, op);
+            apply_conventions(path, method, op);
         }
     }
     doc
+}
+
+/// The headers operations share: rate limits and idempotent replays.
+fn shared_headers() -> Value {
+    let seconds = |description: &str| json!({ "description": description, "schema": { "type": "integer", "minimum": 0 } });
+    json!({
+        "RateLimit-Limit": seconds("Writes allowed per minute to the caller (`api.writes_per_minute`)."),
+        "RateLimit-Remaining": seconds("Writes the caller has left in the current window."),
+        "RateLimit-Reset": seconds("Seconds until the current window ends and the count starts again."),
+        "Retry-After": seconds("Seconds to wait before trying again."),
+        "Idempotent-Replayed": {
+            "description": "`true` when this is the kept answer of an earlier request with the same \
+                            `Idempotency-Key`, replayed.",
+            "schema": { "type": "string", "enum": ["true"] }
+        },
+    })
+}
+
+/// The `Idempotency-Key` request header.
+fn idempotency_key() -> Value {
+    json!({
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": false,
+        "description": "Makes a retry safe: a repeat with the same key, method, path, query and body \
+                        within 24 hours gets the first answer again (with `Idempotent-Replayed: true`) \
+                        instead of running twice; the same key with another request, or while the \
+                        first still runs, is `409 conflict`. Keys are per user; 5xx answers are not kept.",
+        "schema": { "type": "string", "minLength": 1, "maxLength": idempotency::MAX_LEN,
+                    "pattern": "^[A-Za-z0-9_-]{1,64}$" }
+    })
+}
+
+/// Adds `Idempotency-Key` (and its answers) to an operation that takes it, and the
+/// rate-limit headers (and `429`) to a limited one.
+fn apply_request_conventions(path: &str, method: &str, op: &mut Value) {
+    if idempotency::applies(method, path) {
+        let params = op
+            .as_object_mut()
+            .expect("an operation")
+            .entry("parameters")
+            .or_insert_with(|| json!([]));
+        params
+            .as_array_mut()
+            .expect("parameters is a list")
+            .push(json!({ "$ref": "#/components/parameters/IdempotencyKey" }));
+    }
+    let limited = rate_limit::is_limited(method, path);
+    let takes_key = idempotency::applies(method, path);
+    let responses = op["responses"]
+        .as_object_mut()
+        .expect("an operation has responses");
+    for (status, response) in responses.iter_mut() {
+        let success = status.starts_with('2');
+        let Some(response) = response.as_object_mut().filter(|_| success) else {
+            continue;
+        };
+        let headers = response.entry("headers").or_insert_with(|| json!({}));
+        let headers = headers.as_object_mut().expect("headers is a map");
+        if limited {
+            for name in ["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"] {
+                headers.insert(
+                    name.into(),
+                    json!({ "$ref": format!("#/components/headers/{name}") }),
+                );
+            }
+        }
+        if takes_key {
+            headers.insert(
+                "Idempotent-Replayed".into(),
+                json!({ "$ref": "#/components/headers/Idempotent-Replayed" }),
+            );
+        }
+        if headers.is_empty() {
+            response.remove("headers");
+        }
+    }
+    if limited {
+        responses.entry("429").or_insert(problem_ref(429));
+    }
+    if takes_key {
+        responses.entry("409").or_insert(problem_ref(409));
+    }
 }
 
 fn security_schemes() -> Value {
@@ -249,11 +349,13 @@ fn security_schemes() -> Value {
     })
 }
 
-/// Adds to one operation the responses the conventions promise: 400 when it
+/// Adds to one operation the responses the conventions promise (after
+/// [`apply_request_conventions`]): 400 when it
 /// reads parameters or a body, 401/403 when it needs credentials, 404 when it
 /// names a resource in its path, 413/415 when it reads a body, 304 on reads
 /// (ETag / If-None-Match), and 500/503 everywhere.
-fn apply_conventions(method: &str, op: &mut Value) {
+fn apply_conventions(path: &str, method: &str, op: &mut Value) {
+    apply_request_conventions(path, method, op);
     let has_params = op["parameters"].as_array().is_some_and(|p| !p.is_empty());
     let has_path_params = op["parameters"]
         .as_array()

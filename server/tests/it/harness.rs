@@ -67,6 +67,8 @@ pub async fn fresh_env(dir: &std::path::Path) -> Vec<(String, String)> {
         // Every in-process client shares one (unknown) address: tests that
         // check the sign-up limit set their own.
         ("TRELLIS_AUTH__MAX_SIGNUPS_PER_HOUR".into(), "100000".into()),
+        // Tests make many writes in a minute: the rate-limit tests set their own.
+        ("TRELLIS_API__WRITES_PER_MINUTE".into(), "1000000".into()),
     ];
     if let Ok(admin_url) = std::env::var("TRELLIS_TEST_POSTGRES_URL") {
         let name = unique("trellis_test_");

@@ -93,6 +93,42 @@ async fn every_operation_follows_the_conventions() {
         if op.get("security").is_some() {
             assert!(responses.contains_key("401"), "{id}: secured but no 401");
         }
+        // Writes are rate limited and creating requests take an Idempotency-Key
+        // (docs/api-design.md); `POST /resolve` is a computation, neither.
+        let write = matches!(method.as_str(), "POST" | "PUT" | "PATCH" | "DELETE")
+            && path != "/api/v1/resolve";
+        let takes_key = op["parameters"].as_array().is_some_and(|ps| {
+            ps.iter()
+                .any(|p| p["$ref"] == "#/components/parameters/IdempotencyKey")
+        });
+        assert_eq!(
+            takes_key,
+            write && method == "POST",
+            "{id}: Idempotency-Key"
+        );
+        assert_eq!(responses.contains_key("429"), write, "{id}: 429");
+        if takes_key {
+            assert!(
+                responses.contains_key("409"),
+                "{id}: takes a key but no 409"
+            );
+        }
+        for (status, r) in responses.iter().filter(|(s, _)| s.starts_with('2')) {
+            assert_eq!(
+                r["headers"].get("RateLimit-Remaining").is_some(),
+                write,
+                "{id} {status}: RateLimit headers"
+            );
+        }
+    }
+    let limited = &doc["components"]["responses"]["RateLimited"]["headers"];
+    for h in [
+        "Retry-After",
+        "RateLimit-Limit",
+        "RateLimit-Remaining",
+        "RateLimit-Reset",
+    ] {
+        assert!(limited.get(h).is_some(), "429 does not document {h}");
     }
     for (_, r) in doc["components"]["responses"].as_object().unwrap() {
         assert_eq!(
@@ -119,6 +155,10 @@ async fn the_reference_page_renders_every_operation_without_outside_assets() {
         );
     }
     assert!(page.text.contains("insufficient_scope"));
+    assert!(
+        page.text.contains("Idempotency-Key"),
+        "shared parameters are shown"
+    );
     assert!(page.text.contains("href=\"/docs/api\""), "no footer link");
     for attr in ["src=\"http", "href=\"http", "src=\"//", "href=\"//"] {
         assert!(
