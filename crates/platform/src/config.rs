@@ -138,6 +138,9 @@ pub struct EventsConfig {
     pub job_concurrency: usize,
     /// Milliseconds between polls of the log and the queue when idle.
     pub poll_ms: u64,
+    /// Seconds a claimed job is held without renewal: a job of a process that
+    /// died runs again after at most this long.
+    pub job_lease_secs: u64,
     /// When set, every node appends the event log, in order, to this file as
     /// JSON Lines (for log shippers).
     pub log_file: Option<PathBuf>,
@@ -535,6 +538,7 @@ fn build(flat: &Flat) -> Result<Config, ConfigError> {
             retention_days: r.int("events.retention_days", 1, 36_500)? as u32,
             job_concurrency: r.int("events.job_concurrency", 1, 256)? as usize,
             poll_ms: r.int("events.poll_ms", 10, 60_000)? as u64,
+            job_lease_secs: r.int("events.job_lease_secs", 1, 3600)? as u64,
             log_file: events_log_file,
         },
     })

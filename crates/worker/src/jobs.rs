@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use tokio::task::JoinSet;
 use trellis_db::jobs::{self, ClaimedJob};
+
 use trellis_db::{now_ms, Db};
 use trellis_events::jobs::{backoff, JobFailure, JobHandler, DEFAULT_SCHEDULE};
 
@@ -41,16 +42,19 @@ pub async fn run(
     mut stop: Stop,
 ) -> Result<(), WorkerError> {
     let kinds: Vec<&'static str> = handlers.keys().copied().collect();
-    let mut running: JoinSet<(ClaimedJob, Result<(), JobFailure>)> = JoinSet::new();
+    // Each task runs its job and records the outcome itself; the loop only
+    // claims, in batches once half the slots are free, and renews leases.
+    let mut running: JoinSet<Result<(), WorkerError>> = JoinSet::new();
     let mut renew = tokio::time::interval(cfg.lease / 3);
     renew.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let refill_at = cfg.concurrency.div_ceil(2);
     loop {
         if stop.is_stopped() {
             break;
         }
         let free = cfg.concurrency.saturating_sub(running.len());
         let mut claimed = 0;
-        if free > 0 {
+        if free >= refill_at || running.is_empty() {
             let lease_until = now_ms() + cfg.lease.as_millis() as i64;
             let batch = jobs::claim(
                 &mut *db.conn().await?,
@@ -62,27 +66,25 @@ pub async fn run(
             .await?;
             claimed = batch.len();
             for job in batch {
-                match handlers.get(job.kind.as_str()).cloned() {
-                    Some(h) => {
-                        running.spawn(async move {
-                            let r = h.run(&job).await;
-                            (job, r)
-                        });
-                    }
-                    None => {
-                        let err = format!("no handler for job kind `{}` in this process", job.kind);
-                        settle(&db, &cfg, job, Err(JobFailure::retry(err))).await?;
-                    }
-                }
+                let handler = handlers.get(job.kind.as_str()).cloned();
+                let (db, cfg) = (db.clone(), cfg.clone());
+                running.spawn(async move {
+                    let outcome = match handler {
+                        Some(h) => h.run(&job).await,
+                        None => Err(JobFailure::retry(format!(
+                            "no handler for job kind `{}` in this process",
+                            job.kind
+                        ))),
+                    };
+                    settle(&db, &cfg, job, outcome).await
+                });
             }
-        }
-        if claimed > 0 && running.len() < cfg.concurrency {
-            continue;
         }
         tokio::select! {
             Some(done) = running.join_next(), if !running.is_empty() => {
                 match done {
-                    Ok((job, r)) => settle(&db, &cfg, job, r).await?,
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => tracing::warn!(error = %e, "could not record a job's outcome; its lease will run out and it runs again"),
                     Err(e) => tracing::error!(error = %e, "a job panicked; its lease will run out and it runs again"),
                 }
             }
@@ -99,7 +101,10 @@ pub async fn run(
     let deadline = tokio::time::Instant::now() + cfg.stop_grace;
     while !running.is_empty() {
         match tokio::time::timeout_at(deadline, running.join_next()).await {
-            Ok(Some(Ok((job, r)))) => settle(&db, &cfg, job, r).await?,
+            Ok(Some(Ok(Ok(())))) => {}
+            Ok(Some(Ok(Err(e)))) => {
+                tracing::warn!(error = %e, "could not record a job's outcome during stop")
+            }
             Ok(Some(Err(e))) => tracing::error!(error = %e, "a job panicked during stop"),
             Ok(None) => break,
             Err(_) => break,

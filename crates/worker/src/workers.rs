@@ -42,7 +42,7 @@ pub fn job_runner(s: &mut Supervisor, state: AppState) {
     let cfg = RunnerConfig {
         claimer: node_name(),
         concurrency: state.config.events.job_concurrency,
-        lease: Duration::from_secs(60),
+        lease: Duration::from_secs(state.config.events.job_lease_secs),
         poll: Duration::from_millis(state.config.events.poll_ms),
         stop_grace: Duration::from_secs(5),
     };
