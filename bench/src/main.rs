@@ -1,6 +1,8 @@
 //! `trellis-bench registry`: registry throughput and latency figures.
 //! `trellis-bench http`: downloads, static files and pages over keep-alive
 //! connections (wrk), against nginx and a bare axum handler in the same run.
+//! `trellis-bench events`: the event bus (events in publish transactions, jobs/s
+//! with one and two worker processes, follower lag).
 //!
 //! Each starts a real Trellis (its own data directory; SQLite + files, or PostgreSQL /
 //! S3 when TRELLIS_DATABASE__URL / TRELLIS_STORAGE__* are set) on a loopback port,
@@ -8,6 +10,7 @@
 //! count and time. Results are written up in docs/benchmarks.md.
 
 mod bare;
+mod events;
 mod graph;
 mod http;
 mod load;
@@ -23,6 +26,7 @@ async fn main() {
     let quick = args.iter().any(|a| a == "--quick");
     match args.first().map(String::as_str) {
         Some("registry") => registry(quick).await,
+        Some("events") => events::run(quick).await,
         Some("http") => {
             let only = args
                 .iter()
@@ -31,7 +35,7 @@ async fn main() {
             http::run(quick, only.as_deref()).await
         }
         _ => {
-            eprintln!("usage: trellis-bench registry [--quick] | http [--quick] [--only WORD]");
+            eprintln!("usage: trellis-bench registry [--quick] | http [--quick] [--only WORD] | events [--quick]");
             std::process::exit(2);
         }
     }

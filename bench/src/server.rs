@@ -73,6 +73,11 @@ impl Bench {
         }
     }
 
+    /// The instance's data directory (its SQLite file and stored artifacts).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     pub fn describe(&self) -> String {
         format!(
             "database {:?}, storage {}",

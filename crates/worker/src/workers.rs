@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use trellis_events::jobs::JobHandler;
-use trellis_platform::registry::artifacts::DeleteArtifact;
+use trellis_platform::registry::artifact_deletion::DeleteArtifact;
 use trellis_platform::{housekeeping, AppState};
 
 use crate::follow::EventLogFile;

@@ -13,7 +13,7 @@ use trellis_db::Db;
 use trellis_events::catalogue::NamespaceCreated;
 use trellis_events::{emit, Actor};
 use trellis_platform::config;
-use trellis_platform::registry::{artifact_path, artifacts};
+use trellis_platform::registry::{artifact_deletion, artifact_path};
 use trellis_platform::storage::Storage;
 
 use crate::cli::trellis;
@@ -160,7 +160,7 @@ async fn a_server_killed_mid_work_loses_no_event_or_job_and_applies_no_event_twi
             .put(&artifact_path(&sha(i)), PutPayload::from(vec![1u8; 64]))
             .await
             .unwrap();
-        artifacts::enqueue_delete(&mut tx, &sha(i), None)
+        artifact_deletion::enqueue_delete(&mut tx, &sha(i), None)
             .await
             .unwrap();
     }
@@ -267,7 +267,7 @@ async fn two_worker_processes_on_one_postgres_share_ten_thousand_jobs() {
     db.migrate().await.unwrap();
     let mut tx = db.begin().await.unwrap();
     for i in 0..JOBS {
-        artifacts::enqueue_delete(&mut tx, &sha(i), None)
+        artifact_deletion::enqueue_delete(&mut tx, &sha(i), None)
             .await
             .unwrap();
     }

@@ -3,7 +3,7 @@
 //! dependency resolution. The pure checks live in `trellis_registry`; this
 //! module adds who may do what, storage and the database.
 
-pub mod artifacts;
+pub mod artifact_deletion;
 pub mod downloads;
 pub mod namespaces;
 pub mod plugins;

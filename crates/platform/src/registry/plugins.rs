@@ -299,7 +299,7 @@ pub async fn delete_plugin(state: &AppState, actor: &Actor, id: &str) -> AppResu
     // The artifacts go once the deletion has committed, by a job of the queue
     // written in this same transaction: never lost, even if this process dies.
     for (_, sha) in &versions {
-        super::artifacts::enqueue_delete(&mut tx, sha, Some(&event)).await?;
+        super::artifact_deletion::enqueue_delete(&mut tx, sha, Some(&event)).await?;
     }
     tx.commit().await?;
     Ok(())
