@@ -4,6 +4,10 @@ use trellis_platform::{accounts, config, tokens, Actor, AppState};
 use trellis_server::startup::{Running, Server};
 use trellis_types::{Scope, TokenIn};
 
+/// The bench user and its password.
+const USER: &str = "bencher";
+const PASSWORD: &str = "a long benchmark passphrase";
+
 /// A running server plus an authenticated HTTP client.
 pub struct Bench {
     pub state: AppState,
@@ -32,7 +36,7 @@ impl Bench {
         let server = Server::build(cfg).await.expect("start");
         let state = server.state.clone();
         let user =
-            accounts::create_user_cli(&state, "bencher", "a long benchmark passphrase", false)
+            accounts::create_user_cli(&state, USER, PASSWORD, false)
                 .await
                 .expect("user");
         let mut tx = state.db.begin().await.expect("db");
@@ -94,6 +98,33 @@ impl Bench {
         let body: serde_json::Value = res.json().await.expect("publish body");
         assert!(status.is_success(), "publish failed: {status} {body}");
         body
+    }
+
+    /// Signs the bench user in through the UI's server function, as a browser
+    /// would, and returns the `trellis_session` cookie (`name=value`).
+    pub async fn session_cookie(&self) -> String {
+        use app::api::accounts::SignIn;
+        use leptos::server_fn::ServerFn;
+        let res = self
+            .http
+            .post(format!("{}{}", self.base, SignIn::PATH))
+            .header("origin", &self.base)
+            .header("accept", "application/json")
+            .form(&[("username", USER), ("password", PASSWORD)])
+            .send()
+            .await
+            .expect("sign-in request");
+        let status = res.status();
+        let cookie = res
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("trellis_session="))
+            .and_then(|v| v.split(';').next())
+            .map(str::to_owned);
+        let body = res.text().await.unwrap_or_default();
+        cookie.unwrap_or_else(|| panic!("sign-in gave no session cookie: {status} {body}"))
     }
 
     pub async fn stop(self) {
