@@ -20,7 +20,7 @@ use crate::config::StorageConfig;
 #[derive(Clone, Debug)]
 pub struct Storage {
     store: Arc<dyn ObjectStore>,
-    describe: String,
+    describe: Arc<str>,
 }
 
 /// Why the store could not be opened or reached.
@@ -49,7 +49,7 @@ impl Storage {
                 })?;
                 Ok(Storage {
                     store: Arc::new(fs),
-                    describe: format!("file {}", root.display()),
+                    describe: format!("file {}", root.display()).into(),
                 })
             }
             StorageConfig::S3 {
@@ -78,7 +78,7 @@ impl Storage {
                 let where_ = endpoint.as_deref().unwrap_or("AWS");
                 Ok(Storage {
                     store: Arc::new(s3),
-                    describe: format!("s3 bucket {bucket} at {where_}"),
+                    describe: format!("s3 bucket {bucket} at {where_}").into(),
                 })
             }
         }
