@@ -233,7 +233,11 @@ pub async fn run(quick: bool, only: Option<&str>) {
         .send()
         .await
         .expect("signed-in page");
-    assert!(signed_in.status().is_success(), "/ signed in: {}", signed_in.status());
+    assert!(
+        signed_in.status().is_success(),
+        "/ signed in: {}",
+        signed_in.status()
+    );
     let signed_in = signed_in.bytes().await.expect("signed-in body");
     assert!(
         std::str::from_utf8(&signed_in).is_ok_and(|t| t.contains("Sign out")),

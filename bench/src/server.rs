@@ -35,10 +35,9 @@ impl Bench {
         let cfg = config::load(None, &env).expect("config");
         let server = Server::build(cfg).await.expect("start");
         let state = server.state.clone();
-        let user =
-            accounts::create_user_cli(&state, USER, PASSWORD, false)
-                .await
-                .expect("user");
+        let user = accounts::create_user_cli(&state, USER, PASSWORD, false)
+            .await
+            .expect("user");
         let mut tx = state.db.begin().await.expect("db");
         trellis_db::namespaces::insert(&mut tx, "bench", user.id)
             .await

@@ -253,7 +253,12 @@ mod tests {
         let c = Microcache::default();
         for i in 0..=(MAX_TOTAL / MAX_ENTRY) {
             let body = Bytes::from(vec![0u8; MAX_ENTRY]);
-            c.put(format!("/f{i}"), StatusCode::OK, HeaderMap::new(), vec![body]);
+            c.put(
+                format!("/f{i}"),
+                StatusCode::OK,
+                HeaderMap::new(),
+                vec![body],
+            );
         }
         let inner = c.lock();
         assert!(inner.bytes <= MAX_TOTAL);
@@ -264,7 +269,12 @@ mod tests {
     #[test]
     fn entries_expire() {
         let c = Microcache::new(Duration::ZERO);
-        c.put("/a".into(), StatusCode::OK, HeaderMap::new(), vec![Bytes::from("a")]);
+        c.put(
+            "/a".into(),
+            StatusCode::OK,
+            HeaderMap::new(),
+            vec![Bytes::from("a")],
+        );
         assert!(c.get("/a", b"").is_none());
     }
 }

@@ -128,9 +128,7 @@ pub async fn pages(State(cache): State<PageCache>, req: Request, next: Next) -> 
     let names_request = request_id.is_some_and(|id| contains(&body, &id));
     if !names_request {
         let cut = split_at(&body, nonce.as_bytes());
-        cache
-            .0
-            .put(key, parts.status, parts.headers.clone(), cut);
+        cache.0.put(key, parts.status, parts.headers.clone(), cut);
     }
     Response::from_parts(parts, axum::body::Body::from(body))
 }
@@ -143,7 +141,10 @@ mod tests {
     fn finds_the_session_cookie() {
         let mut h = HeaderMap::new();
         assert!(!has_session_cookie(&h));
-        h.insert(header::COOKIE, "bench=1; trellis_sessionx=2".parse().unwrap());
+        h.insert(
+            header::COOKIE,
+            "bench=1; trellis_sessionx=2".parse().unwrap(),
+        );
         assert!(!has_session_cookie(&h));
         h.append(header::COOKIE, "a=b;  trellis_session=abc".parse().unwrap());
         assert!(has_session_cookie(&h));

@@ -19,8 +19,8 @@ use trellis_platform::session::DbSessionStore;
 use crate::metrics::{Metrics, MetricsAccess};
 use crate::microcache::Microcache;
 use crate::middleware::security_headers::provide_page_nonce as csp_nonce;
-use crate::state::ServerState;
 use crate::page_cache::PageCache;
+use crate::state::ServerState;
 use crate::{api, health, metrics, middleware, page_cache, static_files};
 
 /// Builds the whole application router: pages, server functions, the REST

@@ -160,7 +160,8 @@ fn file_stream(
     let end = range.end;
     let chunk_len = move |pos: u64| (end - pos).min(FILE_CHUNK) as usize;
     // Always seek: object_store may hand over a file that is not at offset 0.
-    let first = (range.start < end).then(|| read_chunk(file, Some(range.start), chunk_len(range.start)));
+    let first =
+        (range.start < end).then(|| read_chunk(file, Some(range.start), chunk_len(range.start)));
     futures::stream::try_unfold((first, range.start), move |(pending, pos)| {
         let path = path.clone();
         async move {

@@ -92,7 +92,12 @@ fn counting_router(calls: Arc<AtomicUsize>) -> Router {
         .layer(axum::middleware::from_fn(security_headers::apply))
 }
 
-async fn send(router: &Router, method: Method, path: &str, cookie: Option<&str>) -> (HeaderMap, String) {
+async fn send(
+    router: &Router,
+    method: Method,
+    path: &str,
+    cookie: Option<&str>,
+) -> (HeaderMap, String) {
     let mut req = Request::builder().method(method).uri(path);
     if let Some(c) = cookie {
         req = req.header(header::COOKIE, c);
@@ -115,14 +120,25 @@ async fn a_kept_page_gets_a_fresh_nonce_matching_its_policy_every_time() {
     for cookie in [None, None, Some("theme=dark"), None] {
         let (h, body) = send(&r, Method::GET, "/page", cookie).await;
         let nonce = csp_nonce(&h);
-        assert_eq!(body.matches(&format!("nonce=\"{nonce}\"")).count(), 2, "{body}");
+        assert_eq!(
+            body.matches(&format!("nonce=\"{nonce}\"")).count(),
+            2,
+            "{body}"
+        );
         for old in &seen {
             assert!(!body.contains(old.as_str()), "a nonce replayed: {body}");
         }
-        assert!(body.contains("render 0 cookie []"), "not the kept page: {body}");
+        assert!(
+            body.contains("render 0 cookie []"),
+            "not the kept page: {body}"
+        );
         seen.push(nonce);
     }
-    assert_eq!(calls.load(Ordering::SeqCst), 1, "rendered once, replayed three times");
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        1,
+        "rendered once, replayed three times"
+    );
     // HEAD is answered from the kept page too.
     let (h, body) = send(&r, Method::HEAD, "/page", None).await;
     assert!(body.is_empty());
@@ -146,7 +162,10 @@ async fn a_signed_in_request_is_never_answered_from_the_cache_nor_kept() {
     // The anonymous page is kept now, yet signed-in requests still render.
     for n in 2..4 {
         let (_, body) = send(&r, Method::GET, "/page", Some(session)).await;
-        assert!(body.contains(&format!("render {n} cookie [{session}]")), "{body}");
+        assert!(
+            body.contains(&format!("render {n} cookie [{session}]")),
+            "{body}"
+        );
     }
     let (_, body) = send(&r, Method::GET, "/page", None).await;
     assert!(body.contains("render 1 cookie []"), "{body}");
@@ -161,13 +180,21 @@ async fn answers_that_set_cookies_and_other_answers_are_never_kept() {
         let (h, _) = send(&r, Method::GET, "/sets-cookie", None).await;
         assert!(h.contains_key(header::SET_COOKIE));
     }
-    assert_eq!(calls.load(Ordering::SeqCst), 2, "a response setting a cookie was replayed");
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        2,
+        "a response setting a cookie was replayed"
+    );
     for _ in 0..2 {
         send(&r, Method::GET, "/api/page", None).await;
         send(&r, Method::GET, "/missing", None).await;
         send(&r, Method::POST, "/page", None).await;
     }
-    assert_eq!(calls.load(Ordering::SeqCst), 8, "/api/, a 404 or a POST was replayed");
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        8,
+        "/api/, a 404 or a POST was replayed"
+    );
     // A HEAD renders and keeps nothing: the next GET renders.
     send(&r, Method::HEAD, "/page", None).await;
     send(&r, Method::GET, "/page", None).await;
@@ -185,13 +212,21 @@ async fn real_pages_never_repeat_a_nonce_and_never_leak_a_signed_in_view() {
         assert_eq!(r.status, 200);
         let nonce = csp_nonce(&r.headers);
         assert!(r.text.contains(&format!("nonce=\"{nonce}\"")), "{}", r.text);
-        assert!(seen.iter().all(|old| !r.text.contains(old.as_str())), "round {round}");
+        assert!(
+            seen.iter().all(|old| !r.text.contains(old.as_str())),
+            "round {round}"
+        );
         assert!(!r.text.contains("alice") && r.text.contains("Sign in"));
         assert!(r.header("set-cookie").is_none());
         seen.push(nonce);
 
         let r = alice.get("/").await;
-        assert!(r.text.contains("alice"), "a signed-in visitor got the anonymous page");
-        assert!(r.text.contains(&format!("nonce=\"{}\"", csp_nonce(&r.headers))));
+        assert!(
+            r.text.contains("alice"),
+            "a signed-in visitor got the anonymous page"
+        );
+        assert!(r
+            .text
+            .contains(&format!("nonce=\"{}\"", csp_nonce(&r.headers))));
     }
 }

@@ -27,15 +27,16 @@ fn sha256_hex(b: &[u8]) -> String {
 
 fn check_artifact(r: &Resp, want: &[u8]) {
     assert_eq!(r.status, 200, "{}", r.text);
-    assert!(r.bytes == want, "served {} bytes, not the artifact", r.bytes.len());
+    assert!(
+        r.bytes == want,
+        "served {} bytes, not the artifact",
+        r.bytes.len()
+    );
     assert_eq!(
         r.header("content-length").as_deref(),
         Some(want.len().to_string().as_str())
     );
-    assert_eq!(
-        r.header("etag"),
-        Some(format!("\"{}\"", sha256_hex(want)))
-    );
+    assert_eq!(r.header("etag"), Some(format!("\"{}\"", sha256_hex(want))));
 }
 
 async fn download_if_none_match(c: &Client, id: &str, version: &str, etag: &str) -> Resp {
@@ -129,7 +130,10 @@ async fn a_plugin_not_yet_marked_is_read_from_the_database_on_every_node() {
     // Published again with other content: node A serves the new artifact.
     let second = Pkg::new("acme.hello", "1.0.0").file("README.md", "# Hello again\n");
     publish_ok(&t, &second).await;
-    check_artifact(&download(&a.client(), "acme.hello", "1.0.0").await, &second.bytes());
+    check_artifact(
+        &download(&a.client(), "acme.hello", "1.0.0").await,
+        &second.bytes(),
+    );
     // That download marked it: no node may delete it now, and both serve it.
     b.bearer(t.bearer.as_deref().unwrap())
         .delete("/api/v1/plugins/acme.hello")
