@@ -116,7 +116,7 @@ async fn send(
 async fn a_kept_page_gets_a_fresh_nonce_matching_its_policy_every_time() {
     let calls = Arc::new(AtomicUsize::new(0));
     let r = counting_router(calls.clone());
-    let mut seen = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
     for cookie in [None, None, Some("theme=dark"), None] {
         let (h, body) = send(&r, Method::GET, "/page", cookie).await;
         let nonce = csp_nonce(&h);
