@@ -3,7 +3,9 @@
 //!
 //! In one run, on loopback only: a real Trellis (as `registry` starts it), nginx serving
 //! the very same bytes (the two artifacts, `/pkg/trellis.css`, a copy of the home page),
-//! and a bare axum handler returning a body the size of the home page. Each target is
+//! and bare axum handlers returning a body the size of the home page (as an anonymous
+//! visitor and as the signed-in bench user get it). The signed-in row sends the session
+//! cookie of a real sign-in: every one of its requests is a render. Each target is
 //! driven by wrk with 1 and with 16 keep-alive connections for a fixed duration; the
 //! table compares Trellis with nginx (downloads, static files) and with bare axum
 //! (pages, `/healthz`). Results are written up in docs/benchmarks.md.

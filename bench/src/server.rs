@@ -1,4 +1,5 @@
-//! A real Trellis on a loopback port for benchmarks, with a publisher and token.
+//! A real Trellis on a loopback port for benchmarks, with a publisher and token, and a
+//! way to sign that user in as a browser does (for a session cookie).
 
 use trellis_platform::{accounts, config, tokens, Actor, AppState};
 use trellis_server::startup::{Running, Server};
