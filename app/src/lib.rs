@@ -14,7 +14,7 @@ pub mod pages;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 use crate::components::nav::Nav;
 use crate::pages::{
@@ -53,13 +53,13 @@ pub fn App() -> impl IntoView {
             <Nav session/>
             <main class="container">
                 <Routes fallback=|| view! { <NotFound/> }>
-                    <Route path=path!("") view=HomePage/>
-                    <Route path=path!("signup") view=SignUpPage/>
-                    <Route path=path!("signin") view=SignInPage/>
-                    <Route path=path!("account") view=AccountPage/>
-                    <Route path=path!("account/tokens") view=TokensPage/>
-                    <Route path=path!("account/security") view=SecurityPage/>
-                    <Route path=path!("docs/api") view=ApiReferencePage/>
+                    <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("signup") view=SignUpPage ssr=SsrMode::Async/>
+                    <Route path=path!("signin") view=SignInPage ssr=SsrMode::Async/>
+                    <Route path=path!("account") view=AccountPage ssr=SsrMode::Async/>
+                    <Route path=path!("account/tokens") view=TokensPage ssr=SsrMode::Async/>
+                    <Route path=path!("account/security") view=SecurityPage ssr=SsrMode::Async/>
+                    <Route path=path!("docs/api") view=ApiReferencePage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <footer class="footer container">

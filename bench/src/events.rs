@@ -26,7 +26,7 @@ use async_trait::async_trait;
 use trellis_db::events::{EventRow, Position};
 use trellis_db::plugins::{insert_version, NewVersion, PluginMetaIn};
 use trellis_db::{now_ms, Db};
-use trellis_events::catalogue::{PluginVersionPublished, NamespaceCreated};
+use trellis_events::catalogue::{NamespaceCreated, PluginVersionPublished};
 use trellis_events::follow::{step, Follower, FollowerError};
 use trellis_events::{emit, Actor};
 
@@ -49,17 +49,26 @@ fn ms(d: Duration) -> f64 {
 /// Runs every row on SQLite, then on PostgreSQL when configured.
 pub async fn run(quick: bool) {
     println!("# Trellis event bus benchmark");
-    let mut backends: Vec<(&str, Vec<(&str, String)>, Option<String>)> = vec![("SQLite", Vec::new(), None)];
+    let mut backends: Vec<(&str, Vec<(&str, String)>, Option<String>)> =
+        vec![("SQLite", Vec::new(), None)];
     match std::env::var("TRELLIS_BENCH_POSTGRES_URL") {
         Ok(admin) => {
             let name = format!("trellis_bench_{}", std::process::id());
-            let a = Db::connect(&admin, 1, Duration::from_secs(10)).await.expect("postgres");
-            trellis_db::sqlx::query(trellis_db::sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .execute(a.pool())
+            let a = Db::connect(&admin, 1, Duration::from_secs(10))
                 .await
-                .expect("create database");
+                .expect("postgres");
+            trellis_db::sqlx::query(trellis_db::sqlx::AssertSqlSafe(format!(
+                "CREATE DATABASE {name}"
+            )))
+            .execute(a.pool())
+            .await
+            .expect("create database");
             let url = replace_db(&admin, &name);
-            backends.push(("PostgreSQL", vec![("TRELLIS_DATABASE__URL", url)], Some(name)));
+            backends.push((
+                "PostgreSQL",
+                vec![("TRELLIS_DATABASE__URL", url)],
+                Some(name),
+            ));
         }
         Err(_) => println!("(no TRELLIS_BENCH_POSTGRES_URL: PostgreSQL rows skipped)"),
     }
@@ -74,7 +83,9 @@ pub async fn run(quick: bool) {
         jobs_rows(&b, &env, label == "PostgreSQL", quick).await;
         drop(b);
         if let (Some(name), Ok(admin)) = (scratch, std::env::var("TRELLIS_BENCH_POSTGRES_URL")) {
-            let a = Db::connect(&admin, 1, Duration::from_secs(10)).await.expect("postgres");
+            let a = Db::connect(&admin, 1, Duration::from_secs(10))
+                .await
+                .expect("postgres");
             let _ = trellis_db::sqlx::query(trellis_db::sqlx::AssertSqlSafe(format!(
                 "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
             )))
@@ -117,7 +128,8 @@ async fn publish_tx(db: &Db, ns_id: i64, user: i64, id: &str, version: &str, wit
             manifest: "{\"plugin\":{\"id\":\"bench.x\"}}",
             sha256: &sha,
             size: 4096,
-            readme_html: "<p>Benchmark plugin README, a paragraph of text as a real one would have.</p>",
+            readme_html:
+                "<p>Benchmark plugin README, a paragraph of text as a real one would have.</p>",
             changelog: None,
             api_req: "^1",
             permissions: "{}",
@@ -128,7 +140,11 @@ async fn publish_tx(db: &Db, ns_id: i64, user: i64, id: &str, version: &str, wit
     .await
     .expect("insert");
     if with_events {
-        let who = Actor::User { user_id: user, username: "bencher".into(), token_id: Some(1) };
+        let who = Actor::User {
+            user_id: user,
+            username: "bencher".into(),
+            token_id: Some(1),
+        };
         let data = PluginVersionPublished {
             plugin: id.into(),
             namespace: "bench".into(),
@@ -146,15 +162,30 @@ async fn publish_tx(db: &Db, ns_id: i64, user: i64, id: &str, version: &str, wit
 async fn publish_rows(b: &Bench, quick: bool) {
     let db = &b.state.db;
     let mut c = db.conn().await.expect("conn");
-    let ns = trellis_db::namespaces::by_name(&mut c, "bench").await.expect("ns").expect("ns");
-    let user = trellis_db::users::by_name(&mut c, "bencher").await.expect("user").expect("user").id;
+    let ns = trellis_db::namespaces::by_name(&mut c, "bench")
+        .await
+        .expect("ns")
+        .expect("ns");
+    let user = trellis_db::users::by_name(&mut c, "bencher")
+        .await
+        .expect("user")
+        .expect("user")
+        .id;
     drop(c);
     let rounds = if quick { 100 } else { 400 };
     let (mut without, mut with) = (Vec::new(), Vec::new());
     for i in 0..rounds {
         for (events, out) in [(false, &mut without), (true, &mut with)] {
             let t = Instant::now();
-            publish_tx(db, ns.id, user, &format!("bench.tx{i}{}", u8::from(events)), "1.0.0", events).await;
+            publish_tx(
+                db,
+                ns.id,
+                user,
+                &format!("bench.tx{i}{}", u8::from(events)),
+                "1.0.0",
+                events,
+            )
+            .await;
             out.push(t.elapsed());
         }
     }
@@ -196,7 +227,10 @@ async fn publish_rows(b: &Bench, quick: bool) {
 /// `TRELLIS_BENCH_BIN`, else `release/trellis` under `CARGO_TARGET_DIR` or the
 /// repository's `target`.
 fn trellis_bin() -> Option<PathBuf> {
-    let p = match (std::env::var_os("TRELLIS_BENCH_BIN"), std::env::var_os("CARGO_TARGET_DIR")) {
+    let p = match (
+        std::env::var_os("TRELLIS_BENCH_BIN"),
+        std::env::var_os("CARGO_TARGET_DIR"),
+    ) {
         (Some(b), _) => PathBuf::from(b),
         (None, Some(t)) => PathBuf::from(t).join("release/trellis"),
         (None, None) => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/release/trellis"),
@@ -208,13 +242,19 @@ struct Proc(Child);
 
 impl Drop for Proc {
     fn drop(&mut self) {
-        let _ = Command::new("kill").args(["-TERM", &self.0.id().to_string()]).status();
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
         let _ = self.0.wait();
     }
 }
 
 async fn worker(bin: &PathBuf, env: &[(String, String)]) -> Proc {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let child = Command::new(bin)
         .args(["serve", "--role", "worker"])
         .env_clear()
@@ -226,7 +266,11 @@ async fn worker(bin: &PathBuf, env: &[(String, String)]) -> Proc {
         .spawn()
         .expect("spawn trellis");
     for _ in 0..200 {
-        if reqwest::get(format!("http://127.0.0.1:{port}/readyz")).await.map(|r| r.status().is_success()).unwrap_or(false) {
+        if reqwest::get(format!("http://127.0.0.1:{port}/readyz"))
+            .await
+            .map(|r| r.status().is_success())
+            .unwrap_or(false)
+        {
             return Proc(child);
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -252,7 +296,8 @@ impl Follower for LagMeter {
         let now = now_ms();
         for e in events {
             if e.kind == "namespace.created" {
-                self.lags.push(Duration::from_millis((now - e.occurred_at).max(0) as u64));
+                self.lags
+                    .push(Duration::from_millis((now - e.occurred_at).max(0) as u64));
             }
             self.at = Some(e.position);
         }
@@ -268,12 +313,21 @@ async fn jobs_rows(b: &Bench, extra: &[(&str, String)], postgres: bool, quick: b
     let db = &b.state.db;
     let mut env: Vec<(String, String)> = vec![
         ("PATH".into(), std::env::var("PATH").unwrap_or_default()),
-        ("TRELLIS_DATA_DIR".into(), b.data_dir().display().to_string()),
+        (
+            "TRELLIS_DATA_DIR".into(),
+            b.data_dir().display().to_string(),
+        ),
         ("TRELLIS_LOG__LEVEL".into(), "warn".into()),
         ("TRELLIS_EVENTS__POLL_MS".into(), "50".into()),
     ];
     env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
-    let n = if quick { 2000 } else if postgres { 10_000 } else { 5000 };
+    let n = if quick {
+        2000
+    } else if postgres {
+        10_000
+    } else {
+        5000
+    };
     let plans: &[usize] = if postgres { &[1, 2] } else { &[1] };
     let mut one = None;
     for &procs in plans {
@@ -310,7 +364,10 @@ async fn jobs_rows(b: &Bench, extra: &[(&str, String)], postgres: bool, quick: b
                 let stop = Instant::now() + Duration::from_secs(120);
                 loop {
                     let mut tx = db.begin().await.expect("begin");
-                    let data = NamespaceCreated { namespace: format!("lag{i}"), owner: "bencher".into() };
+                    let data = NamespaceCreated {
+                        namespace: format!("lag{i}"),
+                        owner: "bencher".into(),
+                    };
                     emit(&mut tx, &Actor::System, &data).await.expect("emit");
                     tx.commit().await.expect("commit");
                     i += 1;
@@ -321,15 +378,25 @@ async fn jobs_rows(b: &Bench, extra: &[(&str, String)], postgres: bool, quick: b
                 }
             })
         };
-        let mut meter = LagMeter { at: trellis_db::events::head(&mut *db.conn().await.unwrap()).await.unwrap(), lags: Vec::new() };
+        let mut meter = LagMeter {
+            at: trellis_db::events::head(&mut *db.conn().await.unwrap())
+                .await
+                .unwrap(),
+            lags: Vec::new(),
+        };
         while now_ms() < due {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         let start = Instant::now();
-        let done_base = trellis_db::jobs::stats(&mut *db.conn().await.unwrap()).await.unwrap().done;
+        let done_base = trellis_db::jobs::stats(&mut *db.conn().await.unwrap())
+            .await
+            .unwrap()
+            .done;
         loop {
             step(db, &mut meter, 500).await.expect("follow");
-            let s = trellis_db::jobs::stats(&mut *db.conn().await.unwrap()).await.unwrap();
+            let s = trellis_db::jobs::stats(&mut *db.conn().await.unwrap())
+                .await
+                .unwrap();
             if s.done - done_base >= n as i64 || start.elapsed() > Duration::from_secs(180) {
                 break;
             }
@@ -345,7 +412,10 @@ async fn jobs_rows(b: &Bench, extra: &[(&str, String)], postgres: bool, quick: b
                 one = Some(rate);
                 String::new()
             }
-            Some(r1) => format!(", {:.2} times one process (target: at least 1.5)", rate / r1),
+            Some(r1) => format!(
+                ", {:.2} times one process (target: at least 1.5)",
+                rate / r1
+            ),
         };
         println!(
             "jobs/s:                  {procs} worker process(es), {n} artifact.delete jobs: {rate:.0} jobs/s ({el:.1} s){vs}"

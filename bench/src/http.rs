@@ -3,7 +3,9 @@
 //!
 //! In one run, on loopback only: a real Trellis (as `registry` starts it), nginx serving
 //! the very same bytes (the two artifacts, `/pkg/trellis.css`, a copy of the home page),
-//! and a bare axum handler returning a body the size of the home page. Each target is
+//! and bare axum handlers returning a body the size of the home page (as an anonymous
+//! visitor and as the signed-in bench user get it). The signed-in row sends the session
+//! cookie of a real sign-in: every one of its requests is a render. Each target is
 //! driven by wrk with 1 and with 16 keep-alive connections for a fixed duration; the
 //! table compares Trellis with nginx (downloads, static files) and with bare axum
 //! (pages, `/healthz`). Results are written up in docs/benchmarks.md.
@@ -224,6 +226,25 @@ pub async fn run(quick: bool, only: Option<&str>) {
     assert!(status.is_success(), "/pkg/trellis.css: {status}");
     let (status, home) = get(&srv.http, &format!("{}/", srv.base)).await;
     assert!(status.is_success(), "/: {status}");
+    // A real session of the signed-in bench user: its pages are always rendered.
+    let session = srv.session_cookie().await;
+    let signed_in = srv
+        .http
+        .get(format!("{}/", srv.base))
+        .header("cookie", &session)
+        .send()
+        .await
+        .expect("signed-in page");
+    assert!(
+        signed_in.status().is_success(),
+        "/ signed in: {}",
+        signed_in.status()
+    );
+    let signed_in = signed_in.bytes().await.expect("signed-in body");
+    assert!(
+        std::str::from_utf8(&signed_in).is_ok_and(|t| t.contains("Sign out")),
+        "the signed-in home page shows no sign-out button"
+    );
 
     // The same bytes on nginx, and a page of the same size on bare axum.
     let nginx = Nginx::start().unwrap_or_else(|e| panic!("{e}"));
@@ -232,12 +253,19 @@ pub async fn run(quick: bool, only: Option<&str>) {
     nginx.put("pkg/trellis.css", &css);
     nginx.put("index.html", &home);
     let bare = Bare::start(home.clone()).await;
+    let bare_signed_in = Bare::start(signed_in.clone()).await;
     let n = |p: &str| format!("{}{p}", nginx.base);
     check_same(&srv.http, &n("/small.tar.gz"), &small).await;
     check_same(&srv.http, &n("/big.tar.gz"), &big).await;
     check_same(&srv.http, &n("/pkg/trellis.css"), &css).await;
     check_same(&srv.http, &n("/index.html"), &home).await;
     check_same(&srv.http, &format!("{}/page", bare.base), &home).await;
+    check_same(
+        &srv.http,
+        &format!("{}/page", bare_signed_in.base),
+        &signed_in,
+    )
+    .await;
     let (_, health) = get(&srv.http, &format!("{}/healthz", srv.base)).await;
     check_same(&srv.http, &format!("{}/healthz", bare.base), &health).await;
 
@@ -279,12 +307,22 @@ pub async fn run(quick: bool, only: Option<&str>) {
             goal: Some(0.25),
         },
         Case {
-            // Any cookie turns the page cache off: this is the render itself.
+            // A cookie other than the session's changes nothing: the anonymous page.
             what: format!("home page {}, with a cookie", size_label(home.len())),
             trellis: format!("{}/", srv.base),
             headers: vec!["Cookie: bench=1".into()],
             baseline_name: "bare",
             baseline: format!("{}/page", bare.base),
+            metric: Metric::ReqPerSec,
+            goal: Some(0.25),
+        },
+        Case {
+            // Never from the page cache: the render itself, session and user included.
+            what: format!("home page {}, signed in", size_label(signed_in.len())),
+            trellis: format!("{}/", srv.base),
+            headers: vec![format!("Cookie: {session}")],
+            baseline_name: "bare",
+            baseline: format!("{}/page", bare_signed_in.base),
             metric: Metric::ReqPerSec,
             goal: Some(0.25),
         },
@@ -394,6 +432,7 @@ pub async fn run(quick: bool, only: Option<&str>) {
     println!("load average after the run: {}", loadavg());
 
     drop(bare);
+    drop(bare_signed_in);
     drop(nginx);
     srv.stop().await;
 }

@@ -1,8 +1,13 @@
-//! A real Trellis on a loopback port for benchmarks, with a publisher and token.
+//! A real Trellis on a loopback port for benchmarks, with a publisher and token, and a
+//! way to sign that user in as a browser does (for a session cookie).
 
 use trellis_platform::{accounts, config, tokens, Actor, AppState};
 use trellis_server::startup::{Running, Server};
 use trellis_types::{Scope, TokenIn};
+
+/// The bench user and its password.
+const USER: &str = "bencher";
+const PASSWORD: &str = "a long benchmark passphrase";
 
 /// A running server plus an authenticated HTTP client.
 pub struct Bench {
@@ -33,10 +38,9 @@ impl Bench {
         let cfg = config::load(None, &env).expect("config");
         let server = Server::build(cfg).await.expect("start");
         let state = server.state.clone();
-        let user =
-            accounts::create_user_cli(&state, "bencher", "a long benchmark passphrase", false)
-                .await
-                .expect("user");
+        let user = accounts::create_user_cli(&state, USER, PASSWORD, false)
+            .await
+            .expect("user");
         let mut tx = state.db.begin().await.expect("db");
         trellis_db::namespaces::insert(&mut tx, "bench", user.id)
             .await
@@ -101,6 +105,33 @@ impl Bench {
         let body: serde_json::Value = res.json().await.expect("publish body");
         assert!(status.is_success(), "publish failed: {status} {body}");
         body
+    }
+
+    /// Signs the bench user in through the UI's server function, as a browser
+    /// would, and returns the `trellis_session` cookie (`name=value`).
+    pub async fn session_cookie(&self) -> String {
+        use app::api::accounts::SignIn;
+        use leptos::server_fn::ServerFn;
+        let res = self
+            .http
+            .post(format!("{}{}", self.base, SignIn::PATH))
+            .header("origin", &self.base)
+            .header("accept", "application/json")
+            .form(&[("username", USER), ("password", PASSWORD)])
+            .send()
+            .await
+            .expect("sign-in request");
+        let status = res.status();
+        let cookie = res
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("trellis_session="))
+            .and_then(|v| v.split(';').next())
+            .map(str::to_owned);
+        let body = res.text().await.unwrap_or_default();
+        cookie.unwrap_or_else(|| panic!("sign-in gave no session cookie: {status} {body}"))
     }
 
     pub async fn stop(self) {

@@ -10,11 +10,14 @@ pub mod health;
 pub mod links;
 pub mod listener;
 pub mod metrics;
+pub mod microcache;
 pub mod middleware;
+pub mod page_cache;
 pub mod publisher;
 pub mod router;
 pub mod seal;
 pub mod startup;
 pub mod state;
+pub mod static_files;
 
 pub use router::router;

@@ -1,9 +1,12 @@
 //! The one route list: every URL Trellis answers, and the layers around them.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use app::api::reference::OpenApiDocument;
 use app::{shell, App};
+use axum::extract::{Request, State};
+use axum::http::Uri;
 use axum::routing::get;
 use axum::Router;
 use leptos::context::provide_context;
@@ -14,9 +17,11 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 use trellis_platform::session::DbSessionStore;
 
 use crate::metrics::{Metrics, MetricsAccess};
+use crate::microcache::Microcache;
 use crate::middleware::security_headers::provide_page_nonce as csp_nonce;
+use crate::page_cache::PageCache;
 use crate::state::ServerState;
-use crate::{api, health, metrics, middleware};
+use crate::{api, health, metrics, middleware, page_cache, static_files};
 
 /// Builds the whole application router: pages, server functions, the REST
 /// API and the operational endpoints, recording into `metrics` (shared with
@@ -26,7 +31,7 @@ pub fn router(state: ServerState, metrics: Arc<Metrics>) -> Router {
     let app_state = state.app.clone();
 
     let sessions = SessionManagerLayer::new(DbSessionStore::new(app_state.db.clone()))
-        .with_name("trellis_session")
+        .with_name(page_cache::SESSION_COOKIE)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(app_state.config.secure_cookies())
@@ -53,10 +58,16 @@ pub fn router(state: ServerState, metrics: Arc<Metrics>) -> Router {
             let options = state.leptos.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<
-            ServerState,
-            _,
-        >(context, shell));
+        .fallback({
+            // Files under the site root, else the 404 page; small files from memory.
+            let files =
+                leptos_axum::file_and_error_handler_with_context::<ServerState, _>(context, shell);
+            let cache = Microcache::default();
+            move |uri: Uri, state: State<ServerState>, req: Request| {
+                let (files, cache) = (files.clone(), cache.clone());
+                async move { static_files::serve(&cache, uri, state, req, files).await }
+            }
+        });
 
     let app = Router::<ServerState>::new()
         .nest(
@@ -78,13 +89,26 @@ pub fn router(state: ServerState, metrics: Arc<Metrics>) -> Router {
                     middleware::problem::ensure_problem,
                 )),
         )
-        .merge(ops_routes(&app_state, metrics.clone()))
         .merge(pages)
         .layer(axum::middleware::from_fn_with_state(
             app_state.clone(),
             middleware::csrf::guard,
         ))
         .layer(sessions);
+    // Outside the session layer: a page kept for visitors who are not signed in
+    // is replayed without touching the session (see `page_cache`).
+    let page_cache_ms = app_state.config.page_cache_ms;
+    let app = if page_cache_ms > 0 {
+        app.layer(axum::middleware::from_fn_with_state(
+            PageCache::new(Duration::from_millis(page_cache_ms)),
+            page_cache::pages,
+        ))
+    } else {
+        app
+    };
+    // The operational endpoints read no session and change nothing: outside both
+    // layers, they cost only the shared outer layers.
+    let app = app.merge(ops_routes(&app_state, metrics.clone()));
     edge(app, metrics).with_state(state)
 }
 

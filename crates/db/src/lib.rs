@@ -114,6 +114,11 @@ impl Db {
             .max_connections(max_connections)
             .acquire_timeout(timeout);
         if backend == Backend::Sqlite {
+            // An SQLite connection is a file handle in this process, served by its
+            // own thread: it cannot drop like a network connection, so the ping
+            // sqlx sends before every acquire (one more round trip to that thread
+            // per query) buys nothing. PostgreSQL connections keep it.
+            opts = opts.test_before_acquire(false);
             opts = opts.after_connect(|conn, _meta| {
                 Box::pin(async move {
                     conn.execute(

@@ -163,6 +163,8 @@ pub struct Config {
     pub public_url: Url,
     pub data_dir: PathBuf,
     pub site_root: PathBuf,
+    /// How long a page rendered for a visitor who is not signed in is reused (0: never).
+    pub page_cache_ms: u64,
     pub database_url: String,
     pub database_max_connections: u32,
     pub database_connect_timeout_secs: u64,
@@ -505,6 +507,7 @@ fn build(flat: &Flat) -> Result<Config, ConfigError> {
         public_url,
         data_dir,
         site_root,
+        page_cache_ms: r.int("server.page_cache_ms", 0, 60_000)? as u64,
         database_url,
         database_max_connections: r.int("database.max_connections", 1, 1000)? as u32,
         database_connect_timeout_secs: r.int("database.connect_timeout_secs", 1, 600)? as u64,

@@ -1,6 +1,7 @@
 //! `AppState`: what every service needs, built once at start and shared (cheap
 //! to clone): configuration, the database, the object store, the in-memory
-//! counters that background workers flush, and the server's [`Links`].
+//! counters that background workers flush, what the download path keeps in
+//! memory, and the server's [`Links`].
 //! Nothing here knows about HTTP.
 
 use std::sync::Arc;
@@ -10,6 +11,7 @@ use trellis_db::Db;
 
 use crate::config::Config;
 use crate::links::Links;
+use crate::registry::artifacts::ArtifactCache;
 use crate::registry::downloads::DownloadCounter;
 use crate::storage::Storage;
 use crate::tokens::TokenUsage;
@@ -22,6 +24,8 @@ pub struct AppState {
     pub storage: Storage,
     /// Download counts waiting to be flushed to the database.
     pub downloads: Arc<DownloadCounter>,
+    /// Small artifacts and downloaded versions' hashes, kept for the download path.
+    pub artifacts: Arc<ArtifactCache>,
     /// Token uses waiting to be recorded as "last used".
     pub token_usage: Arc<TokenUsage>,
     /// Public URLs of resources (supplied by the server, which owns the routes).
@@ -73,6 +77,7 @@ impl AppState {
             db,
             storage,
             downloads: Arc::new(DownloadCounter::default()),
+            artifacts: Arc::new(ArtifactCache::default()),
             token_usage: Arc::new(TokenUsage::default()),
             links,
         })

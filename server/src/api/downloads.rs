@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use trellis_platform::registry::plugins::{self, Artifact, Download};
+use trellis_platform::registry::plugins::{self, Artifact, ArtifactBody, Download};
 use trellis_platform::AppState;
 use trellis_types::DownloadsOut;
 
@@ -74,7 +74,12 @@ pub async fn download(
             let disposition =
                 HeaderValue::from_str(&format!("attachment; filename=\"{filename}\""))
                     .unwrap_or(HeaderValue::from_static("attachment"));
-            let mut res = Body::from_stream(body).into_response();
+            let body = match body {
+                // In one piece: written together with the headers.
+                ArtifactBody::Whole(bytes) => Body::from(bytes),
+                ArtifactBody::Stream(stream) => Body::from_stream(stream),
+            };
+            let mut res = body.into_response();
             let h = res.headers_mut();
             h.insert(
                 header::CONTENT_TYPE,

@@ -1,9 +1,12 @@
 //! The registry services: namespaces and their keys and members, publishing,
-//! versions (yank, deprecate, delete), downloads and their counting, and
-//! dependency resolution. The pure checks live in `trellis_registry`; this
-//! module adds who may do what, storage and the database.
+//! versions (yank, deprecate, delete; a deleted plugin's artifacts go by a
+//! job), downloads (what they keep in memory) and their counting, and
+//! dependency resolution. The pure checks live in
+//! `trellis_registry`; this module adds who may do what, storage and the
+//! database.
 
 pub mod artifact_deletion;
+pub mod artifacts;
 pub mod downloads;
 pub mod namespaces;
 pub mod plugins;

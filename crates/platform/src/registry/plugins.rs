@@ -1,15 +1,14 @@
 //! Reading plugins and versions, and the changes members may make after a
 //! publish: yank/unyank a version, deprecate, and delete a plugin that no node
-//! has ever served a download of. Downloads stream from the object store and
-//! are counted in memory (see `downloads`); the very first download of a
-//! plugin (on any node) marks it in the database, the one write a download
-//! can cause.
+//! has ever served a download of. Downloads stream from the object store (or
+//! from memory, see `artifacts`) and are counted in memory (see `downloads`);
+//! the very first download of a plugin (on any node) marks it in the database,
+//! the one write a download can cause.
 
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
 use futures::stream::BoxStream;
-use futures::StreamExt;
 use object_store::ObjectStoreExt;
 use trellis_db::plugins::{self, PluginRow, VersionRow};
 use trellis_db::{downloads as dl_db, json_column, AnyConnection};
@@ -342,14 +341,20 @@ pub struct Artifact {
     pub sha256: String,
     pub size: u64,
     pub filename: String,
-    pub body: BoxStream<'static, Result<Bytes, object_store::Error>>,
+    pub body: ArtifactBody,
+}
+
+/// An artifact's bytes: whole (small ones, kept in memory) or streamed from the store.
+pub enum ArtifactBody {
+    Whole(Bytes),
+    Stream(BoxStream<'static, Result<Bytes, object_store::Error>>),
 }
 
 /// What [`download`] gives.
 pub enum Download {
     /// The caller already holds this content (its `sha256`): nothing is sent or counted.
     Unchanged { sha256: String },
-    /// The artifact, streamed from the store, and counted.
+    /// The artifact, from memory or streamed from the store, and counted.
     Artifact(Artifact),
 }
 
@@ -357,6 +362,10 @@ pub enum Download {
 /// for by exact version) and counts the download in memory. `held` says whether
 /// the caller already holds content with a given SHA-256 (an HTTP cache
 /// validator, say); then nothing is opened or counted.
+///
+/// The version's hash comes from the database until a read has seen its plugin
+/// marked as downloaded, and from memory after that (see [`super::artifacts`]);
+/// a small artifact's bytes come from memory after its first download.
 pub async fn download(
     state: &AppState,
     id: &str,
@@ -364,32 +373,55 @@ pub async fn download(
     user_id: Option<i64>,
     held: impl FnOnce(&str) -> bool,
 ) -> AppResult<Download> {
-    let (sha256, marked) = plugins::version_for_download(&mut *state.db.conn().await?, id, version)
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("Version {version} of `{id}`")))?;
+    let (sha256, marked) = match state.artifacts.version(id, version) {
+        Some(sha) => (sha, true),
+        None => {
+            let (sha, marked) =
+                plugins::version_for_download(&mut *state.db.conn().await?, id, version)
+                    .await?
+                    .ok_or_else(|| AppError::not_found(format!("Version {version} of `{id}`")))?;
+            if marked {
+                // Seen marked: this plugin can never be deleted, on any node.
+                state.artifacts.remember_version(id, version, &sha);
+            }
+            (sha, marked)
+        }
+    };
     if held(&sha256) {
         return Ok(Download::Unchanged { sha256 });
     }
-    let got = state
-        .storage
-        .store()
-        .get(&artifact_path(&sha256))
-        .await
-        .map_err(|e| match e {
-            object_store::Error::NotFound { .. } => AppError::internal(e),
-            other => other.into(),
-        })?;
+    let (size, body) = match state.artifacts.body(&sha256) {
+        Some(bytes) => (bytes.len() as u64, ArtifactBody::Whole(bytes)),
+        None => {
+            let got = state
+                .storage
+                .store()
+                .get(&artifact_path(&sha256))
+                .await
+                .map_err(|e| match e {
+                    object_store::Error::NotFound { .. } => AppError::internal(e),
+                    other => other.into(),
+                })?;
+            let size = got.meta.size;
+            if size <= super::artifacts::MAX_BODY {
+                let bytes = got.bytes().await?;
+                state.artifacts.keep_body(&sha256, bytes.clone());
+                (size, ArtifactBody::Whole(bytes))
+            } else {
+                (size, ArtifactBody::Stream(crate::storage::into_stream(got)))
+            }
+        }
+    };
     // The one write a download can cause, once in a plugin's life: from now on
     // no node may delete it.
     if !marked {
         plugins::mark_downloaded(&mut *state.db.conn().await?, id).await?;
     }
-    let size = got.meta.size;
     state.downloads.record(id, version, user_id);
     Ok(Download::Artifact(Artifact {
         sha256,
         size,
         filename: format!("{id}-{version}.tar.gz"),
-        body: got.into_stream().boxed(),
+        body,
     }))
 }
