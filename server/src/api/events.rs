@@ -11,6 +11,7 @@ use utoipa::IntoParams;
 
 use super::cursor;
 use super::extract::{ApiPath, ApiQuery, Caller};
+use super::openapi::Unprocessable;
 use super::problem::ApiError;
 
 /// List every event type with the JSON Schema of its data and an example.
@@ -69,7 +70,10 @@ pub struct EventPage {
     tag = "events",
     params(EventPage),
     security(("bearer" = ["read"]), ("session" = [])),
-    responses((status = 200, description = "A page of the event log, newest first.", body = ListResponse<EventOut>))
+    responses(
+        (status = 200, description = "A page of the event log, newest first.", body = ListResponse<EventOut>),
+        (status = 422, response = Unprocessable),
+    )
 )]
 pub async fn list_events(
     State(state): State<AppState>,
@@ -83,6 +87,32 @@ pub async fn list_events(
         .map(cursor::decode_position)
         .transpose()?
         .map(|(tx, seq)| Position { tx, seq });
+    for (name, v) in [
+        ("namespace", &p.namespace),
+        ("subject", &p.subject),
+        ("type", &p.kind),
+    ] {
+        if v.as_deref().is_some_and(str::is_empty) {
+            return Err(AppError::new(
+                ErrorCode::BadRequest,
+                format!(
+                    "The query parameter `{name}` is empty: leave it out to select everything."
+                ),
+            )
+            .into());
+        }
+    }
+    for (name, v) in [("since", p.since), ("until", p.until)] {
+        if v.is_some_and(|t| t < 0) {
+            return Err(AppError::new(
+                ErrorCode::BadRequest,
+                format!(
+                    "The query parameter `{name}` must be a time in unix milliseconds (0 or more)."
+                ),
+            )
+            .into());
+        }
+    }
     if let (Some(a), Some(b)) = (p.since, p.until) {
         if a >= b {
             return Err(AppError::new(
