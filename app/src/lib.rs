@@ -14,11 +14,11 @@ pub mod pages;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 use crate::components::nav::Nav;
 use crate::pages::{
-    account::AccountPage, api_reference::ApiReferencePage, home::HomePage, not_found::NotFound,
+    account::AccountPage, admin_events::AdminEventsPage, api_reference::ApiReferencePage, home::HomePage, not_found::NotFound,
     security::SecurityPage, signin::SignInPage, signup::SignUpPage, tokens::TokensPage,
 };
 
@@ -60,6 +60,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("account/tokens") view=TokensPage/>
                     <Route path=path!("account/security") view=SecurityPage/>
                     <Route path=path!("docs/api") view=ApiReferencePage/>
+                    // Async: the whole page, and its status, in the first answer (no JavaScript needed).
+                    <Route path=path!("admin/events") view=AdminEventsPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <footer class="footer container">

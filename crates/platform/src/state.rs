@@ -9,6 +9,7 @@ use std::time::Duration;
 use trellis_db::Db;
 
 use crate::config::Config;
+use crate::event_counts::EventCounts;
 use crate::links::Links;
 use crate::registry::downloads::DownloadCounter;
 use crate::storage::Storage;
@@ -24,6 +25,8 @@ pub struct AppState {
     pub downloads: Arc<DownloadCounter>,
     /// Token uses waiting to be recorded as "last used".
     pub token_usage: Arc<TokenUsage>,
+    /// Events this process has seen written to the log, by type (for metrics).
+    pub event_counts: Arc<EventCounts>,
     /// Public URLs of resources (supplied by the server, which owns the routes).
     pub links: Arc<dyn Links>,
 }
@@ -74,6 +77,7 @@ impl AppState {
             storage,
             downloads: Arc::new(DownloadCounter::default()),
             token_usage: Arc::new(TokenUsage::default()),
+            event_counts: Arc::new(EventCounts::default()),
             links,
         })
     }
