@@ -240,8 +240,9 @@ fn FilterForm(
     let field = |label: &'static str, name: &'static str, kind: &'static str, hint: &'static str| {
         let msg = field_error(name);
         let list = (name == "type").then_some("event-types");
+        let failed = msg.is_some();
         view! {
-            <div class="field" class:has-error=msg.is_some()>
+            <div class="field" class:has-error=failed>
                 <label for=format!("f-{name}")>{label}</label>
                 <input id=format!("f-{name}") type=kind name=name value=value(name) list=list/>
                 {(!hint.is_empty()).then(|| view! { <p class="hint">{hint}</p> })}

@@ -98,18 +98,19 @@ async fn metrics_show_events_followers_and_the_queue() {
     stuck_follower(&app).await;
 
     let c = app.client();
-    let mut scrape = String::new();
+    let scrape = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
     eventually("the counter counted the new events", || {
-        let c = c.clone();
-        let scrape = &mut scrape;
+        let (c, scrape) = (c.clone(), scrape.clone());
         async move {
-            *scrape = c.get("/metrics").await.text;
-            value(scrape, r#"trellis_events_total{type="namespace.created"}"#) == Some(1.0)
-                && value(scrape, r#"trellis_events_total{type="other"}"#) == Some(1.0)
+            let t = c.get("/metrics").await.text;
+            let done = value(&t, r#"trellis_events_total{type="namespace.created"}"#) == Some(1.0)
+                && value(&t, r#"trellis_events_total{type="other"}"#) == Some(1.0);
+            *scrape.lock().unwrap() = t;
+            done
         }
     })
     .await;
-    let t = scrape;
+    let t = scrape.lock().unwrap().clone();
     assert!(t.contains("# TYPE trellis_events_total counter"), "{t}");
     assert!(t.contains("max() across nodes, not sum()"), "{t}");
     assert_eq!(value(&t, r#"trellis_events_total{type="user.created"}"#), Some(1.0), "{t}");
