@@ -18,8 +18,9 @@ use leptos_router::{path, SsrMode};
 
 use crate::components::nav::Nav;
 use crate::pages::{
-    account::AccountPage, admin_events::AdminEventsPage, api_reference::ApiReferencePage, home::HomePage, not_found::NotFound,
-    security::SecurityPage, signin::SignInPage, signup::SignUpPage, tokens::TokensPage,
+    account::AccountPage, admin_events::AdminEventsPage, api_reference::ApiReferencePage,
+    home::HomePage, not_found::NotFound, security::SecurityPage, signin::SignInPage,
+    signup::SignUpPage, tokens::TokensPage,
 };
 
 /// The HTML document around the app, rendered on the server.

@@ -237,19 +237,20 @@ fn FilterForm(
         .as_ref()
         .filter(|e| e.fields.is_empty())
         .map(|e| e.detail.clone());
-    let field = |label: &'static str, name: &'static str, kind: &'static str, hint: &'static str| {
-        let msg = field_error(name);
-        let list = (name == "type").then_some("event-types");
-        let failed = msg.is_some();
-        view! {
-            <div class="field" class:has-error=failed>
-                <label for=format!("f-{name}")>{label}</label>
-                <input id=format!("f-{name}") type=kind name=name value=value(name) list=list/>
-                {(!hint.is_empty()).then(|| view! { <p class="hint">{hint}</p> })}
-                <p class="field-error" role="alert">{msg}</p>
-            </div>
-        }
-    };
+    let field =
+        |label: &'static str, name: &'static str, kind: &'static str, hint: &'static str| {
+            let msg = field_error(name);
+            let list = (name == "type").then_some("event-types");
+            let failed = msg.is_some();
+            view! {
+                <div class="field" class:has-error=failed>
+                    <label for=format!("f-{name}")>{label}</label>
+                    <input id=format!("f-{name}") type=kind name=name value=value(name) list=list/>
+                    {(!hint.is_empty()).then(|| view! { <p class="hint">{hint}</p> })}
+                    <p class="field-error" role="alert">{msg}</p>
+                </div>
+            }
+        };
     view! {
         {banner.map(|b| view! { <div class="banner banner-error" role="alert">{b}</div> })}
         <form method="get" action="/admin/events" class="filter-form" id="event-filter">

@@ -67,7 +67,11 @@ impl EventCounts {
     pub fn record<'a>(&self, types: impl IntoIterator<Item = &'a str>, at: Position) {
         let mut inner = self.lock();
         for t in types {
-            let key = if inner.counts.contains_key(t) { t } else { OTHER };
+            let key = if inner.counts.contains_key(t) {
+                t
+            } else {
+                OTHER
+            };
             *inner.counts.entry(key.to_owned()).or_default() += 1;
         }
         inner.started = Some(Some(at));

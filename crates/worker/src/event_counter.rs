@@ -71,4 +71,3 @@ pub fn register(s: &mut Supervisor, db: Db, counts: Arc<EventCounts>, poll: Dura
         }
     });
 }
-

@@ -41,9 +41,11 @@ async fn fail_a_job(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(claimed.len(), 1);
-    assert!(jobs::fail(&mut c, claimed[0].id, "tester", "receiver said 500")
-        .await
-        .unwrap());
+    assert!(
+        jobs::fail(&mut c, claimed[0].id, "tester", "receiver said 500")
+            .await
+            .unwrap()
+    );
 }
 
 /// A follower stopped at the first event of the log.
@@ -114,18 +116,37 @@ async fn metrics_show_events_followers_and_the_queue() {
     let t = scrape.lock().unwrap().clone();
     assert!(t.contains("# TYPE trellis_events_total counter"), "{t}");
     assert!(t.contains("max() across nodes, not sum()"), "{t}");
-    assert_eq!(value(&t, r#"trellis_events_total{type="user.created"}"#), Some(1.0), "{t}");
+    assert_eq!(
+        value(&t, r#"trellis_events_total{type="user.created"}"#),
+        Some(1.0),
+        "{t}"
+    );
     // Every catalogue type has its series; nothing else but `other`.
-    assert_eq!(value(&t, r#"trellis_events_total{type="plugin.deleted"}"#), Some(0.0), "{t}");
+    assert_eq!(
+        value(&t, r#"trellis_events_total{type="plugin.deleted"}"#),
+        Some(0.0),
+        "{t}"
+    );
     assert!(!t.contains("made.up"), "{t}");
-    let types = t.lines().filter(|l| l.starts_with("trellis_events_total{")).count();
-    assert_eq!(types, trellis_events::catalogue::catalogue().len() + 1, "{t}");
+    let types = t
+        .lines()
+        .filter(|l| l.starts_with("trellis_events_total{"))
+        .count();
+    assert_eq!(
+        types,
+        trellis_events::catalogue::catalogue().len() + 1,
+        "{t}"
+    );
 
     // The stuck follower is behind by every event after the first (token,
     // namespace, the odd one), the oldest of them an hour old; this node's
     // counter has caught up (its cursor is stored under its node's name).
     let stuck = r#"{follower="test-stuck"}"#;
-    assert_eq!(value(&t, &format!("trellis_event_follower_lag_events{stuck}")), Some(3.0), "{t}");
+    assert_eq!(
+        value(&t, &format!("trellis_event_follower_lag_events{stuck}")),
+        Some(3.0),
+        "{t}"
+    );
     let age = value(&t, &format!("trellis_event_follower_lag_seconds{stuck}")).unwrap();
     assert!((3599.0..3700.0).contains(&age), "{t}");
     let counter = t
@@ -134,10 +155,21 @@ async fn metrics_show_events_followers_and_the_queue() {
         .unwrap_or_else(|| panic!("no counter follower: {t}"));
     assert!(counter.ends_with(" 0"), "{counter}");
 
-    assert_eq!(value(&t, r#"trellis_jobs{state="queued"}"#), Some(1.0), "{t}");
-    assert_eq!(value(&t, r#"trellis_jobs{state="failed"}"#), Some(0.0), "{t}");
+    assert_eq!(
+        value(&t, r#"trellis_jobs{state="queued"}"#),
+        Some(1.0),
+        "{t}"
+    );
+    assert_eq!(
+        value(&t, r#"trellis_jobs{state="failed"}"#),
+        Some(0.0),
+        "{t}"
+    );
     assert_eq!(value(&t, "trellis_jobs_due"), Some(1.0), "{t}");
-    assert!(value(&t, "trellis_jobs_oldest_due_seconds").is_some(), "{t}");
+    assert!(
+        value(&t, "trellis_jobs_oldest_due_seconds").is_some(),
+        "{t}"
+    );
     assert_eq!(value(&t, "trellis_event_bus_metrics_up"), Some(1.0), "{t}");
 }
 
@@ -149,9 +181,18 @@ async fn metrics_still_render_when_the_database_is_gone() {
     app.state.db.close().await;
     let r = c.get("/metrics").await;
     assert_eq!(r.status, 200, "{}", r.text);
-    assert!(r.text.contains("trellis_http_requests_total{"), "{}", r.text);
+    assert!(
+        r.text.contains("trellis_http_requests_total{"),
+        "{}",
+        r.text
+    );
     assert!(r.text.contains("trellis_events_total{"), "{}", r.text);
-    assert_eq!(value(&r.text, "trellis_event_bus_metrics_up"), Some(0.0), "{}", r.text);
+    assert_eq!(
+        value(&r.text, "trellis_event_bus_metrics_up"),
+        Some(0.0),
+        "{}",
+        r.text
+    );
     assert!(!r.text.contains("trellis_jobs{"), "{}", r.text);
 }
 
@@ -177,7 +218,10 @@ async fn the_event_bus_endpoint_answers_admins_only() {
     assert_eq!(failed[0]["kind"], "test.failing");
     assert_eq!(failed[0]["attempts"], 1);
     assert_eq!(failed[0]["last_error"], "receiver said 500");
-    assert!(failed[0]["finished_at"].as_i64().unwrap() < 10_000_000_000, "seconds: {b}");
+    assert!(
+        failed[0]["finished_at"].as_i64().unwrap() < 10_000_000_000,
+        "seconds: {b}"
+    );
     let stuck = b["followers"]
         .as_array()
         .unwrap()
@@ -188,7 +232,9 @@ async fn the_event_bus_endpoint_answers_admins_only() {
     assert!(stuck["updated_at"].as_i64().unwrap() > 0);
     let counts = b["event_counts"].as_array().unwrap();
     assert!(
-        counts.iter().any(|c| c["type"] == "namespace.created" && c["count"] == 1),
+        counts
+            .iter()
+            .any(|c| c["type"] == "namespace.created" && c["count"] == 1),
         "{b}"
     );
     assert!(b["head"]["seq"].as_i64().is_some(), "{b}");
@@ -258,17 +304,29 @@ async fn the_admin_page_filters_and_pages_the_log_without_javascript() {
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let rows = row_types(&r.text);
-    assert!(!rows.is_empty() && rows.iter().all(|t| t.starts_with("namespace.")), "{rows:?}");
-    assert!(r.text.contains("value=\"acme\""), "the form keeps the filter");
+    assert!(
+        !rows.is_empty() && rows.iter().all(|t| t.starts_with("namespace.")),
+        "{rows:?}"
+    );
+    assert!(
+        r.text.contains("value=\"acme\""),
+        "the form keeps the filter"
+    );
     let r = admin.get("/admin/events?subject=user%3Aalice").await;
     assert_eq!(row_types(&r.text), vec!["user.created"], "{}", r.text);
-    let r = admin.get("/admin/events?since=2000-01-01&until=2000-01-31").await;
+    let r = admin
+        .get("/admin/events?since=2000-01-01&until=2000-01-31")
+        .await;
     assert!(row_types(&r.text).is_empty());
     assert!(r.text.contains("No event matches."), "{}", r.text);
     let today = trellis_db::now();
     let day = |ts: i64| app::components::time::date(ts);
     let r = admin
-        .get(&format!("/admin/events?since={}&until={}", day(today), day(today)))
+        .get(&format!(
+            "/admin/events?since={}&until={}",
+            day(today),
+            day(today)
+        ))
         .await;
     assert_eq!(row_types(&r.text).len(), all.len(), "{}", r.text);
 
@@ -278,7 +336,11 @@ async fn the_admin_page_filters_and_pages_the_log_without_javascript() {
     assert!(r.text.contains("is not an event type"), "{}", r.text);
     assert!(r.text.contains("id=\"event-filter\""));
     let r = admin.get("/admin/events?since=yesterday").await;
-    assert!(r.text.contains("A date is written YYYY-MM-DD."), "{}", r.text);
+    assert!(
+        r.text.contains("A date is written YYYY-MM-DD."),
+        "{}",
+        r.text
+    );
 }
 
 #[tokio::test]
@@ -298,10 +360,20 @@ async fn the_admin_page_pages_with_an_older_events_link() {
     let r = admin.get("/admin/events?type=namespace.created").await;
     assert_eq!(row_types(&r.text).len(), 50, "{}", r.text);
     assert!(r.text.contains("ns54"), "newest first");
-    let at = r.text.find("id=\"older-events\"").unwrap_or_else(|| panic!("{}", r.text));
+    let at = r
+        .text
+        .find("id=\"older-events\"")
+        .unwrap_or_else(|| panic!("{}", r.text));
     let href_at = r.text[..at].rfind("href=\"").unwrap() + 6;
-    let href = r.text[href_at..].split('"').next().unwrap().replace("&amp;", "&");
-    assert!(href.starts_with("/admin/events?type=namespace.created&cursor="), "{href}");
+    let href = r.text[href_at..]
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&");
+    assert!(
+        href.starts_with("/admin/events?type=namespace.created&cursor="),
+        "{href}"
+    );
     let r = admin.get(&href).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(row_types(&r.text).len(), 5, "{}", r.text);
@@ -325,7 +397,10 @@ async fn the_admin_page_refuses_non_admins_and_asks_visitors_to_sign_in() {
     assert!(r.text.contains("Admins only"), "{}", r.text);
     assert!(!r.text.contains("id=\"event-log\""));
     assert!(!r.text.contains("id=\"queue-health\""));
-    assert!(!r.text.contains("id=\"nav-admin\""), "no admin link for users");
+    assert!(
+        !r.text.contains("id=\"nav-admin\""),
+        "no admin link for users"
+    );
     // The page's data function refuses too.
     let r = alice
         .server_fn(
