@@ -73,30 +73,27 @@ async fn read_db(app: &AppState) -> Result<(JobQueueOut, Vec<FollowerOut>), AppE
     Ok((queue, followers))
 }
 
+/// A per-follower gauge: name, help, and its value for a follower.
+type Gauge = (&'static str, &'static str, fn(&FollowerOut) -> i64);
+
 fn render_followers(out: &mut String, followers: &[FollowerOut]) {
-    out.push_str(
-        "# HELP trellis_event_follower_lag_events Events after a follower's stored position \
-         (counted up to 100000).\n# TYPE trellis_event_follower_lag_events gauge\n",
-    );
-    for f in followers {
-        let _ = writeln!(
-            out,
-            "trellis_event_follower_lag_events{{follower=\"{}\"}} {}",
-            esc(&f.name),
-            f.lag_events
-        );
-    }
-    out.push_str(
-        "# HELP trellis_event_follower_lag_seconds Age of the oldest event a follower has not \
-         read (0 when caught up).\n# TYPE trellis_event_follower_lag_seconds gauge\n",
-    );
-    for f in followers {
-        let _ = writeln!(
-            out,
-            "trellis_event_follower_lag_seconds{{follower=\"{}\"}} {}",
-            esc(&f.name),
-            f.lag_seconds
-        );
+    let gauges: [Gauge; 2] = [
+        (
+            "trellis_event_follower_lag_events",
+            "Events after a follower's stored position (counted up to 100000).",
+            |f| f.lag_events,
+        ),
+        (
+            "trellis_event_follower_lag_seconds",
+            "Age of the oldest event a follower has not read (0 when caught up).",
+            |f| f.lag_seconds,
+        ),
+    ];
+    for (name, help, value) in gauges {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
+        for f in followers {
+            let _ = writeln!(out, "{name}{{follower=\"{}\"}} {}", esc(&f.name), value(f));
+        }
     }
 }
 
