@@ -18,8 +18,9 @@ use leptos_router::{path, SsrMode};
 
 use crate::components::nav::Nav;
 use crate::pages::{
-    account::AccountPage, api_reference::ApiReferencePage, home::HomePage, not_found::NotFound,
-    security::SecurityPage, signin::SignInPage, signup::SignUpPage, tokens::TokensPage,
+    account::AccountPage, admin_events::AdminEventsPage, api_reference::ApiReferencePage,
+    home::HomePage, not_found::NotFound, security::SecurityPage, signin::SignInPage,
+    signup::SignUpPage, tokens::TokensPage,
 };
 
 /// The HTML document around the app, rendered on the server.
@@ -60,6 +61,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("account/tokens") view=TokensPage ssr=SsrMode::Async/>
                     <Route path=path!("account/security") view=SecurityPage ssr=SsrMode::Async/>
                     <Route path=path!("docs/api") view=ApiReferencePage ssr=SsrMode::Async/>
+                    <Route path=path!("admin/events") view=AdminEventsPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <footer class="footer container">

@@ -6,6 +6,7 @@
 //! and shape the output. No SQL and no business rules in this crate.
 
 pub mod api;
+pub mod bus_metrics;
 pub mod health;
 pub mod links;
 pub mod listener;

@@ -1,5 +1,6 @@
 //! Prometheus metrics: request counts and latency histograms by method,
-//! route template and status, rendered in the text exposition format.
+//! route template and status, rendered in the text exposition format, followed
+//! by the event bus's series (`crate::bus_metrics`).
 //!
 //! Every label is bounded, whatever clients send: the method is one of the
 //! standard ones or `other`; the route is a template of the route table,
@@ -30,7 +31,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use trellis_platform::{AppError, Config};
+use trellis_platform::{AppError, AppState, Config};
 use trellis_types::ErrorCode;
 
 /// Latency bucket bounds in seconds.
@@ -141,7 +142,7 @@ impl Metrics {
     }
 }
 
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     s.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
@@ -177,6 +178,8 @@ pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next
 #[derive(Clone)]
 pub struct MetricsAccess {
     metrics: Arc<Metrics>,
+    /// For the event bus's series (`crate::bus_metrics`).
+    app: AppState,
     /// `Some`: callers must send this bearer token.
     token: Option<Arc<str>>,
     /// Whether this listener serves `/metrics` at all.
@@ -201,7 +204,8 @@ fn is_loopback(addr: &SocketAddr) -> bool {
 
 impl MetricsAccess {
     /// The rules for the main listener (see the module documentation).
-    pub fn main_listener(metrics: Arc<Metrics>, config: &Config) -> MetricsAccess {
+    pub fn main_listener(metrics: Arc<Metrics>, app: &AppState) -> MetricsAccess {
+        let config: &Config = &app.config;
         let token = config.metrics.token.clone();
         let served = if config.metrics.listen.is_some() {
             false
@@ -217,16 +221,18 @@ impl MetricsAccess {
         }
         MetricsAccess {
             metrics,
+            app: app.clone(),
             token: token.map(Arc::from),
             served,
         }
     }
 
     /// The rules for the separate metrics listener: the token when one is set.
-    pub fn own_listener(metrics: Arc<Metrics>, config: &Config) -> MetricsAccess {
+    pub fn own_listener(metrics: Arc<Metrics>, app: &AppState) -> MetricsAccess {
         MetricsAccess {
             metrics,
-            token: config.metrics.token.clone().map(Arc::from),
+            app: app.clone(),
+            token: app.config.metrics.token.clone().map(Arc::from),
             served: true,
         }
     }
@@ -268,9 +274,11 @@ pub async fn render(State(access): State<MetricsAccess>, headers: HeaderMap) -> 
             .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         return res;
     }
+    let mut body = access.metrics.render();
+    body.push_str(&crate::bus_metrics::render(&access.app).await);
     (
         [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        access.metrics.render(),
+        body,
     )
         .into_response()
 }

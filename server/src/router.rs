@@ -118,7 +118,7 @@ fn ops_routes(app: &trellis_platform::AppState, metrics: Arc<Metrics>) -> Router
         .route("/readyz", get(health::readyz))
         .route(
             "/metrics",
-            get(metrics::render).with_state(MetricsAccess::main_listener(metrics, &app.config)),
+            get(metrics::render).with_state(MetricsAccess::main_listener(metrics, app)),
         )
 }
 

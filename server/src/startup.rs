@@ -124,7 +124,7 @@ impl Server {
         let metrics_listener = async {
             match state.config.metrics.listen {
                 Some(addr) => {
-                    let access = MetricsAccess::own_listener(metrics, &state.config);
+                    let access = MetricsAccess::own_listener(metrics, &state);
                     crate::metrics::serve_metrics(addr, access, stopped(stop_rx.clone())).await
                 }
                 None => Ok(()),

@@ -3,6 +3,7 @@
 //! HTTP calls.
 
 pub mod accounts;
+pub mod events;
 pub mod namespaces;
 pub mod reference;
 pub mod security;

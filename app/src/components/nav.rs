@@ -1,5 +1,5 @@
-//! The top navigation bar: brand, links, and the session (sign in/up or the
-//! signed-in user with a sign-out button).
+//! The top navigation bar: brand, links (with "Admin" for admins), and the
+//! session (sign in/up or the signed-in user with a sign-out button).
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -22,6 +22,7 @@ pub fn Nav(session: SessionContext) -> impl IntoView {
                         {move || Suspend::new(async move {
                             match session.user.await {
                                 Ok(Some(u)) => view! {
+                                    {u.is_admin.then(|| view! { <A href="/admin/events" attr:id="nav-admin">"Admin"</A> })}
                                     <A href="/account/tokens">"API tokens"</A>
                                     <A href="/account" attr:class="user-chip">{u.username.clone()}</A>
                                     <ActionForm action=sign_out attr:class="inline">

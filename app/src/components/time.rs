@@ -33,6 +33,30 @@ pub fn date_time(ts: i64) -> String {
     )
 }
 
+/// The unix timestamp (seconds) of midnight UTC starting the civil date
+/// `YYYY-MM-DD`, or `None` when it is not such a date.
+pub fn parse_date(s: &str) -> Option<i64> {
+    let mut parts = s.splitn(3, '-');
+    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+    if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+        return None;
+    }
+    let (y, m, d): (i64, i64, i64) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+    if !(1..=12).contains(&m) || d < 1 {
+        return None;
+    }
+    // Days since 1970-01-01 (Howard Hinnant's algorithm, the inverse of `date`).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let ts = (era * 146_097 + doe - 719_468) * 86_400;
+    // Reject days past the month's end (2024-02-30 would roll over).
+    (date(ts) == s).then_some(ts)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -45,6 +69,18 @@ mod tests {
         assert_eq!(date(-1), "1969-12-31");
         assert_eq!(when(None), "—");
         assert_eq!(when(Some(86_400)), "1970-01-02");
+    }
+
+    #[test]
+    fn dates_parse_back() {
+        for ts in [0, 951_782_400, 1_709_164_800, -86_400] {
+            assert_eq!(parse_date(&date(ts)), Some(ts));
+        }
+        assert_eq!(parse_date("2024-02-30"), None);
+        assert_eq!(parse_date("2024-13-01"), None);
+        assert_eq!(parse_date("2024-1-01"), None);
+        assert_eq!(parse_date("yesterday"), None);
+        assert_eq!(parse_date(""), None);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! One module per page.
 
 pub mod account;
+pub mod admin_events;
 pub mod api_reference;
 pub mod home;
 pub mod not_found;

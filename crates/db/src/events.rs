@@ -336,18 +336,36 @@ pub async fn cursors(c: &mut AnyConnection) -> Result<Vec<CursorRow>> {
         sqlx::query("SELECT follower, tx, seq, updated_at FROM event_cursors ORDER BY follower")
             .fetch_all(&mut *c)
             .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(CursorRow {
-                follower: r.try_get("follower")?,
-                position: Position {
-                    tx: r.try_get("tx")?,
-                    seq: r.try_get("seq")?,
-                },
-                updated_at: r.try_get("updated_at")?,
-            })
-        })
-        .collect()
+    rows.iter().map(cursor_row).collect()
+}
+
+/// The durable cursors updated at or after `since` (unix seconds), at most
+/// `limit`, most recently updated first (for metrics and the admin page).
+pub async fn cursors_updated_since(
+    c: &mut AnyConnection,
+    since: i64,
+    limit: i64,
+) -> Result<Vec<CursorRow>> {
+    let rows = sqlx::query(
+        "SELECT follower, tx, seq, updated_at FROM event_cursors WHERE updated_at >= $1 \
+         ORDER BY updated_at DESC, follower LIMIT $2",
+    )
+    .bind(since)
+    .bind(limit)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter().map(cursor_row).collect()
+}
+
+fn cursor_row(r: &AnyRow) -> Result<CursorRow> {
+    Ok(CursorRow {
+        follower: r.try_get("follower")?,
+        position: Position {
+            tx: r.try_get("tx")?,
+            seq: r.try_get("seq")?,
+        },
+        updated_at: r.try_get("updated_at")?,
+    })
 }
 
 /// Deletes events older than `before_ms` that every follower whose cursor was

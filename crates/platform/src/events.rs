@@ -1,11 +1,16 @@
 //! The event bus as the services use it: writing an event in a service's
-//! transaction ([`emit`]), and reading the catalogue and the log on behalf of
-//! an actor (admins read every event; others the events of their namespaces).
+//! transaction ([`emit`]), reading the catalogue and the log on behalf of
+//! an actor (admins read every event; others the events of their namespaces),
+//! and the bus's health for admins ([`bus_health`]; its parts
+//! [`queue_stats`] and [`follower_lags`] also feed `/metrics`).
 
 use trellis_db::events::{Filter, Position};
 use trellis_db::AnyConnection;
 use trellis_events::EventData;
-use trellis_types::{ErrorCode, EventOut, EventTypeOut, Scope};
+use trellis_types::{
+    ErrorCode, EventBusOut, EventOut, EventTypeCountOut, EventTypeOut, FailedJobOut, FollowerOut,
+    JobQueueOut, LogPositionOut, Scope,
+};
 
 use crate::{Actor, AppError, AppResult, AppState};
 
@@ -150,4 +155,94 @@ pub async fn get_event(state: &AppState, actor: &Actor, id: &str) -> AppResult<E
         }
     }
     Ok(trellis_events::to_out(&row)?)
+}
+
+/// Events counted after a follower's position, at most (a follower further
+/// behind shows this many).
+pub const LAG_CAP: i64 = trellis_types::FOLLOWER_LAG_CAP;
+/// Followers listed, at most.
+pub const MAX_FOLLOWERS: i64 = 50;
+/// Failed jobs listed, at most.
+pub const MAX_FAILED_JOBS: i64 = 20;
+
+fn position_out(p: Position) -> LogPositionOut {
+    LogPositionOut {
+        tx: p.tx,
+        seq: p.seq,
+    }
+}
+
+/// The job queue by state, with the age of the oldest job due.
+pub async fn queue_stats(c: &mut AnyConnection) -> AppResult<JobQueueOut> {
+    let s = trellis_db::jobs::stats(c).await?;
+    let now = trellis_db::now_ms();
+    Ok(JobQueueOut {
+        queued: s.queued,
+        due: s.due,
+        running: s.running,
+        done: s.done,
+        failed: s.failed,
+        oldest_due_at: s.oldest_due_at.map(|ms| ms / 1000),
+        oldest_due_age_secs: s.oldest_due_at.map_or(0, |ms| (now - ms).max(0) / 1000),
+    })
+}
+
+/// Followers whose cursor was stored within the event retention period (at
+/// most [`MAX_FOLLOWERS`], most recently updated first), with how far each is
+/// behind: events after its position (counted up to [`LAG_CAP`]) and the age of
+/// the oldest of them.
+pub async fn follower_lags(state: &AppState, c: &mut AnyConnection) -> AppResult<Vec<FollowerOut>> {
+    let retention = i64::from(state.config.events.retention_days) * 86_400;
+    let since = trellis_db::now() - retention;
+    let cursors = trellis_db::events::cursors_updated_since(c, since, MAX_FOLLOWERS).await?;
+    let now = trellis_db::now_ms();
+    let mut out = Vec::with_capacity(cursors.len());
+    for k in cursors {
+        let (lag_events, first) = trellis_db::events::behind(c, Some(k.position), LAG_CAP).await?;
+        out.push(FollowerOut {
+            name: k.follower,
+            position: position_out(k.position),
+            lag_events,
+            lag_seconds: match first {
+                Some(ms) if lag_events > 0 => (now - ms).max(0) / 1000,
+                _ => 0,
+            },
+            updated_at: k.updated_at,
+        });
+    }
+    Ok(out)
+}
+
+/// The event bus at a glance (admins with the admin scope): the job queue, the
+/// newest failed jobs, the followers and their lag, events per type and the
+/// log's head.
+pub async fn bus_health(state: &AppState, actor: &Actor) -> AppResult<EventBusOut> {
+    actor.require_admin()?;
+    let mut c = state.db.conn().await?;
+    let queue = queue_stats(&mut c).await?;
+    let failed_jobs = trellis_db::jobs::recent(&mut c, Some("failed"), MAX_FAILED_JOBS)
+        .await?
+        .into_iter()
+        .map(|j| FailedJobOut {
+            id: j.id,
+            kind: j.kind,
+            attempts: j.attempts,
+            last_error: j.last_error,
+            finished_at: j.finished_at.map(|ms| ms / 1000),
+        })
+        .collect();
+    let followers = follower_lags(state, &mut c).await?;
+    let event_counts = trellis_db::events::count_by_type(&mut c)
+        .await?
+        .into_iter()
+        .map(|(kind, count)| EventTypeCountOut { kind, count })
+        .collect();
+    let head = trellis_db::events::head(&mut c).await?.map(position_out);
+    Ok(EventBusOut {
+        queue,
+        failed_jobs,
+        followers,
+        event_counts,
+        head,
+    })
 }

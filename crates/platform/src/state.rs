@@ -10,6 +10,7 @@ use std::time::Duration;
 use trellis_db::Db;
 
 use crate::config::Config;
+use crate::event_counts::EventCounts;
 use crate::links::Links;
 use crate::registry::artifacts::ArtifactCache;
 use crate::registry::downloads::DownloadCounter;
@@ -28,6 +29,8 @@ pub struct AppState {
     pub artifacts: Arc<ArtifactCache>,
     /// Token uses waiting to be recorded as "last used".
     pub token_usage: Arc<TokenUsage>,
+    /// Events this process has seen written to the log, by type (for metrics).
+    pub event_counts: Arc<EventCounts>,
     /// Public URLs of resources (supplied by the server, which owns the routes).
     pub links: Arc<dyn Links>,
 }
@@ -79,6 +82,7 @@ impl AppState {
             downloads: Arc::new(DownloadCounter::default()),
             artifacts: Arc::new(ArtifactCache::default()),
             token_usage: Arc::new(TokenUsage::default()),
+            event_counts: Arc::new(EventCounts::default()),
             links,
         })
     }

@@ -111,8 +111,7 @@ impl Follower for EventLogFile {
         }
         let Some(last) = text[..complete]
             .split(|b| *b == b'\n')
-            .filter(|l| !l.is_empty())
-            .next_back()
+            .rfind(|l| !l.is_empty())
         else {
             return Ok(None);
         };

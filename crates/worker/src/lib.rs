@@ -5,6 +5,8 @@
 //! sees the stop signal, finishes what it is doing (a flusher writes its last
 //! batch) and returns. [`start`] decides which workers a process runs from its
 //! role (`server.role`):
+//! - every process runs the event counter ([`event_counter`]), which counts
+//!   the events written to the log for this process's `/metrics`;
 //! - every process that serves the API runs the node-local workers, which
 //!   flush what that process counted in memory (downloads, token uses);
 //! - every process with the worker role runs the shared workers:
@@ -13,6 +15,7 @@
 //!   follower that writes the event log to that file. Search indexing and
 //!   webhook delivery join them as those capabilities land.
 
+pub mod event_counter;
 pub mod follow;
 pub mod jobs;
 pub mod supervisor;
@@ -26,6 +29,12 @@ use trellis_platform::AppState;
 /// Starts the workers a process with `role` runs.
 pub fn start(state: &AppState, role: Role) -> Supervisor {
     let mut s = Supervisor::new();
+    event_counter::register(
+        &mut s,
+        state.db.clone(),
+        state.event_counts.clone(),
+        std::time::Duration::from_millis(state.config.events.poll_ms),
+    );
     if role.serves_api() {
         workers::download_flusher(&mut s, state.clone());
         workers::token_usage_flusher(&mut s, state.clone());

@@ -3,6 +3,7 @@
 //! Node-local (every API process): the download-count flusher and the
 //! token-usage flusher write what this process counted in memory, every
 //! `registry.downloads_flush_secs` and once more at shutdown.
+//! Every process: the event counter (see [`crate::event_counter`]).
 //! Shared (worker processes): housekeeping every ten minutes, the job runner,
 //! and the event log file follower when `events.log_file` is set.
 

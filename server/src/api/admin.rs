@@ -3,8 +3,8 @@
 use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
-use trellis_platform::{accounts, AppState};
-use trellis_types::{ListResponse, UserOut};
+use trellis_platform::{accounts, events, AppState};
+use trellis_types::{EventBusOut, ListResponse, UserOut};
 use utoipa::IntoParams;
 
 use super::cursor;
@@ -50,4 +50,22 @@ pub async fn list_users(
     let data = accounts::list_users(&state, &caller, limit, offset).await?;
     let next_cursor = cursor::next(data.len(), limit, || offset + limit);
     Ok(Json(ListResponse { data, next_cursor }))
+}
+
+/// Get the health of the event bus (admins): the job queue by state, the
+/// newest failed jobs, the log's followers and how far behind each is, events
+/// per type in the log and the log's head.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/event-bus",
+    operation_id = "v1.admin.event_bus.get",
+    tag = "admin",
+    security(("bearer" = ["admin"]), ("session" = [])),
+    responses((status = 200, description = "The event bus at a glance.", body = EventBusOut))
+)]
+pub async fn get_event_bus(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<EventBusOut>, ApiError> {
+    Ok(Json(events::bus_health(&state, &caller).await?))
 }

@@ -39,6 +39,7 @@ pub fn routes() -> Router<ServerState> {
         )
         .route("/tokens/{id}", delete(accounts::revoke_token))
         .route("/admin/users", get(admin::list_users))
+        .route("/admin/event-bus", get(admin::get_event_bus))
         .route("/namespaces", post(namespaces::create_namespace))
         .route(
             "/namespaces/{ns}",

@@ -66,6 +66,7 @@ use crate::middleware::{idempotency, rate_limit};
         accounts::create_token,
         accounts::revoke_token,
         admin::list_users,
+        admin::get_event_bus,
         events::list_event_types,
         events::list_events,
         events::get_event,

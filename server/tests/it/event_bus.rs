@@ -162,7 +162,7 @@ async fn a_follower_reading_during_concurrent_writes_sees_each_committed_event_o
 /// databases included), so the log's readable end trails commits briefly.
 pub async fn settle(app: &TestApp) {
     eventually("every committed event is readable by followers", || async {
-        trellis_db::events::above_horizon(&mut *app.state.db.conn().await.unwrap())
+        trellis_db::events::above_horizon(&mut app.state.db.conn().await.unwrap())
             .await
             .unwrap()
             == 0
@@ -212,7 +212,7 @@ async fn claims_never_overlap_and_expired_leases_are_claimed_again() {
             let mut mine = Vec::new();
             loop {
                 let got = jobs::claim(
-                    &mut *db.conn().await.unwrap(),
+                    &mut db.conn().await.unwrap(),
                     &format!("claimer-{k}"),
                     &["test.unhandled"],
                     now_ms() + 60_000,
@@ -366,7 +366,7 @@ async fn the_runner_runs_jobs_retries_failures_and_stops_cleanly() {
         trellis_worker::jobs::run(db.clone(), handlers.clone(), cfg.clone(), stop)
     });
     eventually("every flaky job settled", || async {
-        let s = jobs::stats(&mut *app.state.db.conn().await.unwrap())
+        let s = jobs::stats(&mut app.state.db.conn().await.unwrap())
             .await
             .unwrap();
         s.done == 29 && s.failed == 1

@@ -7,6 +7,7 @@ mod cli;
 mod cli_publisher;
 mod csrf;
 mod event_bus;
+mod event_bus_admin;
 mod event_bus_processes;
 mod events;
 mod harness;
