@@ -56,14 +56,16 @@ pub async fn run(
         let mut claimed = 0;
         if free >= refill_at || running.is_empty() {
             let lease_until = now_ms() + cfg.lease.as_millis() as i64;
-            let batch = jobs::claim(
-                &mut *db.conn().await?,
-                &cfg.claimer,
-                &kinds,
-                lease_until,
-                free as i64,
-            )
-            .await?;
+            // A failed claim (database busy or unreachable) is retried after a
+            // poll; it never ends the runner, whose running jobs would be lost
+            // until their leases ran out.
+            let batch = match claim(&db, &cfg.claimer, &kinds, lease_until, free as i64).await {
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not claim jobs; trying again");
+                    Vec::new()
+                }
+            };
             claimed = batch.len();
             for job in batch {
                 let handler = handlers.get(job.kind.as_str()).cloned();
@@ -90,7 +92,11 @@ pub async fn run(
             }
             _ = renew.tick() => {
                 if !running.is_empty() {
-                    jobs::renew(&mut *db.conn().await?, &cfg.claimer, now_ms() + cfg.lease.as_millis() as i64).await?;
+                    let until = now_ms() + cfg.lease.as_millis() as i64;
+                    let renewed = async { jobs::renew(&mut *db.conn().await?, &cfg.claimer, until).await };
+                    if let Err(e) = renewed.await {
+                        tracing::warn!(error = %e, "could not renew job leases; trying again at the next tick");
+                    }
                 }
             }
             _ = tokio::time::sleep(cfg.poll), if claimed == 0 => {}
@@ -118,12 +124,46 @@ pub async fn run(
     Ok(())
 }
 
-/// Records how an attempt ended.
+async fn claim(
+    db: &Db,
+    claimer: &str,
+    kinds: &[&'static str],
+    lease_until: i64,
+    limit: i64,
+) -> Result<Vec<ClaimedJob>, trellis_db::DbError> {
+    jobs::claim(&mut *db.conn().await?, claimer, kinds, lease_until, limit).await
+}
+
+/// Records how an attempt ended, trying a few times over a few seconds when the
+/// database refuses (busy, or a connection lost): a job whose outcome is not
+/// recorded runs again once its lease runs out.
 async fn settle(
     db: &Db,
     cfg: &RunnerConfig,
     job: ClaimedJob,
     r: Result<(), JobFailure>,
+) -> Result<(), WorkerError> {
+    let mut pause = Duration::from_millis(50);
+    let mut tries = 0;
+    loop {
+        match settle_once(db, cfg, &job, &r).await {
+            Ok(()) => return Ok(()),
+            Err(e) if tries < 6 => {
+                tracing::debug!(job = job.id, error = %e, "could not record a job's outcome yet");
+                tokio::time::sleep(pause).await;
+                pause *= 2;
+                tries += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+async fn settle_once(
+    db: &Db,
+    cfg: &RunnerConfig,
+    job: &ClaimedJob,
+    r: &Result<(), JobFailure>,
 ) -> Result<(), WorkerError> {
     let mut c = db.conn().await?;
     let held = match r {
@@ -135,7 +175,7 @@ async fn settle(
                 error = e,
                 "job failed for good"
             );
-            jobs::fail(&mut c, job.id, &cfg.claimer, &e).await?
+            jobs::fail(&mut c, job.id, &cfg.claimer, e).await?
         }
         Err(JobFailure::Retry { error, after }) if job.attempts >= job.max_attempts => {
             tracing::warn!(
@@ -145,7 +185,7 @@ async fn settle(
                 "job failed its last attempt"
             );
             let _ = after;
-            jobs::fail(&mut c, job.id, &cfg.claimer, &error).await?
+            jobs::fail(&mut c, job.id, &cfg.claimer, error).await?
         }
         Err(JobFailure::Retry { error, after }) => {
             let pause = after.unwrap_or_else(|| backoff(&DEFAULT_SCHEDULE, job.attempts));
