@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the benchmarks (docs/benchmarks.md): installs wrk and nginx if missing,
 # builds the release bench (and the site assets when cargo-leptos is installed, or
-# always with --site), then runs `trellis-bench http` and `trellis-bench registry`.
-# Extra arguments (e.g. --quick) are passed to both.
+# always with --site), then runs `trellis-bench http`, `trellis-bench registry` and
+# `trellis-bench events` (starting the machine's PostgreSQL for its PostgreSQL rows).
+# Extra arguments (e.g. --quick) are passed to each.
 #
 #   scripts/bench.sh            # full run, a few minutes
 #   scripts/bench.sh --quick    # shorter runs, for a smoke test
@@ -47,10 +48,15 @@ if [ ! -f target/site/pkg/trellis.css ]; then
   fi
 fi
 
-say "building the benchmark (release)"
-cargo build --release -p trellis-bench
+say "building the benchmark and the server (release)"
+cargo build --release -p trellis-bench -p trellis-server
 
 say "trellis-bench http ${args[*]:-}"
 ./target/release/trellis-bench http "${args[@]}"
 say "trellis-bench registry ${args[*]:-}"
 ./target/release/trellis-bench registry "${args[@]}"
+# The event bus rows run on SQLite and on the machine's PostgreSQL.
+ensure_postgres
+say "trellis-bench events ${args[*]:-}"
+BENCH_POSTGRES_URL="$TRELLIS_TEST_POSTGRES_URL" ./target/release/trellis-bench events "${args[@]}"
+
