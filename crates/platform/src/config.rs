@@ -134,6 +134,8 @@ pub struct EventsConfig {
     /// Days events and finished jobs are kept (never what a follower or a
     /// pending job still needs).
     pub retention_days: u32,
+    /// Seconds between retention passes over events and finished jobs.
+    pub prune_every_secs: u64,
     /// Jobs one process runs at once.
     pub job_concurrency: usize,
     /// Milliseconds between polls of the log and the queue when idle.
@@ -539,6 +541,7 @@ fn build(flat: &Flat) -> Result<Config, ConfigError> {
         },
         events: EventsConfig {
             retention_days: r.int("events.retention_days", 1, 36_500)? as u32,
+            prune_every_secs: r.int("events.prune_every_secs", 10, 7 * 86_400)? as u64,
             job_concurrency: r.int("events.job_concurrency", 1, 256)? as usize,
             poll_ms: r.int("events.poll_ms", 10, 60_000)? as u64,
             job_lease_secs: r.int("events.job_lease_secs", 1, 3600)? as u64,

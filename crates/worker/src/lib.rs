@@ -10,7 +10,7 @@
 //! - every process that serves the API runs the node-local workers, which
 //!   flush what that process counted in memory (downloads, token uses);
 //! - every process with the worker role runs the shared workers:
-//!   housekeeping, the job runner (jobs of the event bus; several processes
+//!   housekeeping, event retention, the job runner (jobs of the event bus; several processes
 //!   share the queue on PostgreSQL) and, when `events.log_file` is set, the
 //!   follower that writes the event log to that file. Search indexing and
 //!   webhook delivery join them as those capabilities land.
@@ -41,6 +41,7 @@ pub fn start(state: &AppState, role: Role) -> Supervisor {
     }
     if role.runs_workers() {
         workers::housekeeping(&mut s, state.clone());
+        workers::event_retention(&mut s, state.clone());
         workers::job_runner(&mut s, state.clone());
         workers::event_log_file(&mut s, state.clone());
     }

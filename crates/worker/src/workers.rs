@@ -4,8 +4,9 @@
 //! token-usage flusher write what this process counted in memory, every
 //! `registry.downloads_flush_secs` and once more at shutdown.
 //! Every process: the event counter (see [`crate::event_counter`]).
-//! Shared (worker processes): housekeeping every ten minutes, the job runner,
-//! and the event log file follower when `events.log_file` is set.
+//! Shared (worker processes): housekeeping every ten minutes, event retention every
+//! `events.prune_every_secs`, the job runner, and the event log file follower
+//! when `events.log_file` is set.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -35,6 +36,20 @@ pub fn node_name() -> String {
 pub fn job_handlers(state: &AppState) -> HashMap<&'static str, Arc<dyn JobHandler>> {
     let all: Vec<Arc<dyn JobHandler>> = vec![Arc::new(DeleteArtifact(state.clone()))];
     all.into_iter().map(|h| (h.kind(), h)).collect()
+}
+
+/// Deletes events and finished jobs past their retention, every
+/// `events.prune_every_secs`.
+pub fn event_retention(s: &mut Supervisor, state: AppState) {
+    let every = Duration::from_secs(state.config.events.prune_every_secs);
+    s.every("event-retention", every, false, move || {
+        let state = state.clone();
+        async move {
+            let pruned = housekeeping::prune_events(&state).await?;
+            tracing::debug!(?pruned, "event retention done");
+            Ok::<(), trellis_platform::AppError>(())
+        }
+    });
 }
 
 /// Runs jobs of the event bus.

@@ -495,3 +495,69 @@ async fn the_event_log_file_has_each_event_once_in_order_across_restarts() {
     let ids: HashSet<&str> = got.iter().map(|l| l["id"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), 8);
 }
+
+/// A clean stop lets running jobs finish for the grace period and hands the rest
+/// back to the queue at once, the interrupted attempt not counted.
+#[tokio::test]
+async fn a_stopping_runner_hands_unfinished_jobs_back() {
+    use std::sync::Arc;
+    use trellis_db::jobs::ClaimedJob;
+    use trellis_events::jobs::{JobFailure, JobHandler};
+
+    struct Slow;
+    #[async_trait]
+    impl JobHandler for Slow {
+        fn kind(&self) -> &'static str {
+            "test.slow"
+        }
+        async fn run(&self, job: &ClaimedJob) -> Result<(), JobFailure> {
+            let i: serde_json::Value = serde_json::from_str(&job.payload).unwrap();
+            if i["i"].as_u64().unwrap() % 2 == 0 {
+                // Finishes within the grace period.
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            } else {
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+            }
+            Ok(())
+        }
+    }
+    let app = TestApp::new().await;
+    enqueue_n(&app, "test.slow", 4).await;
+    let handlers: std::collections::HashMap<&'static str, Arc<dyn JobHandler>> =
+        [("test.slow", Arc::new(Slow) as Arc<dyn JobHandler>)]
+            .into_iter()
+            .collect();
+    let mut s = trellis_worker::Supervisor::new();
+    let cfg = trellis_worker::jobs::RunnerConfig {
+        claimer: "stopping-runner".into(),
+        concurrency: 4,
+        lease: Duration::from_secs(60),
+        poll: Duration::from_millis(20),
+        stop_grace: Duration::from_secs(2),
+    };
+    let (db, handlers) = (app.state.db.clone(), Arc::new(handlers));
+    s.spawn("stopping-runner", move |stop| {
+        trellis_worker::jobs::run(db.clone(), handlers.clone(), cfg.clone(), stop)
+    });
+    eventually("all four jobs running", || async {
+        jobs::stats(&mut *app.state.db.conn().await.unwrap())
+            .await
+            .unwrap()
+            .running
+            == 4
+    })
+    .await;
+    assert!(
+        s.shutdown(Duration::from_secs(10)).await.is_empty(),
+        "the runner stopped within its grace"
+    );
+    let mut c = app.state.db.conn().await.unwrap();
+    let st = jobs::stats(&mut c).await.unwrap();
+    assert_eq!((st.done, st.queued, st.running), (2, 2, 0), "{st:?}");
+    // Back in the queue, due now, the interrupted attempt not counted.
+    let back = jobs::claim(&mut c, "next", &["test.slow"], now_ms() + 60_000, 10)
+        .await
+        .unwrap();
+    assert_eq!(back.len(), 2);
+    assert!(back.iter().all(|j| j.attempts == 1), "{back:?}");
+}
