@@ -12,6 +12,10 @@ use url::Url;
 
 use crate::redact::redact_url;
 
+pub use crate::config_sections::{
+    EventsConfig, LogFormat, MetricsConfig, RegistryConfig, Role, StorageConfig,
+};
+
 /// The defaults, with comments, as shipped in the binary.
 pub const DEFAULTS_TOML: &str = include_str!("defaults.toml");
 
@@ -52,109 +56,6 @@ pub enum ConfigError {
         origin: Source,
         problem: String,
     },
-}
-
-/// Log output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogFormat {
-    Pretty,
-    Json,
-}
-
-/// Where artifacts are stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StorageConfig {
-    /// A directory on the local filesystem.
-    File { root: PathBuf },
-    /// An S3-compatible bucket.
-    S3 {
-        bucket: String,
-        region: String,
-        endpoint: Option<String>,
-        access_key_id: String,
-        secret_access_key: String,
-        allow_http: bool,
-    },
-}
-
-/// Registry settings (`[registry]`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct RegistryConfig {
-    /// Size limits applied to uploads.
-    pub limits: trellis_registry::PublishLimits,
-    /// Download count above which a plugin's name is protected against typosquatting.
-    pub typosquat_min_downloads: u64,
-    /// Seconds between flushes of the download counter.
-    pub downloads_flush_secs: u64,
-}
-
-/// What a process runs (`server.role`): the HTTP API and pages, the shared
-/// background workers, or both. API processes always run the workers that
-/// flush their own in-memory counters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    All,
-    Api,
-    Worker,
-}
-
-impl Role {
-    /// Parses `all`, `api` or `worker`.
-    pub fn parse(s: &str) -> Option<Role> {
-        match s {
-            "all" => Some(Role::All),
-            "api" => Some(Role::Api),
-            "worker" => Some(Role::Worker),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::All => "all",
-            Role::Api => "api",
-            Role::Worker => "worker",
-        }
-    }
-
-    /// Whether this process serves the API and pages.
-    pub fn serves_api(self) -> bool {
-        matches!(self, Role::All | Role::Api)
-    }
-
-    /// Whether this process runs the shared background workers.
-    pub fn runs_workers(self) -> bool {
-        matches!(self, Role::All | Role::Worker)
-    }
-}
-
-/// The event bus (`[events]`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EventsConfig {
-    /// Days events and finished jobs are kept (never what a follower or a
-    /// pending job still needs).
-    pub retention_days: u32,
-    /// Seconds between retention passes over events and finished jobs.
-    pub prune_every_secs: u64,
-    /// Jobs one process runs at once.
-    pub job_concurrency: usize,
-    /// Milliseconds between polls of the log and the queue when idle.
-    pub poll_ms: u64,
-    /// Seconds a claimed job is held without renewal: a job of a process that
-    /// died runs again after at most this long.
-    pub job_lease_secs: u64,
-    /// When set, every node appends the event log, in order, to this file as
-    /// JSON Lines (for log shippers).
-    pub log_file: Option<PathBuf>,
-}
-
-/// Who may read `/metrics` (`[metrics]`).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct MetricsConfig {
-    /// When set, `/metrics` answers only `Authorization: Bearer <token>`.
-    pub token: Option<String>,
-    /// When set, `/metrics` is served only on this separate address.
-    pub listen: Option<SocketAddr>,
 }
 
 /// The whole configuration.
