@@ -51,12 +51,16 @@ pub struct NewEvent<'a> {
 const COLUMNS: &str =
     "tx, seq, id, type, occurred_at, actor, subject_kind, subject_id, namespace, data";
 
+fn position(row: &AnyRow) -> Result<Position> {
+    Ok(Position {
+        tx: row.try_get("tx")?,
+        seq: row.try_get("seq")?,
+    })
+}
+
 fn event(row: &AnyRow) -> Result<EventRow> {
     Ok(EventRow {
-        position: Position {
-            tx: row.try_get("tx")?,
-            seq: row.try_get("seq")?,
-        },
+        position: position(row)?,
         id: row.try_get("id")?,
         kind: row.try_get("type")?,
         occurred_at: row.try_get("occurred_at")?,
@@ -116,13 +120,7 @@ pub async fn head(c: &mut AnyConnection) -> Result<Option<Position>> {
     )
     .fetch_optional(&mut *c)
     .await?;
-    row.map(|r| {
-        Ok(Position {
-            tx: r.try_get("tx")?,
-            seq: r.try_get("seq")?,
-        })
-    })
-    .transpose()
+    row.as_ref().map(position).transpose()
 }
 
 /// The first event still kept (older ones were pruned), if any.
@@ -130,13 +128,7 @@ pub async fn oldest(c: &mut AnyConnection) -> Result<Option<Position>> {
     let row = sqlx::query("SELECT tx, seq FROM events ORDER BY tx, seq LIMIT 1")
         .fetch_optional(&mut *c)
         .await?;
-    row.map(|r| {
-        Ok(Position {
-            tx: r.try_get("tx")?,
-            seq: r.try_get("seq")?,
-        })
-    })
-    .transpose()
+    row.as_ref().map(position).transpose()
 }
 
 /// How many events lie after `after` (at most `cap` are counted), and when the
@@ -288,13 +280,7 @@ pub async fn cursor(c: &mut AnyConnection, follower: &str) -> Result<Option<Posi
         .bind(follower)
         .fetch_optional(&mut *c)
         .await?;
-    row.map(|r| {
-        Ok(Position {
-            tx: r.try_get("tx")?,
-            seq: r.try_get("seq")?,
-        })
-    })
-    .transpose()
+    row.as_ref().map(position).transpose()
 }
 
 /// Stores a follower's cursor (in the transaction that applied the events).
@@ -360,10 +346,7 @@ pub async fn cursors_updated_since(
 fn cursor_row(r: &AnyRow) -> Result<CursorRow> {
     Ok(CursorRow {
         follower: r.try_get("follower")?,
-        position: Position {
-            tx: r.try_get("tx")?,
-            seq: r.try_get("seq")?,
-        },
+        position: position(r)?,
         updated_at: r.try_get("updated_at")?,
     })
 }
