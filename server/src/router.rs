@@ -23,11 +23,23 @@ use crate::page_cache::PageCache;
 use crate::state::ServerState;
 use crate::{api, health, metrics, middleware, page_cache, static_files};
 
+/// The app's routes, generated once per process. Generating them renders the
+/// app with resource loading suppressed through a process-wide flag
+/// (leptos-rs/leptos#4773): a resource first polled by a request while another
+/// router is being built (a second server in one process, as the test suite
+/// and the benchmarks do) would wait forever. Every router after the first
+/// reuses the list.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// Builds the whole application router: pages, server functions, the REST
 /// API and the operational endpoints, recording into `metrics` (shared with
 /// `metrics::serve_metrics` when `metrics.listen` is set).
 pub fn router(state: ServerState, metrics: Arc<Metrics>) -> Router {
-    let leptos_routes = generate_route_list(App);
+    let leptos_routes = route_list();
     let app_state = state.app.clone();
 
     let sessions = SessionManagerLayer::new(DbSessionStore::new(app_state.db.clone()))
