@@ -30,12 +30,8 @@ use trellis_events::catalogue::{NamespaceCreated, PluginVersionPublished};
 use trellis_events::follow::{step, Follower, FollowerError};
 use trellis_events::{emit, Actor};
 
+use crate::load::median;
 use crate::server::{manifest, package, Bench};
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
 
 fn pct(mut v: Vec<Duration>, p: f64) -> Duration {
     v.sort();
@@ -49,8 +45,9 @@ fn ms(d: Duration) -> f64 {
 /// Runs every row on SQLite, then on PostgreSQL when configured.
 pub async fn run(quick: bool) {
     println!("# Trellis event bus benchmark");
-    let mut backends: Vec<(&str, Vec<(&str, String)>, Option<String>)> =
-        vec![("SQLite", Vec::new(), None)];
+    // (label, extra settings, scratch database to drop afterwards)
+    type Backend = (&'static str, Vec<(&'static str, String)>, Option<String>);
+    let mut backends: Vec<Backend> = vec![("SQLite", Vec::new(), None)];
     match std::env::var("BENCH_POSTGRES_URL") {
         Ok(admin) => {
             let name = format!("trellis_bench_{}", std::process::id());
@@ -270,17 +267,19 @@ async fn worker(bin: &PathBuf, env: &[(String, String)], log: PathBuf) -> Proc {
         ))
         .spawn()
         .expect("spawn trellis");
+    // Wrapped at once: dropped (also by a panic below), it is stopped and waited for.
+    let proc = Proc(child);
     for _ in 0..200 {
         if reqwest::get(format!("http://127.0.0.1:{port}/readyz"))
             .await
             .map(|r| r.status().is_success())
             .unwrap_or(false)
         {
-            return Proc(child);
+            return proc;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("worker did not start");
+    panic!("worker did not start (its log: {})", log.display());
 }
 
 /// A follower that measures how long after writing each event it applied it.
@@ -339,7 +338,7 @@ async fn jobs_rows(b: &Bench, extra: &[(&str, String)], postgres: bool, quick: b
     let mut one = None;
     for &procs in plans {
         // Jobs fall due two seconds from now, once the workers are up.
-        let done_base = trellis_db::jobs::stats(&mut *db.conn().await.unwrap())
+        let done_base = trellis_db::jobs::stats(&mut db.conn().await.unwrap())
             .await
             .unwrap()
             .done;
@@ -369,12 +368,15 @@ async fn jobs_rows(b: &Bench, extra: &[(&str, String)], postgres: bool, quick: b
             workers.push(worker(&bin, &env, log).await);
         }
         // Events at a steady rate while the jobs run; a follower measures its lag.
+        // Stopped by a signal once the jobs are done, and awaited (bounded by
+        // two minutes in any case).
+        let (stop_writer, writer_stop) = tokio::sync::watch::channel(false);
         let writer = {
             let db = db.clone();
             tokio::spawn(async move {
                 let mut i = 0;
                 let stop = Instant::now() + Duration::from_secs(120);
-                loop {
+                while !*writer_stop.borrow() {
                     let mut tx = db.begin().await.expect("begin");
                     let data = NamespaceCreated {
                         namespace: format!("lag{i}"),
@@ -393,7 +395,7 @@ async fn jobs_rows(b: &Bench, extra: &[(&str, String)], postgres: bool, quick: b
         // The meter follows from now on, but only events written once the jobs
         // fall due count (earlier ones say nothing about the load).
         let mut meter = LagMeter {
-            at: trellis_db::events::head(&mut *db.conn().await.unwrap())
+            at: trellis_db::events::head(&mut db.conn().await.unwrap())
                 .await
                 .unwrap(),
             lags: Vec::new(),
@@ -410,7 +412,7 @@ async fn jobs_rows(b: &Bench, extra: &[(&str, String)], postgres: bool, quick: b
             // Counting jobs is a query of its own: every 250 ms, not every poll.
             if last_check.elapsed() >= Duration::from_millis(250) {
                 last_check = Instant::now();
-                let s = trellis_db::jobs::stats(&mut *db.conn().await.unwrap())
+                let s = trellis_db::jobs::stats(&mut db.conn().await.unwrap())
                     .await
                     .unwrap();
                 if s.done - done_base >= n as i64 || start.elapsed() > Duration::from_secs(180) {
@@ -421,7 +423,8 @@ async fn jobs_rows(b: &Bench, extra: &[(&str, String)], postgres: bool, quick: b
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         let el = start.elapsed().as_secs_f64();
-        writer.abort();
+        let _ = stop_writer.send(true);
+        writer.await.expect("event writer");
         drop(workers);
         let rate = n as f64 / el;
         let vs = match one {

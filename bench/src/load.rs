@@ -16,7 +16,7 @@ pub struct Big {
     pub download_mb_s: f64,
 }
 
-fn median(mut v: Vec<Duration>) -> Duration {
+pub fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
 }

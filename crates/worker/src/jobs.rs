@@ -201,7 +201,7 @@ async fn settle_once(
                 job.id,
                 &cfg.claimer,
                 now_ms() + pause.as_millis() as i64,
-                &error,
+                error,
             )
             .await?
         }

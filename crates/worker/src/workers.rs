@@ -23,13 +23,17 @@ use crate::Supervisor;
 /// This process's name among the nodes sharing the database: host, process id
 /// and a random part (a restarted process is another claimer).
 pub fn node_name() -> String {
-    let host = std::fs::read_to_string("/etc/hostname")
+    let random = uuid::Uuid::new_v4().simple().to_string();
+    format!("{}:{}:{}", host_name(), std::process::id(), &random[..8])
+}
+
+/// The machine's host name (`node` when it cannot be read).
+fn host_name() -> String {
+    std::fs::read_to_string("/etc/hostname")
         .ok()
         .map(|h| h.trim().to_owned())
         .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "node".into());
-    let random = uuid::Uuid::new_v4().simple().to_string();
-    format!("{host}:{}:{}", std::process::id(), &random[..8])
+        .unwrap_or_else(|| "node".into())
 }
 
 /// Every job handler this build has, by kind.
@@ -72,9 +76,7 @@ pub fn event_log_file(s: &mut Supervisor, state: AppState) {
     let Some(path) = state.config.events.log_file.clone() else {
         return;
     };
-    let node = std::fs::read_to_string("/etc/hostname")
-        .map(|h| h.trim().to_owned())
-        .unwrap_or_else(|_| "node".into());
+    let node = host_name();
     let poll = Duration::from_millis(state.config.events.poll_ms);
     s.spawn("event-log-file", move |stop| {
         let (db, path, node) = (state.db.clone(), path.clone(), node.clone());

@@ -15,7 +15,7 @@ use trellis_events::catalogue::NamespaceCreated;
 use trellis_events::follow::{step, Follower, FollowerError};
 use trellis_events::{emit, Actor};
 
-use crate::harness::{eventually, TestApp};
+use crate::harness::{eventually, log_readable, TestApp};
 
 /// A follower that remembers what it applied, in memory.
 struct Recorder {
@@ -157,17 +157,9 @@ async fn a_follower_reading_during_concurrent_writes_sees_each_committed_event_o
     }
 }
 
-/// Waits until followers can read every committed event. On PostgreSQL they stop
-/// below the oldest transaction in flight anywhere on the server (other tests'
-/// databases included), so the log's readable end trails commits briefly.
+/// Waits until followers can read every committed event (see [`log_readable`]).
 pub async fn settle(app: &TestApp) {
-    eventually("every committed event is readable by followers", || async {
-        trellis_db::events::above_horizon(&mut app.state.db.conn().await.unwrap())
-            .await
-            .unwrap()
-            == 0
-    })
-    .await;
+    log_readable(&app.state.db).await;
 }
 
 async fn enqueue_n(app: &TestApp, kind: &str, n: usize) {
@@ -512,7 +504,7 @@ async fn a_stopping_runner_hands_unfinished_jobs_back() {
         }
         async fn run(&self, job: &ClaimedJob) -> Result<(), JobFailure> {
             let i: serde_json::Value = serde_json::from_str(&job.payload).unwrap();
-            if i["i"].as_u64().unwrap() % 2 == 0 {
+            if i["i"].as_u64().unwrap().is_multiple_of(2) {
                 // Finishes within the grace period.
                 tokio::time::sleep(Duration::from_millis(100)).await;
             } else {
@@ -540,7 +532,7 @@ async fn a_stopping_runner_hands_unfinished_jobs_back() {
         trellis_worker::jobs::run(db.clone(), handlers.clone(), cfg.clone(), stop)
     });
     eventually("all four jobs running", || async {
-        jobs::stats(&mut *app.state.db.conn().await.unwrap())
+        jobs::stats(&mut app.state.db.conn().await.unwrap())
             .await
             .unwrap()
             .running

@@ -17,7 +17,7 @@ use trellis_platform::registry::{artifact_deletion, artifact_path};
 use trellis_platform::storage::Storage;
 
 use crate::cli::trellis;
-use crate::harness::fresh_env;
+use crate::harness::{eventually_within, fresh_env, log_readable};
 
 /// A `trellis serve` child process.
 struct Proc {
@@ -37,7 +37,7 @@ impl Proc {
             "TRELLIS_PUBLIC_URL".into(),
             format!("http://127.0.0.1:{port}"),
         ));
-        let child = trellis(&env)
+        let mut child = trellis(&env)
             .args(["serve", "--role", role])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -54,6 +54,8 @@ impl Proc {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("trellis serve --role {role} did not come up");
     }
 
@@ -74,42 +76,20 @@ impl Proc {
     }
 }
 
-/// Polls `check` every 50 ms for at most `secs`.
-async fn wait_for<F, Fut>(what: &str, secs: u64, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-    while !check().await {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "still not true after {secs} s: {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 fn sha(i: usize) -> String {
     hex::encode(Sha256::digest(format!("artifact {i}")))
 }
 
 async fn stats(db: &Db) -> trellis_db::jobs::QueueStats {
-    trellis_db::jobs::stats(&mut *db.conn().await.unwrap())
+    trellis_db::jobs::stats(&mut db.conn().await.unwrap())
         .await
         .unwrap()
 }
 
 /// Every event of the log in log order (waiting until followers could read all).
 async fn all_events(db: &Db) -> Vec<String> {
+    log_readable(db).await;
     let mut c = db.conn().await.unwrap();
-    wait_for("the log is readable to its end", 20, || async {
-        trellis_db::events::above_horizon(&mut *db.conn().await.unwrap())
-            .await
-            .unwrap()
-            == 0
-    })
-    .await;
     let mut out = Vec::new();
     let mut at = None;
     loop {
@@ -188,7 +168,7 @@ async fn a_server_killed_mid_work_loses_no_event_or_job_and_applies_no_event_twi
     };
 
     let server = Proc::start(&env, "all").await;
-    wait_for("some jobs done and some events followed", 60, || async {
+    eventually_within("some jobs done and some events followed", 60, || async {
         stats(&db).await.done >= 100 && file_ids(&log).len() >= 50
     })
     .await;
@@ -205,12 +185,12 @@ async fn a_server_killed_mid_work_loses_no_event_or_job_and_applies_no_event_twi
     stop_tx.send(true).unwrap();
     let emitted = writer.await.unwrap();
     assert!(emitted > 0);
-    wait_for("every job done after the restart", 120, || async {
+    eventually_within("every job done after the restart", 120, || async {
         stats(&db).await.done == JOBS as i64
     })
     .await;
     let events = all_events(&db).await;
-    wait_for("the file holds the whole log", 60, || async {
+    eventually_within("the file holds the whole log", 60, || async {
         file_ids(&log).len() >= events.len()
     })
     .await;
@@ -275,7 +255,7 @@ async fn two_worker_processes_on_one_postgres_share_ten_thousand_jobs() {
 
     let a = Proc::start(&env, "worker").await;
     let b = Proc::start(&env, "worker").await;
-    wait_for("every job done", 300, || async {
+    eventually_within("every job done", 300, || async {
         stats(&db).await.done == JOBS as i64
     })
     .await;

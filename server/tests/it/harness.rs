@@ -422,20 +422,42 @@ impl Client {
 /// Waits until `check` holds, polling every 50 ms, for at most 20 s (work done by
 /// background workers: the job runner, followers). Panics with `what` if it
 /// never holds. A bound on waiting, never an assertion about speed.
-pub async fn eventually<F, Fut>(what: &str, mut check: F)
+pub async fn eventually<F, Fut>(what: &str, check: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    eventually_within(what, 20, check).await
+}
+
+/// [`eventually`] with a bound of `secs` seconds (real processes, big batches).
+pub async fn eventually_within<F, Fut>(what: &str, secs: u64, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(secs);
     loop {
         if check().await {
             return;
         }
         assert!(
             tokio::time::Instant::now() < deadline,
-            "still not true after 20 s: {what}"
+            "still not true after {secs} s: {what}"
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+}
+
+/// Waits until followers can read every committed event of `db`. On PostgreSQL
+/// they stop below the oldest transaction in flight anywhere on the server
+/// (other tests' databases included), so the readable end trails commits briefly.
+pub async fn log_readable(db: &trellis_db::Db) {
+    eventually("every committed event is readable by followers", || async {
+        trellis_db::events::above_horizon(&mut db.conn().await.unwrap())
+            .await
+            .unwrap()
+            == 0
+    })
+    .await;
 }
