@@ -8,8 +8,10 @@ pub mod account;
 pub mod error;
 pub mod events;
 pub mod registry;
+pub mod search;
 
 pub use account::*;
 pub use error::*;
 pub use events::*;
 pub use registry::*;
+pub use search::*;
