@@ -17,6 +17,7 @@ pub mod accounts;
 pub mod actor;
 pub mod config;
 pub mod config_sections;
+pub mod discovery;
 pub mod error;
 pub mod event_counts;
 pub mod events;

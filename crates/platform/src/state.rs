@@ -1,7 +1,7 @@
 //! `AppState`: what every service needs, built once at start and shared (cheap
 //! to clone): configuration, the database, the object store, the in-memory
 //! counters that background workers flush, what the download path keeps in
-//! memory, and the server's [`Links`].
+//! memory, the server's [`Links`] and the search engine's slot.
 //! Nothing here knows about HTTP.
 
 use std::sync::Arc;
@@ -10,6 +10,7 @@ use std::time::Duration;
 use trellis_db::Db;
 
 use crate::config::Config;
+use crate::discovery::SearchSlot;
 use crate::event_counts::EventCounts;
 use crate::links::Links;
 use crate::registry::artifacts::ArtifactCache;
@@ -33,6 +34,8 @@ pub struct AppState {
     pub event_counts: Arc<EventCounts>,
     /// Public URLs of resources (supplied by the server, which owns the routes).
     pub links: Arc<dyn Links>,
+    /// This process's search engine, once its index is open (see [`crate::discovery`]).
+    pub search: Arc<SearchSlot>,
 }
 
 /// Why Trellis could not start.
@@ -84,6 +87,7 @@ impl AppState {
             token_usage: Arc::new(TokenUsage::default()),
             event_counts: Arc::new(EventCounts::default()),
             links,
+            search: Arc::new(SearchSlot::default()),
         })
     }
 }
