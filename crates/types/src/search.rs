@@ -260,3 +260,215 @@ pub struct Suggestions {
     pub q: String,
     pub suggestions: Vec<Suggestion>,
 }
+
+/// Why a search's parameters were refused: the parameter and a sentence for people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchParamError {
+    pub param: String,
+    pub message: String,
+}
+
+impl SearchQuery {
+    /// Reads a search from URL query pairs (`q`, repeatable facet filters, `api`,
+    /// `sort`, `page`, `limit`, `explain`), the one parser of the REST endpoint and the
+    /// search page. Empty values are ignored. With `strict`, an unknown parameter is an
+    /// error (the API); without, it is ignored (a page URL a person edited).
+    pub fn from_pairs<K, V>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+        strict: bool,
+    ) -> Result<SearchQuery, SearchParamError>
+    where
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let err = |param: &str, message: String| SearchParamError {
+            param: param.to_owned(),
+            message,
+        };
+        let number = |param: &str, v: &str, max: u32| -> Result<u32, SearchParamError> {
+            match v.parse::<u32>() {
+                Ok(n) if (1..=max).contains(&n) => Ok(n),
+                _ => Err(err(
+                    param,
+                    format!("`{param}` must be a whole number from 1 to {max}."),
+                )),
+            }
+        };
+        let mut q = SearchQuery {
+            page: 1,
+            limit: SEARCH_DEFAULT_LIMIT,
+            ..SearchQuery::default()
+        };
+        for (k, v) in pairs {
+            let (k, v) = (k.as_ref(), v.as_ref().trim());
+            if v.is_empty() && k != "q" {
+                continue;
+            }
+            match k {
+                "q" => {
+                    if v.chars().count() > SEARCH_MAX_QUERY_CHARS {
+                        return Err(err(
+                            "q",
+                            format!(
+                                "The query is too long: at most {SEARCH_MAX_QUERY_CHARS} characters."
+                            ),
+                        ));
+                    }
+                    q.q = v.to_owned();
+                }
+                "category" => q.category.push(v.to_owned()),
+                "kind" => {
+                    if !matches!(v, "agent" | "integration" | "tool") {
+                        return Err(err(
+                            "kind",
+                            format!(
+                                "Unknown kind `{}`: one of agent, integration, tool.",
+                                clip(v)
+                            ),
+                        ));
+                    }
+                    q.kind.push(v.to_owned());
+                }
+                "keyword" => q.keyword.push(v.to_owned()),
+                "namespace" => q.namespace.push(v.to_owned()),
+                "license" => q.license.push(v.to_owned()),
+                "api" => q.api = Some(v.to_owned()),
+                "sort" => {
+                    q.sort = SearchSort::parse(v).ok_or_else(|| {
+                        let all: Vec<&str> = SearchSort::ALL.iter().map(|s| s.as_str()).collect();
+                        err(
+                            "sort",
+                            format!("Unknown sort `{}`: one of {}.", clip(v), all.join(", ")),
+                        )
+                    })?
+                }
+                "page" => q.page = number("page", v, SEARCH_MAX_DEPTH)?,
+                "limit" => q.limit = number("limit", v, SEARCH_MAX_LIMIT)?,
+                "explain" => {
+                    q.explain = match v {
+                        "true" | "1" => true,
+                        "false" | "0" => false,
+                        _ => return Err(err("explain", "`explain` must be true or false.".into())),
+                    }
+                }
+                other if strict => {
+                    return Err(err(
+                        other,
+                        format!(
+                            "Unknown parameter `{}`: use q, {}, sort, page, limit or explain.",
+                            clip(other),
+                            SEARCH_FACETS.join(", ")
+                        ),
+                    ))
+                }
+                _ => {}
+            }
+        }
+        if u64::from(q.page) * u64::from(q.limit) > u64::from(SEARCH_MAX_DEPTH) {
+            return Err(err(
+                "page",
+                format!(
+                    "Results can be paged to the {SEARCH_MAX_DEPTH}th at most: narrow the search instead."
+                ),
+            ));
+        }
+        Ok(q)
+    }
+
+    /// The query as URL pairs (defaults left out), for links to this search with
+    /// `page` replaced. [`SearchQuery::from_pairs`] reads them back.
+    pub fn to_pairs(&self, page: u32) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if !self.q.is_empty() {
+            out.push(("q", self.q.clone()));
+        }
+        for (name, values) in [
+            ("category", &self.category),
+            ("kind", &self.kind),
+            ("keyword", &self.keyword),
+            ("namespace", &self.namespace),
+            ("license", &self.license),
+        ] {
+            out.extend(values.iter().map(|v| (name, v.clone())));
+        }
+        if let Some(api) = &self.api {
+            out.push(("api", api.clone()));
+        }
+        if self.sort != SearchSort::Relevance {
+            out.push(("sort", self.sort.as_str().to_owned()));
+        }
+        if page > 1 {
+            out.push(("page", page.to_string()));
+        }
+        if self.limit != SEARCH_DEFAULT_LIMIT {
+            out.push(("limit", self.limit.to_string()));
+        }
+        if self.explain {
+            out.push(("explain", "true".to_owned()));
+        }
+        out
+    }
+}
+
+/// At most 40 characters of user input, for quoting it back in a message.
+fn clip(s: &str) -> String {
+    let mut out: String = s.chars().take(40).collect();
+    if out.len() < s.len() {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_and_writes_the_same_pairs() {
+        let pairs = [
+            ("q", "kanban board"),
+            ("category", "productivity"),
+            ("category", "automation"),
+            ("kind", "tool"),
+            ("sort", "downloads"),
+            ("page", "3"),
+            ("utm", "x"),
+        ];
+        let q = SearchQuery::from_pairs(pairs, false).unwrap();
+        assert_eq!(q.category, ["productivity", "automation"]);
+        assert_eq!(q.sort, SearchSort::Downloads);
+        assert_eq!(q.page, 3);
+        let back = SearchQuery::from_pairs(q.to_pairs(3), true).unwrap();
+        assert_eq!(back, q);
+        assert_eq!(
+            SearchQuery::from_pairs(pairs, true).unwrap_err().param,
+            "utm"
+        );
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_honour() {
+        for (k, v) in [
+            ("sort", "best"),
+            ("kind", "theme"),
+            ("page", "0"),
+            ("limit", "101"),
+            ("page", "-1"),
+            ("explain", "maybe"),
+        ] {
+            let e = SearchQuery::from_pairs([(k, v)], true).unwrap_err();
+            assert_eq!(e.param, k, "{k}={v}");
+        }
+        let long = "x".repeat(SEARCH_MAX_QUERY_CHARS + 1);
+        assert_eq!(
+            SearchQuery::from_pairs([("q", long.as_str())], true)
+                .unwrap_err()
+                .param,
+            "q"
+        );
+        let deep = SearchQuery::from_pairs([("page", "600"), ("limit", "20")], true);
+        assert_eq!(deep.unwrap_err().param, "page");
+        let q = SearchQuery::from_pairs([("q", "  "), ("category", "")], true).unwrap();
+        assert!(q.q.is_empty() && q.category.is_empty());
+    }
+}
