@@ -11,6 +11,7 @@ pub mod openapi;
 pub mod plugins;
 pub mod problem;
 pub mod resolve;
+pub mod search;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, post, put};
@@ -88,6 +89,8 @@ pub fn routes() -> Router<ServerState> {
         .route("/events", get(events::list_events))
         .route("/events/{id}", get(events::get_event))
         .route("/categories", get(plugins::list_categories))
+        .route("/search", get(search::search))
+        .route("/search/suggest", get(search::suggest))
         .route("/manifest-schema", get(plugins::manifest_schema))
         // A resolve request names at most `resolve::MAX_REQUESTED` plugins: 64 KiB is ample.
         .route(

@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 use utoipa::OpenApi;
 
-use super::{accounts, admin, downloads, events, namespaces, plugins, resolve};
+use super::{accounts, admin, downloads, events, namespaces, plugins, resolve, search};
 use crate::middleware::{idempotency, rate_limit};
 
 /// The document as the derive builds it, before [`document`]'s conventions.
@@ -33,6 +33,8 @@ use crate::middleware::{idempotency, rate_limit};
         license(name = "Apache-2.0", identifier = "Apache-2.0")
     ),
     paths(
+        search::search,
+        search::suggest,
         plugins::list_plugins,
         plugins::publish_plugin,
         plugins::get_plugin,
