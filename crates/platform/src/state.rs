@@ -51,6 +51,8 @@ pub enum StartError {
     Storage(String),
     #[error("secret: {0}")]
     Secret(String),
+    #[error("search index: {0}")]
+    Search(String),
 }
 
 impl AppState {

@@ -45,7 +45,7 @@ pub use limits::PublishLimits;
 pub use manifest::{parse_manifest, Events, Manifest, Permissions, PluginMeta, Runtime};
 pub use manifest_schema::manifest_json_schema;
 pub use package_problem::PackageProblem;
-pub use plugin_id::{PluginId, PluginKind, CATEGORIES, HOST_FUNCTIONS};
+pub use plugin_id::{PluginId, PluginKind, CATEGORIES, HOST_FUNCTIONS, PLUGIN_API_VERSIONS};
 pub use readme::render_markdown;
 pub use reserved::{check_namespace_name, NameRefusal};
 pub use resolve::{resolve, Conflict, Index, IndexVersion, Plan, PlannedPlugin, Request};

@@ -20,6 +20,11 @@ pub const CATEGORIES: &[(&str, &str)] = &[
     ("other", "Other"),
 ];
 
+/// The versions of the Trellis plugin API this build offers, oldest first (a
+/// manifest's `api` requirement is matched against them: search's compatibility
+/// facet now, the runtime's install check later).
+pub const PLUGIN_API_VERSIONS: &[&str] = &["1.0.0"];
+
 /// Host functions a plugin may ask for in `permissions.host_functions`:
 /// `(name, what it grants)`.
 pub const HOST_FUNCTIONS: &[(&str, &str)] = &[
