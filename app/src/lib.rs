@@ -19,7 +19,8 @@ use leptos_router::{path, SsrMode};
 use crate::components::nav::Nav;
 use crate::pages::{
     account::AccountPage, admin_events::AdminEventsPage, api_reference::ApiReferencePage,
-    home::HomePage, not_found::NotFound, security::SecurityPage, signin::SignInPage,
+    category::CategoryPage, home::HomePage, namespace::NamespacePage, not_found::NotFound,
+    plugin::PluginPage, search::SearchPage, security::SecurityPage, signin::SignInPage,
     signup::SignUpPage, tokens::TokensPage,
 };
 
@@ -55,6 +56,10 @@ pub fn App() -> impl IntoView {
             <main class="container">
                 <Routes fallback=|| view! { <NotFound/> }>
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("search") view=SearchPage ssr=SsrMode::Async/>
+                    <Route path=path!("plugins/:id") view=PluginPage ssr=SsrMode::Async/>
+                    <Route path=path!("namespaces/:ns") view=NamespacePage ssr=SsrMode::Async/>
+                    <Route path=path!("categories/:slug") view=CategoryPage ssr=SsrMode::Async/>
                     <Route path=path!("signup") view=SignUpPage ssr=SsrMode::Async/>
                     <Route path=path!("signin") view=SignInPage ssr=SsrMode::Async/>
                     <Route path=path!("account") view=AccountPage ssr=SsrMode::Async/>

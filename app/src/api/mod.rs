@@ -3,8 +3,10 @@
 //! HTTP calls.
 
 pub mod accounts;
+pub mod discovery;
 pub mod events;
 pub mod namespaces;
+pub mod plugin_pages;
 pub mod reference;
 pub mod security;
 #[cfg(feature = "ssr")]

@@ -1,6 +1,13 @@
 //! Reusable pieces of UI.
 
+pub mod chart;
+pub mod facets;
 pub mod form;
 pub mod nav;
+pub mod pagination;
+pub mod plugin_card;
+pub mod query;
+pub mod results;
+pub mod search_box;
 pub mod time;
 pub mod user_agent;

@@ -1,43 +1,122 @@
-//! The landing page.
+//! `/`: the search box, then what this registry holds: popular plugins,
+//! trending ones (recent downloads), recently updated, new, and the categories.
+//! A list with nothing to show is left out.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
+use trellis_types::{SearchHit, SearchSort};
 
-/// `/`: what Trellis is and where to start.
+use crate::api::discovery::{load_home, CategoryCount, HomeData};
+use crate::components::plugin_card::{count, plural, PluginList};
+use crate::components::search_box::SearchBox;
+use crate::pages::not_found::LoadFailed;
+
+/// One list of plugins with a link to the whole list in search.
+#[component]
+fn Shelf(
+    id: &'static str,
+    title: &'static str,
+    blurb: &'static str,
+    sort: SearchSort,
+    hits: Vec<SearchHit>,
+) -> impl IntoView {
+    (!hits.is_empty()).then(|| {
+        let heading = format!("{id}-title");
+        let labelled_by = heading.clone();
+        view! {
+            <section class="shelf" id=id aria-labelledby=labelled_by>
+                <div class="shelf-head">
+                    <h2 id=heading>{title}</h2>
+                    <a href=format!("/search?sort={}", sort.as_str())>"See all"</a>
+                </div>
+                <p class="muted shelf-blurb">{blurb}</p>
+                <PluginList hits/>
+            </section>
+        }
+    })
+}
+
+/// The category grid.
+#[component]
+fn Categories(categories: Vec<CategoryCount>) -> impl IntoView {
+    view! {
+        <section class="shelf" id="categories" aria-labelledby="categories-title">
+            <div class="shelf-head"><h2 id="categories-title">"Categories"</h2></div>
+            <ul class="category-grid">
+                {categories.into_iter().map(|c| view! {
+                    <li>
+                        <a class="category-tile" href=format!("/categories/{}", c.slug)>
+                            <span class="category-name">{c.name}</span>
+                            {c.count.map(|n| view! {
+                                <span class="category-count">{plural(n, "plugin", "plugins")}</span>
+                            })}
+                        </a>
+                    </li>
+                }).collect_view()}
+            </ul>
+        </section>
+    }
+}
+
+/// Everything below the search box.
+#[component]
+fn HomeLists(d: HomeData) -> impl IntoView {
+    let empty = d.total == Some(0);
+    view! {
+        {empty.then(|| view! {
+            <section class="panel" id="registry-empty">
+                <h2>"Nothing has been published here yet"</h2>
+                <p>"Publishers sign in, create an API token with the publish scope, then run "
+                    <code>"trellis login"</code> " and " <code>"trellis publish"</code>
+                    " in their plugin's folder. The "<a href="/docs/api">"API reference"</a>
+                    " describes the same steps over HTTP."</p>
+            </section>
+        })}
+        <Shelf id="popular" title="Popular" blurb="Most downloaded of all time."
+            sort=SearchSort::Downloads hits=d.popular/>
+        <Shelf id="trending" title="Trending" blurb="Most downloaded in the last 30 days."
+            sort=SearchSort::RecentDownloads hits=d.trending/>
+        <Shelf id="updated" title="Recently updated" blurb="New versions, newest first."
+            sort=SearchSort::Updated hits=d.updated/>
+        <Shelf id="new" title="New" blurb="First published most recently."
+            sort=SearchSort::Newest hits=d.newest/>
+        <Categories categories=d.categories/>
+    }
+}
+
+/// The home page.
 #[component]
 pub fn HomePage() -> impl IntoView {
+    let data = Resource::new(|| (), |_| load_home());
     view! {
-        <Title text="Trellis — the open extension platform"/>
+        <Title text="Trellis — plugins for the open extension platform"/>
         <section class="hero">
-            <h1>"Extend everything, safely."</h1>
+            <h1>"Find a plugin"</h1>
             <p class="lead">
-                "Trellis is an open extension platform: a marketplace to find, rate and install plugins, "
-                "a registry that publishes them safely, and a sandboxed WebAssembly runtime that runs agents "
-                "and integrations with hard limits."
+                "Agents, integrations and tools published to this Trellis registry, each with its README, "
+                "versions, the permissions it asks for and its download history."
             </p>
-            <div class="hero-actions">
-                <A href="/signup" attr:class="btn btn-primary">"Create an account"</A>
-                <A href="/signin" attr:class="btn">"Sign in"</A>
-            </div>
+            <form method="get" action="/search" class="search-form hero-search" role="search">
+                <SearchBox value="" id="home-search"/>
+                <button type="submit" class="btn btn-primary">"Search"</button>
+            </form>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    data.await.ok().and_then(|d| d.total).filter(|n| *n > 0).map(|n| view! {
+                        <p class="hint hero-count">
+                            <a href="/search">{format!("Browse all {} plugins", count(n))}</a>
+                        </p>
+                    })
+                })}
+            </Transition>
         </section>
-        <section class="features">
-            <div class="card">
-                <h3>"Marketplace"</h3>
-                <p>"Search with typo tolerance, browse by category, read READMEs, compare versions and install with one click."</p>
-            </div>
-            <div class="card">
-                <h3>"Registry"</h3>
-                <p>"Namespaced plugins, immutable versions, checked packages and signed releases, resolved on the server."</p>
-            </div>
-            <div class="card">
-                <h3>"Runtime"</h3>
-                <p>"Plugins run as sandboxed WebAssembly with memory, time and network limits, and react to platform events."</p>
-            </div>
-            <div class="card">
-                <h3>"APIs"</h3>
-                <p>"REST with API tokens and scopes, webhooks that are signed and never lost, and SDKs for Python, TypeScript and Go."</p>
-            </div>
-        </section>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(d) => view! { <HomeLists d/> }.into_any(),
+                    Err(error) => view! { <LoadFailed error/> }.into_any(),
+                }
+            })}
+        </Transition>
     }
 }

@@ -3,8 +3,12 @@
 pub mod account;
 pub mod admin_events;
 pub mod api_reference;
+pub mod category;
 pub mod home;
+pub mod namespace;
 pub mod not_found;
+pub mod plugin;
+pub mod search;
 pub mod security;
 pub mod signin;
 pub mod signup;

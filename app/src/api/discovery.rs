@@ -1,0 +1,126 @@
+//! Discovery from the UI: searches (the search page, category and namespace
+//! lists, the home page's lists), autocomplete and the category list. Every call
+//! is public and goes to `trellis_platform::discovery` (the search index) or the
+//! registry's services; an index that is not open yet answers `unavailable`.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use serde::{Deserialize, Serialize};
+use trellis_types::{CategoryOut, SearchHit, SearchQuery, SearchResults, Suggestions};
+
+use crate::error::UiError;
+
+/// Plugins per list on the home page.
+pub const HOME_LIST: u32 = 6;
+/// Autocomplete entries shown.
+pub const SUGGESTIONS: u32 = 8;
+
+/// A category with how many plugins it holds (absent while the index is not open,
+/// or when the index's category counts do not name it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryCount {
+    pub slug: String,
+    pub name: String,
+    pub count: Option<u64>,
+}
+
+/// What the home page lists; a list the index could not fill is empty.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HomeData {
+    /// Most downloads of all time (only plugins with downloads).
+    pub popular: Vec<SearchHit>,
+    /// Most downloads in the last 30 days (only plugins with recent downloads).
+    pub trending: Vec<SearchHit>,
+    pub updated: Vec<SearchHit>,
+    pub newest: Vec<SearchHit>,
+    pub categories: Vec<CategoryCount>,
+    /// Plugins listed, when the index answered.
+    pub total: Option<u64>,
+}
+
+/// Runs a search (the search page, and the lists of category and namespace pages).
+#[server(input = Json)]
+pub async fn search_plugins(query: SearchQuery) -> Result<SearchResults, UiError> {
+    let state = super::ssr::state()?;
+    Ok(trellis_platform::discovery::search(&state, &query)?)
+}
+
+/// Autocomplete for what has been typed so far.
+#[server(input = Json)]
+pub async fn suggest_plugins(q: String) -> Result<Suggestions, UiError> {
+    let state = super::ssr::state()?;
+    Ok(trellis_platform::discovery::suggest(
+        &state,
+        q.trim(),
+        SUGGESTIONS,
+    )?)
+}
+
+/// Every category (name and slug), in the registry's order.
+#[server]
+pub async fn list_categories() -> Result<Vec<CategoryOut>, UiError> {
+    Ok(trellis_platform::registry::plugins::categories())
+}
+
+/// The home page's lists and the categories with their counts.
+#[server]
+pub async fn load_home() -> Result<HomeData, UiError> {
+    use trellis_types::{SearchSort, SEARCH_DEFAULT_LIMIT};
+    let state = super::ssr::state()?;
+    let run = |sort: SearchSort, limit: u32| {
+        let q = SearchQuery {
+            sort,
+            limit,
+            page: 1,
+            ..Default::default()
+        };
+        trellis_platform::discovery::search(&state, &q)
+    };
+    // One search with every category's count; the lists follow only when it answered.
+    let all = match run(SearchSort::Downloads, SEARCH_DEFAULT_LIMIT.min(HOME_LIST)) {
+        Ok(r) => Some(r),
+        Err(e) if e.code == trellis_types::ErrorCode::Unavailable => None,
+        Err(e) => return Err(e.into()),
+    };
+    let counts = all
+        .as_ref()
+        .and_then(|r| r.facets.iter().find(|f| f.name == "category"))
+        .map(|f| {
+            f.values
+                .iter()
+                .map(|v| (v.value.clone(), v.count))
+                .collect::<std::collections::HashMap<_, _>>()
+        });
+    let categories = trellis_platform::registry::plugins::categories()
+        .into_iter()
+        .map(|c| CategoryCount {
+            count: counts.as_ref().and_then(|m| m.get(&c.slug).copied()),
+            slug: c.slug,
+            name: c.name,
+        })
+        .collect();
+    let Some(all) = all else {
+        return Ok(HomeData {
+            popular: Vec::new(),
+            trending: Vec::new(),
+            updated: Vec::new(),
+            newest: Vec::new(),
+            categories,
+            total: None,
+        });
+    };
+    let trending = run(SearchSort::RecentDownloads, HOME_LIST)?.hits;
+    let updated = run(SearchSort::Updated, HOME_LIST)?.hits;
+    let newest = run(SearchSort::Newest, HOME_LIST)?.hits;
+    Ok(HomeData {
+        total: Some(all.total),
+        popular: all.hits.into_iter().filter(|h| h.downloads > 0).collect(),
+        trending: trending
+            .into_iter()
+            .filter(|h| h.recent_downloads > 0)
+            .collect(),
+        updated,
+        newest,
+        categories,
+    })
+}

@@ -1,0 +1,223 @@
+//! Query strings as the pages write and read them: percent-encoding, and the
+//! search page's URL (`/search?q=&category=…&sort=&page=`) built from and parsed
+//! into a [`SearchQuery`], so every result page, facet and sort is a plain link.
+
+use leptos_router::params::ParamsMap;
+use trellis_types::{SearchQuery, SearchSort, SEARCH_DEFAULT_LIMIT};
+
+/// Percent-encodes a query value (everything but unreserved characters).
+pub fn enc(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// The repeatable filters of a search, by URL parameter name.
+pub fn filters(q: &SearchQuery) -> [(&'static str, &Vec<String>); 5] {
+    [
+        ("category", &q.category),
+        ("kind", &q.kind),
+        ("keyword", &q.keyword),
+        ("namespace", &q.namespace),
+        ("license", &q.license),
+    ]
+}
+
+/// The filter list named `facet` (one of the repeatable ones), to change it.
+pub fn filter_mut<'a>(q: &'a mut SearchQuery, facet: &str) -> Option<&'a mut Vec<String>> {
+    match facet {
+        "category" => Some(&mut q.category),
+        "kind" => Some(&mut q.kind),
+        "keyword" => Some(&mut q.keyword),
+        "namespace" => Some(&mut q.namespace),
+        "license" => Some(&mut q.license),
+        _ => None,
+    }
+}
+
+/// Reads a search from the URL's query; anything missing takes its default, an
+/// unknown sort is relevance and a page that is not a positive number is 1.
+pub fn from_params(p: &ParamsMap) -> SearchQuery {
+    let all = |k: &str| -> Vec<String> {
+        let mut v: Vec<String> = p
+            .get_all(k)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect();
+        v.dedup();
+        v
+    };
+    SearchQuery {
+        q: p.get("q").unwrap_or_default().trim().to_owned(),
+        category: all("category"),
+        kind: all("kind"),
+        keyword: all("keyword"),
+        namespace: all("namespace"),
+        license: all("license"),
+        api: p
+            .get("api")
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty()),
+        sort: p
+            .get("sort")
+            .and_then(|s| SearchSort::parse(&s))
+            .unwrap_or_default(),
+        page: p
+            .get("page")
+            .and_then(|s| s.parse().ok())
+            .filter(|n| *n >= 1)
+            .unwrap_or(1),
+        limit: SEARCH_DEFAULT_LIMIT,
+        explain: false,
+    }
+}
+
+/// The query string of a search (without `?`): defaults are left out, so the
+/// shortest link names each result page.
+pub fn to_query_string(q: &SearchQuery) -> String {
+    let mut parts = Vec::new();
+    if !q.q.is_empty() {
+        parts.push(format!("q={}", enc(&q.q)));
+    }
+    for (name, values) in filters(q) {
+        for v in values {
+            parts.push(format!("{name}={}", enc(v)));
+        }
+    }
+    if let Some(api) = &q.api {
+        parts.push(format!("api={}", enc(api)));
+    }
+    if q.sort != SearchSort::default() {
+        parts.push(format!("sort={}", q.sort.as_str()));
+    }
+    if q.page > 1 {
+        parts.push(format!("page={}", q.page));
+    }
+    parts.join("&")
+}
+
+/// `path?query` for a search, or `path` alone when the query is all defaults.
+pub fn href(path: &str, q: &SearchQuery) -> String {
+    match to_query_string(q) {
+        s if s.is_empty() => path.to_owned(),
+        s => format!("{path}?{s}"),
+    }
+}
+
+/// `/search?…` for a search.
+pub fn search_href(q: &SearchQuery) -> String {
+    href("/search", q)
+}
+
+/// The same search on another page.
+pub fn with_page(q: &SearchQuery, page: u32) -> SearchQuery {
+    SearchQuery {
+        page,
+        ..q.clone()
+    }
+}
+
+/// The same search without one filter value (`None`: without any filter), from page 1.
+pub fn without_filter(q: &SearchQuery, facet: &str, value: Option<&str>) -> SearchQuery {
+    let mut out = with_page(q, 1);
+    match (facet, value) {
+        ("api", _) => out.api = None,
+        (f, Some(v)) => {
+            if let Some(list) = filter_mut(&mut out, f) {
+                list.retain(|x| x != v);
+            }
+        }
+        (f, None) => {
+            if let Some(list) = filter_mut(&mut out, f) {
+                list.clear();
+            }
+        }
+    }
+    out
+}
+
+/// The same filters and sort with only the text cleared or replaced.
+pub fn with_text(q: &SearchQuery, text: &str) -> SearchQuery {
+    SearchQuery {
+        q: text.to_owned(),
+        page: 1,
+        ..q.clone()
+    }
+}
+
+/// Whether a search narrows by anything beyond its text.
+pub fn has_filters(q: &SearchQuery) -> bool {
+    q.api.is_some() || filters(q).iter().any(|(_, v)| !v.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_values_are_encoded() {
+        assert_eq!(enc("plugin.*"), "plugin.%2A");
+        assert_eq!(enc("plugin:acme.kanban"), "plugin%3Aacme.kanban");
+        assert_eq!(enc("a b&c"), "a%20b%26c");
+    }
+
+    #[test]
+    fn searches_round_trip_through_their_links() {
+        let q = SearchQuery {
+            q: "kan ban".into(),
+            category: vec!["productivity".into(), "data".into()],
+            kind: vec!["agent".into()],
+            api: Some("1.0".into()),
+            sort: SearchSort::Updated,
+            page: 3,
+            limit: SEARCH_DEFAULT_LIMIT,
+            ..Default::default()
+        };
+        let s = to_query_string(&q);
+        assert_eq!(
+            s,
+            "q=kan%20ban&category=productivity&category=data&kind=agent&api=1.0&sort=updated&page=3"
+        );
+        let map = ParamsMap::from_iter(
+            s.split('&')
+                .map(|kv| kv.split_once('=').unwrap())
+                .map(|(k, v)| (k.to_owned(), v.replace("%20", " "))),
+        );
+        assert_eq!(from_params(&map), q);
+    }
+
+    #[test]
+    fn defaults_leave_the_link_short() {
+        let q = from_params(&ParamsMap::new());
+        assert_eq!(search_href(&q), "/search");
+        assert_eq!(q.page, 1);
+        let bad = ParamsMap::from_iter([
+            ("page".to_owned(), "0".to_owned()),
+            ("sort".to_owned(), "sideways".to_owned()),
+        ]);
+        assert_eq!(from_params(&bad).page, 1);
+        assert_eq!(from_params(&bad).sort, SearchSort::Relevance);
+    }
+
+    #[test]
+    fn filters_come_off_one_at_a_time() {
+        let q = SearchQuery {
+            kind: vec!["agent".into(), "tool".into()],
+            page: 4,
+            ..Default::default()
+        };
+        let one = without_filter(&q, "kind", Some("tool"));
+        assert_eq!(one.kind, vec!["agent".to_owned()]);
+        assert_eq!(one.page, 1);
+        assert!(!has_filters(&without_filter(&q, "kind", None)));
+    }
+}

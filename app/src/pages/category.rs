@@ -1,0 +1,75 @@
+//! `/categories/{slug}`: the plugins of one category, most popular first (or
+//! as the sort says), paged by links; unknown categories are a 404.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Form;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use trellis_types::SearchQuery;
+
+use crate::api::discovery::{list_categories, search_plugins};
+use crate::components::facets::SortSelect;
+use crate::components::query::{from_params, search_href};
+use crate::components::results::{submit_form, ResultPage};
+use crate::pages::not_found::{LoadFailed, NotFound};
+
+const FORM_ID: &str = "category-sort";
+
+/// The category page.
+#[component]
+pub fn CategoryPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let slug = Memo::new(move |_| params.with(|p| p.get("slug").unwrap_or_default()));
+    // What the page's links keep: sort and page (the category is in the path).
+    let links = Memo::new(move |_| {
+        query.with(|q| SearchQuery {
+            q: String::new(),
+            ..from_params(q)
+        })
+    });
+    let categories = Resource::new(|| (), |_| list_categories());
+    let results = Resource::new(
+        move || (slug.get(), links.get()),
+        |(slug, links)| {
+            search_plugins(SearchQuery {
+                category: vec![slug],
+                ..links
+            })
+        },
+    );
+    let submit = Callback::new(move |()| submit_form(FORM_ID));
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let slug = slug.get();
+                let links = links.get();
+                let cats = match categories.await {
+                    Ok(c) => c,
+                    Err(error) => return view! { <LoadFailed error/> }.into_any(),
+                };
+                let Some(cat) = cats.into_iter().find(|c| c.slug == slug) else {
+                    return view! { <NotFound what=format!("The category “{slug}”")/> }.into_any();
+                };
+                let path = format!("/categories/{slug}");
+                let refine = search_href(&SearchQuery { category: vec![slug.clone()], ..Default::default() });
+                let r = results.await;
+                view! {
+                    <Title text=format!("{} — Categories — Trellis", cat.name)/>
+                    <header class="page-head">
+                        <p class="crumbs"><a href="/#categories">"Categories"</a> " / " {cat.name.clone()}</p>
+                        <h1 id="category-name">{cat.name.clone()}</h1>
+                        <div class="page-tools">
+                            <Form method="get" action=path.clone() replace=true noscroll=true attr:id=FORM_ID attr:class="inline-form">
+                                <SortSelect sort=links.sort on_change=submit/>
+                                <button type="submit" class="btn btn-small">"Apply"</button>
+                            </Form>
+                            <a href=refine>"Search and filter within this category"</a>
+                        </div>
+                    </header>
+                    <ResultPage results=r links path empty="No plugin is in this category yet."/>
+                }.into_any()
+            })}
+        </Transition>
+    }
+}

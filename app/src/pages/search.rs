@@ -1,0 +1,168 @@
+//! `/search?q=&category=&kind=&keyword=&namespace=&license=&api=&sort=&page=`:
+//! search results with facet counts, sort, highlighted matches, "did you mean",
+//! page links and an empty state that helps.
+//!
+//! Everything is in one GET form, so the page works without JavaScript (the
+//! "Apply" button submits facets and sort). Hydrated, the router's `<Form>`
+//! turns submissions into client-side navigations that replace the URL, typing
+//! submits it after a pause and every facet or sort change at once: the URL is
+//! always the search, and results follow the URL.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Form;
+use leptos_router::hooks::use_query_map;
+use trellis_types::{CategoryOut, SearchQuery, SearchResults};
+
+use crate::api::discovery::{list_categories, search_plugins};
+use crate::components::facets::{ActiveFilters, Facets, SortSelect};
+use crate::components::pagination::Pagination;
+use crate::components::plugin_card::{plural, PluginList};
+use crate::components::query::{from_params, has_filters, search_href, with_text};
+use crate::components::results::{search_failure, submit_form};
+use crate::components::search_box::SearchBox;
+
+const FORM_ID: &str = "search-form";
+
+/// What the results heading says.
+fn heading(r: &SearchResults, q: &SearchQuery) -> String {
+    let n = plural(r.total, "plugin", "plugins");
+    match (q.q.is_empty(), has_filters(q)) {
+        (true, false) => format!("All plugins: {n}"),
+        (true, true) => format!("{n} match these filters"),
+        (false, _) => format!("{n} for “{}”", q.q),
+    }
+}
+
+/// No result: what to try instead.
+#[component]
+fn EmptyState(query: SearchQuery, categories: Vec<CategoryOut>) -> impl IntoView {
+    let title = if query.q.is_empty() {
+        "No plugin matches these filters".to_owned()
+    } else {
+        format!("No plugin matches “{}”", query.q)
+    };
+    let filtered = has_filters(&query);
+    let unfiltered = SearchQuery {
+        category: vec![],
+        kind: vec![],
+        keyword: vec![],
+        namespace: vec![],
+        license: vec![],
+        api: None,
+        page: 1,
+        ..query.clone()
+    };
+    view! {
+        <div class="empty-state" id="no-results">
+            <h2>{title}</h2>
+            <ul class="tips">
+                {(!query.q.is_empty()).then(|| view! {
+                    <li>"Check the spelling, or try a shorter or more general word (“calendar” rather than “calendar sync for teams”)."</li>
+                })}
+                {filtered.then(|| view! {
+                    <li><a href=search_href(&unfiltered) id="remove-filters">"Search again without the filters"</a></li>
+                })}
+                {(!query.q.is_empty()).then(|| view! {
+                    <li><a href="/search">"See every plugin"</a></li>
+                })}
+            </ul>
+            {(!categories.is_empty()).then(|| view! {
+                <h3>"Or browse a category"</h3>
+                <ul class="category-links">
+                    {categories.into_iter().map(|c| view! {
+                        <li><a href=format!("/categories/{}", c.slug)>{c.name}</a></li>
+                    }).collect_view()}
+                </ul>
+            })}
+        </div>
+    }
+}
+
+/// The results column for loaded results.
+#[component]
+fn Results(r: SearchResults, query: SearchQuery, categories: Vec<CategoryOut>) -> impl IntoView {
+    let did_you_mean = r.did_you_mean.clone().map(|s| {
+        let href = search_href(&with_text(&query, &s));
+        view! {
+            <p class="did-you-mean" id="did-you-mean">
+                "Did you mean " <a href=href>{s}</a> "?"
+            </p>
+        }
+    });
+    let title = heading(&r, &query);
+    let total = r.total;
+    view! {
+        <section class="results" aria-labelledby="results-title">
+            <h2 id="results-title" class="result-count" role="status">{title}</h2>
+            <ActiveFilters query=query.clone()/>
+            {did_you_mean}
+            {if r.hits.is_empty() {
+                view! { <EmptyState query=query.clone() categories/> }.into_any()
+            } else {
+                view! {
+                    <PluginList hits=r.hits id="results"/>
+                    <Pagination query=SearchQuery { page: r.page, ..query } total path="/search"/>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+/// The search page.
+#[component]
+pub fn SearchPage() -> impl IntoView {
+    let params = use_query_map();
+    let query = Memo::new(move |_| params.with(from_params));
+    let results = Resource::new(move || query.get(), search_plugins);
+    let categories = Resource::new(|| (), |_| list_categories());
+    // The text the page was loaded with; later typing lives in the input itself.
+    let initial = query.get_untracked().q;
+    let submit = Callback::new(move |()| submit_form(FORM_ID));
+    let typed = Callback::new(move |_: String| submit_form(FORM_ID));
+    let title = move || {
+        let q = query.get().q;
+        if q.is_empty() {
+            "Search plugins — Trellis".to_owned()
+        } else {
+            format!("{q} — Search — Trellis")
+        }
+    };
+    view! {
+        <Title text=title/>
+        <Form method="get" action="/search" replace=true noscroll=true
+            attr:id=FORM_ID attr:class="search-page" attr:role="search">
+            <h1 class="visually-hidden">"Search plugins"</h1>
+            <div class="search-row">
+                <SearchBox value=initial id="search-input" on_typed=typed/>
+                <button type="submit" class="btn btn-primary">"Search"</button>
+            </div>
+            <Transition fallback=|| view! { <p class="muted">"Searching…"</p> }>
+                {move || Suspend::new(async move {
+                    let q = query.get();
+                    let cats = categories.await.unwrap_or_default();
+                    match results.await {
+                        Ok(r) => {
+                            let facets = r.facets.clone();
+                            let sort = r.sort;
+                            view! {
+                                <div class="search-body">
+                                    <aside class="refine" aria-labelledby="refine-title">
+                                        <h2 id="refine-title" class="refine-title">"Refine"</h2>
+                                        <SortSelect sort on_change=submit/>
+                                        <Facets facets on_change=submit/>
+                                        <button type="submit" class="btn wide" id="apply-filters">"Apply"</button>
+                                    </aside>
+                                    <Results r query=q categories=cats/>
+                                </div>
+                            }.into_any()
+                        }
+                        Err(e) => view! {
+                            <div class="banner banner-error" role="alert" id="search-error">{search_failure(&e)}</div>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+        </Form>
+    }
+}
