@@ -86,7 +86,7 @@ fn fmt(v: f64) -> String {
 
 /// The chart and its table. `days` are consecutive, oldest first.
 #[component]
-pub fn DownloadChart(days: Vec<DayCount>) -> impl IntoView {
+pub fn DownloadChart(days: Vec<DayCount>) -> AnyView {
     let total: i64 = days.iter().map(|d| d.downloads).sum();
     let max = days.iter().map(|d| d.downloads).max().unwrap_or(0);
     let top = axis_max(max);
@@ -153,6 +153,7 @@ pub fn DownloadChart(days: Vec<DayCount>) -> impl IntoView {
             </details>
         </figure>
     }
+    .into_any()
 }
 
 #[cfg(test)]

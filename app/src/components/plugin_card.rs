@@ -57,7 +57,7 @@ pub fn DemoMark(#[prop(optional, into)] source: Option<String>) -> impl IntoView
 
 /// One plugin in a list.
 #[component]
-pub fn PluginCard(hit: SearchHit) -> impl IntoView {
+pub fn PluginCard(hit: SearchHit) -> AnyView {
     let href = format!("/plugins/{}", hit.id);
     let name = match hit.highlights.display_name.clone() {
         Some(parts) => view! { <Highlighted parts/> }.into_any(),
@@ -89,16 +89,18 @@ pub fn PluginCard(hit: SearchHit) -> impl IntoView {
             </p>
         </article>
     }
+    .into_any()
 }
 
 /// A list of plugins.
 #[component]
-pub fn PluginList(hits: Vec<SearchHit>, #[prop(optional)] id: &'static str) -> impl IntoView {
+pub fn PluginList(hits: Vec<SearchHit>, #[prop(optional)] id: &'static str) -> AnyView {
     view! {
         <ul class="plugin-list" id=(!id.is_empty()).then_some(id)>
             {hits.into_iter().map(|hit| view! { <li><PluginCard hit/></li> }).collect_view()}
         </ul>
     }
+    .into_any()
 }
 
 #[cfg(test)]

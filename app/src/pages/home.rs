@@ -38,7 +38,7 @@ fn Shelf(
 
 /// The category grid.
 #[component]
-fn Categories(categories: Vec<CategoryCount>) -> impl IntoView {
+fn Categories(categories: Vec<CategoryCount>) -> AnyView {
     view! {
         <section class="shelf" id="categories" aria-labelledby="categories-title">
             <div class="shelf-head"><h2 id="categories-title">"Categories"</h2></div>
@@ -56,11 +56,12 @@ fn Categories(categories: Vec<CategoryCount>) -> impl IntoView {
             </ul>
         </section>
     }
+    .into_any()
 }
 
 /// Everything below the search box.
 #[component]
-fn HomeLists(d: HomeData) -> impl IntoView {
+fn HomeLists(d: HomeData) -> AnyView {
     let empty = d.total == Some(0);
     view! {
         {empty.then(|| view! {
@@ -82,6 +83,7 @@ fn HomeLists(d: HomeData) -> impl IntoView {
             sort=SearchSort::Newest hits=d.newest/>
         <Categories categories=d.categories/>
     }
+    .into_any()
 }
 
 /// The home page.

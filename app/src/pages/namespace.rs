@@ -15,7 +15,7 @@ use crate::pages::not_found::{LoadFailed, NotFound};
 
 /// Who runs the namespace.
 #[component]
-fn Members(ns: NamespaceOut) -> impl IntoView {
+fn Members(ns: NamespaceOut) -> AnyView {
     view! {
         <p class="muted" id="namespace-members">
             {format!("Since {}. ", date(ns.created_at))}
@@ -28,6 +28,7 @@ fn Members(ns: NamespaceOut) -> impl IntoView {
             {ns.require_signatures.then_some(". Every release is signed.")}
         </p>
     }
+    .into_any()
 }
 
 /// The namespace page.

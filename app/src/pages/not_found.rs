@@ -11,7 +11,7 @@ use crate::error::UiError;
 /// Shown for any unknown path (with status 404). `what` names what was asked for
 /// ("Plugin `acme.nope`"), when a page knows.
 #[component]
-pub fn NotFound(#[prop(optional, into)] what: Option<String>) -> impl IntoView {
+pub fn NotFound(#[prop(optional, into)] what: Option<String>) -> AnyView {
     #[cfg(feature = "ssr")]
     if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
         opts.set_status(http::StatusCode::NOT_FOUND);
@@ -35,11 +35,12 @@ pub fn NotFound(#[prop(optional, into)] what: Option<String>) -> impl IntoView {
             </p>
         </section>
     }
+    .into_any()
 }
 
 /// Shown in place of a page whose data could not be loaded (anything but 404).
 #[component]
-pub fn LoadFailed(error: UiError) -> impl IntoView {
+pub fn LoadFailed(error: UiError) -> AnyView {
     #[cfg(feature = "ssr")]
     if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
         let status = match error.code.as_str() {
@@ -64,4 +65,5 @@ pub fn LoadFailed(error: UiError) -> impl IntoView {
             <A href="/" attr:class="btn">"Go to the start page"</A>
         </section>
     }
+    .into_any()
 }

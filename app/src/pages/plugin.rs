@@ -35,7 +35,7 @@ fn offered<'a>(p: &PluginOut, versions: &'a [VersionOut]) -> Option<&'a VersionO
 
 /// Why the plugin should not be used, and what to use instead.
 #[component]
-fn Deprecation(d: DeprecationOut) -> impl IntoView {
+fn Deprecation(d: DeprecationOut) -> AnyView {
     view! {
         <div class="banner banner-warn" role="note" id="deprecation">
             <strong>"Deprecated. "</strong>
@@ -45,11 +45,12 @@ fn Deprecation(d: DeprecationOut) -> impl IntoView {
             })}
         </div>
     }
+    .into_any()
 }
 
 /// How to get the plugin today: its download, checksum and the API that lists versions.
 #[component]
-fn GetIt(id: String, version: Option<VersionOut>) -> impl IntoView {
+fn GetIt(id: String, version: Option<VersionOut>) -> AnyView {
     view! {
         <section class="panel side-panel" id="get-plugin" aria-labelledby="get-title">
             <h2 id="get-title">"Get it"</h2>
@@ -73,11 +74,12 @@ fn GetIt(id: String, version: Option<VersionOut>) -> impl IntoView {
             }}
         </section>
     }
+    .into_any()
 }
 
 /// License, compatibility, links and statistics.
 #[component]
-fn Facts(p: PluginOut, version: Option<VersionOut>) -> impl IntoView {
+fn Facts(p: PluginOut, version: Option<VersionOut>) -> AnyView {
     let link = |url: Option<String>| {
         url.map(|u| view! { <a href=u.clone() rel="nofollow noopener" class="break">{u.clone()}</a> }.into_any())
             .unwrap_or_else(|| "—".into_any())
@@ -100,11 +102,12 @@ fn Facts(p: PluginOut, version: Option<VersionOut>) -> impl IntoView {
             </dl>
         </section>
     }
+    .into_any()
 }
 
 /// What the plugin may do when it runs.
 #[component]
-fn Permissions(perms: PermissionsOut) -> impl IntoView {
+fn Permissions(perms: PermissionsOut) -> AnyView {
     let none = perms.network.is_empty() && perms.host_functions.is_empty() && perms.secrets.is_empty();
     let group = |title: &'static str, items: Vec<String>| {
         (!items.is_empty()).then(|| view! {
@@ -127,11 +130,12 @@ fn Permissions(perms: PermissionsOut) -> impl IntoView {
             }}
         </section>
     }
+    .into_any()
 }
 
 /// The plugins the latest version needs.
 #[component]
-fn Dependencies(deps: Vec<(String, String)>) -> impl IntoView {
+fn Dependencies(deps: Vec<(String, String)>) -> AnyView {
     view! {
         <section class="panel side-panel" id="dependencies" aria-labelledby="deps-title">
             <h2 id="deps-title">"Dependencies"</h2>
@@ -148,11 +152,12 @@ fn Dependencies(deps: Vec<(String, String)>) -> impl IntoView {
             }}
         </section>
     }
+    .into_any()
 }
 
 /// Every version, highest first.
 #[component]
-fn Versions(versions: Vec<VersionOut>) -> impl IntoView {
+fn Versions(versions: Vec<VersionOut>) -> AnyView {
     view! {
         <section class="panel" id="versions" aria-labelledby="versions-title">
             <h2 id="versions-title">"Versions"</h2>
@@ -187,11 +192,12 @@ fn Versions(versions: Vec<VersionOut>) -> impl IntoView {
             </div>
         </section>
     }
+    .into_any()
 }
 
 /// The whole page for loaded data.
 #[component]
-fn PluginView(d: PluginPageData) -> impl IntoView {
+fn PluginView(d: PluginPageData) -> AnyView {
     let p = d.plugin;
     let latest = offered(&p, &d.versions).cloned();
     let deps: Vec<(String, String)> = latest
@@ -246,6 +252,7 @@ fn PluginView(d: PluginPageData) -> impl IntoView {
             </aside>
         </div>
     }
+    .into_any()
 }
 
 /// The plugin page.

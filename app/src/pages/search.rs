@@ -36,7 +36,7 @@ fn heading(r: &SearchResults, q: &SearchQuery) -> String {
 
 /// No result: what to try instead.
 #[component]
-fn EmptyState(query: SearchQuery, categories: Vec<CategoryOut>) -> impl IntoView {
+fn EmptyState(query: SearchQuery, categories: Vec<CategoryOut>) -> AnyView {
     let title = if query.q.is_empty() {
         "No plugin matches these filters".to_owned()
     } else {
@@ -77,11 +77,12 @@ fn EmptyState(query: SearchQuery, categories: Vec<CategoryOut>) -> impl IntoView
             })}
         </div>
     }
+    .into_any()
 }
 
 /// The results column for loaded results.
 #[component]
-fn Results(r: SearchResults, query: SearchQuery, categories: Vec<CategoryOut>) -> impl IntoView {
+fn Results(r: SearchResults, query: SearchQuery, categories: Vec<CategoryOut>) -> AnyView {
     let did_you_mean = r.did_you_mean.clone().map(|s| {
         let href = search_href(&with_text(&query, &s));
         view! {
@@ -107,6 +108,7 @@ fn Results(r: SearchResults, query: SearchQuery, categories: Vec<CategoryOut>) -
             }}
         </section>
     }
+    .into_any()
 }
 
 /// The search page.

@@ -1,0 +1,296 @@
+// The marketplace pages in Debian's Chromium against a real server: three
+// plugins are published through the REST API (a publisher signs up in the
+// browser, mints a publish token, creates a namespace and PUTs packages), then
+// search (typo, facets in the URL), autocomplete by keyboard, the plugin page
+// (README and download chart) and the same pages with JavaScript disabled.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { gzipSync } from "node:zlib";
+import { chromium } from "playwright-core";
+import { startTrellis } from "./server.mjs";
+
+const PASSWORD = "correct horse battery staple";
+const NS = "orchard";
+let server, browser, token;
+
+// The smallest valid wasm module exporting `run` (crates/registry/src/testkit.rs).
+const WASM = Buffer.from([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00, 0x03, 0x02,
+  0x01, 0x00, 0x07, 0x07, 0x01, 0x03, 0x72, 0x75, 0x6e, 0x00, 0x00, 0x0a, 0x04, 0x01, 0x02, 0x00,
+  0x0b,
+]);
+
+const PLUGINS = [
+  {
+    name: "calendar-sync",
+    display: "Calendar Sync",
+    kind: "integration",
+    description: "Keeps team calendars in step across providers.",
+    categories: ["productivity"],
+    keywords: ["calendar", "sync"],
+    extra: 'repository = "https://example.com/orchard/calendar-sync"\n',
+    permissions: '[permissions]\nnetwork = ["calendar.example.com"]\n',
+    readme: "# Calendar Sync\n\nMirrors events between **calendars** every few minutes.\n",
+  },
+  {
+    name: "log-watch",
+    display: "Log Watch",
+    kind: "agent",
+    description: "Watches application logs and reports unusual errors.",
+    categories: ["monitoring"],
+    keywords: ["logs"],
+    extra: "",
+    permissions: "",
+    readme: "# Log Watch\n\nReads logs and raises alerts.\n",
+  },
+  {
+    name: "test-runner",
+    display: "Test Runner",
+    kind: "tool",
+    description: "Runs a project's test suite and summarises failures.",
+    categories: ["testing", "developer-tools"],
+    keywords: ["testing"],
+    extra: "",
+    permissions: "",
+    readme: "# Test Runner\n\nRuns tests.\n",
+  },
+];
+
+function manifest(p) {
+  const list = (xs) => `[${xs.map((x) => JSON.stringify(x)).join(", ")}]`;
+  return (
+    `schema_version = 1\n\n[plugin]\nid = "${NS}.${p.name}"\ndisplay_name = "${p.display}"\n` +
+    `version = "1.0.0"\nkind = "${p.kind}"\ndescription = "${p.description}"\nlicense = "MIT"\n` +
+    `api = "^1"\ncategories = ${list(p.categories)}\nkeywords = ${list(p.keywords)}\n${p.extra}\n` +
+    `[runtime]\nentry = "plugin.wasm"\nexports = ["run"]\n\n${p.permissions}`
+  );
+}
+
+// A .tar.gz of regular files (ustar headers).
+function tarGz(files) {
+  const blocks = [];
+  for (const [name, content] of Object.entries(files)) {
+    const data = Buffer.isBuffer(content) ? content : Buffer.from(content);
+    const h = Buffer.alloc(512);
+    const put = (s, off, len) => h.write(s, off, len, "ascii");
+    put(name, 0, 100);
+    put("0000644\0", 100, 8);
+    put("0000000\0", 108, 8);
+    put("0000000\0", 116, 8);
+    put(data.length.toString(8).padStart(11, "0") + "\0", 124, 12);
+    put(Math.floor(Date.now() / 1000).toString(8).padStart(11, "0") + "\0", 136, 12);
+    put("        ", 148, 8);
+    put("0", 156, 1);
+    put("ustar\0", 257, 6);
+    put("00", 263, 2);
+    let sum = 0;
+    for (const b of h) sum += b;
+    put(sum.toString(8).padStart(6, "0") + "\0 ", 148, 8);
+    blocks.push(h, data, Buffer.alloc((512 - (data.length % 512)) % 512));
+  }
+  blocks.push(Buffer.alloc(1024));
+  return gzipSync(Buffer.concat(blocks));
+}
+
+async function api(method, path, body, headers = {}) {
+  const r = await fetch(`${server.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...headers },
+    body,
+  });
+  const text = await r.text();
+  if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+async function waitFor(what, check, ms = 30000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {}
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${server.log().slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+before(async () => {
+  server = await startTrellis();
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  // A publisher signs up and mints a publish token with their session.
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${server.url}/signup`);
+  await hydrated(page);
+  await page.fill("#f-username", "e2e-orchard");
+  await page.fill("#f-password", PASSWORD);
+  await page.fill("#f-password_confirm", PASSWORD);
+  await page.click("#signup-form button[type=submit]");
+  await page.waitForURL(`${server.url}/account`);
+  const r = await context.request.post(`${server.url}/api/v1/tokens`, {
+    data: { name: "e2e", scopes: ["read", "publish"] },
+    headers: { origin: server.url },
+  });
+  assert.equal(r.status(), 201, await r.text());
+  token = (await r.json()).secret;
+  await context.close();
+
+  await api("POST", "/api/v1/namespaces", JSON.stringify({ name: NS }), { "content-type": "application/json" });
+  for (const p of PLUGINS) {
+    const pkg = tarGz({ "plugin.toml": manifest(p), "README.md": p.readme, "plugin.wasm": WASM });
+    await api("PUT", "/api/v1/plugins", pkg, { "content-type": "application/gzip" });
+  }
+  // Three downloads for the chart; counts reach the database at the next flush.
+  for (let i = 0; i < 3; i++) {
+    const d = await fetch(`${server.url}/api/v1/plugins/${NS}.calendar-sync/versions/1.0.0/download`);
+    assert.equal(d.status, 200);
+    await d.arrayBuffer();
+  }
+  await waitFor("the downloads to be flushed", async () =>
+    (await api("GET", `/api/v1/plugins/${NS}.calendar-sync/downloads`)).total >= 3);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function hydrated(page) {
+  // frontend/src/lib.rs marks <body> once hydrate() has run.
+  await page.waitForSelector("body[data-hydrated]", { state: "attached", timeout: 30000 });
+}
+
+// A page that records script errors and Content-Security-Policy refusals.
+async function watchedPage(errors, options = {}) {
+  const context = await browser.newContext(options);
+  const page = await context.newPage();
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("console", (m) => {
+    if (/Content Security Policy/i.test(m.text())) errors.push(m.text());
+  });
+  return page;
+}
+
+// Waits until the search index lists every published plugin.
+async function indexed() {
+  await waitFor("the search index to list the plugins", async () => {
+    const r = await fetch(`${server.url}/api/v1/search?q=`);
+    return r.ok && (await r.json()).total >= PLUGINS.length;
+  });
+}
+
+const resultIds = (page) => page.$$eval("#results [data-plugin-id]", (els) => els.map((e) => e.dataset.pluginId));
+
+test("the plugin page shows its README, versions, permissions and download chart", async () => {
+  const errors = [];
+  const page = await watchedPage(errors);
+  await page.goto(`${server.url}/plugins/${NS}.calendar-sync`);
+  await hydrated(page);
+  assert.equal(await page.textContent("#plugin-name"), "Calendar Sync");
+  assert.equal((await page.textContent("#readme .readme h1")).trim(), "Calendar Sync");
+  assert.equal(await page.textContent("#readme .readme strong"), "calendars");
+  assert.match(await page.textContent("#version-table"), /1\.0\.0/);
+  assert.match(await page.textContent("#permissions"), /calendar\.example\.com/);
+  assert.match(await page.getAttribute("#download-latest", "href"), /\/versions\/1\.0\.0\/download$/);
+  // The chart: 90 bars drawn on the server, labelled, with its numbers in a table.
+  assert.equal(await page.locator("#download-chart svg rect.bar").count(), 90);
+  assert.equal(await page.getAttribute("#download-chart svg", "role"), "img");
+  assert.match(await page.textContent("#chart-desc"), /^3 downloads in the 90 days/);
+  assert.equal(await page.locator("#download-table tbody tr").count(), 90);
+  const counted = await page.$$eval("#download-table tbody td:last-child", (tds) => tds.reduce((s, td) => s + Number(td.textContent), 0));
+  assert.equal(counted, 3);
+  assert.deepEqual(errors, []);
+});
+
+test("a search with a typo finds the plugin", async () => {
+  await indexed();
+  const errors = [];
+  const page = await watchedPage(errors);
+  await page.goto(`${server.url}/search?q=calender`);
+  assert.ok((await resultIds(page)).includes(`${NS}.calendar-sync`), "the typo still finds Calendar Sync");
+  assert.ok(await page.locator("#results mark").count() > 0, "the match is highlighted");
+  assert.deepEqual(errors, []);
+});
+
+test("a facet narrows the results and the URL reflects it", async () => {
+  await indexed();
+  const errors = [];
+  const page = await watchedPage(errors);
+  await page.goto(`${server.url}/search`);
+  await hydrated(page);
+  assert.equal((await resultIds(page)).length, 3);
+  await page.evaluate(() => (window.__marker = "still-here"));
+  await page.check("fieldset[data-facet=kind] input[value=agent]");
+  await page.waitForURL(/[?&]kind=agent/);
+  await waitFor("the results to narrow", async () => (await resultIds(page)).length === 1);
+  assert.deepEqual(await resultIds(page), [`${NS}.log-watch`]);
+  assert.equal(await page.evaluate(() => window.__marker), "still-here", "narrowed in place, without a page load");
+  // The URL is the search: loading it afresh shows the same results.
+  const again = await watchedPage(errors);
+  await again.goto(page.url());
+  assert.deepEqual(await resultIds(again), [`${NS}.log-watch`]);
+  assert.ok(await again.isChecked("fieldset[data-facet=kind] input[value=agent]"));
+  assert.deepEqual(errors, []);
+});
+
+test("autocomplete works with the keyboard", async () => {
+  await indexed();
+  const errors = [];
+  const page = await watchedPage(errors);
+  await page.goto(`${server.url}/`);
+  await hydrated(page);
+  const box = page.locator("#home-search");
+  await box.pressSequentially("cal", { delay: 40 });
+  await page.waitForSelector("#home-search-list [role=option]");
+  assert.equal(await box.getAttribute("aria-expanded"), "true");
+  await box.press("Escape");
+  assert.equal(await box.getAttribute("aria-expanded"), "false");
+  await box.press("ArrowDown");
+  assert.equal(await box.getAttribute("aria-expanded"), "true");
+  const active = await box.getAttribute("aria-activedescendant");
+  assert.ok(active, "an option is active");
+  assert.equal(await page.getAttribute(`#${active}`, "aria-selected"), "true");
+  assert.match(await page.textContent(`#${active}`), /calendar-sync/);
+  await box.press("Enter");
+  await page.waitForURL(`${server.url}/plugins/${NS}.calendar-sync`);
+  await page.waitForSelector("#plugin-name");
+  assert.deepEqual(errors, []);
+});
+
+test("the pages work with JavaScript disabled", async () => {
+  await indexed();
+  const errors = [];
+  const page = await watchedPage(errors, { javaScriptEnabled: false });
+  await page.goto(`${server.url}/`);
+  assert.ok(await page.locator("#popular, #new").count() > 0, "the home page lists plugins");
+  await page.fill("#home-search", "log");
+  await page.press("#home-search", "Enter");
+  await page.waitForURL(/\/search\?q=log/);
+  assert.ok((await resultIds(page)).includes(`${NS}.log-watch`));
+
+  await page.goto(`${server.url}/search`);
+  await page.check("fieldset[data-facet=category] input[value=testing]");
+  await page.click("#apply-filters");
+  await page.waitForURL(/[?&]category=testing/);
+  assert.deepEqual(await resultIds(page), [`${NS}.test-runner`]);
+
+  await page.goto(`${server.url}/plugins/${NS}.calendar-sync`);
+  assert.equal((await page.textContent("#readme .readme h1")).trim(), "Calendar Sync");
+  assert.equal(await page.locator("#download-chart svg rect.bar").count(), 90);
+
+  await page.goto(`${server.url}/namespaces/${NS}`);
+  assert.equal((await resultIds(page)).length, 3);
+  await page.goto(`${server.url}/categories/monitoring`);
+  assert.deepEqual(await resultIds(page), [`${NS}.log-watch`]);
+
+  const missing = await page.goto(`${server.url}/plugins/${NS}.nothing-here`);
+  assert.equal(missing.status(), 404);
+  const lost = await page.goto(`${server.url}/no/such/page`);
+  assert.equal(lost.status(), 404);
+  assert.ok(await page.locator("#not-found form[action='/search'] input[name=q]").count() === 1);
+  assert.deepEqual(errors, []);
+});
