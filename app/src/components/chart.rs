@@ -80,6 +80,15 @@ pub fn short_day(day: &str) -> String {
     }
 }
 
+/// Half the axis top, as a label (`2.5` for 5).
+fn half(top: i64) -> String {
+    if top % 2 == 0 {
+        (top / 2).to_string()
+    } else {
+        format!("{}", top as f64 / 2.0)
+    }
+}
+
 fn fmt(v: f64) -> String {
     format!("{v:.1}")
 }
@@ -100,7 +109,8 @@ pub fn DownloadChart(days: Vec<DayCount>) -> AnyView {
     );
     let base = H - BOTTOM;
     let mid_y = TOP + (base - TOP) / 2.0;
-    let ticks = [0, days.len() / 2, days.len().saturating_sub(1)];
+    let n = days.len();
+    let ticks = [0, n / 2, n.saturating_sub(1)];
     let slot = (W - LEFT) / days.len().max(1) as f64;
     let rects = bars(&days, top)
         .into_iter()
@@ -117,8 +127,13 @@ pub fn DownloadChart(days: Vec<DayCount>) -> AnyView {
         .into_iter()
         .filter_map(|i| days.get(i).map(|d| (i, short_day(&d.day))))
         .map(|(i, text)| {
-            let x = LEFT + slot * (i as f64 + 0.5);
-            view! { <text class="axis" x=fmt(x) y=fmt(H - 6.0) text-anchor="middle">{text}</text> }
+            // The end labels align with the plot's edges so they are never cut off.
+            let (x, anchor) = match i {
+                0 => (LEFT, "start"),
+                i if i + 1 == n => (W, "end"),
+                i => (LEFT + slot * (i as f64 + 0.5), "middle"),
+            };
+            view! { <text class="axis" x=fmt(x) y=fmt(H - 6.0) text-anchor=anchor>{text}</text> }
         })
         .collect_view();
     view! {
@@ -131,7 +146,7 @@ pub fn DownloadChart(days: Vec<DayCount>) -> AnyView {
                 <line class="grid" x1=fmt(LEFT) x2=fmt(W) y1=fmt(mid_y) y2=fmt(mid_y)/>
                 <line class="baseline" x1=fmt(LEFT) x2=fmt(W) y1=fmt(base) y2=fmt(base)/>
                 <text class="axis" x=fmt(LEFT - 6.0) y=fmt(TOP + 4.0) text-anchor="end">{top}</text>
-                <text class="axis" x=fmt(LEFT - 6.0) y=fmt(mid_y + 4.0) text-anchor="end">{top / 2}</text>
+                <text class="axis" x=fmt(LEFT - 6.0) y=fmt(mid_y + 4.0) text-anchor="end">{half(top)}</text>
                 <text class="axis" x=fmt(LEFT - 6.0) y=fmt(base + 4.0) text-anchor="end">"0"</text>
                 {rects}
                 {labels}

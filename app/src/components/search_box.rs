@@ -149,7 +149,7 @@ pub fn SearchBox(
                 name="q"
                 value=value
                 class="search-input"
-                placeholder="Search plugins by name, purpose or keyword"
+                placeholder="Search plugins"
                 autocomplete="off"
                 spellcheck="false"
                 maxlength="200"

@@ -95,7 +95,7 @@ fn Results(r: SearchResults, query: SearchQuery, categories: Vec<CategoryOut>) -
     let total = r.total;
     view! {
         <section class="results" aria-labelledby="results-title">
-            <h2 id="results-title" class="result-count" role="status">{title}</h2>
+            <h2 id="results-title" class="result-count" aria-live="polite">{title}</h2>
             <ActiveFilters query=query.clone()/>
             {did_you_mean}
             {if r.hits.is_empty() {
@@ -159,9 +159,10 @@ pub fn SearchPage() -> impl IntoView {
                                 </div>
                             }.into_any()
                         }
-                        Err(e) => view! {
-                            <div class="banner banner-error" role="alert" id="search-error">{search_failure(&e)}</div>
-                        }.into_any(),
+                        Err(e) => {
+                            let class = if e.code == "unavailable" { "banner banner-info" } else { "banner banner-error" };
+                            view! { <div class=class role="alert" id="search-error">{search_failure(&e)}</div> }.into_any()
+                        }
                     }
                 })}
             </Transition>
