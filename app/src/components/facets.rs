@@ -48,7 +48,11 @@ fn FacetGroup(facet: Facet, on_change: Callback<()>) -> impl IntoView {
         }
     };
     let mut values = facet.values.into_iter().enumerate();
-    let first: Vec<_> = values.by_ref().take(SHOWN).map(|(i, v)| row.clone()(i, v)).collect();
+    let first: Vec<_> = values
+        .by_ref()
+        .take(SHOWN)
+        .map(|(i, v)| row.clone()(i, v))
+        .collect();
     let rest: Vec<_> = values.map(|(i, v)| row.clone()(i, v)).collect();
     view! {
         <fieldset class="facet" data-facet=facet.name.clone()>

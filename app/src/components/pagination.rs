@@ -80,8 +80,21 @@ mod tests {
         assert_eq!(window(1, 3), vec![Some(1), Some(2), Some(3)]);
         assert_eq!(
             window(6, 20),
-            vec![Some(1), None, Some(4), Some(5), Some(6), Some(7), Some(8), None, Some(20)]
+            vec![
+                Some(1),
+                None,
+                Some(4),
+                Some(5),
+                Some(6),
+                Some(7),
+                Some(8),
+                None,
+                Some(20)
+            ]
         );
-        assert_eq!(window(2, 5), vec![Some(1), Some(2), Some(3), Some(4), Some(5)]);
+        assert_eq!(
+            window(2, 5),
+            vec![Some(1), Some(2), Some(3), Some(4), Some(5)]
+        );
     }
 }

@@ -1,9 +1,9 @@
 //! Query strings as the pages write and read them: percent-encoding, and the
 //! search page's URL (`/search?q=&category=…&sort=&page=`) built from and parsed
-//! into a [`SearchQuery`], so every result page, facet and sort is a plain link.
+//! into a [`SearchQuery`] (through the contract's `from_pairs` / `to_pairs`), so every result page, facet and sort is a plain link.
 
 use leptos_router::params::ParamsMap;
-use trellis_types::{SearchQuery, SearchSort, SEARCH_DEFAULT_LIMIT};
+use trellis_types::{SearchQuery, SEARCH_DEFAULT_LIMIT};
 
 /// Percent-encodes a query value (everything but unreserved characters).
 pub fn enc(s: &str) -> String {
@@ -42,67 +42,45 @@ pub fn filter_mut<'a>(q: &'a mut SearchQuery, facet: &str) -> Option<&'a mut Vec
     }
 }
 
-/// Reads a search from the URL's query; anything missing takes its default, an
-/// unknown sort is relevance and a page that is not a positive number is 1.
-pub fn from_params(p: &ParamsMap) -> SearchQuery {
-    let all = |k: &str| -> Vec<String> {
-        let mut v: Vec<String> = p
-            .get_all(k)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|s| s.trim().to_owned())
-            .filter(|s| !s.is_empty())
-            .collect();
-        v.dedup();
-        v
-    };
+/// The search for everything: no text, no filter, first page, default page size.
+pub fn blank() -> SearchQuery {
     SearchQuery {
-        q: p.get("q").unwrap_or_default().trim().to_owned(),
-        category: all("category"),
-        kind: all("kind"),
-        keyword: all("keyword"),
-        namespace: all("namespace"),
-        license: all("license"),
-        api: p
-            .get("api")
-            .map(|s| s.trim().to_owned())
-            .filter(|s| !s.is_empty()),
-        sort: p
-            .get("sort")
-            .and_then(|s| SearchSort::parse(&s))
-            .unwrap_or_default(),
-        page: p
-            .get("page")
-            .and_then(|s| s.parse().ok())
-            .filter(|n| *n >= 1)
-            .unwrap_or(1),
+        page: 1,
         limit: SEARCH_DEFAULT_LIMIT,
-        explain: false,
+        ..SearchQuery::default()
     }
 }
 
-/// The query string of a search (without `?`): defaults are left out, so the
-/// shortest link names each result page.
-pub fn to_query_string(q: &SearchQuery) -> String {
-    let mut parts = Vec::new();
-    if !q.q.is_empty() {
-        parts.push(format!("q={}", enc(&q.q)));
-    }
-    for (name, values) in filters(q) {
-        for v in values {
-            parts.push(format!("{name}={}", enc(v)));
+/// Reads a search from the URL's query with [`SearchQuery::from_pairs`]; a
+/// parameter it refuses (a sort that does not exist, page 0) is left out, as a
+/// person may have edited the link.
+pub fn from_params(p: &ParamsMap) -> SearchQuery {
+    let mut pairs: Vec<(String, String)> = p
+        .clone()
+        .into_iter()
+        .map(|(k, v)| (k.into_owned(), v))
+        .collect();
+    loop {
+        match SearchQuery::from_pairs(pairs.iter().map(|(k, v)| (k, v)), false) {
+            Ok(q) => return q,
+            Err(e) => {
+                let before = pairs.len();
+                pairs.retain(|(k, _)| *k != e.param);
+                if pairs.len() == before {
+                    return blank();
+                }
+            }
         }
     }
-    if let Some(api) = &q.api {
-        parts.push(format!("api={}", enc(api)));
-    }
-    if q.sort != SearchSort::default() {
-        parts.push(format!("sort={}", q.sort.as_str()));
-    }
-    if q.page > 1 {
-        parts.push(format!("page={}", q.page));
-    }
-    parts.join("&")
+}
+
+/// The query string of a search (without `?`), from [`SearchQuery::to_pairs`].
+pub fn to_query_string(q: &SearchQuery) -> String {
+    q.to_pairs(q.page)
+        .into_iter()
+        .map(|(k, v)| format!("{k}={}", enc(&v)))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 /// `path?query` for a search, or `path` alone when the query is all defaults.
@@ -120,10 +98,7 @@ pub fn search_href(q: &SearchQuery) -> String {
 
 /// The same search on another page.
 pub fn with_page(q: &SearchQuery, page: u32) -> SearchQuery {
-    SearchQuery {
-        page,
-        ..q.clone()
-    }
+    SearchQuery { page, ..q.clone() }
 }
 
 /// The same search without one filter value (`None`: without any filter), from page 1.
@@ -162,6 +137,7 @@ pub fn has_filters(q: &SearchQuery) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use trellis_types::SearchSort;
 
     #[test]
     fn query_values_are_encoded() {

@@ -9,7 +9,7 @@ use trellis_types::SearchQuery;
 
 use crate::api::discovery::{list_categories, search_plugins};
 use crate::components::facets::SortSelect;
-use crate::components::query::{from_params, search_href};
+use crate::components::query::{blank, from_params, search_href};
 use crate::components::results::{submit_form, ResultPage};
 use crate::pages::not_found::{LoadFailed, NotFound};
 
@@ -52,7 +52,7 @@ pub fn CategoryPage() -> impl IntoView {
                     return view! { <NotFound what=format!("The category “{slug}”")/> }.into_any();
                 };
                 let path = format!("/categories/{slug}");
-                let refine = search_href(&SearchQuery { category: vec![slug.clone()], ..Default::default() });
+                let refine = search_href(&SearchQuery { category: vec![slug.clone()], ..blank() });
                 let r = results.await;
                 view! {
                     <Title text=format!("{} — Categories — Trellis", cat.name)/>

@@ -19,7 +19,7 @@ fn Members(ns: NamespaceOut) -> AnyView {
     view! {
         <p class="muted" id="namespace-members">
             {format!("Since {}. ", date(ns.created_at))}
-            {(!ns.members.is_empty()).then(|| "Members: ")}
+            {(!ns.members.is_empty()).then_some("Members: ")}
             {ns.members.into_iter().enumerate().map(|(i, m)| view! {
                 {(i > 0).then_some(", ")}
                 <span class="member">{m.username}</span>

@@ -81,8 +81,11 @@ fn GetIt(id: String, version: Option<VersionOut>) -> AnyView {
 #[component]
 fn Facts(p: PluginOut, version: Option<VersionOut>) -> AnyView {
     let link = |url: Option<String>| {
-        url.map(|u| view! { <a href=u.clone() rel="nofollow noopener" class="break">{u.clone()}</a> }.into_any())
-            .unwrap_or_else(|| "—".into_any())
+        url.map(|u| {
+            view! { <a href=u.clone() rel="nofollow noopener" class="break">{u.clone()}</a> }
+                .into_any()
+        })
+        .unwrap_or_else(|| "—".into_any())
     };
     view! {
         <section class="panel side-panel" aria-labelledby="facts-title">
@@ -108,7 +111,8 @@ fn Facts(p: PluginOut, version: Option<VersionOut>) -> AnyView {
 /// What the plugin may do when it runs.
 #[component]
 fn Permissions(perms: PermissionsOut) -> AnyView {
-    let none = perms.network.is_empty() && perms.host_functions.is_empty() && perms.secrets.is_empty();
+    let none =
+        perms.network.is_empty() && perms.host_functions.is_empty() && perms.secrets.is_empty();
     let group = |title: &'static str, items: Vec<String>| {
         (!items.is_empty()).then(|| view! {
             <h3>{title}</h3>
@@ -204,7 +208,10 @@ fn PluginView(d: PluginPageData) -> AnyView {
         .as_ref()
         .map(|v| v.dependencies.clone().into_iter().collect())
         .unwrap_or_default();
-    let perms = latest.as_ref().map(|v| v.permissions.clone()).unwrap_or_default();
+    let perms = latest
+        .as_ref()
+        .map(|v| v.permissions.clone())
+        .unwrap_or_default();
     let readme = p.readme_html.clone().filter(|r| !r.trim().is_empty());
     let cats: Vec<CategoryOut> = d.categories;
     view! {
