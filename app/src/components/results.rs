@@ -27,6 +27,22 @@ pub fn submit_form(id: &str) {
     let _ = id;
 }
 
+/// A list page's path parameter `name` and the search its URL's query asks for
+/// (sort and page; the text is dropped, the path says what is listed). The search
+/// is what the page's links keep.
+pub fn use_list_route(name: &'static str) -> (Memo<String>, Memo<SearchQuery>) {
+    let params = leptos_router::hooks::use_params_map();
+    let query = leptos_router::hooks::use_query_map();
+    let value = Memo::new(move |_| params.with(|p| p.get(name).unwrap_or_default()));
+    let links = Memo::new(move |_| {
+        query.with(|q| SearchQuery {
+            q: String::new(),
+            ..crate::components::query::from_params(q)
+        })
+    });
+    (value, links)
+}
+
 /// What to say when a search failed.
 pub fn search_failure(e: &UiError) -> String {
     match e.code.as_str() {

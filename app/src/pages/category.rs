@@ -4,13 +4,12 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
-use leptos_router::hooks::{use_params_map, use_query_map};
 use trellis_types::SearchQuery;
 
 use crate::api::discovery::{list_categories, search_plugins};
 use crate::components::facets::SortSelect;
-use crate::components::query::{blank, from_params, search_href};
-use crate::components::results::{submit_form, ResultPage};
+use crate::components::query::{blank, search_href};
+use crate::components::results::{submit_form, use_list_route, ResultPage};
 use crate::pages::not_found::{LoadFailed, NotFound};
 
 const FORM_ID: &str = "category-sort";
@@ -18,16 +17,7 @@ const FORM_ID: &str = "category-sort";
 /// The category page.
 #[component]
 pub fn CategoryPage() -> impl IntoView {
-    let params = use_params_map();
-    let query = use_query_map();
-    let slug = Memo::new(move |_| params.with(|p| p.get("slug").unwrap_or_default()));
-    // What the page's links keep: sort and page (the category is in the path).
-    let links = Memo::new(move |_| {
-        query.with(|q| SearchQuery {
-            q: String::new(),
-            ..from_params(q)
-        })
-    });
+    let (slug, links) = use_list_route("slug");
     let categories = Resource::new(|| (), |_| list_categories());
     let results = Resource::new(
         move || (slug.get(), links.get()),

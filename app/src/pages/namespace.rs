@@ -3,13 +3,11 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
 use trellis_types::{NamespaceOut, SearchQuery};
 
 use crate::api::discovery::search_plugins;
 use crate::api::plugin_pages::namespace_info;
-use crate::components::query::from_params;
-use crate::components::results::ResultPage;
+use crate::components::results::{use_list_route, ResultPage};
 use crate::components::time::date;
 use crate::pages::not_found::{LoadFailed, NotFound};
 
@@ -34,15 +32,7 @@ fn Members(ns: NamespaceOut) -> AnyView {
 /// The namespace page.
 #[component]
 pub fn NamespacePage() -> impl IntoView {
-    let params = use_params_map();
-    let query = use_query_map();
-    let name = Memo::new(move |_| params.with(|p| p.get("ns").unwrap_or_default()));
-    let links = Memo::new(move |_| {
-        query.with(|q| SearchQuery {
-            q: String::new(),
-            ..from_params(q)
-        })
-    });
+    let (name, links) = use_list_route("ns");
     let info = Resource::new(move || name.get(), namespace_info);
     let results = Resource::new(
         move || (name.get(), links.get()),
