@@ -1,0 +1,33 @@
+//! Trellis's search engine core: plugin documents in, ranked, faceted, highlighted
+//! results out.
+//!
+//! The crate is pure: it knows nothing of the database or HTTP. A caller builds
+//! [`PluginDoc`]s, feeds them to a [`SearchIndex`] (a full [`SearchIndex::replace_all`]
+//! or incremental [`SearchIndex::apply`], each stamped with an opaque event-log
+//! position that survives restarts), and answers [`trellis_types::SearchQuery`]s with
+//! [`SearchIndex::search`] and autocomplete with [`SearchIndex::suggest`].
+//!
+//! Tantivy stores the documents and their postings; the ranking itself (typo budget,
+//! prefixes, word splits and joins, exact-name boosts, popularity blend) is computed here
+//! so each hit can explain its score. See `docs/search.md` for how ranking works.
+
+mod doc;
+mod error;
+pub mod evaluation;
+mod facets;
+mod highlight;
+mod index;
+mod matching;
+mod query;
+mod ranking;
+mod schema;
+mod search;
+mod snapshot;
+mod suggest;
+mod table;
+mod tokenizer;
+mod vocab;
+
+pub use doc::PluginDoc;
+pub use error::{Opened, SearchError};
+pub use index::SearchIndex;

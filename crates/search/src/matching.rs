@@ -1,0 +1,177 @@
+//! Finding the documents a query plan matches: each alternative of each query word is
+//! looked up in each text field (Tantivy postings, BM25-scored with that field's
+//! statistics), and each document keeps, per query word and field, its best match.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::query::TermQuery;
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader, Term};
+
+use crate::query::{MatchKind, Plan};
+use crate::schema::TextField;
+use crate::snapshot::{DocKey, Snapshot};
+use crate::tokenizer::stem;
+use crate::SearchError;
+
+/// How much a match in each field counts ([`TextField::ALL`] order): names above
+/// keywords above categories above the summary above the README.
+pub(crate) const FIELD_BOOST: [f64; 6] = [4.0, 2.5, 1.8, 1.0, 0.3, 1.5];
+
+/// One word's best match in one field of a document.
+#[derive(Debug, Clone)]
+pub(crate) struct FieldHit {
+    /// BM25 times the field boost, as if the match were exact.
+    pub full: f64,
+    /// The weight of the way it matched ([`crate::query::Alt::factor`]).
+    pub factor: f64,
+    pub kind: MatchKind,
+    /// The document word(s) matched.
+    pub term: String,
+}
+
+impl FieldHit {
+    pub(crate) fn score(&self) -> f64 {
+        self.full * self.factor
+    }
+}
+
+/// A matched document: per query word (clause), per field, the best match.
+#[derive(Debug, Clone)]
+pub(crate) struct DocMatch {
+    pub hits: Vec<[Option<FieldHit>; 6]>,
+}
+
+type Postings = Rc<Vec<(DocKey, f64)>>;
+
+/// Collects every matching document with its score.
+struct AllScores;
+
+struct SegmentScores {
+    segment: SegmentOrdinal,
+    out: Vec<(DocKey, f64)>,
+}
+
+impl Collector for AllScores {
+    type Fruit = Vec<(DocKey, f64)>;
+    type Child = SegmentScores;
+
+    fn for_segment(
+        &self,
+        segment: SegmentOrdinal,
+        _: &SegmentReader,
+    ) -> tantivy::Result<SegmentScores> {
+        Ok(SegmentScores {
+            segment,
+            out: Vec::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        true
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<(DocKey, f64)>>) -> tantivy::Result<Self::Fruit> {
+        Ok(fruits.into_iter().flatten().collect())
+    }
+}
+
+impl SegmentCollector for SegmentScores {
+    type Fruit = Vec<(DocKey, f64)>;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        self.out.push(((self.segment, doc), f64::from(score)));
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        self.out
+    }
+}
+
+/// Looks terms up once per query.
+struct Lookup<'a> {
+    snap: &'a Snapshot,
+    cache: HashMap<(usize, String), Postings>,
+}
+
+impl Lookup<'_> {
+    fn postings(&mut self, field: TextField, term: &str) -> Result<Postings, SearchError> {
+        let term = if field.stemmed() {
+            stem(term).into_owned()
+        } else {
+            term.to_string()
+        };
+        let key = (field.index(), term);
+        if let Some(p) = self.cache.get(&key) {
+            return Ok(p.clone());
+        }
+        let tantivy_field = self.snap.fields.text[field.index()];
+        let t = Term::from_field_text(tantivy_field, &key.1);
+        let postings = if self.snap.searcher.doc_freq(&t)? == 0 {
+            Vec::new()
+        } else {
+            let q = TermQuery::new(t, IndexRecordOption::WithFreqs);
+            self.snap.searcher.search(&q, &AllScores)?
+        };
+        let postings = Rc::new(postings);
+        self.cache.insert(key, postings.clone());
+        Ok(postings)
+    }
+}
+
+/// Every document matching at least one word of `plan`.
+pub(crate) fn collect(
+    snap: &Snapshot,
+    plan: &Plan,
+) -> Result<HashMap<DocKey, DocMatch>, SearchError> {
+    let n = plan.clauses.len();
+    let mut lookup = Lookup {
+        snap,
+        cache: HashMap::new(),
+    };
+    let mut docs: HashMap<DocKey, DocMatch> = HashMap::new();
+    for (ci, clause) in plan.clauses.iter().enumerate() {
+        for alt in &clause.alts {
+            for field in TextField::ALL {
+                // Joined word pairs only meet exact words and joins; typos and completions
+                // of a pair would match too loosely.
+                if field == TextField::Bigrams
+                    && !matches!(alt.kind, MatchKind::Exact | MatchKind::Join)
+                {
+                    continue;
+                }
+                let scored: Vec<(DocKey, f64)> = match alt.terms.as_slice() {
+                    [one] => lookup.postings(field, one)?.iter().copied().collect(),
+                    [a, b] if field != TextField::Bigrams => {
+                        let pa = lookup.postings(field, a)?;
+                        let pb = lookup.postings(field, b)?;
+                        let pb: HashMap<DocKey, f64> = pb.iter().copied().collect();
+                        pa.iter()
+                            .filter_map(|(k, sa)| pb.get(k).map(|sb| (*k, (sa + sb) / 2.0)))
+                            .collect()
+                    }
+                    _ => continue,
+                };
+                let boost = FIELD_BOOST[field.index()];
+                for (key, bm25) in scored {
+                    let hit = FieldHit {
+                        full: bm25 * boost,
+                        factor: alt.factor,
+                        kind: alt.kind,
+                        term: alt.terms.join(" "),
+                    };
+                    let entry = docs.entry(key).or_insert_with(|| DocMatch {
+                        hits: vec![Default::default(); n],
+                    });
+                    let slot = &mut entry.hits[ci][field.index()];
+                    if slot.as_ref().is_none_or(|old| hit.score() > old.score()) {
+                        *slot = Some(hit);
+                    }
+                }
+            }
+        }
+    }
+    Ok(docs)
+}

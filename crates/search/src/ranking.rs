@@ -1,0 +1,320 @@
+//! How a matched document's score is made, and how results are ordered.
+//!
+//! `text` = the sum over query words of each field's best match (BM25 x field boost x
+//! match weight), scaled by the share of query words matched (squared), plus a bonus
+//! when the plugin's name *is* the query (or starts with it). The final score blends
+//! popularity and rating in multiplicatively so they reorder close matches only:
+//! `score = text x (1 + W_POP x popularity + W_RATING x rating) x (deprecated ? 0.5 : 1)`.
+//! With `explain`, the parts are reported so that they add up to the score.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+use tantivy::Term;
+use trellis_types::{Explanation, ScoreComponent, SearchSort};
+
+use crate::matching::DocMatch;
+use crate::query::{is_stopword, MatchKind, Plan};
+use crate::schema::TextField;
+use crate::snapshot::Snapshot;
+use crate::table::DocMeta;
+
+/// Popularity's weight: the most downloaded plugin scores up to 1 + W_POP times its text.
+pub(crate) const W_POP: f64 = 0.5;
+/// Rating's weight (the Bayesian average, centred on the catalogue mean, per star).
+pub(crate) const W_RATING: f64 = 0.1;
+/// A deprecated plugin keeps this share of its score.
+pub(crate) const DEPRECATED_FACTOR: f64 = 0.5;
+/// Bonus when a name is exactly the query (ignoring very common words like `obsidian`
+/// or `plugin`), per query word.
+pub(crate) const EXACT_NAME_BONUS: f64 = 30.0;
+/// Bonus when a name starts with the query, per query word.
+pub(crate) const NAME_PREFIX_BONUS: f64 = 12.0;
+/// A name word found in more than this share of names is noise for exact matching.
+const NOISE_SHARE: f64 = 0.02;
+
+/// A scored result.
+#[derive(Debug, Clone)]
+pub(crate) struct Scored {
+    pub score: f64,
+    pub components: Vec<ScoreComponent>,
+}
+
+/// Scores documents for one query.
+pub(crate) struct Ranker<'a> {
+    snap: &'a Snapshot,
+    plan: &'a Plan,
+    noise: HashMap<String, bool>,
+    explain: bool,
+}
+
+fn component(name: &str, value: f64, detail: String) -> ScoreComponent {
+    ScoreComponent {
+        name: name.to_string(),
+        value,
+        detail,
+    }
+}
+
+impl<'a> Ranker<'a> {
+    pub(crate) fn new(snap: &'a Snapshot, plan: &'a Plan, explain: bool) -> Ranker<'a> {
+        Ranker {
+            snap,
+            plan,
+            noise: HashMap::new(),
+            explain,
+        }
+    }
+
+    /// The score of a document matched by the text (`None`: the query was empty).
+    pub(crate) fn score(&mut self, meta: &DocMeta, matched: Option<&DocMatch>) -> Scored {
+        let mut parts = Vec::new();
+        let text = match matched {
+            None => {
+                if self.explain {
+                    parts.push(component(
+                        "text",
+                        1.0,
+                        "an empty query matches everything equally".into(),
+                    ));
+                }
+                1.0
+            }
+            Some(m) => self.text(meta, m, &mut parts),
+        };
+        let pop = self.snap.popularity(meta);
+        let rating = (self.snap.bayes_rating(meta) - self.snap.stats.rating_mean) / 4.0;
+        let pop_part = text * W_POP * pop;
+        let rating_part = text * W_RATING * rating;
+        let mut score = text + pop_part + rating_part;
+        if self.explain {
+            let downloads = if self.snap.stats.use_recent {
+                format!("{} downloads in 30 days", meta.downloads_recent)
+            } else {
+                format!("{} downloads", meta.downloads_total)
+            };
+            parts.push(component(
+                "popularity",
+                pop_part,
+                format!("{downloads}: {pop:.3} on a log scale"),
+            ));
+            parts.push(component(
+                "rating",
+                rating_part,
+                format!(
+                    "Bayesian average {:.2} from {} ratings (mean {:.2})",
+                    self.snap.bayes_rating(meta),
+                    meta.rating_count,
+                    self.snap.stats.rating_mean
+                ),
+            ));
+        }
+        if meta.deprecated {
+            let cut = score * (1.0 - DEPRECATED_FACTOR);
+            score -= cut;
+            if self.explain {
+                parts.push(component(
+                    "deprecated",
+                    -cut,
+                    "deprecated plugins are demoted".into(),
+                ));
+            }
+        }
+        Scored {
+            score,
+            components: parts,
+        }
+    }
+
+    fn text(&mut self, meta: &DocMeta, m: &DocMatch, parts: &mut Vec<ScoreComponent>) -> f64 {
+        let n = self.plan.clauses.len();
+        let mut field_full = [0f64; 6];
+        let mut field_terms: [Vec<String>; 6] = Default::default();
+        let (mut typo_loss, mut prefix_loss, mut split_loss) = (0f64, 0f64, 0f64);
+        let mut matched = 0usize;
+        for (ci, per_field) in m.hits.iter().enumerate() {
+            let mut any = false;
+            for (fi, hit) in per_field.iter().enumerate() {
+                let Some(hit) = hit else { continue };
+                any = true;
+                field_full[fi] += hit.full;
+                let loss = hit.full - hit.score();
+                match hit.kind {
+                    MatchKind::Exact => {}
+                    MatchKind::Typo(_) => typo_loss += loss,
+                    MatchKind::Prefix => prefix_loss += loss,
+                    MatchKind::Join | MatchKind::Split => split_loss += loss,
+                }
+                if self.explain {
+                    let word = &self.plan.clauses[ci].word;
+                    let how = match hit.kind {
+                        MatchKind::Exact => String::new(),
+                        MatchKind::Prefix => " by prefix".into(),
+                        MatchKind::Typo(d) => {
+                            format!(" with {d} typo{}", if d > 1 { "s" } else { "" })
+                        }
+                        MatchKind::Join => " joined with its neighbour".into(),
+                        MatchKind::Split => " split in two".into(),
+                    };
+                    field_terms[fi].push(format!("\"{word}\" as \"{}\"{how}", hit.term));
+                }
+            }
+            matched += usize::from(any);
+        }
+        let base: f64 = field_full.iter().sum::<f64>() - typo_loss - prefix_loss - split_loss;
+        let coverage = if n == 0 {
+            1.0
+        } else {
+            (matched as f64 / n as f64).powi(2)
+        };
+        let coverage_loss = base * (1.0 - coverage);
+        let bonus = self.name_bonus(meta);
+        if self.explain {
+            if bonus.0 > 0.0 {
+                parts.push(component("exact_match", bonus.0, bonus.1.clone()));
+            }
+            for f in TextField::ALL {
+                if field_full[f.index()] > 0.0 {
+                    parts.push(component(
+                        &format!("text:{}", f.name()),
+                        field_full[f.index()],
+                        format!(
+                            "BM25 x {}: {}",
+                            crate::matching::FIELD_BOOST[f.index()],
+                            field_terms[f.index()].join(", ")
+                        ),
+                    ));
+                }
+            }
+            for (name, loss, what) in [
+                (
+                    "typos",
+                    typo_loss,
+                    "matches within the typo budget count for less",
+                ),
+                (
+                    "prefix",
+                    prefix_loss,
+                    "completions of the last word count for less",
+                ),
+                (
+                    "split_join",
+                    split_loss,
+                    "words matched split or joined count for less",
+                ),
+                ("coverage", coverage_loss, "not every query word matched"),
+            ] {
+                if loss > 0.0 {
+                    let detail = if name == "coverage" {
+                        format!("{matched} of {n} query words matched")
+                    } else {
+                        what.to_string()
+                    };
+                    parts.push(component(name, -loss, detail));
+                }
+            }
+        }
+        base * coverage + bonus.0
+    }
+
+    /// The exact-name or name-prefix bonus: the display name or name, read word by word
+    /// against the query words (accepting their typo, completion, split and join
+    /// alternatives, skipping words that appear in many names).
+    fn name_bonus(&mut self, meta: &DocMeta) -> (f64, String) {
+        let mut best = (0.0, String::new());
+        for (label, words) in [
+            ("display name", &meta.display_words),
+            ("name", &meta.name_words),
+        ] {
+            if let Some((full, factor)) = self.walk(words) {
+                let n = self.plan.clauses.len() as f64;
+                let (bonus, how) = if full {
+                    (EXACT_NAME_BONUS * n * factor, "is")
+                } else {
+                    (NAME_PREFIX_BONUS * n * factor, "starts with")
+                };
+                if bonus > best.0 {
+                    best = (bonus, format!("the {label} {how} the query"));
+                }
+            }
+        }
+        best
+    }
+
+    /// `Some((whole name, weight))` when `words` start with the query's words.
+    fn walk(&mut self, words: &[String]) -> Option<(bool, f64)> {
+        let clauses = &self.plan.clauses;
+        let (mut i, mut j, mut factor) = (0usize, 0usize, 1.0f64);
+        while i < clauses.len() {
+            let w = words.get(j)?;
+            if i + 1 < clauses.len() && *w == format!("{}{}", clauses[i].word, clauses[i + 1].word)
+            {
+                i += 2;
+                j += 1;
+            } else if let Some(f) = clauses[i].accepts(w) {
+                factor *= f;
+                i += 1;
+                j += 1;
+            } else if words
+                .get(j + 1)
+                .is_some_and(|next| format!("{w}{next}") == clauses[i].word)
+            {
+                i += 1;
+                j += 2;
+            } else if self.is_noise(w) {
+                j += 1;
+            } else {
+                return None;
+            }
+        }
+        let full = words[j..].iter().all(|w| self.is_noise(w));
+        Some((full, factor))
+    }
+
+    fn is_noise(&mut self, w: &str) -> bool {
+        if is_stopword(w) {
+            return true;
+        }
+        if let Some(&b) = self.noise.get(w) {
+            return b;
+        }
+        let term = Term::from_field_text(self.snap.fields.text[TextField::Name.index()], w);
+        let df = self.snap.searcher.doc_freq(&term).unwrap_or(0) as f64;
+        let noisy =
+            self.snap.stats.num_docs >= 50 && df / self.snap.stats.num_docs as f64 > NOISE_SHARE;
+        self.noise.insert(w.to_string(), noisy);
+        noisy
+    }
+}
+
+/// Orders results for a sort; ties go by id so pages are stable.
+pub(crate) fn compare(
+    snap: &Snapshot,
+    sort: SearchSort,
+    a: (&DocMeta, f64),
+    b: (&DocMeta, f64),
+) -> Ordering {
+    let (ma, sa) = a;
+    let (mb, sb) = b;
+    let primary = match sort {
+        SearchSort::Relevance => sb.total_cmp(&sa),
+        SearchSort::Downloads => mb.downloads_total.cmp(&ma.downloads_total),
+        SearchSort::RecentDownloads => mb.downloads_recent.cmp(&ma.downloads_recent),
+        SearchSort::Rating => snap
+            .bayes_rating(mb)
+            .total_cmp(&snap.bayes_rating(ma))
+            .then(mb.rating_count.cmp(&ma.rating_count)),
+        SearchSort::Updated => mb.updated_at.cmp(&ma.updated_at),
+        SearchSort::Newest => mb.created_at.cmp(&ma.created_at),
+        SearchSort::Name => ma.name_sort.cmp(&mb.name_sort),
+    };
+    primary.then_with(|| ma.id.cmp(&mb.id))
+}
+
+/// The explanation of a score.
+pub(crate) fn explanation(s: &Scored) -> Explanation {
+    Explanation {
+        score: s.score,
+        components: s.components.clone(),
+    }
+}

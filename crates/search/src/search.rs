@@ -1,0 +1,131 @@
+//! Answering a [`SearchQuery`] on a snapshot: validate, plan, match, filter and count
+//! facets, score, sort, page, and dress the page's hits (stored fields, highlights,
+//! explanations).
+
+use std::collections::HashMap;
+
+use tantivy::schema::Value;
+use tantivy::{DocAddress, TantivyDocument};
+use trellis_types::{Highlights, SearchHit, SearchQuery, SearchResults, SearchSort};
+
+use crate::facets::{FacetCounter, Filters};
+use crate::highlight::Highlighter;
+use crate::matching::{self, DocMatch};
+use crate::query::{validate, Plan};
+use crate::ranking::{compare, explanation, Ranker};
+use crate::snapshot::{DocKey, Snapshot};
+use crate::{PluginDoc, SearchError};
+
+/// Runs `query` on `snap`.
+pub(crate) fn run(snap: &Snapshot, query: &SearchQuery) -> Result<SearchResults, SearchError> {
+    let v = validate(query, &snap.api_labels)?;
+    let plan = Plan::build(&v.text, &snap.vocab);
+    let matches: Option<HashMap<DocKey, DocMatch>> = if plan.is_empty() {
+        None
+    } else {
+        Some(matching::collect(snap, &plan)?)
+    };
+    let filters = Filters::new(snap, &v.filters);
+    let mut counter = FacetCounter::new(snap);
+    let mut ranker = Ranker::new(snap, &plan, false);
+    let mut results: Vec<(DocKey, f64)> = Vec::new();
+    let mut consider = |key: DocKey, m: Option<&DocMatch>| {
+        let meta = snap.meta(key);
+        let failures = filters.failures(key, meta);
+        counter.add(key, meta, failures);
+        if failures == 0 {
+            let score = if v.sort == SearchSort::Relevance {
+                ranker.score(meta, m).score
+            } else {
+                0.0
+            };
+            results.push((key, score));
+        }
+    };
+    match &matches {
+        None => snap.alive().for_each(|k| consider(k, None)),
+        Some(map) => map.iter().for_each(|(k, m)| consider(*k, Some(m))),
+    }
+    let total = results.len() as u64;
+    let offset = ((v.page - 1) * v.limit) as usize;
+    let wanted = offset + v.limit as usize;
+    let cmp = |a: &(DocKey, f64), b: &(DocKey, f64)| {
+        compare(snap, v.sort, (snap.meta(a.0), a.1), (snap.meta(b.0), b.1))
+    };
+    if wanted < results.len() {
+        results.select_nth_unstable_by(wanted, cmp);
+        results.truncate(wanted);
+    }
+    results.sort_by(cmp);
+    let page: Vec<(DocKey, f64)> = results.into_iter().skip(offset).collect();
+
+    let highlighter = Highlighter::new(&plan.highlight);
+    let mut explainer = Ranker::new(snap, &plan, true);
+    let mut hits = Vec::with_capacity(page.len());
+    for (key, _) in page {
+        let doc = stored(snap, key)?;
+        let highlights = if plan.is_empty() {
+            Highlights::default()
+        } else {
+            Highlights {
+                display_name: highlighter.field(&doc.display_name),
+                summary: highlighter.field(&doc.summary),
+                readme: highlighter.excerpt(&doc.readme_text),
+            }
+        };
+        let explain = v.explain.then(|| {
+            let m = matches.as_ref().and_then(|m| m.get(&key));
+            explanation(&explainer.score(snap.meta(key), m))
+        });
+        hits.push(hit(doc, highlights, explain));
+    }
+    Ok(SearchResults {
+        q: v.text,
+        total,
+        page: v.page,
+        limit: v.limit,
+        sort: v.sort,
+        hits,
+        facets: counter.finish(snap, &filters),
+        did_you_mean: plan.did_you_mean,
+    })
+}
+
+/// The stored copy of a document.
+fn stored(snap: &Snapshot, key: DocKey) -> Result<PluginDoc, SearchError> {
+    let doc: TantivyDocument = snap.searcher.doc(DocAddress::new(key.0, key.1))?;
+    let json = doc
+        .get_first(snap.fields.stored)
+        .and_then(|v| v.as_str().map(str::to_string))
+        .ok_or_else(|| SearchError::Internal("a document has no stored copy".into()))?;
+    serde_json::from_str(&json)
+        .map_err(|e| SearchError::Internal(format!("a stored document does not parse: {e}")))
+}
+
+fn hit(
+    d: PluginDoc,
+    highlights: Highlights,
+    explain: Option<trellis_types::Explanation>,
+) -> SearchHit {
+    SearchHit {
+        id: d.id,
+        namespace: d.namespace,
+        display_name: d.display_name,
+        summary: d.summary,
+        kind: d.kind,
+        categories: d.categories,
+        keywords: d.keywords,
+        license: d.license,
+        latest_version: d.latest_version,
+        downloads: d.downloads_total,
+        recent_downloads: d.downloads_recent,
+        rating: d.rating_avg,
+        rating_count: d.rating_count,
+        created_at: d.created_at,
+        updated_at: d.updated_at,
+        deprecated: d.deprecated,
+        demo: d.demo,
+        highlights,
+        explain,
+    }
+}

@@ -1,0 +1,155 @@
+//! One consistent view of the index for searching: the Tantivy searcher of a commit
+//! with the segment tables, vocabulary, autocomplete lists and corpus statistics derived
+//! from it. A new snapshot is built after every commit and swapped in whole, so a search
+//! never mixes two commits.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use semver::Version;
+use tantivy::index::SegmentId;
+use tantivy::Searcher;
+
+use crate::schema::Fields;
+use crate::suggest::SuggestIndex;
+use crate::table::{DocMeta, SegmentTable};
+use crate::vocab::Vocab;
+use crate::SearchError;
+
+/// A document's place in a snapshot: (segment ordinal, Tantivy doc id).
+pub(crate) type DocKey = (u32, u32);
+
+/// Bayesian-average prior weight: a rating counts as much as this many votes at the
+/// catalogue's mean.
+pub(crate) const RATING_PRIOR_VOTES: f64 = 5.0;
+
+/// Corpus-wide numbers popularity is normalised by.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Stats {
+    pub num_docs: u64,
+    /// Rank by recent downloads (false when no document has any, as for an imported
+    /// catalogue: then total downloads stand in).
+    pub use_recent: bool,
+    /// `ln(1 + downloads)` of the most downloaded document.
+    pub max_log_downloads: f64,
+    /// Mean rating over all votes (3.0 without any).
+    pub rating_mean: f64,
+}
+
+/// See the module doc.
+pub(crate) struct Snapshot {
+    pub searcher: Searcher,
+    pub fields: Fields,
+    /// Aligned with `searcher.segment_readers()`.
+    pub tables: Vec<Arc<SegmentTable>>,
+    pub vocab: Vocab,
+    pub suggest: SuggestIndex,
+    pub stats: Stats,
+    /// Known plugin-API versions as the `api` facet writes them (`1.0`).
+    pub api_labels: Vec<String>,
+}
+
+impl Snapshot {
+    /// Builds the view of `searcher`, reusing tables of segments seen before (`cache`
+    /// is pruned to the current segments).
+    pub(crate) fn build(
+        searcher: Searcher,
+        fields: &Fields,
+        api: &[Version],
+        api_labels: &[String],
+        cache: &mut HashMap<SegmentId, Arc<SegmentTable>>,
+    ) -> Result<Snapshot, SearchError> {
+        let mut tables = Vec::new();
+        let mut next_cache = HashMap::new();
+        for reader in searcher.segment_readers() {
+            let id = reader.segment_id();
+            let table = match cache.get(&id) {
+                Some(t) => t.clone(),
+                None => Arc::new(SegmentTable::load(reader, fields, api, api_labels)?),
+            };
+            next_cache.insert(id, table.clone());
+            tables.push(table);
+        }
+        *cache = next_cache;
+        let vocab = Vocab::build(&searcher, fields.words)?;
+        let mut snap = Snapshot {
+            searcher,
+            fields: fields.clone(),
+            tables,
+            vocab,
+            suggest: SuggestIndex::default(),
+            stats: Stats::default(),
+            api_labels: api_labels.to_vec(),
+        };
+        snap.stats = snap.compute_stats();
+        snap.suggest = SuggestIndex::build(&snap);
+        Ok(snap)
+    }
+
+    /// Every live document.
+    pub(crate) fn alive(&self) -> impl Iterator<Item = DocKey> + '_ {
+        self.searcher
+            .segment_readers()
+            .iter()
+            .enumerate()
+            .flat_map(|(seg, r)| r.doc_ids_alive().map(move |d| (seg as u32, d)))
+    }
+
+    pub(crate) fn meta(&self, key: DocKey) -> &DocMeta {
+        &self.tables[key.0 as usize].docs[key.1 as usize]
+    }
+
+    pub(crate) fn table(&self, key: DocKey) -> &SegmentTable {
+        &self.tables[key.0 as usize]
+    }
+
+    fn compute_stats(&self) -> Stats {
+        let (mut n, mut any_recent, mut max_total, mut max_recent) = (0u64, false, 0u64, 0u64);
+        let (mut votes, mut stars) = (0f64, 0f64);
+        for key in self.alive() {
+            let m = self.meta(key);
+            n += 1;
+            any_recent |= m.downloads_recent > 0;
+            max_total = max_total.max(m.downloads_total);
+            max_recent = max_recent.max(m.downloads_recent);
+            if let Some(avg) = m.rating_avg {
+                votes += m.rating_count as f64;
+                stars += avg * m.rating_count as f64;
+            }
+        }
+        let max = if any_recent { max_recent } else { max_total };
+        Stats {
+            num_docs: n,
+            use_recent: any_recent,
+            max_log_downloads: (max as f64).ln_1p(),
+            rating_mean: if votes > 0.0 { stars / votes } else { 3.0 },
+        }
+    }
+
+    /// Downloads on a 0..1 log scale (recent ones, or all-time when the catalogue
+    /// has no recent counts).
+    pub(crate) fn popularity(&self, m: &DocMeta) -> f64 {
+        let d = if self.stats.use_recent {
+            m.downloads_recent
+        } else {
+            m.downloads_total
+        };
+        if self.stats.max_log_downloads <= 0.0 {
+            0.0
+        } else {
+            (d as f64).ln_1p() / self.stats.max_log_downloads
+        }
+    }
+
+    /// The Bayesian average rating: the mean pulls ratings with few votes towards it.
+    pub(crate) fn bayes_rating(&self, m: &DocMeta) -> f64 {
+        let mean = self.stats.rating_mean;
+        match m.rating_avg {
+            Some(avg) if m.rating_count > 0 => {
+                let n = m.rating_count as f64;
+                (RATING_PRIOR_VOTES * mean + avg * n) / (RATING_PRIOR_VOTES + n)
+            }
+            _ => mean,
+        }
+    }
+}
