@@ -148,14 +148,11 @@ pub struct PluginOut {
     pub created_at: i64,
     pub updated_at: i64,
     /// Demo content a fresh instance was seeded with: show it as such.
-    #[serde(default)]
     pub demo: bool,
-    /// The catalogue it was imported from (e.g. `rockerBOO/awesome-neovim`); absent
+    /// The catalogue it was imported from (e.g. `rockerBOO/awesome-neovim`); null
     /// for plugins published here.
-    #[serde(default)]
     pub source: Option<String>,
-    /// The author that catalogue names.
-    #[serde(default)]
+    /// The author that catalogue names (null for plugins published here).
     pub author: Option<String>,
 }
 
@@ -171,7 +168,6 @@ pub struct VersionOut {
     pub prerelease: bool,
     /// A catalogue entry imported from elsewhere: it has no package (`sha256` is
     /// empty, `size` 0, `api` empty) and cannot be downloaded or installed.
-    #[serde(default)]
     pub imported: bool,
     /// The plugin-API range the version works with.
     pub api: String,
@@ -207,7 +203,6 @@ pub struct DownloadsOut {
     /// `days` summed, plus `imported`.
     pub total: i64,
     /// Downloads the catalogue the plugin was imported from counted (not in `days`).
-    #[serde(default)]
     pub imported: i64,
     pub installs: i64,
     pub days: Vec<DailyDownloadsOut>,
@@ -220,11 +215,9 @@ pub struct CategoryOut {
     pub slug: String,
     pub name: String,
     /// How many plugins list it.
-    #[serde(default)]
     pub plugins: i64,
     /// Whether it comes from an imported catalogue (not one of Trellis's own,
     /// which manifests may name).
-    #[serde(default)]
     pub catalogue: bool,
 }
 
