@@ -151,3 +151,28 @@ pub async fn installs(c: &mut AnyConnection, plugin_id: &str) -> Result<i64> {
         .await?;
     Ok(row.try_get("n")?)
 }
+
+/// `(id, display name, total downloads)` of plugins with at least `min_downloads`
+/// downloads: the names protected against typosquatting.
+pub async fn popular(
+    c: &mut AnyConnection,
+    min_downloads: i64,
+) -> Result<Vec<(String, String, i64)>> {
+    let rows = sqlx::query(
+        "SELECT p.id AS id, p.display_name AS display_name, CAST(SUM(d.downloads) AS BIGINT) AS total \
+         FROM plugins p JOIN version_downloads_daily d ON d.plugin_id = p.id \
+         GROUP BY p.id, p.display_name HAVING SUM(d.downloads) >= $1",
+    )
+    .bind(min_downloads)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("id")?,
+                r.try_get("display_name")?,
+                r.try_get("total")?,
+            ))
+        })
+        .collect()
+}
