@@ -8,6 +8,7 @@
 pub mod api;
 pub mod bus_metrics;
 pub mod health;
+pub mod import;
 pub mod links;
 pub mod listener;
 pub mod metrics;

@@ -1,5 +1,5 @@
-//! The `trellis` command: serve the platform, migrate the database, manage
-//! users, and (for publishers) log in, package, publish, yank, inspect and search.
+//! The `trellis` command: serve the platform, migrate the database, import a
+//! plugin catalogue, manage users, and (for publishers) log in, package, publish, yank, inspect and search.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -38,6 +38,24 @@ enum Command {
     Migrate,
     /// Print the effective configuration (secrets hidden) and exit.
     Config,
+    /// Import a plugin catalogue (JSON Lines) as plugins of a namespace; running it
+    /// again with the same file changes nothing.
+    Import {
+        /// The catalogue: one JSON object per line (id, name, summary, author,
+        /// categories, tags, repository, versions, source).
+        file: PathBuf,
+        /// The namespace the plugins go to; created (owned by nobody unless
+        /// --owner is given) when missing.
+        #[arg(long)]
+        namespace: String,
+        /// Mark the plugins as demo content.
+        #[arg(long)]
+        demo: bool,
+        /// An existing user who becomes the owner of the namespace if the import
+        /// creates it.
+        #[arg(long)]
+        owner: Option<String>,
+    },
     /// Instance administration.
     Admin {
         #[command(subcommand)]
@@ -121,6 +139,25 @@ async fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Config | Command::Publisher(_) => unreachable!("handled above"),
+        Command::Import {
+            file,
+            namespace,
+            demo,
+            owner,
+        } => {
+            let opts = trellis_platform::registry::import::ImportOptions {
+                namespace,
+                demo,
+                owner,
+            };
+            match trellis_server::import::run(&state, &file, &opts).await {
+                Ok(report) => {
+                    print!("{report}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
         Command::Admin {
             command:
                 AdminCommand::CreateUser {

@@ -220,12 +220,32 @@ pub async fn shutdown_signal() {
     tracing::info!("shutdown requested; finishing in-flight requests");
 }
 
+/// The demo seed of `trellis serve`: on a fresh instance with `demo.seed` on,
+/// imports the demo catalogue before serving (see
+/// `trellis_platform::registry::import::seed_demo`). A failure is logged, never
+/// fatal: the instance serves without its demo.
+pub async fn seed_demo(state: &AppState) {
+    match trellis_platform::registry::import::seed_demo(state).await {
+        Ok(Some(s)) => tracing::info!(
+            namespace = %s.namespace,
+            plugins = s.created,
+            secs = s.elapsed.as_secs_f64(),
+            "fresh instance: seeded the demo catalogue (turn off with demo.seed = false)"
+        ),
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = ?e, "could not seed the demo catalogue"),
+    }
+}
+
 /// `trellis serve`: serves until SIGTERM or Ctrl-C.
 pub async fn serve(config: Config) -> Result<(), String> {
     let public_url = config.public_url.clone();
     let listen = config.listen;
     let server = Server::build(config).await.map_err(|e| e.to_string())?;
     let role = server.state.config.role;
+    if role.serves_api() {
+        seed_demo(&server.state).await;
+    }
     let listener = TcpListener::bind(listen)
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;

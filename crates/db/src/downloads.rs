@@ -72,11 +72,14 @@ pub async fn daily(c: &mut AnyConnection, plugin_id: &str) -> Result<Vec<DailyCo
         .collect()
 }
 
-/// Stored download totals of a plugin per version (summed in the database).
+/// Stored download totals of a plugin per version (summed in the database), the
+/// downloads an imported catalogue counted included.
 pub async fn by_version(c: &mut AnyConnection, plugin_id: &str) -> Result<HashMap<String, i64>> {
     let rows = sqlx::query(
-        "SELECT version, CAST(SUM(downloads) AS BIGINT) AS n FROM version_downloads_daily \
-         WHERE plugin_id = $1 GROUP BY version",
+        "SELECT version, CAST(SUM(n) AS BIGINT) AS n FROM ( \
+         SELECT version, downloads AS n FROM version_downloads_daily WHERE plugin_id = $1 \
+         UNION ALL SELECT version, imported_downloads AS n FROM plugin_versions \
+         WHERE plugin_id = $1 AND imported_downloads > 0) t GROUP BY version",
     )
     .bind(plugin_id)
     .fetch_all(&mut *c)
@@ -86,8 +89,9 @@ pub async fn by_version(c: &mut AnyConnection, plugin_id: &str) -> Result<HashMa
         .collect()
 }
 
-/// Download totals and distinct installs of each of `plugin_ids`, in two queries:
-/// `id -> (downloads, installs)`; plugins with neither are absent.
+/// Download totals (with the downloads imported catalogues counted) and distinct
+/// installs of each of `plugin_ids`, in three queries: `id -> (downloads,
+/// installs)`; plugins with neither are absent.
 pub async fn totals(
     c: &mut AnyConnection,
     plugin_ids: &[String],
@@ -105,6 +109,10 @@ pub async fn totals(
         format!(
             "SELECT plugin_id, COUNT(*) AS n FROM plugin_installs WHERE plugin_id IN ({list}) GROUP BY plugin_id"
         ),
+        format!(
+            "SELECT plugin_id, CAST(SUM(imported_downloads) AS BIGINT) AS n FROM plugin_versions \
+             WHERE plugin_id IN ({list}) AND imported_downloads > 0 GROUP BY plugin_id"
+        ),
     ];
     for (i, sql) in queries.into_iter().enumerate() {
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -114,14 +122,25 @@ pub async fn totals(
         for r in q.fetch_all(&mut *c).await? {
             let e = out.entry(r.try_get("plugin_id")?).or_default();
             let n: i64 = r.try_get("n")?;
-            if i == 0 {
-                e.0 = n;
-            } else {
-                e.1 = n;
+            match i {
+                1 => e.1 = n,
+                _ => e.0 += n,
             }
         }
     }
     Ok(out)
+}
+
+/// Downloads the catalogue a plugin was imported from counted (0 for others).
+pub async fn imported(c: &mut AnyConnection, plugin_id: &str) -> Result<i64> {
+    let row = sqlx::query(
+        "SELECT CAST(COALESCE(SUM(imported_downloads), 0) AS BIGINT) AS n FROM plugin_versions \
+         WHERE plugin_id = $1",
+    )
+    .bind(plugin_id)
+    .fetch_one(&mut *c)
+    .await?;
+    Ok(row.try_get("n")?)
 }
 
 /// How many distinct users installed the plugin.
@@ -131,4 +150,29 @@ pub async fn installs(c: &mut AnyConnection, plugin_id: &str) -> Result<i64> {
         .fetch_one(&mut *c)
         .await?;
     Ok(row.try_get("n")?)
+}
+
+/// `(id, display name, total downloads)` of plugins with at least `min_downloads`
+/// downloads: the names protected against typosquatting.
+pub async fn popular(
+    c: &mut AnyConnection,
+    min_downloads: i64,
+) -> Result<Vec<(String, String, i64)>> {
+    let rows = sqlx::query(
+        "SELECT p.id AS id, p.display_name AS display_name, CAST(SUM(d.downloads) AS BIGINT) AS total \
+         FROM plugins p JOIN version_downloads_daily d ON d.plugin_id = p.id \
+         GROUP BY p.id, p.display_name HAVING SUM(d.downloads) >= $1",
+    )
+    .bind(min_downloads)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("id")?,
+                r.try_get("display_name")?,
+                r.try_get("total")?,
+            ))
+        })
+        .collect()
 }

@@ -14,6 +14,7 @@
 //!   with one exception: [`jobs::claim`] adds `FOR UPDATE SKIP LOCKED` on
 //!   PostgreSQL.
 
+pub mod catalogue;
 pub mod downloads;
 pub mod events;
 pub mod idempotency;
@@ -21,6 +22,7 @@ pub mod jobs;
 pub mod namespaces;
 pub mod plugins;
 pub mod rate_limit;
+pub mod search_docs;
 pub mod security_log;
 pub mod sessions;
 pub mod tokens;

@@ -33,13 +33,22 @@ pub struct PluginRow {
     pub deprecated_replacement: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The catalogue it was imported from; `None` for plugins published here.
+    pub source: Option<String>,
+    /// Its id in that catalogue.
+    pub external_id: Option<String>,
+    /// Demo content (seeded by a fresh instance), shown as such.
+    pub demo: bool,
+    /// The author the catalogue names.
+    pub author: Option<String>,
 }
 
 const PLUGIN_SELECT: &str = "SELECT p.id AS id, p.namespace_id AS namespace_id, n.name AS namespace, \
     p.name AS name, p.display_name AS display_name, p.description AS description, p.kind AS kind, \
     p.categories AS categories, p.keywords AS keywords, p.license AS license, p.repository AS repository, \
     p.homepage AS homepage, p.latest_version AS latest_version, p.deprecated_reason AS deprecated_reason, \
-    p.deprecated_replacement AS deprecated_replacement, p.created_at AS created_at, p.updated_at AS updated_at \
+    p.deprecated_replacement AS deprecated_replacement, p.created_at AS created_at, p.updated_at AS updated_at, \
+    p.source AS source, p.external_id AS external_id, p.demo AS demo, p.author AS author \
     FROM plugins p JOIN namespaces n ON n.id = p.namespace_id";
 
 fn plugin_from_row(r: &AnyRow) -> Result<PluginRow> {
@@ -61,6 +70,10 @@ fn plugin_from_row(r: &AnyRow) -> Result<PluginRow> {
         deprecated_replacement: r.try_get("deprecated_replacement")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
+        source: r.try_get("source")?,
+        external_id: r.try_get("external_id")?,
+        demo: crate::flag(r, "demo")?,
+        author: r.try_get("author")?,
     })
 }
 
@@ -85,12 +98,17 @@ pub struct VersionRow {
     pub published_at: i64,
     /// The publisher's user name (joined; `None` once that user is gone).
     pub published_by: Option<String>,
+    /// A catalogue entry without a package (sha256 empty, size 0).
+    pub imported: bool,
+    /// Downloads the catalogue counted before the import.
+    pub imported_downloads: i64,
 }
 
 const VERSION_SELECT: &str = "SELECT v.plugin_id AS plugin_id, v.version AS version, v.manifest AS manifest, \
     v.sha256 AS sha256, v.size AS size, v.readme_html AS readme_html, v.changelog AS changelog, \
     v.api_req AS api_req, v.permissions AS permissions, v.dependencies AS dependencies, v.yanked AS yanked, \
-    v.prerelease AS prerelease, v.published_at AS published_at, u.username AS published_by \
+    v.prerelease AS prerelease, v.published_at AS published_at, u.username AS published_by, \
+    v.imported AS imported, v.imported_downloads AS imported_downloads \
     FROM plugin_versions v LEFT JOIN users u ON u.id = v.published_by";
 
 const VERSION_ORDER: &str =
@@ -112,6 +130,8 @@ fn version_from_row(r: &AnyRow) -> Result<VersionRow> {
         prerelease: crate::flag(r, "prerelease")?,
         published_at: r.try_get("published_at")?,
         published_by: r.try_get("published_by")?,
+        imported: crate::flag(r, "imported")?,
+        imported_downloads: r.try_get("imported_downloads")?,
     })
 }
 
@@ -271,13 +291,14 @@ pub async fn versions(c: &mut AnyConnection, plugin_id: &str) -> Result<Vec<Vers
     rows.iter().map(version_from_row).collect()
 }
 
-/// Every version of each of `plugin_ids`, in one query: by plugin id, highest first.
+/// Every packaged version (catalogue entries left out) of each of `plugin_ids`, in
+/// one query: by plugin id, highest first.
 pub async fn versions_of(c: &mut AnyConnection, plugin_ids: &[String]) -> Result<Vec<VersionRow>> {
     if plugin_ids.is_empty() {
         return Ok(Vec::new());
     }
     let sql = format!(
-        "{VERSION_SELECT} WHERE v.plugin_id IN ({}) ORDER BY v.plugin_id, {VERSION_ORDER}",
+        "{VERSION_SELECT} WHERE v.imported = 0 AND v.plugin_id IN ({}) ORDER BY v.plugin_id, {VERSION_ORDER}",
         crate::placeholders(1, plugin_ids.len())
     );
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -376,28 +397,45 @@ pub async fn set_deprecation(
     Ok(done.rows_affected() == 1)
 }
 
-/// What serving a download needs: the artifact's SHA-256, and whether the plugin
-/// has been marked as downloaded already.
+/// What serving a download needs.
+#[derive(Debug, Clone)]
+pub struct DownloadTarget {
+    /// The artifact's SHA-256 (empty for a catalogue entry).
+    pub sha256: String,
+    /// Whether the plugin has been marked as downloaded already.
+    pub marked: bool,
+    /// `Some(source)` when the version is a catalogue entry imported from `source`:
+    /// it has no package.
+    pub imported_from: Option<String>,
+}
+
+/// What serving a download of a version needs.
 pub async fn version_for_download(
     c: &mut AnyConnection,
     plugin_id: &str,
     version: &str,
-) -> Result<Option<(String, bool)>> {
+) -> Result<Option<DownloadTarget>> {
     let row = sqlx::query(
-        "SELECT v.sha256 AS sha256, p.first_download_at AS first_download_at FROM plugin_versions v \
+        "SELECT v.sha256 AS sha256, p.first_download_at AS first_download_at, v.imported AS imported, \
+         p.source AS source FROM plugin_versions v \
          JOIN plugins p ON p.id = v.plugin_id WHERE v.plugin_id = $1 AND v.version = $2",
     )
     .bind(plugin_id)
     .bind(version)
     .fetch_optional(&mut *c)
     .await?;
-    Ok(match row {
-        Some(r) => Some((
-            r.try_get("sha256")?,
-            opt_i64(&r, "first_download_at")?.is_some(),
-        )),
-        None => None,
-    })
+    let Some(r) = row else { return Ok(None) };
+    let imported_from = if crate::flag(&r, "imported")? {
+        let source: Option<String> = r.try_get("source")?;
+        Some(source.unwrap_or_else(|| "an outside catalogue".into()))
+    } else {
+        None
+    };
+    Ok(Some(DownloadTarget {
+        sha256: r.try_get("sha256")?,
+        marked: opt_i64(&r, "first_download_at")?.is_some(),
+        imported_from,
+    }))
 }
 
 /// Records that the plugin has been downloaded (the first time only).
@@ -425,8 +463,9 @@ pub async fn artifact_in_use(c: &mut AnyConnection, sha256: &str) -> Result<bool
 
 /// Deletes a plugin, its versions and its statistics, but only if no node has
 /// ever served a download of it; run it in a transaction. Returns every deleted
-/// version with the SHA-256 of its artifact, oldest first, or `None` (nothing
-/// deleted) when the plugin has been downloaded.
+/// version with the SHA-256 of its artifact (empty for a catalogue entry, which
+/// has none), oldest first, or `None` (nothing deleted) when the plugin has been
+/// downloaded.
 pub async fn delete_if_never_downloaded(
     c: &mut AnyConnection,
     plugin_id: &str,
@@ -470,29 +509,4 @@ pub async fn delete_if_never_downloaded(
         .await?;
     }
     Ok(Some(shas))
-}
-
-/// `(id, display name, total downloads)` of plugins with at least `min_downloads`
-/// downloads: the names protected against typosquatting.
-pub async fn popular(
-    c: &mut AnyConnection,
-    min_downloads: i64,
-) -> Result<Vec<(String, String, i64)>> {
-    let rows = sqlx::query(
-        "SELECT p.id AS id, p.display_name AS display_name, CAST(SUM(d.downloads) AS BIGINT) AS total \
-         FROM plugins p JOIN version_downloads_daily d ON d.plugin_id = p.id \
-         GROUP BY p.id, p.display_name HAVING SUM(d.downloads) >= $1",
-    )
-    .bind(min_downloads)
-    .fetch_all(&mut *c)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                r.try_get("id")?,
-                r.try_get("display_name")?,
-                r.try_get("total")?,
-            ))
-        })
-        .collect()
 }

@@ -181,10 +181,54 @@ event_type! {
 }
 
 event_type! {
+    PluginImported = "plugin.imported", subject "plugin" (plugin),
+    namespace (yes),
+    "A plugin was imported from an outside catalogue (`trellis import`), or its catalogue entry changed. Re-importing an unchanged entry writes no event.",
+    {
+        plugin: String,
+        namespace: String,
+        /// The catalogue it comes from, e.g. `rockerBOO/awesome-neovim`.
+        source: String,
+        /// Its id in that catalogue.
+        external_id: String,
+        /// How many catalogue versions it now has (they have no package).
+        versions: i64,
+        /// Whether this import created it (`false`: updated).
+        created: bool
+    },
+    example PluginImported {
+        plugin: "neovim.folke-lazy-nvim".into(),
+        namespace: "neovim".into(),
+        source: "rockerBOO/awesome-neovim".into(),
+        external_id: "folke/lazy.nvim".into(),
+        versions: 0,
+        created: true,
+    }
+}
+
+event_type! {
+    PluginStatsUpdated = "plugin.stats.updated", subject "plugin" (plugin),
+    namespace (yes),
+    "Download counts of a plugin were written (by a node's periodic flush of the counts it keeps in memory).",
+    {
+        plugin: String,
+        namespace: String,
+        /// Downloads added by this flush.
+        downloads: i64
+    },
+    example PluginStatsUpdated { plugin: "acme.kanban".into(), namespace: "acme".into(), downloads: 12 }
+}
+
+event_type! {
     NamespaceCreated = "namespace.created", subject "namespace" (namespace),
     namespace (yes),
     "A namespace was created; its creator is its first owner.",
-    { namespace: String, owner: String },
+    {
+        namespace: String,
+        /// The first owner's user name; empty for a namespace a catalogue import
+        /// created without an owner.
+        owner: String
+    },
     example NamespaceCreated { namespace: "acme".into(), owner: "alice".into() }
 }
 
@@ -320,6 +364,8 @@ pub fn catalogue() -> Vec<EventTypeOut> {
         entry::<PluginDeprecated>(),
         entry::<PluginUndeprecated>(),
         entry::<PluginDeleted>(),
+        entry::<PluginImported>(),
+        entry::<PluginStatsUpdated>(),
         entry::<NamespaceCreated>(),
         entry::<NamespaceUpdated>(),
         entry::<NamespaceMemberInvited>(),

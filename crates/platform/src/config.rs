@@ -13,7 +13,7 @@ use url::Url;
 use crate::redact::redact_url;
 
 pub use crate::config_sections::{
-    EventsConfig, LogFormat, MetricsConfig, RegistryConfig, Role, StorageConfig,
+    DemoConfig, EventsConfig, LogFormat, MetricsConfig, RegistryConfig, Role, StorageConfig,
 };
 
 /// The defaults, with comments, as shipped in the binary.
@@ -88,6 +88,7 @@ pub struct Config {
     pub registry: RegistryConfig,
     pub metrics: MetricsConfig,
     pub events: EventsConfig,
+    pub demo: DemoConfig,
 }
 
 type Flat = BTreeMap<String, (toml::Value, Source)>;
@@ -447,6 +448,9 @@ fn build(flat: &Flat) -> Result<Config, ConfigError> {
             poll_ms: r.int("events.poll_ms", 10, 60_000)? as u64,
             job_lease_secs: r.int("events.job_lease_secs", 1, 3600)? as u64,
             log_file: events_log_file,
+        },
+        demo: DemoConfig {
+            seed: r.bool("demo.seed")?,
         },
     })
 }

@@ -1,6 +1,6 @@
 //! The parts of the configuration: one type per section or setting with more
 //! than a scalar value (storage, registry limits, the process role, the event
-//! bus, metrics access, the log format). `config` builds them; everything else
+//! bus, metrics access, the log format, demo content). `config` builds them; everything else
 //! reads them from `Config`.
 
 use std::net::SocketAddr;
@@ -107,4 +107,11 @@ pub struct MetricsConfig {
     pub token: Option<String>,
     /// When set, `/metrics` is served only on this separate address.
     pub listen: Option<SocketAddr>,
+}
+
+/// Demo content (`[demo]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DemoConfig {
+    /// Seed the demo catalogue into a fresh instance at `trellis serve`.
+    pub seed: bool,
 }

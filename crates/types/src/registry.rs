@@ -137,7 +137,8 @@ pub struct PluginOut {
     /// Highest version that is neither yanked nor a pre-release.
     pub latest_version: Option<String>,
     pub deprecated: Option<DeprecationOut>,
-    /// Downloads of every version (flushed counts).
+    /// Downloads of every version (flushed counts, plus what the catalogue it was
+    /// imported from counted).
     pub downloads: i64,
     /// Distinct signed-in users who downloaded it.
     pub installs: i64,
@@ -146,6 +147,13 @@ pub struct PluginOut {
     pub readme_html: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Demo content a fresh instance was seeded with: show it as such.
+    pub demo: bool,
+    /// The catalogue it was imported from (e.g. `rockerBOO/awesome-neovim`); null
+    /// for plugins published here.
+    pub source: Option<String>,
+    /// The author that catalogue names (null for plugins published here).
+    pub author: Option<String>,
 }
 
 /// One published version.
@@ -158,6 +166,9 @@ pub struct VersionOut {
     pub size: i64,
     pub yanked: bool,
     pub prerelease: bool,
+    /// A catalogue entry imported from elsewhere: it has no package (`sha256` is
+    /// empty, `size` 0, `api` empty) and cannot be downloaded or installed.
+    pub imported: bool,
     /// The plugin-API range the version works with.
     pub api: String,
     pub permissions: PermissionsOut,
@@ -189,7 +200,10 @@ pub struct DailyDownloadsOut {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DownloadsOut {
     pub plugin_id: String,
+    /// `days` summed, plus `imported`.
     pub total: i64,
+    /// Downloads the catalogue the plugin was imported from counted (not in `days`).
+    pub imported: i64,
     pub installs: i64,
     pub days: Vec<DailyDownloadsOut>,
 }
@@ -200,6 +214,11 @@ pub struct DownloadsOut {
 pub struct CategoryOut {
     pub slug: String,
     pub name: String,
+    /// How many plugins list it.
+    pub plugins: i64,
+    /// Whether it comes from an imported catalogue (not one of Trellis's own,
+    /// which manifests may name).
+    pub catalogue: bool,
 }
 
 /// One plugin to resolve.

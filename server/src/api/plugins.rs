@@ -273,10 +273,15 @@ pub async fn undeprecate(
     path = "/api/v1/categories",
     operation_id = "v1.category.list",
     tag = "catalogue",
-    responses((status = 200, description = "Every category.", body = ListResponse<CategoryOut>))
+    responses((status = 200, description = "Trellis's categories, then the categories of \
+        imported catalogues that plugins use, each with its number of plugins.", body = ListResponse<CategoryOut>))
 )]
-pub async fn list_categories() -> Json<ListResponse<CategoryOut>> {
-    Json(ListResponse::all(plugins::categories()))
+pub async fn list_categories(
+    State(state): State<AppState>,
+) -> Result<Json<ListResponse<CategoryOut>>, ApiError> {
+    Ok(Json(ListResponse::all(
+        trellis_platform::registry::categories(&state).await?,
+    )))
 }
 
 /// Get the JSON Schema of `plugin.toml`.

@@ -69,6 +69,8 @@ pub async fn fresh_env(dir: &std::path::Path) -> Vec<(String, String)> {
         ("TRELLIS_AUTH__MAX_SIGNUPS_PER_HOUR".into(), "100000".into()),
         // Tests make many writes in a minute: the rate-limit tests set their own.
         ("TRELLIS_API__WRITES_PER_MINUTE".into(), "1000000".into()),
+        // A fresh `trellis serve` seeds the demo catalogue: tests start empty.
+        ("TRELLIS_DEMO__SEED".into(), "false".into()),
     ];
     if let Ok(admin_url) = std::env::var("TRELLIS_TEST_POSTGRES_URL") {
         let name = unique("trellis_test_");

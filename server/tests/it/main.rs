@@ -13,6 +13,7 @@ mod events;
 mod harness;
 mod hostile_input;
 mod idempotency;
+mod import;
 mod openapi;
 mod ops;
 mod page_cache;

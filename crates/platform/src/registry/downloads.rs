@@ -3,15 +3,20 @@
 //! signed-in downloaders are remembered as (plugin, user) installs. A worker
 //! (see `trellis-worker`) flushes both every `registry.downloads_flush_secs` in
 //! one transaction, and once more at shutdown; a failed flush puts the counts
-//! back. (The very first download of a plugin also marks it in the database;
-//! see `plugins::download`.)
+//! back. The flush writes a `plugin.stats.updated` event for each plugin whose
+//! counts it wrote, in its transaction (the search index follows them to refresh
+//! download counts). (The very first download of a plugin also marks it in the
+//! database; see `plugins::download`.)
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Mutex;
 
 use trellis_db::downloads::{self, DailyCount};
 use trellis_db::Db;
 
+use trellis_events::catalogue::PluginStatsUpdated;
+
+use crate::events::{emit, EventActor};
 use crate::AppResult;
 
 type Key = (String, String, String);
@@ -69,11 +74,26 @@ impl DownloadCounter {
             })
             .collect();
         let installs: Vec<(String, i64)> = taken.installs.iter().cloned().collect();
+        let mut per_plugin: BTreeMap<&str, i64> = BTreeMap::new();
+        for c in &counts {
+            *per_plugin.entry(c.plugin_id.as_str()).or_default() += c.downloads;
+        }
         let result = async {
             let mut tx = db.begin().await?;
             downloads::add(&mut tx, &counts, &installs).await?;
+            for (plugin, downloads) in per_plugin {
+                let data = PluginStatsUpdated {
+                    plugin: plugin.to_owned(),
+                    namespace: plugin
+                        .split_once('.')
+                        .map_or(plugin, |(ns, _)| ns)
+                        .to_owned(),
+                    downloads,
+                };
+                emit(&mut tx, &EventActor::System, &data).await?;
+            }
             tx.commit().await?;
-            Ok::<_, trellis_db::DbError>(())
+            Ok::<_, crate::AppError>(())
         }
         .await;
         if let Err(e) = result {
@@ -82,7 +102,7 @@ impl DownloadCounter {
                 *p.counts.entry(k).or_default() += n;
             }
             p.installs.extend(taken.installs);
-            return Err(e.into());
+            return Err(e);
         }
         Ok(())
     }

@@ -13,8 +13,8 @@ use object_store::ObjectStoreExt;
 use trellis_db::plugins::{self, PluginRow, VersionRow};
 use trellis_db::{downloads as dl_db, json_column, AnyConnection};
 use trellis_types::{
-    CategoryOut, DailyDownloadsOut, DeprecationIn, DeprecationOut, DownloadsOut, ErrorCode,
-    PermissionsOut, PluginOut, Scope, VersionOut,
+    DailyDownloadsOut, DeprecationIn, DeprecationOut, DownloadsOut, ErrorCode, PermissionsOut,
+    PluginOut, Scope, VersionOut,
 };
 
 use super::{artifact_path, namespace, not_member, require_member, require_owner};
@@ -70,6 +70,9 @@ fn plugin_out(
         readme_html,
         created_at: p.created_at,
         updated_at: p.updated_at,
+        demo: p.demo,
+        source: p.source,
+        author: p.author,
     })
 }
 
@@ -134,6 +137,7 @@ fn version_out(
         size: v.size,
         yanked: v.yanked,
         prerelease: v.prerelease,
+        imported: v.imported,
         api: v.api_req,
         published_at: v.published_at,
     })
@@ -297,7 +301,8 @@ pub async fn delete_plugin(state: &AppState, actor: &Actor, id: &str) -> AppResu
     let event = events::emit(&mut tx, &events::actor(actor), &data).await?;
     // The artifacts go once the deletion has committed, by a job of the queue
     // written in this same transaction: never lost, even if this process dies.
-    for (_, sha) in &versions {
+    // Catalogue entries have no artifact (their hash is empty).
+    for (_, sha) in versions.iter().filter(|(_, sha)| !sha.is_empty()) {
         super::artifact_deletion::enqueue_delete(&mut tx, sha, Some(&event)).await?;
     }
     tx.commit().await?;
@@ -317,23 +322,14 @@ pub async fn downloads(state: &AppState, id: &str) -> AppResult<DownloadsOut> {
             downloads: d.downloads,
         })
         .collect();
+    let imported = dl_db::imported(&mut c, id).await?;
     Ok(DownloadsOut {
         plugin_id: id.to_owned(),
-        total: days.iter().map(|d| d.downloads).sum(),
+        total: days.iter().map(|d| d.downloads).sum::<i64>() + imported,
+        imported,
         installs: dl_db::installs(&mut c, id).await?,
         days,
     })
-}
-
-/// Every plugin category.
-pub fn categories() -> Vec<CategoryOut> {
-    trellis_registry::CATEGORIES
-        .iter()
-        .map(|(slug, name)| CategoryOut {
-            slug: (*slug).into(),
-            name: (*name).into(),
-        })
-        .collect()
 }
 
 /// A version's artifact, opened for download.
@@ -358,6 +354,24 @@ pub enum Download {
     Artifact(Artifact),
 }
 
+/// The refusal to download a catalogue entry: `not_found` with the field error
+/// code [`NO_PACKAGE`] on `version`.
+pub fn no_package(id: &str, version: &str, source: &str) -> AppError {
+    AppError::field(
+        ErrorCode::NotFound,
+        "version",
+        NO_PACKAGE,
+        format!(
+            "Version {version} of `{id}` is a catalogue entry imported from {source}; \
+             it has no package to download."
+        ),
+    )
+}
+
+/// The stable code (in `errors[].code`) of a download or install refused because
+/// the version is a catalogue entry without a package.
+pub const NO_PACKAGE: &str = "no_package";
+
 /// Opens a version's artifact for download (yanked versions too: they are asked
 /// for by exact version) and counts the download in memory. `held` says whether
 /// the caller already holds content with a given SHA-256 (an HTTP cache
@@ -376,10 +390,13 @@ pub async fn download(
     let (sha256, marked) = match state.artifacts.version(id, version) {
         Some(sha) => (sha, true),
         None => {
-            let (sha, marked) =
-                plugins::version_for_download(&mut *state.db.conn().await?, id, version)
-                    .await?
-                    .ok_or_else(|| AppError::not_found(format!("Version {version} of `{id}`")))?;
+            let target = plugins::version_for_download(&mut *state.db.conn().await?, id, version)
+                .await?
+                .ok_or_else(|| AppError::not_found(format!("Version {version} of `{id}`")))?;
+            if let Some(source) = target.imported_from {
+                return Err(no_package(id, version, &source));
+            }
+            let (sha, marked) = (target.sha256, target.marked);
             if marked {
                 // Seen marked: this plugin can never be deleted, on any node.
                 state.artifacts.remember_version(id, version, &sha);

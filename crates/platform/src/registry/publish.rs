@@ -125,7 +125,8 @@ where
         .collect();
     let min_downloads = state.config.registry.typosquat_min_downloads;
     let popular = if plugins::by_id(&mut c, &id).await?.is_none() {
-        plugins::popular(&mut c, i64::try_from(min_downloads).unwrap_or(i64::MAX)).await?
+        trellis_db::downloads::popular(&mut c, i64::try_from(min_downloads).unwrap_or(i64::MAX))
+            .await?
     } else {
         Vec::new()
     };

@@ -1,7 +1,9 @@
 //! Resolution: builds a `trellis_registry::Index` from the database (every
 //! version of every plugin reachable from the request through dependencies,
 //! loaded a graph level per query) and asks PubGrub for an install plan. A failure is `resolution_failed` with the
-//! readable `explanation`, the `derivation` tree and the `unknown` plugin ids.
+//! readable `explanation`, the `derivation` tree and the `unknown` plugin ids. Catalogue
+//! entries (imported, without a package) are left out of the index; asking for one is
+//! refused with the field error code `no_package`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -152,14 +154,30 @@ pub async fn resolve(state: &AppState, input: &ResolveIn) -> AppResult<PlanOut> 
                 })
                 .collect::<AppResult<_>>()?,
         }),
-        Err(conflict) => Err(AppError::new(
-            ErrorCode::ResolutionFailed,
-            "No set of versions satisfies the request; `explanation` says why.",
-        )
-        .with_extra(json!({
+        Err(conflict) => {
+            // Catalogue entries (imported, without a package) are never in the index:
+            // say so rather than calling them unknown.
+            let mut c = state.db.conn().await?;
+            let entries = trellis_db::catalogue::without_package(&mut c, &conflict.unknown).await?;
+            let err = match entries.first() {
+                Some((id, source)) => AppError::field(
+                    ErrorCode::ResolutionFailed,
+                    "plugins",
+                    super::plugins::NO_PACKAGE,
+                    format!(
+                        "`{id}` is a catalogue entry imported from {source}; it has no package to install."
+                    ),
+                ),
+                None => AppError::new(
+                    ErrorCode::ResolutionFailed,
+                    "No set of versions satisfies the request; `explanation` says why.",
+                ),
+            };
+            Err(err.with_extra(json!({
             "explanation": conflict.text,
             "derivation": conflict.tree,
-            "unknown": conflict.unknown,
-        }))),
+                "unknown": conflict.unknown,
+            })))
+        }
     }
 }

@@ -1,0 +1,331 @@
+//! Plugins imported from outside catalogues (`trellis import`): finding them
+//! again by their catalogue id, writing them in batches (multi-row statements,
+//! never a query per row), their versions (catalogue entries without a
+//! package: `imported = 1`, sha256 `''`, size 0), the categories catalogues
+//! bring (`catalogue_categories`), and the category counts the category list
+//! shows.
+
+use std::collections::{HashMap, HashSet};
+
+use sqlx::{AnyConnection, Row};
+
+use crate::namespaces::NamespaceRow;
+use crate::{now, DbError, Result};
+
+/// Rows per multi-row statement (well under both engines' limits on bind parameters).
+const CHUNK: usize = 200;
+
+/// A plugin as an import writes it.
+#[derive(Debug, Clone)]
+pub struct ImportedPlugin {
+    pub id: String,
+    pub namespace_id: i64,
+    pub name: String,
+    pub display_name: String,
+    pub description: String,
+    pub kind: String,
+    /// JSON array of category slugs.
+    pub categories: String,
+    /// JSON array of keywords.
+    pub keywords: String,
+    pub license: String,
+    pub repository: Option<String>,
+    pub latest_version: Option<String>,
+    pub source: String,
+    pub external_id: String,
+    /// Hash of everything the import writes for it: equal means unchanged.
+    pub digest: String,
+    pub demo: bool,
+    pub author: Option<String>,
+}
+
+/// A catalogue version of an imported plugin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedVersion {
+    pub plugin_id: String,
+    pub version: String,
+    pub parts: (i64, i64, i64),
+    pub prerelease: bool,
+    pub downloads: i64,
+}
+
+/// An imported plugin found by its catalogue id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Known {
+    pub id: String,
+    pub digest: Option<String>,
+}
+
+/// Creates a namespace without members (an import's, when no owner is named).
+pub async fn insert_namespace(c: &mut AnyConnection, name: &str) -> Result<NamespaceRow> {
+    let row = sqlx::query(
+        "INSERT INTO namespaces (name, created_at) VALUES ($1, $2) \
+         RETURNING id, name, require_signatures, created_at",
+    )
+    .bind(name)
+    .bind(now())
+    .fetch_one(&mut *c)
+    .await
+    .map_err(DbError::from_insert)?;
+    Ok(NamespaceRow {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        require_signatures: crate::flag(&row, "require_signatures")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+/// Whether the instance holds no namespace and no plugin (a fresh instance).
+pub async fn is_fresh(c: &mut AnyConnection) -> Result<bool> {
+    let row = sqlx::query(
+        "SELECT (SELECT COUNT(*) FROM namespaces) + (SELECT COUNT(*) FROM plugins) AS n",
+    )
+    .fetch_one(&mut *c)
+    .await?;
+    Ok(row.try_get::<i64, _>("n")? == 0)
+}
+
+/// Every plugin name taken in a namespace.
+pub async fn names_in(c: &mut AnyConnection, namespace_id: i64) -> Result<HashSet<String>> {
+    let rows = sqlx::query("SELECT name FROM plugins WHERE namespace_id = $1")
+        .bind(namespace_id)
+        .fetch_all(&mut *c)
+        .await?;
+    rows.iter().map(|r| Ok(r.try_get("name")?)).collect()
+}
+
+/// The plugins of a namespace imported under the given catalogue ids:
+/// `external id -> (plugin id, digest)`, in one query per [`CHUNK`] ids.
+pub async fn known(
+    c: &mut AnyConnection,
+    namespace_id: i64,
+    external_ids: &[&str],
+) -> Result<HashMap<String, Known>> {
+    let mut out = HashMap::new();
+    for chunk in external_ids.chunks(CHUNK) {
+        let sql = format!(
+            "SELECT id, external_id, import_digest FROM plugins \
+             WHERE namespace_id = $1 AND external_id IN ({})",
+            crate::placeholders(2, chunk.len())
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(namespace_id);
+        for e in chunk {
+            q = q.bind(*e);
+        }
+        for r in q.fetch_all(&mut *c).await? {
+            out.insert(
+                r.try_get("external_id")?,
+                Known {
+                    id: r.try_get("id")?,
+                    digest: r.try_get("import_digest")?,
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// Registers catalogue categories (`(slug, label)`); a slug known already keeps its label.
+pub async fn add_categories(c: &mut AnyConnection, cats: &[(String, String)]) -> Result<()> {
+    for chunk in cats.chunks(CHUNK) {
+        let values = (0..chunk.len())
+            .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO catalogue_categories (slug, label) VALUES {values} \
+             ON CONFLICT (slug) DO NOTHING"
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (slug, label) in chunk {
+            q = q.bind(slug.as_str()).bind(label.as_str());
+        }
+        q.execute(&mut *c).await?;
+    }
+    Ok(())
+}
+
+/// Every catalogue category, `(slug, label)`, by slug.
+pub async fn categories(c: &mut AnyConnection) -> Result<Vec<(String, String)>> {
+    let rows = sqlx::query("SELECT slug, label FROM catalogue_categories ORDER BY slug")
+        .fetch_all(&mut *c)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("slug")?, r.try_get("label")?)))
+        .collect()
+}
+
+/// How many plugins list each category: `slug -> count`, from one grouped scan
+/// (plugins sharing a category list are counted together in SQL).
+pub async fn category_counts(c: &mut AnyConnection) -> Result<HashMap<String, i64>> {
+    let rows = sqlx::query("SELECT categories, COUNT(*) AS n FROM plugins GROUP BY categories")
+        .fetch_all(&mut *c)
+        .await?;
+    let mut out: HashMap<String, i64> = HashMap::new();
+    for r in rows {
+        let list: Vec<String> =
+            crate::json_column("plugins.categories", &r.try_get::<String, _>("categories")?)?;
+        let n: i64 = r.try_get("n")?;
+        for slug in list {
+            *out.entry(slug).or_default() += n;
+        }
+    }
+    Ok(out)
+}
+
+/// Which of `ids` are catalogue entries with no packaged version: `(id, source)`.
+pub async fn without_package(
+    c: &mut AnyConnection,
+    ids: &[String],
+) -> Result<Vec<(String, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT p.id AS id, p.source AS source FROM plugins p WHERE p.id IN ({}) \
+         AND p.source IS NOT NULL AND NOT EXISTS (SELECT 1 FROM plugin_versions v \
+         WHERE v.plugin_id = p.id AND v.imported = 0) ORDER BY p.id",
+        crate::placeholders(1, ids.len())
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for id in ids {
+        q = q.bind(id.as_str());
+    }
+    let rows = q.fetch_all(&mut *c).await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("source")?)))
+        .collect()
+}
+
+const PLUGIN_COLS: &str = "id, namespace_id, name, display_name, description, kind, categories, keywords, \
+    license, repository, latest_version, source, external_id, import_digest, demo, author, created_at, updated_at";
+const PLUGIN_BINDS: usize = 17;
+
+/// Inserts new imported plugins, [`CHUNK`] to a statement.
+pub async fn insert_plugins(c: &mut AnyConnection, plugins: &[ImportedPlugin]) -> Result<()> {
+    let t = now();
+    for chunk in plugins.chunks(CHUNK) {
+        let values = (0..chunk.len())
+            .map(|i| {
+                let b = i * PLUGIN_BINDS;
+                let cols: Vec<String> = (1..=PLUGIN_BINDS).map(|k| format!("${}", b + k)).collect();
+                // created_at and updated_at share the last bind.
+                format!("({}, ${})", cols.join(", "), b + PLUGIN_BINDS)
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!("INSERT INTO plugins ({PLUGIN_COLS}) VALUES {values}");
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for p in chunk {
+            q = q
+                .bind(p.id.as_str())
+                .bind(p.namespace_id)
+                .bind(p.name.as_str())
+                .bind(p.display_name.as_str())
+                .bind(p.description.as_str())
+                .bind(p.kind.as_str())
+                .bind(p.categories.as_str())
+                .bind(p.keywords.as_str())
+                .bind(p.license.as_str())
+                .bind(p.repository.as_deref())
+                .bind(p.latest_version.as_deref())
+                .bind(p.source.as_str())
+                .bind(p.external_id.as_str())
+                .bind(p.digest.as_str())
+                .bind(i64::from(p.demo))
+                .bind(p.author.as_deref())
+                .bind(t);
+        }
+        q.execute(&mut *c).await.map_err(DbError::from_insert)?;
+    }
+    Ok(())
+}
+
+/// Rewrites an imported plugin's metadata (its id, name and creation time stay).
+pub async fn update_plugin(c: &mut AnyConnection, p: &ImportedPlugin) -> Result<()> {
+    sqlx::query(
+        "UPDATE plugins SET display_name = $1, description = $2, kind = $3, categories = $4, \
+         keywords = $5, license = $6, repository = $7, latest_version = $8, source = $9, \
+         import_digest = $10, demo = $11, author = $12, updated_at = $13 WHERE id = $14",
+    )
+    .bind(p.display_name.as_str())
+    .bind(p.description.as_str())
+    .bind(p.kind.as_str())
+    .bind(p.categories.as_str())
+    .bind(p.keywords.as_str())
+    .bind(p.license.as_str())
+    .bind(p.repository.as_deref())
+    .bind(p.latest_version.as_deref())
+    .bind(p.source.as_str())
+    .bind(p.digest.as_str())
+    .bind(i64::from(p.demo))
+    .bind(p.author.as_deref())
+    .bind(now())
+    .bind(p.id.as_str())
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+/// Deletes the catalogue versions of `plugin_id` that are not in `keep`
+/// (packaged versions are never touched).
+pub async fn prune_versions(c: &mut AnyConnection, plugin_id: &str, keep: &[&str]) -> Result<()> {
+    let mut sql = String::from("DELETE FROM plugin_versions WHERE plugin_id = $1 AND imported = 1");
+    if !keep.is_empty() {
+        sql += &format!(
+            " AND version NOT IN ({})",
+            crate::placeholders(2, keep.len())
+        );
+    }
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(plugin_id);
+    for v in keep {
+        q = q.bind(*v);
+    }
+    q.execute(&mut *c).await?;
+    Ok(())
+}
+
+const VERSION_BINDS: usize = 8;
+
+/// Inserts catalogue versions, or refreshes the download counts of those stored
+/// already; a packaged version of the same number is left alone. `published_at`
+/// applies to new rows only.
+pub async fn upsert_versions(
+    c: &mut AnyConnection,
+    versions: &[ImportedVersion],
+    published_at: i64,
+) -> Result<()> {
+    for chunk in versions.chunks(CHUNK) {
+        let values = (0..chunk.len())
+            .map(|i| {
+                let b = i * VERSION_BINDS;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, '{{}}', '', 0, '', NULL, '', '{{}}', '{{}}', 0, ${}, ${}, NULL, 1, ${})",
+                    b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO plugin_versions (plugin_id, version, major, minor, patch, manifest, sha256, size, \
+             readme_html, changelog, api_req, permissions, dependencies, yanked, prerelease, published_at, \
+             published_by, imported, imported_downloads) VALUES {values} \
+             ON CONFLICT (plugin_id, version) DO UPDATE SET imported_downloads = excluded.imported_downloads \
+             WHERE plugin_versions.imported = 1"
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for v in chunk {
+            q = q
+                .bind(v.plugin_id.as_str())
+                .bind(v.version.as_str())
+                .bind(v.parts.0)
+                .bind(v.parts.1)
+                .bind(v.parts.2)
+                .bind(i64::from(v.prerelease))
+                .bind(published_at)
+                .bind(v.downloads);
+        }
+        q.execute(&mut *c).await?;
+    }
+    Ok(())
+}
