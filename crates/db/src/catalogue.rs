@@ -24,10 +24,10 @@ pub struct ImportedPlugin {
     pub display_name: String,
     pub description: String,
     pub kind: String,
-    /// JSON array of category slugs.
-    pub categories: String,
-    /// JSON array of keywords.
-    pub keywords: String,
+    /// Category slugs (stored as a JSON array).
+    pub categories: Vec<String>,
+    /// Stored as a JSON array.
+    pub keywords: Vec<String>,
     pub license: String,
     pub repository: Option<String>,
     pub latest_version: Option<String>,
@@ -214,6 +214,11 @@ const META_COLS: [&str; 13] = [
     "author",
 ];
 
+/// A list of strings as a JSON array (cannot fail).
+fn json_list(list: &[String]) -> String {
+    serde_json::Value::from(list).to_string()
+}
+
 type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
 
 /// Binds the [`META_COLS`] of `p`, in order.
@@ -221,8 +226,8 @@ fn bind_meta<'q>(q: Query<'q>, p: &'q ImportedPlugin) -> Query<'q> {
     q.bind(p.display_name.as_str())
         .bind(p.description.as_str())
         .bind(p.kind.as_str())
-        .bind(p.categories.as_str())
-        .bind(p.keywords.as_str())
+        .bind(json_list(&p.categories))
+        .bind(json_list(&p.keywords))
         .bind(p.license.as_str())
         .bind(p.repository.as_deref())
         .bind(p.latest_version.as_deref())
