@@ -24,10 +24,10 @@ pub struct ImportedPlugin {
     pub display_name: String,
     pub description: String,
     pub kind: String,
-    /// JSON array of category slugs.
-    pub categories: String,
-    /// JSON array of keywords.
-    pub keywords: String,
+    /// Category slugs (stored as a JSON array).
+    pub categories: Vec<String>,
+    /// Stored as a JSON array.
+    pub keywords: Vec<String>,
     pub license: String,
     pub repository: Option<String>,
     pub latest_version: Option<String>,
@@ -197,44 +197,72 @@ pub async fn without_package(
         .collect()
 }
 
-const PLUGIN_COLS: &str = "id, namespace_id, name, display_name, description, kind, categories, keywords, \
-    license, repository, latest_version, source, external_id, import_digest, demo, author, created_at, updated_at";
-const PLUGIN_BINDS: usize = 17;
+/// The columns an import writes, new plugin or not, in [`bind_meta`]'s order.
+const META_COLS: [&str; 13] = [
+    "display_name",
+    "description",
+    "kind",
+    "categories",
+    "keywords",
+    "license",
+    "repository",
+    "latest_version",
+    "source",
+    "external_id",
+    "import_digest",
+    "demo",
+    "author",
+];
+
+/// A list of strings as a JSON array (cannot fail).
+fn json_list(list: &[String]) -> String {
+    serde_json::Value::from(list).to_string()
+}
+
+type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+
+/// Binds the [`META_COLS`] of `p`, in order.
+fn bind_meta<'q>(q: Query<'q>, p: &'q ImportedPlugin) -> Query<'q> {
+    q.bind(p.display_name.as_str())
+        .bind(p.description.as_str())
+        .bind(p.kind.as_str())
+        .bind(json_list(&p.categories))
+        .bind(json_list(&p.keywords))
+        .bind(p.license.as_str())
+        .bind(p.repository.as_deref())
+        .bind(p.latest_version.as_deref())
+        .bind(p.source.as_str())
+        .bind(p.external_id.as_str())
+        .bind(p.digest.as_str())
+        .bind(i64::from(p.demo))
+        .bind(p.author.as_deref())
+}
 
 /// Inserts new imported plugins, [`CHUNK`] to a statement.
 pub async fn insert_plugins(c: &mut AnyConnection, plugins: &[ImportedPlugin]) -> Result<()> {
+    // id, namespace_id, name, the metadata, and the time (created_at = updated_at).
+    let binds = 3 + META_COLS.len() + 1;
     let t = now();
     for chunk in plugins.chunks(CHUNK) {
         let values = (0..chunk.len())
             .map(|i| {
-                let b = i * PLUGIN_BINDS;
-                let cols: Vec<String> = (1..=PLUGIN_BINDS).map(|k| format!("${}", b + k)).collect();
-                // created_at and updated_at share the last bind.
-                format!("({}, ${})", cols.join(", "), b + PLUGIN_BINDS)
+                let cols: Vec<String> =
+                    (1..=binds).map(|k| format!("${}", i * binds + k)).collect();
+                format!("({}, ${})", cols.join(", "), (i + 1) * binds)
             })
             .collect::<Vec<_>>()
             .join(", ");
-        let sql = format!("INSERT INTO plugins ({PLUGIN_COLS}) VALUES {values}");
+        let sql = format!(
+            "INSERT INTO plugins (id, namespace_id, name, {}, created_at, updated_at) VALUES {values}",
+            META_COLS.join(", ")
+        );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for p in chunk {
             q = q
                 .bind(p.id.as_str())
                 .bind(p.namespace_id)
-                .bind(p.name.as_str())
-                .bind(p.display_name.as_str())
-                .bind(p.description.as_str())
-                .bind(p.kind.as_str())
-                .bind(p.categories.as_str())
-                .bind(p.keywords.as_str())
-                .bind(p.license.as_str())
-                .bind(p.repository.as_deref())
-                .bind(p.latest_version.as_deref())
-                .bind(p.source.as_str())
-                .bind(p.external_id.as_str())
-                .bind(p.digest.as_str())
-                .bind(i64::from(p.demo))
-                .bind(p.author.as_deref())
-                .bind(t);
+                .bind(p.name.as_str());
+            q = bind_meta(q, p).bind(t);
         }
         q.execute(&mut *c).await.map_err(DbError::from_insert)?;
     }
@@ -243,27 +271,23 @@ pub async fn insert_plugins(c: &mut AnyConnection, plugins: &[ImportedPlugin]) -
 
 /// Rewrites an imported plugin's metadata (its id, name and creation time stay).
 pub async fn update_plugin(c: &mut AnyConnection, p: &ImportedPlugin) -> Result<()> {
-    sqlx::query(
-        "UPDATE plugins SET display_name = $1, description = $2, kind = $3, categories = $4, \
-         keywords = $5, license = $6, repository = $7, latest_version = $8, source = $9, \
-         import_digest = $10, demo = $11, author = $12, updated_at = $13 WHERE id = $14",
-    )
-    .bind(p.display_name.as_str())
-    .bind(p.description.as_str())
-    .bind(p.kind.as_str())
-    .bind(p.categories.as_str())
-    .bind(p.keywords.as_str())
-    .bind(p.license.as_str())
-    .bind(p.repository.as_deref())
-    .bind(p.latest_version.as_deref())
-    .bind(p.source.as_str())
-    .bind(p.digest.as_str())
-    .bind(i64::from(p.demo))
-    .bind(p.author.as_deref())
-    .bind(now())
-    .bind(p.id.as_str())
-    .execute(&mut *c)
-    .await?;
+    let sets: Vec<String> = META_COLS
+        .iter()
+        .enumerate()
+        .map(|(i, col)| format!("{col} = ${}", i + 1))
+        .collect();
+    let n = META_COLS.len();
+    let sql = format!(
+        "UPDATE plugins SET {}, updated_at = ${} WHERE id = ${}",
+        sets.join(", "),
+        n + 1,
+        n + 2
+    );
+    bind_meta(sqlx::query(sqlx::AssertSqlSafe(sql)), p)
+        .bind(now())
+        .bind(p.id.as_str())
+        .execute(&mut *c)
+        .await?;
     Ok(())
 }
 
