@@ -44,6 +44,40 @@ pub async fn app_state(config: Config) -> Result<AppState, StartError> {
     AppState::build(config, links).await
 }
 
+/// Opens this process's search index (`<data_dir>/search-index`), rebuilding it
+/// from the database when it is missing, corrupt or too far behind, and installs
+/// it as the services' search engine. When another process holds that directory
+/// (two API processes sharing a data directory), this one keeps its index in
+/// memory instead, built from the database.
+async fn open_search(app: &AppState) -> Result<Arc<trellis_search::SearchIndex>, StartError> {
+    use trellis_search::indexer;
+    let dir = app.config.data_dir.join("search-index");
+    let started = std::time::Instant::now();
+    let (index, rebuilt) = match indexer::open(&app.db, &dir).await {
+        Ok(opened) => opened,
+        Err(e) => {
+            tracing::warn!(dir = %dir.display(), error = %e, "cannot use the search index directory; keeping this process's index in memory");
+            let index = trellis_search::SearchIndex::in_memory(&indexer::api_versions())
+                .map(Arc::new)
+                .map_err(|e| StartError::Search(e.to_string()))?;
+            let n = indexer::rebuild(&app.db, &index)
+                .await
+                .map_err(|e| StartError::Search(e.to_string()))?;
+            (index, Some(n))
+        }
+    };
+    if let Some(n) = rebuilt {
+        tracing::info!(
+            plugins = n,
+            secs = started.elapsed().as_secs_f64(),
+            "search index built from the database"
+        );
+    }
+    app.search
+        .set(Arc::new(trellis_search::Engine(index.clone())));
+    Ok(index)
+}
+
 /// A built Trellis: state, router and running workers, not yet listening.
 pub struct Server {
     pub state: AppState,
@@ -59,11 +93,20 @@ impl Server {
     /// Opens everything `config` names and starts the workers of its role.
     pub async fn build(config: Config) -> Result<Server, StartError> {
         let app = app_state(config).await?;
-        Self::from_state(app)
+        let search = if app.config.role.serves_api() {
+            Some(open_search(&app).await?)
+        } else {
+            None
+        };
+        Self::from_state(app, search)
     }
 
-    /// The same, around state built already.
-    pub fn from_state(app: AppState) -> Result<Server, StartError> {
+    /// The same, around state built already (and this process's search index when
+    /// it serves the API).
+    pub fn from_state(
+        app: AppState,
+        search: Option<Arc<trellis_search::SearchIndex>>,
+    ) -> Result<Server, StartError> {
         let role = app.config.role;
         let state = ServerState::new(app.clone())?;
         let metrics = Metrics::new();
@@ -72,7 +115,7 @@ impl Server {
         } else {
             crate::router::ops_router(state, metrics.clone())
         };
-        let workers = trellis_worker::start(&app, role);
+        let workers = trellis_worker::start(&app, role, search);
         tracing::info!(role = role.as_str(), workers = ?workers.names(), "background workers started");
         Ok(Server {
             state: app,

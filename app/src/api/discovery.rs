@@ -59,7 +59,8 @@ pub async fn suggest_plugins(q: String) -> Result<Suggestions, UiError> {
 /// Every category (name and slug), in the registry's order.
 #[server]
 pub async fn list_categories() -> Result<Vec<CategoryOut>, UiError> {
-    Ok(trellis_platform::registry::plugins::categories())
+    let state = super::ssr::state()?;
+    Ok(trellis_platform::registry::categories(&state).await?)
 }
 
 /// The home page's lists and the categories with their counts.
@@ -82,19 +83,13 @@ pub async fn load_home() -> Result<HomeData, UiError> {
         Err(e) if e.code == trellis_types::ErrorCode::Unavailable => None,
         Err(e) => return Err(e.into()),
     };
-    let counts = all
-        .as_ref()
-        .and_then(|r| r.facets.iter().find(|f| f.name == "category"))
-        .map(|f| {
-            f.values
-                .iter()
-                .map(|v| (v.value.clone(), v.count))
-                .collect::<std::collections::HashMap<_, _>>()
-        });
-    let categories = trellis_platform::registry::plugins::categories()
+    // Categories that list plugins, with their counts.
+    let categories: Vec<CategoryCount> = trellis_platform::registry::categories(&state)
+        .await?
         .into_iter()
+        .filter(|c| c.plugins > 0)
         .map(|c| CategoryCount {
-            count: counts.as_ref().and_then(|m| m.get(&c.slug).copied()),
+            count: Some(c.plugins as u64),
             slug: c.slug,
             name: c.name,
         })

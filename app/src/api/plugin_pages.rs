@@ -67,16 +67,22 @@ pub async fn plugin_page(id: String) -> Result<PluginPageData, UiError> {
         now,
         CHART_DAYS,
     );
-    let categories = plugins::categories()
+    let categories = trellis_platform::registry::categories(&state)
+        .await?
         .into_iter()
         .filter(|c| plugin.categories.contains(&c.slug))
         .collect();
+    let demo_source = if plugin.demo {
+        plugin.source.clone()
+    } else {
+        None
+    };
     Ok(PluginPageData {
+        demo_source,
         categories,
         plugin,
         versions,
         chart,
-        demo_source: None,
     })
 }
 

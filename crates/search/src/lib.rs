@@ -1,7 +1,10 @@
 //! Trellis's search engine core: plugin documents in, ranked, faceted, highlighted
 //! results out.
 //!
-//! The crate is pure: it knows nothing of the database or HTTP. A caller builds
+//! The engine itself is pure (documents in, results out); two modules connect it
+//! to the rest of Trellis: [`indexer`] builds documents from the database and keeps
+//! the index current as a follower of the event log, and [`engine`] is the index as
+//! the services' `trellis_platform::discovery::Search`. A caller builds
 //! [`PluginDoc`]s, feeds them to a [`SearchIndex`] (a full [`SearchIndex::replace_all`]
 //! or incremental [`SearchIndex::apply`], each stamped with an opaque event-log
 //! position that survives restarts), and answers [`trellis_types::SearchQuery`]s with
@@ -12,11 +15,13 @@
 //! so each hit can explain its score. See `docs/search.md` for how ranking works.
 
 mod doc;
+pub mod engine;
 mod error;
 pub mod evaluation;
 mod facets;
 mod highlight;
 mod index;
+pub mod indexer;
 mod matching;
 mod query;
 mod ranking;
@@ -29,5 +34,6 @@ mod tokenizer;
 mod vocab;
 
 pub use doc::PluginDoc;
+pub use engine::Engine;
 pub use error::{Opened, SearchError};
 pub use index::SearchIndex;

@@ -8,12 +8,14 @@
 //! - every process runs the event counter ([`event_counter`]), which counts
 //!   the events written to the log for this process's `/metrics`;
 //! - every process that serves the API runs the node-local workers, which
-//!   flush what that process counted in memory (downloads, token uses);
+//!   flush what that process counted in memory (downloads, token uses), and
+//!   the search indexer, which keeps that process's own search index current
+//!   by following the event log;
 //! - every process with the worker role runs the shared workers:
 //!   housekeeping, event retention, the job runner (jobs of the event bus; several processes
 //!   share the queue on PostgreSQL) and, when `events.log_file` is set, the
-//!   follower that writes the event log to that file. Search indexing and
-//!   webhook delivery join them as those capabilities land.
+//!   follower that writes the event log to that file. Webhook delivery joins
+//!   them when it lands.
 
 pub mod event_counter;
 pub mod follow;
@@ -26,8 +28,13 @@ pub use supervisor::{Stop, Supervisor};
 use trellis_platform::config::Role;
 use trellis_platform::AppState;
 
-/// Starts the workers a process with `role` runs.
-pub fn start(state: &AppState, role: Role) -> Supervisor {
+/// Starts the workers a process with `role` runs; `search` is this process's
+/// index when it serves the API.
+pub fn start(
+    state: &AppState,
+    role: Role,
+    search: Option<std::sync::Arc<trellis_search::SearchIndex>>,
+) -> Supervisor {
     let mut s = Supervisor::new();
     event_counter::register(
         &mut s,
@@ -38,6 +45,9 @@ pub fn start(state: &AppState, role: Role) -> Supervisor {
     if role.serves_api() {
         workers::download_flusher(&mut s, state.clone());
         workers::token_usage_flusher(&mut s, state.clone());
+    }
+    if let Some(index) = search {
+        workers::search_indexer(&mut s, state.clone(), index);
     }
     if role.runs_workers() {
         workers::housekeeping(&mut s, state.clone());

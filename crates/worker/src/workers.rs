@@ -2,7 +2,8 @@
 //!
 //! Node-local (every API process): the download-count flusher and the
 //! token-usage flusher write what this process counted in memory, every
-//! `registry.downloads_flush_secs` and once more at shutdown.
+//! `registry.downloads_flush_secs` and once more at shutdown; the search indexer
+//! keeps this process's index current.
 //! Every process: the event counter (see [`crate::event_counter`]).
 //! Shared (worker processes): housekeeping every ten minutes, event retention every
 //! `events.prune_every_secs`, the job runner, and the event log file follower
@@ -82,6 +83,25 @@ pub fn event_log_file(s: &mut Supervisor, state: AppState) {
         let (db, path, node) = (state.db.clone(), path.clone(), node.clone());
         async move {
             let mut f = EventLogFile::new(path, &node);
+            crate::follow::run(db, &mut f, poll, stop).await
+        }
+    });
+}
+
+/// Keeps this process's search index current: follows the event log and
+/// re-indexes every plugin an event is about (polling at most every 200 ms, so a
+/// change is searchable well within a second).
+pub fn search_indexer(
+    s: &mut Supervisor,
+    state: AppState,
+    index: Arc<trellis_search::SearchIndex>,
+) {
+    let poll = Duration::from_millis(state.config.events.poll_ms.min(200));
+    let node = node_name();
+    s.spawn("search-indexer", move |stop| {
+        let (db, index, node) = (state.db.clone(), index.clone(), node.clone());
+        async move {
+            let mut f = trellis_search::indexer::IndexFollower::new(db.clone(), index, &node);
             crate::follow::run(db, &mut f, poll, stop).await
         }
     });

@@ -35,6 +35,12 @@ pub struct TestApp {
     _dir: Arc<tempfile::TempDir>,
 }
 
+/// An instance's settings and data directory, kept across a stop.
+pub struct Saved {
+    pub env: Vec<(String, String)>,
+    pub dir: Arc<tempfile::TempDir>,
+}
+
 fn unique(prefix: &str) -> String {
     format!("{prefix}{}", uuid::Uuid::new_v4().simple())
         .chars()
@@ -145,6 +151,21 @@ impl TestApp {
     /// state and router: what a restart (or a second node) looks like.
     pub async fn restart(&self) -> TestApp {
         Self::start(self.env.clone(), self._dir.clone()).await
+    }
+
+    /// What it takes to start this instance again after [`TestApp::stop`] (its
+    /// settings, and its data directory kept alive).
+    pub fn saved(&self) -> Saved {
+        Saved {
+            env: self.env.clone(),
+            dir: self._dir.clone(),
+        }
+    }
+
+    /// Starts an instance again from what [`TestApp::saved`] kept: a restart
+    /// after a clean stop, the data directory (and its search index) reused.
+    pub async fn again(saved: &Saved) -> TestApp {
+        Self::start(saved.env.clone(), saved.dir.clone()).await
     }
 
     /// Stops this instance's workers and closes its database pool, as a clean

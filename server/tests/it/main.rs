@@ -30,6 +30,7 @@ mod registry_resolve;
 mod registry_support;
 mod registry_versions;
 mod reshape;
+mod search;
 mod security_accounts;
 mod security_namespaces;
 mod storage;
