@@ -33,10 +33,7 @@ use trellis_events::{emit, Actor};
 use crate::load::median;
 use crate::server::{manifest, package, Bench};
 
-fn pct(mut v: Vec<Duration>, p: f64) -> Duration {
-    v.sort();
-    v[((v.len() as f64 - 1.0) * p).round() as usize]
-}
+use crate::load::percentile as pct;
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
@@ -92,7 +89,7 @@ pub async fn run(quick: bool) {
     }
 }
 
-fn replace_db(url: &str, name: &str) -> String {
+pub(crate) fn replace_db(url: &str, name: &str) -> String {
     let mut u = url::Url::parse(url).expect("postgres url");
     u.set_path(&format!("/{name}"));
     u.to_string()

@@ -16,6 +16,12 @@ pub struct Big {
     pub download_mb_s: f64,
 }
 
+/// The `p` quantile (0 to 1) of non-empty durations, by nearest rank.
+pub fn percentile(mut v: Vec<Duration>, p: f64) -> Duration {
+    v.sort();
+    v[((v.len() as f64 - 1.0) * p).round() as usize]
+}
+
 pub fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]

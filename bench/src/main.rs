@@ -3,6 +3,10 @@
 //! connections (wrk), against nginx and a bare axum handler in the same run.
 //! `trellis-bench events`: the event bus (events in publish transactions, jobs/s
 //! with one and two worker processes, follower lag).
+//! `trellis-bench search`: discovery (queries/s in-process, over HTTP and on
+//! PostgreSQL full-text search; 100,000 plugins; pages; the hydrate bundle).
+//! `trellis-bench relevance --catalog FILE --queries FILE [--json]`: recall@10,
+//! MRR@10 and nDCG@10 of search over a catalogue and judged queries.
 //!
 //! Each starts a real Trellis (its own data directory; SQLite + files, or PostgreSQL /
 //! S3 when TRELLIS_DATABASE__URL / TRELLIS_STORAGE__* are set) on a loopback port,
@@ -15,6 +19,9 @@ mod graph;
 mod http;
 mod load;
 mod nginx;
+mod pg_fts;
+mod relevance;
+mod search;
 mod server;
 mod wrk;
 
@@ -27,6 +34,24 @@ async fn main() {
     match args.first().map(String::as_str) {
         Some("registry") => registry(quick).await,
         Some("events") => events::run(quick).await,
+        Some("search") => search::run(quick).await,
+        Some("relevance") => {
+            let arg = |name: &str| {
+                args.iter()
+                    .position(|a| a == name)
+                    .and_then(|i| args.get(i + 1))
+                    .map(std::path::PathBuf::from)
+            };
+            match (arg("--catalog"), arg("--queries")) {
+                (Some(c), Some(q)) => {
+                    relevance::run(c, q, args.iter().any(|a| a == "--json")).await
+                }
+                _ => {
+                    eprintln!("usage: trellis-bench relevance --catalog FILE.jsonl --queries FILE.jsonl [--json]");
+                    std::process::exit(2);
+                }
+            }
+        }
         Some("http") => {
             let only = args
                 .iter()
@@ -35,7 +60,10 @@ async fn main() {
             http::run(quick, only.as_deref()).await
         }
         _ => {
-            eprintln!("usage: trellis-bench registry [--quick] | http [--quick] [--only WORD] | events [--quick]");
+            eprintln!(
+                "usage: trellis-bench registry [--quick] | http [--quick] [--only WORD] | events [--quick] \
+                 | search [--quick] | relevance --catalog FILE.jsonl --queries FILE.jsonl [--json]"
+            );
             std::process::exit(2);
         }
     }

@@ -42,6 +42,42 @@ pub fn run(
     connections: usize,
     duration: Duration,
 ) -> Result<Run, String> {
+    run_with(url, None, headers, connections, duration)
+}
+
+/// Like [`run`], cycling through `paths` (each `/…`, on `base`'s host) so that every
+/// connection sends a mix of requests, through a generated wrk Lua script.
+pub fn run_paths(
+    base: &str,
+    paths: &[String],
+    headers: &[String],
+    connections: usize,
+    duration: Duration,
+) -> Result<Run, String> {
+    let mut lua = String::from("local paths = {\n");
+    for p in paths {
+        assert!(p.starts_with('/'), "a path: {p}");
+        lua.push_str(&format!("  {:?},\n", p));
+    }
+    lua.push_str(
+        "}\nlocal i = 0\nrequest = function()\n  i = i % #paths + 1\n  \
+         return wrk.format(nil, paths[i])\nend\n",
+    );
+    let script = tempfile::Builder::new()
+        .suffix(".lua")
+        .tempfile()
+        .map_err(|e| format!("wrk script: {e}"))?;
+    std::fs::write(script.path(), lua).map_err(|e| format!("wrk script: {e}"))?;
+    run_with(base, Some(script.path()), headers, connections, duration)
+}
+
+fn run_with(
+    url: &str,
+    script: Option<&std::path::Path>,
+    headers: &[String],
+    connections: usize,
+    duration: Duration,
+) -> Result<Run, String> {
     assert!(
         url.starts_with("http://127.0.0.1:"),
         "benchmarks only talk to loopback: {url}"
@@ -50,6 +86,9 @@ pub fn run(
     let mut cmd = Command::new("wrk");
     for h in headers {
         cmd.arg("-H").arg(h);
+    }
+    if let Some(script) = script {
+        cmd.arg("-s").arg(script);
     }
     let out = cmd
         .arg(format!("-t{threads}"))
