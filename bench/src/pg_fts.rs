@@ -39,9 +39,13 @@ impl PgFts {
             .execute(admin.pool())
             .await
             .expect("create database");
-        let db = Db::connect(&crate::events::replace_db(admin_url, &name), 16, Duration::from_secs(10))
-            .await
-            .expect("scratch database");
+        let db = Db::connect(
+            &crate::events::replace_db(admin_url, &name),
+            16,
+            Duration::from_secs(10),
+        )
+        .await
+        .expect("scratch database");
         for ddl in [
             "CREATE EXTENSION IF NOT EXISTS pg_trgm",
             "CREATE TABLE plugins (id TEXT PRIMARY KEY, name TEXT NOT NULL, summary TEXT NOT NULL, \
@@ -134,10 +138,13 @@ impl PgFts {
     /// Drops the scratch database.
     pub async fn drop(self) {
         self.db.pool().close().await;
-        sqlx::query(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {}", self.name)))
-            .execute(self.admin.pool())
-            .await
-            .expect("drop database");
+        sqlx::query(AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {}",
+            self.name
+        )))
+        .execute(self.admin.pool())
+        .await
+        .expect("drop database");
     }
 }
 

@@ -45,7 +45,12 @@ pub fn read_queries(path: &Path) -> Vec<Judged> {
 /// it; returns the number of plugins and the time the import took.
 pub async fn import_and_wait(b: &Bench, catalog: &Path, ns: &str) -> (u64, Duration) {
     let t = Instant::now();
-    let summary = trellis_platform::registry::import::import_file(&b.state, catalog, ns, false)
+    let opts = trellis_platform::registry::import::ImportOptions {
+        namespace: ns.to_owned(),
+        demo: false,
+        owner: None,
+    };
+    let summary = trellis_platform::registry::import::import_file(&b.state, catalog, &opts)
         .await
         .expect("import");
     let took = t.elapsed();
@@ -69,7 +74,10 @@ pub async fn import_and_wait(b: &Bench, catalog: &Path, ns: &str) -> (u64, Durat
         if total >= expected {
             return (expected, took);
         }
-        assert!(Instant::now() < deadline, "the index never caught up ({total} of {expected})");
+        assert!(
+            Instant::now() < deadline,
+            "the index never caught up ({total} of {expected})"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -167,7 +175,12 @@ pub async fn run(catalog: PathBuf, queries: PathBuf, json_out: bool) {
         let ranked = top10_http(&b, &j.query, &map).await;
         ranked_all.push(ranked);
     }
-    let all = score(ranked_all.iter().zip(&judged).map(|(r, j)| (r.as_slice(), j.relevant.as_slice())));
+    let all = score(
+        ranked_all
+            .iter()
+            .zip(&judged)
+            .map(|(r, j)| (r.as_slice(), j.relevant.as_slice())),
+    );
     let typo = score(
         ranked_all
             .iter()
@@ -175,7 +188,10 @@ pub async fn run(catalog: PathBuf, queries: PathBuf, json_out: bool) {
             .filter(|(_, j)| misspelled(&j.query, &vocab))
             .map(|(r, j)| (r.as_slice(), j.relevant.as_slice())),
     );
-    let typo_count = judged.iter().filter(|j| misspelled(&j.query, &vocab)).count();
+    let typo_count = judged
+        .iter()
+        .filter(|j| misspelled(&j.query, &vocab))
+        .count();
     for (r, j) in ranked_all.iter().zip(&judged) {
         let s = score([(r.as_slice(), j.relevant.as_slice())]);
         per_query.push(json!({

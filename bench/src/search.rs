@@ -38,7 +38,11 @@ pub async fn run(quick: bool) {
     let secs = Duration::from_secs(if quick { 3 } else { 10 });
     println!("# Trellis search benchmark");
     println!("machine: {}", crate::http::machine());
-    println!("catalogue: {} ; {} judged queries", catalog.display(), queries.len());
+    println!(
+        "catalogue: {} ; {} judged queries",
+        catalog.display(),
+        queries.len()
+    );
 
     // 1. The catalogue as it is.
     let b = Bench::start().await;
@@ -86,7 +90,8 @@ pub async fn run(quick: bool) {
         rss_before
     );
     let t = Instant::now();
-    let rebuilt = trellis_search::indexer::rebuild_fresh(&b.state, &tempfile::tempdir().expect("dir").keep())
+    let scratch = tempfile::tempdir().expect("dir");
+    let rebuilt = trellis_search::indexer::rebuild_fresh(&b.state.db, scratch.path())
         .await
         .expect("rebuild");
     println!(
@@ -94,7 +99,15 @@ pub async fn run(quick: bool) {
         t.elapsed().as_secs_f64()
     );
     let in_process = speed_rows(&b, &queries, secs).await;
-    pg_rows(scaled.path(), copies, &queries, secs, in_process.0, "scaled").await;
+    pg_rows(
+        scaled.path(),
+        copies,
+        &queries,
+        secs,
+        in_process.0,
+        "scaled",
+    )
+    .await;
     b.stop().await;
     bundle_row();
 }
@@ -187,7 +200,14 @@ async fn speed_rows(b: &Bench, queries: &[Judged], dur: Duration) -> (f64, f64) 
 }
 
 /// The same queries on PostgreSQL full-text search, when a server is given.
-async fn pg_rows(catalog: &Path, copies: usize, queries: &[Judged], dur: Duration, trellis_qps: f64, tag: &str) {
+async fn pg_rows(
+    catalog: &Path,
+    copies: usize,
+    queries: &[Judged],
+    dur: Duration,
+    trellis_qps: f64,
+    tag: &str,
+) {
     let Ok(admin) = std::env::var("BENCH_POSTGRES_URL") else {
         println!("PostgreSQL FTS:          skipped (set BENCH_POSTGRES_URL)");
         return;
@@ -200,7 +220,11 @@ async fn pg_rows(catalog: &Path, copies: usize, queries: &[Judged], dur: Duratio
     for j in queries {
         // Scaled copies are named `<id>-c<k>`: map them back for recall.
         let ids = pg.top10(&j.query).await;
-        ranked.push(ids.into_iter().map(|id| base_id(&id, copies)).collect::<Vec<_>>());
+        ranked.push(
+            ids.into_iter()
+                .map(|id| base_id(&id, copies))
+                .collect::<Vec<_>>(),
+        );
     }
     let s = relevance::score(
         ranked
@@ -244,7 +268,12 @@ fn entries(catalog: &Path) -> Vec<Entry> {
             summary: v["summary"].as_str().unwrap_or_default().to_owned(),
             keywords: v["tags"]
                 .as_array()
-                .map(|a| a.iter().filter_map(|t| t.as_str()).collect::<Vec<_>>().join(" "))
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|t| t.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
                 .unwrap_or_default(),
             downloads: v["downloads_total"].as_i64().unwrap_or(0),
         })
@@ -292,14 +321,25 @@ async fn page_rows(b: &Bench, dur: Duration) {
         .json::<Value>()
         .await
         .expect("json");
-    let plugin = first["hits"][0]["id"].as_str().unwrap_or("catalog.calendar").to_owned();
+    let plugin = first["hits"][0]["id"]
+        .as_str()
+        .unwrap_or("catalog.calendar")
+        .to_owned();
     for (label, path) in [
         ("home page", "/".to_owned()),
         ("search page", "/search?q=calendar".to_owned()),
         ("plugin page", format!("/plugins/{plugin}")),
     ] {
         let url = format!("{}{path}", b.base);
-        let body = b.http.get(&url).send().await.expect("page").bytes().await.expect("body");
+        let body = b
+            .http
+            .get(&url)
+            .send()
+            .await
+            .expect("page")
+            .bytes()
+            .await
+            .expect("body");
         let bare = bare::Bare::start(body.clone()).await;
         let bare_url = format!("{}/page", bare.base);
         let (u1, u2) = (url.clone(), bare_url.clone());
@@ -335,7 +375,10 @@ fn bundle_row() {
     let mut raw = 0usize;
     for e in std::fs::read_dir(&pkg).expect("pkg dir").flatten() {
         let p = e.path();
-        if matches!(p.extension().and_then(|x| x.to_str()), Some("wasm") | Some("js")) {
+        if matches!(
+            p.extension().and_then(|x| x.to_str()),
+            Some("wasm") | Some("js")
+        ) {
             let bytes = std::fs::read(&p).expect("bundle file");
             raw += bytes.len();
             let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
@@ -355,9 +398,11 @@ fn rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|k| k.parse::<f64>().ok()))
+            s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|k| k.parse::<f64>().ok())
+            })
         })
         .map(|kb| kb / 1024.0)
         .unwrap_or(f64::NAN)

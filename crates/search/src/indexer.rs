@@ -16,9 +16,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use trellis_db::events::{EventRow, Position};
 use trellis_db::search_docs::SearchDocRow;
-use trellis_platform::registry::{search_docs, search_docs_page};
 use trellis_db::Db;
 use trellis_events::follow::{Follower, FollowerError};
+use trellis_platform::registry::{search_docs, search_docs_page};
 
 use crate::{Opened, PluginDoc, SearchIndex};
 
