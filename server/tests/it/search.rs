@@ -359,3 +359,39 @@ async fn the_index_resumes_after_a_restart_and_is_rebuilt_when_corrupt() {
     assert_eq!(search(&app, "q=pomodoro").await["total"], 1);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn two_nodes_on_one_database_each_keep_their_index_current() {
+    let a = TestApp::new().await;
+    // A second node on the same database and data directory: the first holds the
+    // index directory, so this one keeps its own index in memory.
+    let b = a.restart().await;
+    let (_, t) = publisher(&a, "alice", "acme").await;
+    publish_ok(
+        &t,
+        &pkg(
+            "acme.pdf-tools",
+            "1.0.0",
+            "PDF Tools",
+            "Annotate PDF files.",
+            "tool",
+            &["pdf"],
+        ),
+    )
+    .await;
+    until(&a, "q=pdf", |v| v["total"] == 1).await;
+    until(&b, "q=pdf", |v| v["total"] == 1).await;
+    // A change written through the second node shows on the first.
+    let tb = b.bearer(t.bearer.as_deref().expect("a token client"));
+    send_json(
+        &tb,
+        "PUT",
+        "/api/v1/plugins/acme.pdf-tools/deprecation",
+        json!({"reason": "merged"}),
+    )
+    .await;
+    until(&a, "q=pdf", |v| v["hits"][0]["deprecated"] == true).await;
+    until(&b, "q=pdf", |v| v["hits"][0]["deprecated"] == true).await;
+    b.stop().await;
+    a.stop().await;
+}
