@@ -27,7 +27,9 @@ mod suggest;
 mod table;
 mod tokenizer;
 mod vocab;
+mod weights;
 
 pub use doc::PluginDoc;
 pub use error::{Opened, SearchError};
 pub use index::SearchIndex;
+pub use weights::RankingWeights;

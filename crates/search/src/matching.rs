@@ -16,10 +16,6 @@ use crate::snapshot::{DocKey, Snapshot};
 use crate::tokenizer::stem;
 use crate::SearchError;
 
-/// How much a match in each field counts ([`TextField::ALL`] order): names above
-/// keywords above categories above the summary above the README.
-pub(crate) const FIELD_BOOST: [f64; 6] = [4.0, 2.5, 1.8, 1.0, 0.3, 1.5];
-
 /// One word's best match in one field of a document.
 #[derive(Debug, Clone)]
 pub(crate) struct FieldHit {
@@ -125,6 +121,7 @@ impl Lookup<'_> {
 pub(crate) fn collect(
     snap: &Snapshot,
     plan: &Plan,
+    boosts: &[f64; 6],
 ) -> Result<HashMap<DocKey, DocMatch>, SearchError> {
     let n = plan.clauses.len();
     let mut lookup = Lookup {
@@ -154,7 +151,7 @@ pub(crate) fn collect(
                     }
                     _ => continue,
                 };
-                let boost = FIELD_BOOST[field.index()];
+                let boost = boosts[field.index()];
                 for (key, bm25) in scored {
                     let hit = FieldHit {
                         full: bm25 * boost,
