@@ -138,12 +138,20 @@ fn main() {
     let verbose = args.iter().any(|a| a == "--verbose");
     let mut asks = Vec::new();
     let mut weights: Option<String> = None;
+    // Copies of the catalogue to index (ids suffixed), to measure at a larger size.
+    let mut scale = 1usize;
     let mut positional = Vec::new();
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--ask" => asks.push(it.next().expect("--ask needs a query").clone()),
             "--weights" => weights = Some(it.next().expect("--weights needs JSON").clone()),
+            "--scale" => {
+                scale = it
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .expect("--scale needs a number")
+            }
             "--json" | "--verbose" => {}
             _ => positional.push(a.clone()),
         }
@@ -151,9 +159,20 @@ fn main() {
     let catalog = positional
         .first()
         .expect("usage: relevance CATALOG.jsonl [QUERIES.jsonl] [--json] [--verbose] [--ask Q]...");
-    let docs: Vec<PluginDoc> = read_lines::<CatalogEntry>(catalog)
+    let base: Vec<PluginDoc> = read_lines::<CatalogEntry>(catalog)
         .into_iter()
         .map(to_doc)
+        .collect();
+    let docs: Vec<PluginDoc> = (0..scale)
+        .flat_map(|copy| {
+            base.iter().cloned().map(move |mut d| {
+                if copy > 0 {
+                    d.id = format!("{}-copy{copy}", d.id);
+                    d.downloads_total /= copy as u64 + 1;
+                }
+                d
+            })
+        })
         .collect();
     let index = SearchIndex::in_memory(&[semver::Version::new(1, 0, 0)]).expect("index");
     if let Some(w) = &weights {

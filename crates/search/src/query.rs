@@ -3,7 +3,7 @@
 //! budget, completions of the last word, a split into two known words, a join with its
 //! neighbour), plus "did you mean".
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use trellis_types::{
     SearchQuery, SearchSort, SEARCH_FACETS, SEARCH_MAX_DEPTH, SEARCH_MAX_LIMIT,
@@ -179,25 +179,37 @@ pub(crate) struct Clause {
     /// How much matching this word matters for coverage: its inverse document
     /// frequency (a rare word like `encrypt` outweighs a common one like `notes`).
     pub weight: f64,
+    /// This word run together with the next one (`mind map` -> mindmap).
+    pub joined_with_next: Option<String>,
+    /// Stems of the single-word alternatives a name word may match, with the best
+    /// weight and whether it keeps the name exact (see [`Clause::accepts`]).
+    accepted: HashMap<String, (f64, bool)>,
 }
 
 impl Clause {
     /// How `word` (a document word) stands for this clause, if it does (plurals aside):
     /// the best single-word alternative's weight and whether it keeps a name exact.
     pub(crate) fn accepts(&self, word: &str) -> Option<(f64, bool)> {
-        let word = stem(word);
-        self.alts
-            .iter()
-            .filter(|a| {
-                a.terms.len() == 1
-                    && matches!(
-                        a.kind,
-                        MatchKind::Exact | MatchKind::Prefix | MatchKind::Typo(_)
-                    )
-                    && stem(&a.terms[0]) == word
-            })
-            .map(|a| (a.factor, a.exact_ok))
-            .max_by(|a, b| a.0.total_cmp(&b.0))
+        self.accepted.get(stem(word).as_ref()).copied()
+    }
+
+    fn index_alternatives(&mut self) {
+        for a in &self.alts {
+            if a.terms.len() == 1
+                && matches!(
+                    a.kind,
+                    MatchKind::Exact | MatchKind::Prefix | MatchKind::Typo(_)
+                )
+            {
+                let slot = self
+                    .accepted
+                    .entry(stem(&a.terms[0]).into_owned())
+                    .or_insert((a.factor, a.exact_ok));
+                if a.factor > slot.0 {
+                    *slot = (a.factor, a.exact_ok);
+                }
+            }
+        }
     }
 }
 
@@ -308,6 +320,8 @@ impl Plan {
                 word: w.clone(),
                 alts,
                 weight,
+                joined_with_next: None,
+                accepted: HashMap::new(),
             });
         }
         for i in 1..n {
@@ -330,6 +344,13 @@ impl Plan {
                     factor: weights.acronym,
                     exact_ok: false,
                 });
+            }
+        }
+        for i in 0..clauses.len() {
+            clauses[i].index_alternatives();
+            if i + 1 < clauses.len() {
+                clauses[i].joined_with_next =
+                    Some(format!("{}{}", clauses[i].word, clauses[i + 1].word));
             }
         }
         let highlight = clauses

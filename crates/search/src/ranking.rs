@@ -167,7 +167,8 @@ impl<'a> Ranker<'a> {
                         MatchKind::Split => " split in two".into(),
                         MatchKind::Acronym => " as the query's initials".into(),
                     };
-                    field_terms[fi].push(format!("\"{word}\" as \"{}\"{how}", hit.term));
+                    let term = self.plan.clauses[ci].alts[hit.alt as usize].terms.join(" ");
+                    field_terms[fi].push(format!("\"{word}\" as \"{term}\"{how}"));
                 }
             }
             matched += usize::from(any);
@@ -287,8 +288,7 @@ impl<'a> Ranker<'a> {
         let mut inexact = false;
         while i < clauses.len() {
             let w = words.get(j)?;
-            if i + 1 < clauses.len() && *w == format!("{}{}", clauses[i].word, clauses[i + 1].word)
-            {
+            if clauses[i].joined_with_next.as_ref() == Some(w) {
                 i += 2;
                 j += 1;
             } else if let Some((f, exact_ok)) = clauses[i].accepts(w) {
@@ -298,7 +298,7 @@ impl<'a> Ranker<'a> {
                 j += 1;
             } else if words
                 .get(j + 1)
-                .is_some_and(|next| format!("{w}{next}") == clauses[i].word)
+                .is_some_and(|next| is_concat(&clauses[i].word, w, next))
             {
                 i += 1;
                 j += 2;
@@ -328,6 +328,11 @@ impl<'a> Ranker<'a> {
         self.noise.insert(w.to_string(), noisy);
         noisy
     }
+}
+
+/// Whether `whole` is `a` followed by `b`.
+fn is_concat(whole: &str, a: &str, b: &str) -> bool {
+    whole.len() == a.len() + b.len() && whole.starts_with(a) && whole.ends_with(b)
 }
 
 /// Orders results for a sort; ties go by id so pages are stable.
