@@ -183,6 +183,20 @@ fn main() {
     let n = docs.len();
     index.replace_all(docs.into_iter(), None).expect("indexing");
     eprintln!("indexed {n} plugins in {:.2?}", started.elapsed());
+    let started = Instant::now();
+    let probe = PluginDoc {
+        id: "probe.plugin".into(),
+        display_name: "Probe".into(),
+        ..PluginDoc::default()
+    };
+    index.apply(vec![probe], &[], None).expect("apply");
+    index
+        .apply(Vec::new(), &["probe.plugin".to_string()], None)
+        .expect("apply");
+    eprintln!(
+        "apply (commit + snapshot), mean of 2: {:.2?}",
+        started.elapsed() / 2
+    );
 
     for q in &asks {
         let res = index.search(&query(q)).expect("search");
