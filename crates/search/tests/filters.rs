@@ -263,45 +263,47 @@ fn paging_is_stable_and_past_the_end_is_empty() {
 #[test]
 fn bounds_are_validation_errors() {
     let ix = index();
-    assert_eq!(
-        invalid_field(ix.search(&SearchQuery {
-            limit: 0,
-            ..query("")
-        })),
-        "limit"
-    );
-    assert_eq!(
-        invalid_field(ix.search(&SearchQuery {
-            limit: SEARCH_MAX_LIMIT + 1,
-            ..query("")
-        })),
-        "limit"
-    );
-    assert_eq!(
-        invalid_field(ix.search(&SearchQuery {
-            page: 0,
-            ..query("")
-        })),
-        "page"
-    );
-    assert_eq!(
-        invalid_field(ix.search(&SearchQuery {
-            page: 101,
-            limit: 100,
-            ..query("")
-        })),
-        "page"
-    );
-    assert!(
-        ix.search(&SearchQuery {
-            page: 100,
-            limit: 100,
-            ..query("")
-        })
-        .is_ok(),
-        "exactly the deepest page"
-    );
-    assert_eq!(invalid_field(ix.search(&query(&"a".repeat(201)))), "q");
+    let cases = [
+        (
+            SearchQuery {
+                limit: 0,
+                ..query("")
+            },
+            "limit",
+        ),
+        (
+            SearchQuery {
+                limit: SEARCH_MAX_LIMIT + 1,
+                ..query("")
+            },
+            "limit",
+        ),
+        (
+            SearchQuery {
+                page: 0,
+                ..query("")
+            },
+            "page",
+        ),
+        (
+            SearchQuery {
+                page: 101,
+                limit: 100,
+                ..query("")
+            },
+            "page",
+        ),
+        (query(&"a".repeat(201)), "q"),
+    ];
+    for (q, field) in cases {
+        assert_eq!(invalid_field(ix.search(&q)), field, "{q:?}");
+    }
+    let deepest = SearchQuery {
+        page: 100,
+        limit: 100,
+        ..query("")
+    };
+    assert!(ix.search(&deepest).is_ok(), "exactly the deepest page");
     assert!(
         ix.search(&query(&"é".repeat(200))).is_ok(),
         "200 characters, not bytes"

@@ -110,6 +110,17 @@ fn an_empty_query_matches_everything_by_popularity() {
     assert!(r.did_you_mean.is_none());
 }
 
+/// The names of the first hit's score components.
+fn component_names(ix: &trellis_search::SearchIndex, q: &str) -> Vec<String> {
+    let q = trellis_types::SearchQuery {
+        explain: true,
+        ..query(q)
+    };
+    let r = ix.search(&q).unwrap();
+    let explain = r.hits[0].explain.as_ref().expect("explain asked for");
+    explain.components.iter().map(|c| c.name.clone()).collect()
+}
+
 #[test]
 fn explanations_add_up_to_the_score() {
     let ix = index();
@@ -142,41 +153,15 @@ fn explanations_add_up_to_the_score() {
             last = e.score;
         }
     }
-    let r = ix
-        .search(&trellis_types::SearchQuery {
-            explain: true,
-            ..query("kanban")
-        })
-        .unwrap();
-    let names: Vec<&str> = r.hits[0]
-        .explain
-        .as_ref()
-        .unwrap()
-        .components
-        .iter()
-        .map(|c| c.name.as_str())
-        .collect();
+    let names = component_names(&ix, "kanban");
     assert!(
-        names.contains(&"exact_match")
-            && names.contains(&"text:name")
-            && names.contains(&"popularity"),
+        names.contains(&"exact_match".to_string())
+            && names.contains(&"text:name".to_string())
+            && names.contains(&"popularity".to_string()),
         "{names:?}"
     );
-    let r = ix
-        .search(&trellis_types::SearchQuery {
-            explain: true,
-            ..query("kanbn")
-        })
-        .unwrap();
-    let names: Vec<&str> = r.hits[0]
-        .explain
-        .as_ref()
-        .unwrap()
-        .components
-        .iter()
-        .map(|c| c.name.as_str())
-        .collect();
-    assert!(names.contains(&"typos"), "{names:?}");
+    let names = component_names(&ix, "kanbn");
+    assert!(names.contains(&"typos".to_string()), "{names:?}");
     assert!(
         search(&ix, "kanban").hits[0].explain.is_none(),
         "no explanation unless asked"

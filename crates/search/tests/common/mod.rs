@@ -28,75 +28,86 @@ pub fn doc(id: &str, display_name: &str, summary: &str, downloads: u64) -> Plugi
     }
 }
 
+/// `d` in these categories (slug, label).
+fn categorised(mut d: PluginDoc, categories: &[(&str, &str)]) -> PluginDoc {
+    d.categories = categories.iter().map(|c| c.0.to_string()).collect();
+    d.category_labels = categories.iter().map(|c| c.1.to_string()).collect();
+    d
+}
+
+/// `d` with `count` ratings averaging `avg`.
+fn rated(mut d: PluginDoc, avg: f64, count: u64) -> PluginDoc {
+    d.rating_avg = Some(avg);
+    d.rating_count = count;
+    d
+}
+
+const PRODUCTIVITY: (&str, &str) = ("productivity", "Productivity");
+const VISUAL: (&str, &str) = ("visual", "Visual");
+
 /// The catalogue: names, summaries and popularity chosen to exercise ranking.
 pub fn catalogue() -> Vec<PluginDoc> {
-    let mut kanban = doc(
+    let kanban_doc = doc(
         "acme.kanban",
         "Kanban",
         "Create markdown-backed kanban boards.",
         5_000,
     );
+    let mut kanban = rated(categorised(kanban_doc, &[PRODUCTIVITY]), 4.8, 40);
     kanban.keywords = vec!["kanban".into(), "boards".into()];
-    kanban.categories = vec!["productivity".into()];
-    kanban.category_labels = vec!["Productivity".into()];
-    kanban.rating_avg = Some(4.8);
-    kanban.rating_count = 40;
     kanban.created_at = 1_600_000_000;
     kanban.updated_at = 1_750_000_000;
 
-    let mut calendar = doc(
+    let calendar_doc = doc(
         "acme.calendar",
         "Calendar",
         "A calendar view of your daily notes.",
         20_000,
     );
-    calendar.categories = vec!["productivity".into(), "time".into()];
-    calendar.category_labels = vec!["Productivity".into(), "Time management".into()];
-    calendar.rating_avg = Some(4.0);
-    calendar.rating_count = 10;
+    let mut calendar = rated(
+        categorised(calendar_doc, &[PRODUCTIVITY, ("time", "Time management")]),
+        4.0,
+        10,
+    );
     calendar.created_at = 1_650_000_000;
 
-    let mut mind_map = doc(
-        "bob.mind-map",
-        "Mind Map",
-        "Draw a mind map of your note.",
-        300,
+    let mut mind_map = categorised(
+        doc(
+            "bob.mind-map",
+            "Mind Map",
+            "Draw a mind map of your note.",
+            300,
+        ),
+        &[VISUAL],
     );
     mind_map.kind = "integration".into();
-    mind_map.categories = vec!["visual".into()];
-    mind_map.category_labels = vec!["Visual".into()];
     mind_map.license = "Apache-2.0".into();
 
-    let mut mindmap_pro = doc(
-        "carol.mindmap-pro",
-        "Mindmap Pro",
-        "A mindmap editor with themes.",
-        200,
+    let mindmap_pro = categorised(
+        doc(
+            "carol.mindmap-pro",
+            "Mindmap Pro",
+            "A mindmap editor with themes.",
+            200,
+        ),
+        &[VISUAL],
     );
-    mindmap_pro.categories = vec!["visual".into()];
-    mindmap_pro.category_labels = vec!["Visual".into()];
 
-    let mut diagrams = doc(
+    let diagrams_doc = doc(
         "dave.diagrams",
         "Diagram Studio",
         "Draw mermaid diagrams and flowcharts.",
         1_000,
     );
-    diagrams.categories = vec!["visual".into()];
-    diagrams.category_labels = vec!["Visual".into()];
+    let mut diagrams = rated(categorised(diagrams_doc, &[VISUAL]), 5.0, 1);
     diagrams.license = "Apache-2.0".into();
     diagrams.api_req = Some("^2.0".into());
-    diagrams.rating_avg = Some(5.0);
-    diagrams.rating_count = 1;
 
-    let mut task_board = doc(
-        "erin.task-board",
-        "Task Board",
-        "Organise tasks on boards with kanban style columns.",
-        900_000,
+    let board_summary = "Organise tasks on boards with kanban style columns.";
+    let mut task_board = categorised(
+        doc("erin.task-board", "Task Board", board_summary, 900_000),
+        &[PRODUCTIVITY],
     );
-    task_board.categories = vec!["productivity".into()];
-    task_board.category_labels = vec!["Productivity".into()];
     task_board.kind = "agent".into();
 
     let anki = doc(
@@ -126,7 +137,6 @@ pub fn catalogue() -> Vec<PluginDoc> {
         "More text about notes. ".repeat(20)
     );
     helper.updated_at = 1_760_000_000;
-    helper.downloads_recent = 0;
 
     let focus_a = doc("x.focus-a", "Focus Timer", "A pomodoro timer.", 10);
     let focus_b = doc("y.focus-b", "Focus Clock", "A pomodoro timer.", 50_000);
