@@ -46,8 +46,11 @@ impl Highlighter {
             .map_or(0, |(i, _)| i);
         if start > 0 {
             // Start at a word boundary.
-            if let Some(sp) = text[start..first.from].find(char::is_whitespace) {
-                start += sp + 1;
+            if let Some((sp, c)) = text[start..first.from]
+                .char_indices()
+                .find(|(_, c)| c.is_whitespace())
+            {
+                start += sp + c.len_utf8();
             }
         }
         let mut end = text[start..]
@@ -127,6 +130,17 @@ mod tests {
         assert!(parts.iter().any(|p| p.hit && p.text == "Anki"));
         let parts = hl(&["diagram"]).field("Draw diagrams").unwrap();
         assert!(parts.iter().any(|p| p.hit && p.text == "diagrams"));
+    }
+
+    #[test]
+    fn excerpts_cut_at_any_whitespace_safely() {
+        let text = format!(
+            "{}kanban{}",
+            "词\u{3000}".repeat(80),
+            "\u{3000}词".repeat(80)
+        );
+        let parts = hl(&["kanban"]).excerpt(&text).unwrap();
+        assert!(parts.iter().any(|p| p.hit && p.text == "kanban"));
     }
 
     #[test]

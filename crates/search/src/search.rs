@@ -24,8 +24,12 @@ pub(crate) fn run(
 ) -> Result<SearchResults, SearchError> {
     let v = validate(query, &snap.api_labels)?;
     let plan = Plan::build(&v.text, &snap.vocab, snap.stats.num_docs, weights);
-    let matches: Option<HashMap<DocKey, DocMatch>> = if plan.is_empty() {
+    // An empty query matches everything; text without a single word (only symbols or
+    // emoji) matches nothing.
+    let matches: Option<HashMap<DocKey, DocMatch>> = if v.text.is_empty() {
         None
+    } else if plan.is_empty() {
+        Some(HashMap::new())
     } else {
         Some(matching::collect(snap, &plan, &weights.field_boosts)?)
     };

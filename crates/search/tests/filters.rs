@@ -348,4 +348,14 @@ fn hostile_text_is_just_text() {
         "acme.kanban",
         "full-width letters fold"
     );
+    assert_eq!(
+        search(&ix, "🎉 \"[]").total,
+        0,
+        "text without words matches nothing"
+    );
+    assert_eq!(
+        search(&ix, &"x".repeat(60)).total,
+        0,
+        "nor does one overlong word"
+    );
 }
