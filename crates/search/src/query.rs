@@ -274,6 +274,21 @@ impl Plan {
                             + weights.prefix_span * typed as f64 / c.term.chars().count() as f64),
                 });
             }
+            // Other forms of a long word: words sharing all but its last three letters
+            // (`translate` -> translator, translation), a crude but language-light stem.
+            if typed >= 7 && weights.word_forms > 0.0 {
+                let cut: String = w.chars().take(typed - 3).collect();
+                for c in vocab.with_prefix(&cut, MAX_PREFIX_EXPANSIONS / 2) {
+                    if c.term != *w && !alts.iter().any(|a| a.terms == [c.term.clone()]) {
+                        alts.push(Alt {
+                            terms: vec![c.term],
+                            kind: MatchKind::Prefix,
+                            exact_ok: false,
+                            factor: weights.word_forms,
+                        });
+                    }
+                }
+            }
             let near = vocab.near(w, typo_budget(w), MAX_TYPO_EXPANSIONS);
             let closest = near.first().map(|c| c.distance);
             for c in &near {

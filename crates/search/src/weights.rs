@@ -23,6 +23,9 @@ pub struct RankingWeights {
     /// Completions of earlier (not last) query words of 3+ letters weigh this much more
     /// (0 turns them off).
     pub prefix_inner: f64,
+    /// Weight of another form of a word of 7+ letters: a word sharing all but its last
+    /// three letters (0 turns them off).
+    pub word_forms: f64,
     /// Weight of the initials of a 3+ word query (`toc`) standing for each word.
     pub acronym: f64,
     /// Weight of two query words matched as one document word (per query word).
@@ -57,6 +60,7 @@ impl Default for RankingWeights {
             prefix_span: 0.4,
             prefix_inner: 0.6,
             acronym: 0.7,
+            word_forms: 0.5,
             join: 0.75,
             split: 0.8,
             coverage_exponent: 1.5,
