@@ -7,6 +7,7 @@
 //!     ../shared/data/catalog_obsidian.jsonl ../shared/data/queries_obsidian.jsonl [--json] [--verbose]
 //! cargo run --release -p trellis-search --example relevance -- \
 //!     ../shared/data/catalog_neovim.jsonl --ask colorscheme --ask "fuzzy finder"
+//! ... --weights '{"popularity": 4.0}'   # try other ranking weights
 //! ```
 
 use std::io::BufRead;
@@ -14,7 +15,7 @@ use std::time::Instant;
 
 use serde::Deserialize;
 use trellis_search::evaluation::{ndcg_at_k, recall_at_k, reciprocal_rank};
-use trellis_search::{PluginDoc, SearchIndex};
+use trellis_search::{PluginDoc, RankingWeights, SearchIndex};
 use trellis_types::{SearchQuery, SearchSort};
 
 const K: usize = 10;
@@ -136,11 +137,21 @@ fn main() {
     let json = args.iter().any(|a| a == "--json");
     let verbose = args.iter().any(|a| a == "--verbose");
     let mut asks = Vec::new();
+    let mut weights: Option<String> = None;
+    // Copies of the catalogue to index (ids suffixed), to measure at a larger size.
+    let mut scale = 1usize;
     let mut positional = Vec::new();
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--ask" => asks.push(it.next().expect("--ask needs a query").clone()),
+            "--weights" => weights = Some(it.next().expect("--weights needs JSON").clone()),
+            "--scale" => {
+                scale = it
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .expect("--scale needs a number")
+            }
             "--json" | "--verbose" => {}
             _ => positional.push(a.clone()),
         }
@@ -148,15 +159,44 @@ fn main() {
     let catalog = positional
         .first()
         .expect("usage: relevance CATALOG.jsonl [QUERIES.jsonl] [--json] [--verbose] [--ask Q]...");
-    let docs: Vec<PluginDoc> = read_lines::<CatalogEntry>(catalog)
+    let base: Vec<PluginDoc> = read_lines::<CatalogEntry>(catalog)
         .into_iter()
         .map(to_doc)
         .collect();
+    let docs: Vec<PluginDoc> = (0..scale)
+        .flat_map(|copy| {
+            base.iter().cloned().map(move |mut d| {
+                if copy > 0 {
+                    d.id = format!("{}-copy{copy}", d.id);
+                    d.downloads_total /= copy as u64 + 1;
+                }
+                d
+            })
+        })
+        .collect();
     let index = SearchIndex::in_memory(&[semver::Version::new(1, 0, 0)]).expect("index");
+    if let Some(w) = &weights {
+        let w: RankingWeights = serde_json::from_str(w).expect("--weights: RankingWeights as JSON");
+        index.set_weights(w);
+    }
     let started = Instant::now();
     let n = docs.len();
     index.replace_all(docs.into_iter(), None).expect("indexing");
     eprintln!("indexed {n} plugins in {:.2?}", started.elapsed());
+    let started = Instant::now();
+    let probe = PluginDoc {
+        id: "probe.plugin".into(),
+        display_name: "Probe".into(),
+        ..PluginDoc::default()
+    };
+    index.apply(vec![probe], &[], None).expect("apply");
+    index
+        .apply(Vec::new(), &["probe.plugin".to_string()], None)
+        .expect("apply");
+    eprintln!(
+        "apply (commit + snapshot), mean of 2: {:.2?}",
+        started.elapsed() / 2
+    );
 
     for q in &asks {
         let res = index.search(&query(q)).expect("search");
@@ -179,6 +219,7 @@ fn main() {
     let judged: Vec<Judged> = read_lines(queries_path);
     let (mut all, mut misspelled) = (Means::default(), Means::default());
     let mut rows = Vec::new();
+    let mut downloads = std::collections::HashMap::new();
     for j in &judged {
         let res = index.search(&query(&j.query)).expect("search");
         let ids: Vec<String> = res.hits.iter().map(|h| h.id.clone()).collect();
@@ -190,6 +231,11 @@ fn main() {
         all.add(r, rr, nd);
         if res.did_you_mean.is_some() {
             misspelled.add(r, rr, nd);
+        }
+        if verbose {
+            for h in &res.hits {
+                downloads.insert(h.id.clone(), (h.downloads, h.display_name.clone()));
+            }
         }
         rows.push((j, r, rr, nd, ids, res.did_you_mean.clone()));
     }
@@ -207,17 +253,30 @@ fn main() {
                 j.query
             );
             for id in ids {
-                println!(
-                    "    {} {id}",
-                    if j.relevant_ids.contains(id) {
-                        "+"
-                    } else {
-                        " "
-                    }
-                );
+                let (d, name) = downloads.get(id).cloned().unwrap_or_default();
+                let mark = if j.relevant_ids.contains(id) {
+                    "+"
+                } else {
+                    " "
+                };
+                println!("    {mark} {id:<40} {name:<30} {d:>9}");
             }
-            let missed: Vec<&String> = j.relevant_ids.iter().filter(|x| !ids.contains(x)).collect();
-            println!("    missed: {missed:?}");
+            let deep = index
+                .search(&SearchQuery {
+                    limit: 100,
+                    ..query(&j.query)
+                })
+                .expect("search");
+            let missed: Vec<String> = j
+                .relevant_ids
+                .iter()
+                .filter(|x| !ids.contains(x))
+                .map(|x| match deep.hits.iter().position(|h| &h.id == x) {
+                    Some(p) => format!("{x} (#{})", p + 1),
+                    None => format!("{x} (not in top 100)"),
+                })
+                .collect();
+            println!("    missed: {}", missed.join(", "));
         }
     }
     println!("{}", all.line("overall"));

@@ -75,10 +75,10 @@ impl FacetCounter {
     /// Counts a document for every facet whose siblings' filters it passes.
     pub(crate) fn add(&mut self, key: DocKey, meta: &DocMeta, failures: u8) {
         let seg = &mut self.counts[key.0 as usize];
-        for f in 0..NUM_FACETS {
+        for (f, (counts, ords)) in seg.iter_mut().zip(&meta.facets).enumerate() {
             if failures & !(1 << f) == 0 {
-                for &o in &meta.facets[f] {
-                    seg[f][o as usize] += 1;
+                for &o in ords {
+                    counts[o as usize] += 1;
                 }
             }
         }

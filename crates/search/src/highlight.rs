@@ -46,8 +46,11 @@ impl Highlighter {
             .map_or(0, |(i, _)| i);
         if start > 0 {
             // Start at a word boundary.
-            if let Some(sp) = text[start..first.from].find(char::is_whitespace) {
-                start += sp + 1;
+            if let Some((sp, c)) = text[start..first.from]
+                .char_indices()
+                .find(|(_, c)| c.is_whitespace())
+            {
+                start += sp + c.len_utf8();
             }
         }
         let mut end = text[start..]
@@ -129,17 +132,28 @@ mod tests {
         assert!(parts.iter().any(|p| p.hit && p.text == "diagrams"));
     }
 
-    #[test]
-    fn excerpts_around_the_first_match() {
-        let text = format!(
-            "{} the kanban board {}",
-            "lorem ipsum ".repeat(40),
-            "dolor sit ".repeat(40)
-        );
-        let parts = hl(&["kanban"]).excerpt(&text).unwrap();
+    /// The excerpt of `text` around `kanban`, checked to be a piece of `text`.
+    fn kanban_excerpt(text: &str) -> Vec<HighlightPart> {
+        let parts = hl(&["kanban"]).excerpt(text).unwrap();
         let joined: String = parts.iter().map(|p| p.text.as_str()).collect();
         assert!(text.contains(&joined));
         assert!(joined.chars().count() <= EXCERPT_CHARS + 1);
         assert!(parts.iter().any(|p| p.hit && p.text == "kanban"));
+        parts
+    }
+
+    #[test]
+    fn excerpts_around_the_first_match() {
+        kanban_excerpt(&format!(
+            "{} the kanban board {}",
+            "lorem ipsum ".repeat(40),
+            "dolor sit ".repeat(40)
+        ));
+        // Cuts land after whitespace of any width.
+        kanban_excerpt(&format!(
+            "{}kanban{}",
+            "词\u{3000}".repeat(80),
+            "\u{3000}词".repeat(80)
+        ));
     }
 }

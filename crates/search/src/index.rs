@@ -16,7 +16,7 @@ use trellis_types::{SearchQuery, SearchResults, Suggestions};
 use crate::schema::{self, Fields, SCHEMA_VERSION};
 use crate::snapshot::Snapshot;
 use crate::table::{api_label, SegmentTable};
-use crate::{tokenizer, Opened, PluginDoc, SearchError};
+use crate::{tokenizer, Opened, PluginDoc, RankingWeights, SearchError};
 
 /// The indexing memory budget (one writer thread).
 const WRITER_MEMORY_BYTES: usize = 50_000_000;
@@ -37,6 +37,7 @@ pub struct SearchIndex {
     snapshot: RwLock<Arc<Snapshot>>,
     tables: Mutex<HashMap<SegmentId, Arc<SegmentTable>>>,
     position: RwLock<Option<String>>,
+    weights: RwLock<Arc<RankingWeights>>,
     api: Vec<Version>,
     api_labels: Vec<String>,
 }
@@ -156,6 +157,7 @@ impl SearchIndex {
             snapshot: RwLock::new(Arc::new(snap)),
             tables: Mutex::new(tables),
             position: RwLock::new(position),
+            weights: RwLock::new(Arc::new(RankingWeights::default())),
             api: api.to_vec(),
             api_labels,
         })
@@ -263,13 +265,28 @@ impl SearchIndex {
 
     /// Runs a search; see [`trellis_types::SearchQuery`] for what may be asked.
     pub fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {
-        crate::search::run(&self.snapshot(), query)
+        let weights = self
+            .weights
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        crate::search::run(&self.snapshot(), &weights, query)
     }
 
     /// Autocomplete: up to `limit` plugins whose name or id starts with (or, from four
     /// letters, nearly with) `q`, best first.
     pub fn suggest(&self, q: &str, limit: u32) -> Result<Suggestions, SearchError> {
         crate::suggest::run(&self.snapshot(), q, limit)
+    }
+
+    /// The ranking weights searches use.
+    pub fn weights(&self) -> RankingWeights {
+        (**self.weights.read().unwrap_or_else(|e| e.into_inner())).clone()
+    }
+
+    /// Replaces the ranking weights (for tuning; the defaults are the tuned ones).
+    pub fn set_weights(&self, weights: RankingWeights) {
+        *self.weights.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(weights);
     }
 
     pub(crate) fn snapshot(&self) -> Arc<Snapshot> {

@@ -32,8 +32,10 @@ mod suggest;
 mod table;
 mod tokenizer;
 mod vocab;
+mod weights;
 
 pub use doc::PluginDoc;
 pub use engine::Engine;
 pub use error::{Opened, SearchError};
 pub use index::SearchIndex;
+pub use weights::RankingWeights;

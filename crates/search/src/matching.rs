@@ -16,20 +16,16 @@ use crate::snapshot::{DocKey, Snapshot};
 use crate::tokenizer::stem;
 use crate::SearchError;
 
-/// How much a match in each field counts ([`TextField::ALL`] order): names above
-/// keywords above categories above the summary above the README.
-pub(crate) const FIELD_BOOST: [f64; 6] = [4.0, 2.5, 1.8, 1.0, 0.3, 1.5];
-
 /// One word's best match in one field of a document.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct FieldHit {
     /// BM25 times the field boost, as if the match were exact.
     pub full: f64,
     /// The weight of the way it matched ([`crate::query::Alt::factor`]).
     pub factor: f64,
     pub kind: MatchKind,
-    /// The document word(s) matched.
-    pub term: String,
+    /// Which of the clause's alternatives matched (its `terms` are the document words).
+    pub alt: u16,
 }
 
 impl FieldHit {
@@ -125,6 +121,7 @@ impl Lookup<'_> {
 pub(crate) fn collect(
     snap: &Snapshot,
     plan: &Plan,
+    boosts: &[f64; 6],
 ) -> Result<HashMap<DocKey, DocMatch>, SearchError> {
     let n = plan.clauses.len();
     let mut lookup = Lookup {
@@ -133,7 +130,7 @@ pub(crate) fn collect(
     };
     let mut docs: HashMap<DocKey, DocMatch> = HashMap::new();
     for (ci, clause) in plan.clauses.iter().enumerate() {
-        for alt in &clause.alts {
+        for (alt_index, alt) in clause.alts.iter().enumerate() {
             for field in TextField::ALL {
                 // Joined word pairs only meet exact words and joins; typos and completions
                 // of a pair would match too loosely.
@@ -142,25 +139,32 @@ pub(crate) fn collect(
                 {
                     continue;
                 }
-                let scored: Vec<(DocKey, f64)> = match alt.terms.as_slice() {
-                    [one] => lookup.postings(field, one)?.iter().copied().collect(),
+                let single;
+                let pair: Vec<(DocKey, f64)>;
+                let scored: &[(DocKey, f64)] = match alt.terms.as_slice() {
+                    [one] => {
+                        single = lookup.postings(field, one)?;
+                        &single
+                    }
                     [a, b] if field != TextField::Bigrams => {
                         let pa = lookup.postings(field, a)?;
                         let pb = lookup.postings(field, b)?;
                         let pb: HashMap<DocKey, f64> = pb.iter().copied().collect();
-                        pa.iter()
+                        pair = pa
+                            .iter()
                             .filter_map(|(k, sa)| pb.get(k).map(|sb| (*k, (sa + sb) / 2.0)))
-                            .collect()
+                            .collect();
+                        &pair
                     }
                     _ => continue,
                 };
-                let boost = FIELD_BOOST[field.index()];
-                for (key, bm25) in scored {
+                let boost = boosts[field.index()];
+                for &(key, bm25) in scored {
                     let hit = FieldHit {
                         full: bm25 * boost,
                         factor: alt.factor,
                         kind: alt.kind,
-                        term: alt.terms.join(" "),
+                        alt: alt_index as u16,
                     };
                     let entry = docs.entry(key).or_insert_with(|| DocMatch {
                         hits: vec![Default::default(); n],

@@ -3,7 +3,7 @@
 //! budget, completions of the last word, a split into two known words, a join with its
 //! neighbour), plus "did you mean".
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use trellis_types::{
     SearchQuery, SearchSort, SEARCH_FACETS, SEARCH_MAX_DEPTH, SEARCH_MAX_LIMIT,
@@ -11,9 +11,9 @@ use trellis_types::{
 };
 
 use crate::table::{API, NUM_FACETS};
-use crate::tokenizer::terms;
+use crate::tokenizer::{stem, terms};
 use crate::vocab::{typo_budget, Vocab};
-use crate::SearchError;
+use crate::{RankingWeights, SearchError};
 
 /// Query words beyond this many are ignored.
 const MAX_WORDS: usize = 10;
@@ -25,18 +25,6 @@ const MAX_FILTER_CHARS: usize = 128;
 const MAX_PREFIX_EXPANSIONS: usize = 20;
 /// Typo corrections tried per word.
 const MAX_TYPO_EXPANSIONS: usize = 10;
-
-/// Weight of a typo match relative to an exact one, by edit count.
-pub(crate) const TYPO_FACTOR: [f64; 3] = [1.0, 0.6, 0.4];
-/// Typo matches of a word that is itself in the vocabulary count for less again.
-pub(crate) const KNOWN_WORD_TYPO_DAMPING: f64 = 0.5;
-/// A completion's weight is `PREFIX_BASE + PREFIX_SPAN * typed/complete length`.
-pub(crate) const PREFIX_BASE: f64 = 0.45;
-pub(crate) const PREFIX_SPAN: f64 = 0.4;
-/// Weight of matching two adjacent query words as one word (per word).
-pub(crate) const JOIN_FACTOR: f64 = 0.75;
-/// Weight of matching one query word as two words.
-pub(crate) const SPLIT_FACTOR: f64 = 0.8;
 
 /// Words that never make a clause of their own (unless the query has nothing else).
 pub(crate) const STOPWORDS: &[&str] = &[
@@ -166,6 +154,8 @@ pub(crate) enum MatchKind {
     Join,
     /// One query word written as two (`mindmap` -> mind map).
     Split,
+    /// The initials of a query of three or more words (`table of contents` -> toc).
+    Acronym,
 }
 
 /// One way a query word may appear in a document.
@@ -176,6 +166,9 @@ pub(crate) struct Alt {
     pub kind: MatchKind,
     /// Its weight relative to an exact match of the word.
     pub factor: f64,
+    /// Whether a name matched this way still counts as the query itself (exact words,
+    /// and the closest corrections of a word the index does not know).
+    pub exact_ok: bool,
 }
 
 /// A query word and its alternatives.
@@ -183,16 +176,40 @@ pub(crate) struct Alt {
 pub(crate) struct Clause {
     pub word: String,
     pub alts: Vec<Alt>,
+    /// How much matching this word matters for coverage: its inverse document
+    /// frequency (a rare word like `encrypt` outweighs a common one like `notes`).
+    pub weight: f64,
+    /// This word run together with the next one (`mind map` -> mindmap).
+    pub joined_with_next: Option<String>,
+    /// Stems of the single-word alternatives a name word may match, with the best
+    /// weight and whether it keeps the name exact (see [`Clause::accepts`]).
+    accepted: HashMap<String, (f64, bool)>,
 }
 
 impl Clause {
-    /// The weight with which `word` (a document word) stands for this clause, if it does.
-    pub(crate) fn accepts(&self, word: &str) -> Option<f64> {
-        self.alts
-            .iter()
-            .filter(|a| a.terms.len() == 1 && a.kind != MatchKind::Join && a.terms[0] == word)
-            .map(|a| a.factor)
-            .fold(None, |best, f| Some(best.map_or(f, |b: f64| b.max(f))))
+    /// How `word` (a document word) stands for this clause, if it does (plurals aside):
+    /// the best single-word alternative's weight and whether it keeps a name exact.
+    pub(crate) fn accepts(&self, word: &str) -> Option<(f64, bool)> {
+        self.accepted.get(stem(word).as_ref()).copied()
+    }
+
+    fn index_alternatives(&mut self) {
+        for a in &self.alts {
+            if a.terms.len() == 1
+                && matches!(
+                    a.kind,
+                    MatchKind::Exact | MatchKind::Prefix | MatchKind::Typo(_)
+                )
+            {
+                let slot = self
+                    .accepted
+                    .entry(stem(&a.terms[0]).into_owned())
+                    .or_insert((a.factor, a.exact_ok));
+                if a.factor > slot.0 {
+                    *slot = (a.factor, a.exact_ok);
+                }
+            }
+        }
     }
 }
 
@@ -207,7 +224,12 @@ pub(crate) struct Plan {
 
 impl Plan {
     /// Plans the text of a query against the vocabulary.
-    pub(crate) fn build(text: &str, vocab: &Vocab) -> Plan {
+    pub(crate) fn build(
+        text: &str,
+        vocab: &Vocab,
+        num_docs: u64,
+        weights: &RankingWeights,
+    ) -> Plan {
         let all: Vec<String> = terms(text).into_iter().take(MAX_WORDS).collect();
         let mut words: Vec<String> = all.iter().filter(|w| !is_stopword(w)).cloned().collect();
         if words.is_empty() {
@@ -223,32 +245,63 @@ impl Plan {
                 terms: vec![w.clone()],
                 kind: MatchKind::Exact,
                 factor: 1.0,
+                exact_ok: true,
             }];
             let freq = vocab.freq(w);
-            let completions = if last && w.chars().count() >= 2 {
-                vocab.with_prefix(w, MAX_PREFIX_EXPANSIONS)
+            // The last word may be unfinished; earlier ones complete at a discount.
+            let typed = w.chars().count();
+            let (completions, discount) = if last && typed >= 2 {
+                (vocab.with_prefix(w, MAX_PREFIX_EXPANSIONS), 1.0)
+            } else if !last && typed >= 3 && weights.prefix_inner > 0.0 {
+                (
+                    vocab.with_prefix(w, MAX_PREFIX_EXPANSIONS / 2),
+                    weights.prefix_inner,
+                )
             } else {
-                Vec::new()
+                (Vec::new(), 1.0)
             };
-            let typed = w.chars().count() as f64;
+            // A word the index knows was probably typed in full: its completions and
+            // corrections count for less.
+            let damping = if freq > 0 { weights.known_word } else { 1.0 };
             for c in &completions {
                 alts.push(Alt {
                     terms: vec![c.term.clone()],
                     kind: MatchKind::Prefix,
-                    factor: PREFIX_BASE + PREFIX_SPAN * typed / c.term.chars().count() as f64,
+                    exact_ok: false,
+                    factor: damping
+                        * discount
+                        * (weights.prefix_base
+                            + weights.prefix_span * typed as f64 / c.term.chars().count() as f64),
                 });
             }
+            // Other forms of a long word: words sharing all but its last three letters
+            // (`translate` -> translator, translation), a crude but language-light stem.
+            if typed >= 7 && weights.word_forms > 0.0 {
+                let cut: String = w.chars().take(typed - 3).collect();
+                for c in vocab.with_prefix(&cut, MAX_PREFIX_EXPANSIONS / 2) {
+                    if c.term != *w && !alts.iter().any(|a| a.terms == [c.term.clone()]) {
+                        alts.push(Alt {
+                            terms: vec![c.term],
+                            kind: MatchKind::Prefix,
+                            exact_ok: false,
+                            factor: weights.word_forms,
+                        });
+                    }
+                }
+            }
             let near = vocab.near(w, typo_budget(w), MAX_TYPO_EXPANSIONS);
+            let closest = near.first().map(|c| c.distance);
             for c in &near {
-                let damping = if freq > 0 {
-                    KNOWN_WORD_TYPO_DAMPING
+                let factor = if c.distance == 1 {
+                    weights.typo1
                 } else {
-                    1.0
+                    weights.typo2
                 };
                 alts.push(Alt {
                     terms: vec![c.term.clone()],
                     kind: MatchKind::Typo(c.distance),
-                    factor: TYPO_FACTOR[c.distance as usize] * damping,
+                    factor: factor * damping,
+                    exact_ok: freq == 0 && Some(c.distance) == closest,
                 });
             }
             let split = best_split(w, vocab);
@@ -256,12 +309,20 @@ impl Plan {
                 alts.push(Alt {
                     terms: vec![a.clone(), b.clone()],
                     kind: MatchKind::Split,
-                    factor: SPLIT_FACTOR,
+                    factor: weights.split,
+                    exact_ok: false,
                 });
             }
             // "Did you mean": an unknown word (or a very rare one next to a common one)
             // is replaced by the most frequent word within its typo budget.
-            let known = freq > 0 || !completions.is_empty() || split.is_some();
+            let known = freq > 0 || (last && !completions.is_empty()) || split.is_some();
+            let df = alts
+                .iter()
+                .filter(|a| a.terms.len() == 1)
+                .map(|a| vocab.freq(&a.terms[0]))
+                .max()
+                .unwrap_or(0);
+            let weight = (1.0 + num_docs as f64 / (1.0 + df as f64)).ln();
             if let Some(best) = near.iter().max_by_key(|c| c.freq) {
                 if !known || (freq <= 2 && best.freq >= 50 * freq) {
                     if let Some(slot) = corrected.iter_mut().find(|x| *x == w) {
@@ -273,6 +334,9 @@ impl Plan {
             clauses.push(Clause {
                 word: w.clone(),
                 alts,
+                weight,
+                joined_with_next: None,
+                accepted: HashMap::new(),
             });
         }
         for i in 1..n {
@@ -281,14 +345,33 @@ impl Plan {
                 clauses[c].alts.push(Alt {
                     terms: vec![joined.clone()],
                     kind: MatchKind::Join,
-                    factor: JOIN_FACTOR,
+                    factor: weights.join,
+                    exact_ok: false,
                 });
+            }
+        }
+        if all.len() >= 3 && weights.acronym > 0.0 {
+            let initials: String = all.iter().filter_map(|w| w.chars().next()).collect();
+            for clause in &mut clauses {
+                clause.alts.push(Alt {
+                    terms: vec![initials.clone()],
+                    kind: MatchKind::Acronym,
+                    factor: weights.acronym,
+                    exact_ok: false,
+                });
+            }
+        }
+        for i in 0..clauses.len() {
+            clauses[i].index_alternatives();
+            if i + 1 < clauses.len() {
+                clauses[i].joined_with_next =
+                    Some(format!("{}{}", clauses[i].word, clauses[i + 1].word));
             }
         }
         let highlight = clauses
             .iter()
             .flat_map(|c| c.alts.iter())
-            .filter(|a| a.kind != MatchKind::Join)
+            .filter(|a| !matches!(a.kind, MatchKind::Join))
             .flat_map(|a| a.terms.iter().cloned())
             .collect();
         Plan {

@@ -1,11 +1,12 @@
 //! How a matched document's score is made, and how results are ordered.
 //!
 //! `text` = the sum over query words of each field's best match (BM25 x field boost x
-//! match weight), scaled by the share of query words matched (squared), plus a bonus
-//! when the plugin's name *is* the query (or starts with it). The final score blends
-//! popularity and rating in multiplicatively so they reorder close matches only:
-//! `score = text x (1 + W_POP x popularity + W_RATING x rating) x (deprecated ? 0.5 : 1)`.
-//! With `explain`, the parts are reported so that they add up to the score.
+//! match weight), scaled by the share of query words matched (to a power), plus a bonus
+//! when a name starts with the query. Popularity and rating multiply it:
+//! `(text x (1 + w_pop x pop^e + w_rating x rating) + exact) x (deprecated ? 0.5 : 1)`,
+//! where `exact` is a large constant when a name *is* the query, putting exact matches in
+//! a tier of their own. With `explain`, the parts are reported so that they add up to
+//! the score. The weights are [`RankingWeights`].
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -18,20 +19,10 @@ use crate::query::{is_stopword, MatchKind, Plan};
 use crate::schema::TextField;
 use crate::snapshot::Snapshot;
 use crate::table::DocMeta;
+use crate::RankingWeights;
 
-/// Popularity's weight: the most downloaded plugin scores up to 1 + W_POP times its text.
-pub(crate) const W_POP: f64 = 0.5;
-/// Rating's weight (the Bayesian average, centred on the catalogue mean, per star).
-pub(crate) const W_RATING: f64 = 0.1;
-/// A deprecated plugin keeps this share of its score.
-pub(crate) const DEPRECATED_FACTOR: f64 = 0.5;
-/// Bonus when a name is exactly the query (ignoring very common words like `obsidian`
-/// or `plugin`), per query word.
-pub(crate) const EXACT_NAME_BONUS: f64 = 30.0;
-/// Bonus when a name starts with the query, per query word.
-pub(crate) const NAME_PREFIX_BONUS: f64 = 12.0;
 /// A name word found in more than this share of names is noise for exact matching.
-const NOISE_SHARE: f64 = 0.02;
+const NOISE_SHARE: f64 = 0.05;
 
 /// A scored result.
 #[derive(Debug, Clone)]
@@ -44,6 +35,7 @@ pub(crate) struct Scored {
 pub(crate) struct Ranker<'a> {
     snap: &'a Snapshot,
     plan: &'a Plan,
+    w: &'a RankingWeights,
     noise: HashMap<String, bool>,
     explain: bool,
 }
@@ -57,10 +49,16 @@ fn component(name: &str, value: f64, detail: String) -> ScoreComponent {
 }
 
 impl<'a> Ranker<'a> {
-    pub(crate) fn new(snap: &'a Snapshot, plan: &'a Plan, explain: bool) -> Ranker<'a> {
+    pub(crate) fn new(
+        snap: &'a Snapshot,
+        plan: &'a Plan,
+        w: &'a RankingWeights,
+        explain: bool,
+    ) -> Ranker<'a> {
         Ranker {
             snap,
             plan,
+            w,
             noise: HashMap::new(),
             explain,
         }
@@ -69,7 +67,7 @@ impl<'a> Ranker<'a> {
     /// The score of a document matched by the text (`None`: the query was empty).
     pub(crate) fn score(&mut self, meta: &DocMeta, matched: Option<&DocMatch>) -> Scored {
         let mut parts = Vec::new();
-        let text = match matched {
+        let (text, exact, quality) = match matched {
             None => {
                 if self.explain {
                     parts.push(component(
@@ -78,15 +76,15 @@ impl<'a> Ranker<'a> {
                         "an empty query matches everything equally".into(),
                     ));
                 }
-                1.0
+                (1.0, 0.0, 1.0)
             }
             Some(m) => self.text(meta, m, &mut parts),
         };
         let pop = self.snap.popularity(meta);
         let rating = (self.snap.bayes_rating(meta) - self.snap.stats.rating_mean) / 4.0;
-        let pop_part = text * W_POP * pop;
-        let rating_part = text * W_RATING * rating;
-        let mut score = text + pop_part + rating_part;
+        let pop_part = text * self.w.popularity * pop.powf(self.w.popularity_exponent) * quality;
+        let rating_part = text * self.w.rating * rating;
+        let mut score = text + pop_part + rating_part + exact;
         if self.explain {
             let downloads = if self.snap.stats.use_recent {
                 format!("{} downloads in 30 days", meta.downloads_recent)
@@ -96,7 +94,7 @@ impl<'a> Ranker<'a> {
             parts.push(component(
                 "popularity",
                 pop_part,
-                format!("{downloads}: {pop:.3} on a log scale"),
+                format!("{downloads}: {pop:.3} on a log scale, applied at {quality:.2} for match quality"),
             ));
             parts.push(component(
                 "rating",
@@ -110,7 +108,7 @@ impl<'a> Ranker<'a> {
             ));
         }
         if meta.deprecated {
-            let cut = score * (1.0 - DEPRECATED_FACTOR);
+            let cut = score * (1.0 - self.w.deprecated);
             score -= cut;
             if self.explain {
                 parts.push(component(
@@ -126,12 +124,24 @@ impl<'a> Ranker<'a> {
         }
     }
 
-    fn text(&mut self, meta: &DocMeta, m: &DocMatch, parts: &mut Vec<ScoreComponent>) -> f64 {
+    /// The text score and the exact-name tier bonus.
+    ///
+    /// Also how far popularity may amplify the match (0..1): the share of query words
+    /// matched (by weight, squared) times the share of the text score not from the
+    /// README, so a popular plugin that merely mentions a word, or matches only some of
+    /// the words, does not overtake a clearly better match.
+    fn text(
+        &mut self,
+        meta: &DocMeta,
+        m: &DocMatch,
+        parts: &mut Vec<ScoreComponent>,
+    ) -> (f64, f64, f64) {
         let n = self.plan.clauses.len();
         let mut field_full = [0f64; 6];
         let mut field_terms: [Vec<String>; 6] = Default::default();
         let (mut typo_loss, mut prefix_loss, mut split_loss) = (0f64, 0f64, 0f64);
         let mut matched = 0usize;
+        let (mut weight_matched, mut weight_all) = (0f64, 0f64);
         for (ci, per_field) in m.hits.iter().enumerate() {
             let mut any = false;
             for (fi, hit) in per_field.iter().enumerate() {
@@ -143,7 +153,7 @@ impl<'a> Ranker<'a> {
                     MatchKind::Exact => {}
                     MatchKind::Typo(_) => typo_loss += loss,
                     MatchKind::Prefix => prefix_loss += loss,
-                    MatchKind::Join | MatchKind::Split => split_loss += loss,
+                    MatchKind::Join | MatchKind::Split | MatchKind::Acronym => split_loss += loss,
                 }
                 if self.explain {
                     let word = &self.plan.clauses[ci].word;
@@ -155,23 +165,33 @@ impl<'a> Ranker<'a> {
                         }
                         MatchKind::Join => " joined with its neighbour".into(),
                         MatchKind::Split => " split in two".into(),
+                        MatchKind::Acronym => " as the query's initials".into(),
                     };
-                    field_terms[fi].push(format!("\"{word}\" as \"{}\"{how}", hit.term));
+                    let term = self.plan.clauses[ci].alts[hit.alt as usize].terms.join(" ");
+                    field_terms[fi].push(format!("\"{word}\" as \"{term}\"{how}"));
                 }
             }
             matched += usize::from(any);
+            let weight = self.plan.clauses[ci].weight;
+            weight_all += weight;
+            if any {
+                weight_matched += weight;
+            }
         }
         let base: f64 = field_full.iter().sum::<f64>() - typo_loss - prefix_loss - split_loss;
         let coverage = if n == 0 {
             1.0
         } else {
-            (matched as f64 / n as f64).powi(2)
+            (weight_matched / weight_all.max(f64::MIN_POSITIVE)).powf(self.w.coverage_exponent)
         };
         let coverage_loss = base * (1.0 - coverage);
-        let bonus = self.name_bonus(meta);
+        let (exact, prefix_bonus, bonus_detail) = self.name_bonus(meta);
         if self.explain {
-            if bonus.0 > 0.0 {
-                parts.push(component("exact_match", bonus.0, bonus.1.clone()));
+            if exact > 0.0 {
+                parts.push(component("exact_match", exact, bonus_detail.clone()));
+            }
+            if prefix_bonus > 0.0 {
+                parts.push(component("name_prefix", prefix_bonus, bonus_detail.clone()));
             }
             for f in TextField::ALL {
                 if field_full[f.index()] > 0.0 {
@@ -180,7 +200,7 @@ impl<'a> Ranker<'a> {
                         field_full[f.index()],
                         format!(
                             "BM25 x {}: {}",
-                            crate::matching::FIELD_BOOST[f.index()],
+                            self.w.field_boosts[f.index()],
                             field_terms[f.index()].join(", ")
                         ),
                     ));
@@ -200,7 +220,7 @@ impl<'a> Ranker<'a> {
                 (
                     "split_join",
                     split_loss,
-                    "words matched split or joined count for less",
+                    "words matched split, joined or as initials count for less",
                 ),
                 ("coverage", coverage_loss, "not every query word matched"),
             ] {
@@ -214,67 +234,90 @@ impl<'a> Ranker<'a> {
                 }
             }
         }
-        base * coverage + bonus.0
+        let total_full: f64 = field_full.iter().sum();
+        let readme_share = if total_full > 0.0 {
+            field_full[TextField::Readme.index()] / total_full
+        } else {
+            0.0
+        };
+        let matched_share = weight_matched / weight_all.max(f64::MIN_POSITIVE);
+        let quality = matched_share.powi(2) * (1.0 - readme_share);
+        (base * coverage + prefix_bonus, exact, quality)
     }
 
-    /// The exact-name or name-prefix bonus: the display name or name, read word by word
-    /// against the query words (accepting their typo, completion, split and join
-    /// alternatives, skipping words that appear in many names).
-    fn name_bonus(&mut self, meta: &DocMeta) -> (f64, String) {
-        let mut best = (0.0, String::new());
-        for (label, words) in [
-            ("display name", &meta.display_words),
-            ("name", &meta.name_words),
+    /// The exact-name tier bonus or the name-prefix bonus (and what earned it): the
+    /// display name or name, read word by word against the query words (accepting their
+    /// typo, completion, split and join alternatives, skipping words found in many names).
+    fn name_bonus(&mut self, meta: &DocMeta) -> (f64, f64, String) {
+        let mut best = (0.0, 0.0, String::new());
+        let n = self.plan.clauses.len() as f64;
+        // Display names are read as written; names (ids) may carry ecosystem words
+        // (`obsidian-excalidraw-plugin`), which are skipped.
+        for (label, words, skip_noise) in [
+            ("display name", &meta.display_words, false),
+            ("name", &meta.name_words, true),
         ] {
-            if let Some((full, factor)) = self.walk(words) {
-                let n = self.plan.clauses.len() as f64;
-                let (bonus, how) = if full {
-                    (EXACT_NAME_BONUS * n * factor, "is")
-                } else {
-                    (NAME_PREFIX_BONUS * n * factor, "starts with")
-                };
-                if bonus > best.0 {
-                    best = (bonus, format!("the {label} {how} the query"));
+            match self.walk(words, skip_noise) {
+                Some((true, factor)) if self.w.exact_name * factor > best.0 => {
+                    best = (
+                        self.w.exact_name * factor,
+                        0.0,
+                        format!("the {label} is the query"),
+                    );
                 }
+                Some((false, factor))
+                    if best.0 == 0.0 && self.w.name_prefix * n * factor > best.1 =>
+                {
+                    best = (
+                        0.0,
+                        self.w.name_prefix * n * factor,
+                        format!("the {label} starts with the query"),
+                    );
+                }
+                _ => {}
             }
         }
         best
     }
 
     /// `Some((whole name, weight))` when `words` start with the query's words.
-    fn walk(&mut self, words: &[String]) -> Option<(bool, f64)> {
+    fn walk(&mut self, words: &[String], skip_noise: bool) -> Option<(bool, f64)> {
         let clauses = &self.plan.clauses;
         let (mut i, mut j, mut factor) = (0usize, 0usize, 1.0f64);
+        // A name matched through a completion or a loose correction is never exact.
+        let mut inexact = false;
         while i < clauses.len() {
             let w = words.get(j)?;
-            if i + 1 < clauses.len() && *w == format!("{}{}", clauses[i].word, clauses[i + 1].word)
-            {
+            if clauses[i].joined_with_next.as_ref() == Some(w) {
                 i += 2;
                 j += 1;
-            } else if let Some(f) = clauses[i].accepts(w) {
+            } else if let Some((f, exact_ok)) = clauses[i].accepts(w) {
                 factor *= f;
+                inexact |= !exact_ok;
                 i += 1;
                 j += 1;
             } else if words
                 .get(j + 1)
-                .is_some_and(|next| format!("{w}{next}") == clauses[i].word)
+                .is_some_and(|next| is_concat(&clauses[i].word, w, next))
             {
                 i += 1;
                 j += 2;
-            } else if self.is_noise(w) {
+            } else if self.skippable(w, skip_noise) {
                 j += 1;
             } else {
                 return None;
             }
         }
-        let full = words[j..].iter().all(|w| self.is_noise(w));
+        let full = !inexact && words[j..].iter().all(|w| self.skippable(w, skip_noise));
         Some((full, factor))
     }
 
+    /// A stopword, or (with `noise`) a word found in many names.
+    fn skippable(&mut self, w: &str, noise: bool) -> bool {
+        is_stopword(w) || (noise && self.is_noise(w))
+    }
+
     fn is_noise(&mut self, w: &str) -> bool {
-        if is_stopword(w) {
-            return true;
-        }
         if let Some(&b) = self.noise.get(w) {
             return b;
         }
@@ -285,6 +328,11 @@ impl<'a> Ranker<'a> {
         self.noise.insert(w.to_string(), noisy);
         noisy
     }
+}
+
+/// Whether `whole` is `a` followed by `b`.
+fn is_concat(whole: &str, a: &str, b: &str) -> bool {
+    whole.len() == a.len() + b.len() && whole.starts_with(a) && whole.ends_with(b)
 }
 
 /// Orders results for a sort; ties go by id so pages are stable.

@@ -20,7 +20,7 @@ pub(crate) const LABEL_SEP: char = '\u{1f}';
 /// The fields text is matched in, best first. Each has its own BM25 statistics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TextField {
-    /// Display name and name (words of the id's name part).
+    /// Display name and name (words of the id's name part), plural-stripped.
     Name,
     Keywords,
     /// Category slugs and labels.
@@ -58,10 +58,7 @@ impl TextField {
 
     /// Whether the field holds plural-stripped words (a query word is stemmed too).
     pub(crate) fn stemmed(self) -> bool {
-        matches!(
-            self,
-            TextField::Keywords | TextField::Categories | TextField::Summary | TextField::Readme
-        )
+        !matches!(self, TextField::Bigrams)
     }
 }
 
@@ -110,7 +107,7 @@ pub(crate) fn build() -> (Schema, Fields) {
     let id = b.add_text_field("id", STRING | STORED | column());
     let stored = b.add_text_field("doc", STORED);
     let text_fields = [
-        b.add_text_field("name", text(PLAIN, freqs)),
+        b.add_text_field("name", text(STEMMED, freqs)),
         b.add_text_field("keywords", text(STEMMED, freqs)),
         b.add_text_field("categories", text(STEMMED, freqs)),
         b.add_text_field("summary", text(STEMMED, freqs)),

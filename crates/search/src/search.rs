@@ -14,20 +14,28 @@ use crate::matching::{self, DocMatch};
 use crate::query::{validate, Plan};
 use crate::ranking::{compare, explanation, Ranker};
 use crate::snapshot::{DocKey, Snapshot};
-use crate::{PluginDoc, SearchError};
+use crate::{PluginDoc, RankingWeights, SearchError};
 
 /// Runs `query` on `snap`.
-pub(crate) fn run(snap: &Snapshot, query: &SearchQuery) -> Result<SearchResults, SearchError> {
+pub(crate) fn run(
+    snap: &Snapshot,
+    weights: &RankingWeights,
+    query: &SearchQuery,
+) -> Result<SearchResults, SearchError> {
     let v = validate(query, &snap.api_labels)?;
-    let plan = Plan::build(&v.text, &snap.vocab);
-    let matches: Option<HashMap<DocKey, DocMatch>> = if plan.is_empty() {
+    let plan = Plan::build(&v.text, &snap.vocab, snap.stats.num_docs, weights);
+    // An empty query matches everything; text without a single word (only symbols or
+    // emoji) matches nothing.
+    let matches: Option<HashMap<DocKey, DocMatch>> = if v.text.is_empty() {
         None
+    } else if plan.is_empty() {
+        Some(HashMap::new())
     } else {
-        Some(matching::collect(snap, &plan)?)
+        Some(matching::collect(snap, &plan, &weights.field_boosts)?)
     };
     let filters = Filters::new(snap, &v.filters);
     let mut counter = FacetCounter::new(snap);
-    let mut ranker = Ranker::new(snap, &plan, false);
+    let mut ranker = Ranker::new(snap, &plan, weights, false);
     let mut results: Vec<(DocKey, f64)> = Vec::new();
     let mut consider = |key: DocKey, m: Option<&DocMatch>| {
         let meta = snap.meta(key);
@@ -60,7 +68,7 @@ pub(crate) fn run(snap: &Snapshot, query: &SearchQuery) -> Result<SearchResults,
     let page: Vec<(DocKey, f64)> = results.into_iter().skip(offset).collect();
 
     let highlighter = Highlighter::new(&plan.highlight);
-    let mut explainer = Ranker::new(snap, &plan, true);
+    let mut explainer = Ranker::new(snap, &plan, weights, true);
     let mut hits = Vec::with_capacity(page.len());
     for (key, _) in page {
         let doc = stored(snap, key)?;

@@ -2,7 +2,8 @@
 //! whole names (display name and name, normalised) for "the name starts with what was
 //! typed", and an FST of name words for "a word starts with it" and, from four letters,
 //! "a word nearly starts with it" (within the typo budget). Best first: whole-name
-//! prefix, then word prefix, then typo; within each, more popular first.
+//! prefix, then word prefix, then typo; within each, deprecated plugins last and more
+//! popular first.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -23,6 +24,7 @@ struct Entry {
     display_name: String,
     kind: String,
     popularity: f64,
+    deprecated: bool,
     /// Words of the display name and name.
     words: Vec<String>,
 }
@@ -67,6 +69,7 @@ impl SuggestIndex {
                 display_name: meta.display_name.clone(),
                 kind: meta.kind(snap.table(key)),
                 popularity: snap.popularity(meta),
+                deprecated: meta.deprecated,
                 words: ws,
             });
         }
@@ -169,6 +172,7 @@ pub(crate) fn run(snap: &Snapshot, q: &str, limit: u32) -> Result<Suggestions, S
     let entry = |e: u32| &idx.entries[e as usize];
     ranked.sort_by(|(a, ta), (b, tb)| {
         ta.cmp(tb)
+            .then(entry(*a).deprecated.cmp(&entry(*b).deprecated))
             .then(entry(*b).popularity.total_cmp(&entry(*a).popularity))
             .then(
                 entry(*a)
