@@ -84,6 +84,11 @@ fn hrefs(html: &str) -> Vec<&str> {
         .collect()
 }
 
+/// Whether the page lists the plugin `id` (a card in a list of results).
+fn lists(r: &Resp, id: &str) -> bool {
+    r.text.contains(&format!(r#"data-plugin-id="{id}""#))
+}
+
 async fn page(app: &TestApp, path: &str) -> Resp {
     let r = app.client().get(path).await;
     assert!(
@@ -102,13 +107,9 @@ async fn search_is_a_plain_get_with_hits_highlights_and_facet_counts() {
     // A typo still finds the plugin; its name is marked.
     let r = page(&app, "/search?q=calender").await;
     assert_eq!(r.status, 200, "{}", r.text);
-    assert!(
-        r.text.contains(r#"data-plugin-id="acme.calendar-sync""#),
-        "{}",
-        r.text
-    );
+    assert!(lists(&r, "acme.calendar-sync"), "{}", r.text);
     assert!(r.text.contains("<mark>"), "the match is highlighted");
-    assert!(!r.text.contains(r#"data-plugin-id="acme.log-watch""#));
+    assert!(!lists(&r, "acme.log-watch"));
 
     // Every plugin, with the facet counts as checkboxes of the one GET form.
     let r = page(&app, "/search").await;
@@ -132,18 +133,15 @@ async fn search_is_a_plain_get_with_hits_highlights_and_facet_counts() {
 
     // A facet in the URL narrows the results and is checked.
     let r = page(&app, "/search?kind=agent").await;
-    assert!(r.text.contains(r#"data-plugin-id="acme.log-watch""#));
-    assert!(!r.text.contains(r#"data-plugin-id="acme.calendar-sync""#));
+    assert!(lists(&r, "acme.log-watch"));
+    assert!(!lists(&r, "acme.calendar-sync"));
     assert!(r.text.contains("Kind: agent"), "the filter shows as a chip");
 
     // A bad sort (or page) is dropped, never a 500.
     for bad in ["sort=bogus", "sort=", "page=-3", "page=x&sort=%00"] {
         let r = page(&app, &format!("/search?q=calendar&{bad}")).await;
         assert_eq!(r.status, 200, "{bad}: {}", r.text);
-        assert!(
-            r.text.contains(r#"data-plugin-id="acme.calendar-sync""#),
-            "{bad}"
-        );
+        assert!(lists(&r, "acme.calendar-sync"), "{bad}");
     }
 }
 
@@ -226,13 +224,11 @@ async fn namespace_and_category_pages_list_their_plugins() {
     seed(&app).await;
     let r = page(&app, "/namespaces/acme").await;
     assert_eq!(r.status, 200, "{}", r.text);
-    assert!(r.text.contains(r#"data-plugin-id="acme.log-watch""#));
+    assert!(lists(&r, "acme.log-watch"));
     assert!(!r.text.contains(r#"data-plugin-id="catalogue."#));
     let r = page(&app, "/categories/editing-support").await;
     assert_eq!(r.status, 200, "{}", r.text);
-    assert!(r
-        .text
-        .contains(r#"data-plugin-id="catalogue.someone-dial-nvim""#));
+    assert!(lists(&r, "catalogue.someone-dial-nvim"));
     assert!(!r.text.contains(r#"data-plugin-id="acme."#));
 }
 
