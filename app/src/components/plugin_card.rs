@@ -1,6 +1,7 @@
 //! A plugin as lists show it (search results, home, category and namespace
 //! pages): name and id linked to its page, summary with the query's matches
-//! marked, kind, version, downloads, last update, and deprecated/demo marks.
+//! marked, kind, version, downloads (left out for a demo listing nobody could
+//! download), last update, license, and deprecated/demo marks.
 
 use leptos::prelude::*;
 use trellis_types::{HighlightPart, SearchHit};
