@@ -2,7 +2,8 @@
 // plugins are published through the REST API (a publisher signs up in the
 // browser, mints a publish token, creates a namespace and PUTs packages), then
 // search (typo, facets in the URL), autocomplete by keyboard, the plugin page
-// (README and download chart) and the same pages with JavaScript disabled.
+// (README and download chart), the same pages with JavaScript disabled (the
+// header's search box included) and on a phone-sized screen.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
@@ -281,6 +282,12 @@ test("the pages work with JavaScript disabled", async () => {
   await page.goto(`${server.url}/plugins/${NS}.calendar-sync`);
   assert.equal((await page.textContent("#readme .readme h1")).trim(), "Calendar Sync");
   assert.equal(await page.locator("#download-chart svg rect.bar").count(), 90);
+  // The header's search box is a plain GET form too.
+  await page.fill("#nav-search", "calendar");
+  await page.press("#nav-search", "Enter");
+  await page.waitForURL(/\/search\?q=calendar/);
+  assert.ok((await resultIds(page)).includes(`${NS}.calendar-sync`));
+  assert.equal(await page.getAttribute("#nav-browse", "href"), "/search");
 
   await page.goto(`${server.url}/namespaces/${NS}`);
   assert.equal((await resultIds(page)).length, 3);
@@ -292,5 +299,28 @@ test("the pages work with JavaScript disabled", async () => {
   const lost = await page.goto(`${server.url}/no/such/page`);
   assert.equal(lost.status(), 404);
   assert.ok(await page.locator("#not-found form[action='/search'] input[name=q]").count() === 1);
+  assert.deepEqual(errors, []);
+});
+
+test("on a phone the pages fit the screen, the chart stays legible and results come first", async () => {
+  await indexed();
+  const errors = [];
+  const page = await watchedPage(errors, { viewport: { width: 390, height: 844 }, javaScriptEnabled: false });
+  const fits = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+  await page.goto(`${server.url}/plugins/${NS}.calendar-sync`);
+  assert.ok(await fits(), "the plugin page does not scroll sideways");
+  const table = await page.$eval("#version-table", (t) => [t.scrollWidth, t.parentElement.clientWidth]);
+  assert.ok(table[0] <= table[1], `the versions table fits its panel (${table})`);
+  const sizes = await page.$$eval("#download-chart .chart-y span, #download-chart .chart-x span",
+    (els) => els.map((e) => parseFloat(getComputedStyle(e).fontSize)));
+  assert.equal(sizes.length, 6, "three values and three dates");
+  assert.ok(sizes.every((px) => px >= 12), `axis text is at least 12px (${sizes})`);
+
+  await page.goto(`${server.url}/search?q=calendar`);
+  assert.ok(await fits(), "the search page does not scroll sideways");
+  assert.ok(await page.isVisible("#results"));
+  assert.equal(await page.isVisible("fieldset[data-facet=kind]"), false, "the filters are folded away");
+  await page.click("label[for=refine-open]");
+  assert.ok(await page.isVisible("fieldset[data-facet=kind]"), "and unfold without JavaScript");
   assert.deepEqual(errors, []);
 });

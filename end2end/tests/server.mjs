@@ -32,6 +32,9 @@ export async function startTrellis() {
       TRELLIS_DATA_DIR: dataDir,
       TRELLIS_SITE_ROOT: siteRoot,
       TRELLIS_LOG__LEVEL: "warn",
+      // A fresh data directory is seeded with the demo catalogue unless told not
+      // to; the tests publish exactly what they look for.
+      TRELLIS_DEMO__SEED: "false",
     },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -31,11 +31,16 @@ pub struct HomeData {
     pub popular: Vec<SearchHit>,
     /// Most downloads in the last 30 days (only plugins with recent downloads).
     pub trending: Vec<SearchHit>,
+    /// Most recently updated (empty when it would repeat `newest` exactly, as it
+    /// does when nothing has had a second version).
     pub updated: Vec<SearchHit>,
     pub newest: Vec<SearchHit>,
     pub categories: Vec<CategoryCount>,
     /// Plugins listed, when the index answered.
     pub total: Option<u64>,
+    /// The catalogue demo content in these lists was imported from, when they hold
+    /// demo content (e.g. `rockerBOO/awesome-neovim`).
+    pub demo_source: Option<String>,
 }
 
 /// Runs a search (the search page, and the lists of category and namespace pages).
@@ -102,12 +107,26 @@ pub async fn load_home() -> Result<HomeData, UiError> {
             newest: Vec::new(),
             categories,
             total: None,
+            demo_source: None,
         });
     };
     let trending = run(SearchSort::RecentDownloads, HOME_LIST)?.hits;
-    let updated = run(SearchSort::Updated, HOME_LIST)?.hits;
+    let mut updated = run(SearchSort::Updated, HOME_LIST)?.hits;
     let newest = run(SearchSort::Newest, HOME_LIST)?.hits;
+    let ids = |hits: &[SearchHit]| hits.iter().map(|h| h.id.clone()).collect::<Vec<_>>();
+    if ids(&updated) == ids(&newest) {
+        updated.clear();
+    }
+    let demo_source = match all.hits.iter().chain(&newest).find(|h| h.demo) {
+        Some(h) => {
+            trellis_platform::registry::plugins::get_plugin(&state, &h.id)
+                .await?
+                .source
+        }
+        None => None,
+    };
     Ok(HomeData {
+        demo_source,
         total: Some(all.total),
         popular: all.hits.into_iter().filter(|h| h.downloads > 0).collect(),
         trending: trending

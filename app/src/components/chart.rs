@@ -1,6 +1,10 @@
 //! The download chart of the plugin page: daily downloads over the last 90 days
 //! drawn as an inline SVG bar chart on the server (no script needed to see it),
 //! with the same numbers in a table for screen readers and anyone who wants them.
+//!
+//! The SVG holds only the bars and grid lines and stretches to its box; the axis
+//! labels are HTML beside and below it, so their text keeps its size on a phone
+//! instead of shrinking with the drawing.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -13,13 +17,9 @@ pub struct DayCount {
     pub downloads: i64,
 }
 
-/// Drawing area, in SVG user units (the SVG scales to its container's width).
-const W: f64 = 720.0;
-const H: f64 = 180.0;
-/// Room for the value labels on the left and the dates below.
-const LEFT: f64 = 44.0;
-const BOTTOM: f64 = 24.0;
-const TOP: f64 = 10.0;
+/// Drawing area, in SVG user units (stretched to the plot's box, which CSS sizes).
+const W: f64 = 900.0;
+const H: f64 = 200.0;
 
 /// A round upper bound for the value axis: 1, 2 or 5 times a power of ten, at least `max`.
 pub fn axis_max(max: i64) -> i64 {
@@ -49,15 +49,14 @@ pub struct Bar {
 /// The bars of `days` under an axis going up to `top`.
 pub fn bars(days: &[DayCount], top: i64) -> Vec<Bar> {
     let n = days.len().max(1) as f64;
-    let slot = (W - LEFT) / n;
-    let plot = H - BOTTOM - TOP;
+    let slot = W / n;
     days.iter()
         .enumerate()
         .map(|(i, d)| {
-            let height = plot * d.downloads.max(0) as f64 / top.max(1) as f64;
+            let height = H * d.downloads.max(0) as f64 / top.max(1) as f64;
             Bar {
-                x: LEFT + slot * i as f64 + slot * 0.12,
-                y: H - BOTTOM - height,
+                x: slot * i as f64 + slot * 0.12,
+                y: H - height,
                 width: slot * 0.76,
                 height,
             }
@@ -107,11 +106,6 @@ pub fn DownloadChart(days: Vec<DayCount>) -> AnyView {
         "{total} downloads in the {} days from {first} to {last}; the busiest day had {max}.",
         days.len()
     );
-    let base = H - BOTTOM;
-    let mid_y = TOP + (base - TOP) / 2.0;
-    let n = days.len();
-    let ticks = [0, n / 2, n.saturating_sub(1)];
-    let slot = (W - LEFT) / days.len().max(1) as f64;
     let rects = bars(&days, top)
         .into_iter()
         .zip(days.iter())
@@ -123,34 +117,38 @@ pub fn DownloadChart(days: Vec<DayCount>) -> AnyView {
             }
         })
         .collect_view();
-    let labels = ticks
+    let n = days.len();
+    let dates = [0, n / 2, n.saturating_sub(1)]
         .into_iter()
-        .filter_map(|i| days.get(i).map(|d| (i, short_day(&d.day))))
-        .map(|(i, text)| {
-            // The end labels align with the plot's edges so they are never cut off.
-            let (x, anchor) = match i {
-                0 => (LEFT, "start"),
-                i if i + 1 == n => (W, "end"),
-                i => (LEFT + slot * (i as f64 + 0.5), "middle"),
-            };
-            view! { <text class="axis" x=fmt(x) y=fmt(H - 6.0) text-anchor=anchor>{text}</text> }
-        })
+        .filter_map(|i| days.get(i).map(|d| short_day(&d.day)))
+        .map(|text| view! { <span>{text}</span> })
         .collect_view();
+    let grid = |y: f64| {
+        view! {
+            <line class="grid" x1="0" x2=fmt(W) y1=fmt(y) y2=fmt(y) vector-effect="non-scaling-stroke"/>
+        }
+    };
     view! {
         <figure class="chart" id="download-chart">
-            <svg viewBox=format!("0 0 {W} {H}") role="img" aria-labelledby="chart-title chart-desc"
-                class="chart-svg">
-                <title id="chart-title">"Daily downloads, last 90 days"</title>
-                <desc id="chart-desc">{summary.clone()}</desc>
-                <line class="grid" x1=fmt(LEFT) x2=fmt(W) y1=fmt(TOP) y2=fmt(TOP)/>
-                <line class="grid" x1=fmt(LEFT) x2=fmt(W) y1=fmt(mid_y) y2=fmt(mid_y)/>
-                <line class="baseline" x1=fmt(LEFT) x2=fmt(W) y1=fmt(base) y2=fmt(base)/>
-                <text class="axis" x=fmt(LEFT - 6.0) y=fmt(TOP + 4.0) text-anchor="end">{top}</text>
-                <text class="axis" x=fmt(LEFT - 6.0) y=fmt(mid_y + 4.0) text-anchor="end">{half(top)}</text>
-                <text class="axis" x=fmt(LEFT - 6.0) y=fmt(base + 4.0) text-anchor="end">"0"</text>
-                {rects}
-                {labels}
-            </svg>
+            <div class="chart-plot">
+                // The value axis and the dates repeat what the SVG's description says.
+                <div class="chart-y" aria-hidden="true">
+                    <span>{top}</span>
+                    <span>{half(top)}</span>
+                    <span>"0"</span>
+                </div>
+                <svg viewBox=format!("0 0 {W} {H}") preserveAspectRatio="none" role="img"
+                    aria-labelledby="chart-title chart-desc" class="chart-svg">
+                    <title id="chart-title">"Daily downloads, last 90 days"</title>
+                    <desc id="chart-desc">{summary.clone()}</desc>
+                    {grid(0.5)}
+                    {grid(H / 2.0)}
+                    <line class="baseline" x1="0" x2=fmt(W) y1=fmt(H - 0.5) y2=fmt(H - 0.5)
+                        vector-effect="non-scaling-stroke"/>
+                    {rects}
+                </svg>
+                <div class="chart-x" aria-hidden="true">{dates}</div>
+            </div>
             <figcaption class="muted">{summary}</figcaption>
             <details class="chart-table">
                 <summary>"Show the numbers as a table"</summary>
@@ -199,7 +197,13 @@ mod tests {
         assert_eq!(b.len(), 90);
         assert_eq!(b[0].height, 0.0);
         assert!(b[89].height > b[45].height);
-        assert!(b.iter().all(|x| x.y >= TOP - 0.01 && x.x + x.width <= W));
+        assert!(b
+            .iter()
+            .all(|x| x.y >= -0.01 && x.x >= 0.0 && x.x + x.width <= W));
+        assert!(
+            (b[89].y + b[89].height - H).abs() < 0.01,
+            "bars stand on the baseline"
+        );
     }
 
     #[test]

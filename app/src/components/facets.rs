@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 use trellis_types::{Facet, SearchQuery, SearchSort};
 
-use crate::components::plugin_card::count;
+use crate::components::plugin_card::{count, license_label, plural};
 use crate::components::query::{filters, search_href, without_filter};
 
 /// The heading of a facet.
@@ -36,13 +36,18 @@ fn FacetGroup(facet: Facet, on_change: Callback<()>) -> impl IntoView {
     let name = facet.name.clone();
     let row = move |i: usize, v: trellis_types::FacetValue| {
         let id = format!("facet-{name}-{i}");
+        let label = if name == "license" {
+            license_label(&v.label).to_owned()
+        } else {
+            v.label
+        };
         view! {
             <li>
                 <input type=kind id=id.clone() name=name.clone() value=v.value.clone()
                     checked=v.selected on:change=move |_| on_change.run(())/>
                 <label for=id>
-                    <span class="facet-label">{v.label}</span>
-                    <span class="facet-count" aria-label=format!("{} plugins", v.count)>{count(v.count)}</span>
+                    <span class="facet-label">{label}</span>
+                    <span class="facet-count" aria-label=plural(v.count, "plugin", "plugins")>{count(v.count)}</span>
                 </label>
             </li>
         }

@@ -6,6 +6,7 @@ pub mod form;
 pub mod nav;
 pub mod pagination;
 pub mod plugin_card;
+pub mod plugin_side;
 pub mod query;
 pub mod results;
 pub mod search_box;

@@ -1,10 +1,33 @@
-//! The top navigation bar: brand, links (with "Admin" for admins), and the
-//! session (sign in/up or the signed-in user with a sign-out button).
+//! The top navigation bar: brand, "Browse" (every plugin, in search), a
+//! compact search box (a GET form to `/search`, so it works without JavaScript;
+//! left out on `/` and `/search`, whose own search box leads the page, and on
+//! narrow screens, where "Browse" leads to search), links (with "Admin" for
+//! admins), and the session (sign in/up or the signed-in user with a sign-out
+//! button).
 
 use leptos::prelude::*;
 use leptos_router::components::A;
+use leptos_router::hooks::use_location;
 
 use crate::api::accounts::SessionContext;
+use crate::components::search_box::SearchBox;
+
+/// The compact search form, on pages that have no search box of their own.
+#[component]
+fn NavSearch() -> impl IntoView {
+    let path = use_location().pathname;
+    move || {
+        let own_box = matches!(path.get().as_str(), "/" | "/search");
+        (!own_box).then(|| {
+            view! {
+                <form method="get" action="/search" class="nav-search" role="search" aria-label="Plugins">
+                    // One text field: Enter submits it, no button needed.
+                    <SearchBox value="" id="nav-search"/>
+                </form>
+            }
+        })
+    }
+}
 
 /// The navigation bar.
 #[component]
@@ -13,10 +36,14 @@ pub fn Nav(session: SessionContext) -> impl IntoView {
     view! {
         <header class="topbar">
             <nav class="container nav">
-                <A href="/" attr:class="brand">
-                    <span class="brand-mark">"◆"</span>
-                    " Trellis"
-                </A>
+                <div class="nav-left">
+                    <A href="/" attr:class="brand">
+                        <span class="brand-mark" aria-hidden="true">"◆"</span>
+                        " Trellis"
+                    </A>
+                    <A href="/search" attr:id="nav-browse">"Browse"</A>
+                </div>
+                <NavSearch/>
                 <div class="nav-right">
                     <Transition fallback=|| ()>
                         {move || Suspend::new(async move {

@@ -1,6 +1,7 @@
 //! A plugin as lists show it (search results, home, category and namespace
 //! pages): name and id linked to its page, summary with the query's matches
-//! marked, kind, version, downloads, last update, and deprecated/demo marks.
+//! marked, kind, version, downloads (left out for a demo listing nobody could
+//! download), last update, license, and deprecated/demo marks.
 
 use leptos::prelude::*;
 use trellis_types::{HighlightPart, SearchHit};
@@ -40,19 +41,47 @@ fn trim_point(v: f64, unit: &str) -> String {
     format!("{}{unit}", s.trim_end_matches(".0"))
 }
 
+/// An exact count with thousands separated: `1,419`.
+pub fn exact(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// `1 download`, `2 downloads`.
 pub fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{} {}", count(n), if n == 1 { one } else { many })
 }
 
-/// The mark on content imported from a public catalogue for demonstration.
+/// A license as people read it: the SPDX `NOASSERTION` (imported catalogues do
+/// not say) is "not stated".
+pub fn license_label(license: &str) -> &str {
+    if license.eq_ignore_ascii_case("NOASSERTION") {
+        "License not stated"
+    } else {
+        license
+    }
+}
+
+/// The mark on content imported from a public catalogue for demonstration: the
+/// catalogue by name on the plugin page, a short "Demo listing" in lists.
 #[component]
 pub fn DemoMark(#[prop(optional, into)] source: Option<String>) -> impl IntoView {
     let text = match source {
         Some(s) => format!("Demo content imported from {s}"),
-        None => "Demo content imported from a public catalogue".to_owned(),
+        None => "Demo listing".to_owned(),
     };
-    view! { <span class="tag tag-demo" title="Not published on this instance">{text}</span> }
+    view! {
+        <span class="tag tag-demo" title="Imported from a public catalogue to demonstrate Trellis, not published on this instance">
+            {text}
+        </span>
+    }
 }
 
 /// One plugin in a list.
@@ -83,9 +112,12 @@ pub fn PluginCard(hit: SearchHit) -> AnyView {
             {readme}
             <p class="plugin-card-meta">
                 {hit.latest_version.clone().map(|v| view! { <span>"v" {v}</span> })}
-                <span title=format!("{} downloads", hit.downloads)>{plural(hit.downloads, "download", "downloads")}</span>
+                // A demo listing nobody downloaded has no package to count downloads of.
+                {(!hit.demo || hit.downloads > 0).then(|| view! {
+                    <span title=format!("{} downloads", hit.downloads)>{plural(hit.downloads, "download", "downloads")}</span>
+                })}
                 <span>"updated " <time datetime=date(hit.updated_at)>{date(hit.updated_at)}</time></span>
-                {(!hit.license.is_empty()).then(|| view! { <span>{hit.license.clone()}</span> })}
+                {(!hit.license.is_empty()).then(|| view! { <span>{license_label(&hit.license).to_owned()}</span> })}
             </p>
         </article>
     }
@@ -115,6 +147,9 @@ mod tests {
         assert_eq!(count(1_240), "1.2k");
         assert_eq!(count(123_456), "123k");
         assert_eq!(count(3_400_000), "3.4M");
+        assert_eq!(exact(7), "7");
+        assert_eq!(exact(1_419), "1,419");
+        assert_eq!(exact(1_000_000), "1,000,000");
         assert_eq!(plural(1, "download", "downloads"), "1 download");
         assert_eq!(plural(2, "download", "downloads"), "2 downloads");
     }

@@ -1,13 +1,15 @@
 //! `/`: the search box, then what this registry holds: popular plugins,
 //! trending ones (recent downloads), recently updated, new, and the categories.
-//! A list with nothing to show is left out.
+//! A list with nothing to show is left out (popular and trending list only
+//! plugins that were downloaded, so demo content alone shows neither), and a
+//! note says where demo content comes from when the lists hold some.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use trellis_types::{SearchHit, SearchSort};
 
 use crate::api::discovery::{load_home, CategoryCount, HomeData};
-use crate::components::plugin_card::{count, plural, PluginList};
+use crate::components::plugin_card::{exact, plural, PluginList};
 use crate::components::search_box::SearchBox;
 use crate::pages::not_found::LoadFailed;
 
@@ -59,11 +61,28 @@ fn Categories(categories: Vec<CategoryCount>) -> AnyView {
     .into_any()
 }
 
+/// What demo content is, when the lists hold some.
+#[component]
+fn DemoNote(source: String) -> AnyView {
+    view! {
+        <section class="banner banner-info" id="demo-note" aria-label="About the demo content">
+            <p>
+                "Plugins marked “Demo listing” were imported from the public catalogue "
+                <strong>{source}</strong>
+                " so there is something to browse. They are listings, not packages: each page links to the "
+                "plugin's repository, and nothing of them is downloaded from here."
+            </p>
+        </section>
+    }
+    .into_any()
+}
+
 /// Everything below the search box.
 #[component]
 fn HomeLists(d: HomeData) -> AnyView {
     let empty = d.total == Some(0);
     view! {
+        {d.demo_source.map(|source| view! { <DemoNote source/> })}
         {empty.then(|| view! {
             <section class="panel" id="registry-empty">
                 <h2>"Nothing has been published here yet"</h2>
@@ -79,7 +98,7 @@ fn HomeLists(d: HomeData) -> AnyView {
             sort=SearchSort::RecentDownloads hits=d.trending/>
         <Shelf id="updated" title="Recently updated" blurb="New versions, newest first."
             sort=SearchSort::Updated hits=d.updated/>
-        <Shelf id="new" title="New" blurb="First published most recently."
+        <Shelf id="new" title="New" blurb="Added to this registry most recently."
             sort=SearchSort::Newest hits=d.newest/>
         <Categories categories=d.categories/>
     }
@@ -106,7 +125,7 @@ pub fn HomePage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     data.await.ok().and_then(|d| d.total).filter(|n| *n > 0).map(|n| view! {
                         <p class="hint hero-count">
-                            <a href="/search">{format!("Browse all {} plugins", count(n))}</a>
+                            <a href="/search">{format!("Browse all {} {}", exact(n), if n == 1 { "plugin" } else { "plugins" })}</a>
                         </p>
                     })
                 })}

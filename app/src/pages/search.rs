@@ -3,7 +3,8 @@
 //! page links and an empty state that helps.
 //!
 //! Everything is in one GET form, so the page works without JavaScript (the
-//! "Apply" button submits facets and sort). Hydrated, the router's `<Form>`
+//! "Apply" button submits facets and sort). On narrow screens the refinements
+//! fold away behind a CSS-only switch, so the results come first. Hydrated, the router's `<Form>`
 //! turns submissions into client-side navigations that replace the URL, typing
 //! submits it after a pause and every facet or sort change at once: the URL is
 //! always the search, and results follow the URL.
@@ -151,9 +152,16 @@ pub fn SearchPage() -> impl IntoView {
                                 <div class="search-body">
                                     <aside class="refine" aria-labelledby="refine-title">
                                         <h2 id="refine-title" class="refine-title">"Refine"</h2>
-                                        <SortSelect sort on_change=submit/>
-                                        <Facets facets on_change=submit/>
-                                        <button type="submit" class="btn wide" id="apply-filters">"Apply"</button>
+                                        // On narrow screens the refinements fold behind this
+                                        // switch (CSS only, so also without JavaScript); it has
+                                        // no name, so the form never sends it.
+                                        <input type="checkbox" id="refine-open" class="refine-switch"/>
+                                        <label for="refine-open" class="btn refine-toggle">"Show sort and filters"</label>
+                                        <div class="refine-body">
+                                            <SortSelect sort on_change=submit/>
+                                            <Facets facets on_change=submit/>
+                                            <button type="submit" class="btn wide" id="apply-filters">"Apply"</button>
+                                        </div>
                                     </aside>
                                     <Results r query=q categories=cats/>
                                 </div>

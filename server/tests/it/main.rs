@@ -18,6 +18,7 @@ mod openapi;
 mod ops;
 mod page_cache;
 mod pages;
+mod pages_discovery;
 mod pages_security;
 mod rate_limits;
 mod receiver;
