@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the benchmarks (docs/benchmarks.md): installs wrk and nginx if missing,
 # builds the release bench (and the site assets when cargo-leptos is installed, or
-# always with --site), then runs `trellis-bench http`, `trellis-bench registry` and
-# `trellis-bench events` (starting the machine's PostgreSQL for its PostgreSQL rows).
+# always with --site), then runs `trellis-bench http`, `trellis-bench registry`,
+# `trellis-bench events`, `trellis-bench search` and `trellis-bench relevance`
+# (starting the machine's PostgreSQL for the PostgreSQL rows and baselines).
 # Extra arguments (e.g. --quick) are passed to each.
 #
 #   scripts/bench.sh            # full run, a few minutes
@@ -39,7 +40,9 @@ ensure_bench_tools
 if [ "$site" = 1 ]; then
   ensure_leptos_tools
 fi
-if [ ! -f target/site/pkg/trellis.css ]; then
+# The search benchmark weighs the hydrate bundle, so the site is rebuilt whenever
+# cargo-leptos is there (incremental: quick when nothing changed).
+if [ ! -f target/site/pkg/trellis.css ] || cargo leptos --version 2>/dev/null | grep -q '0.3.11'; then
   if cargo leptos --version 2>/dev/null | grep -q '0.3.11'; then
     say "building the site assets (cargo leptos build --release)"
     cargo leptos build --release
@@ -59,4 +62,10 @@ say "trellis-bench registry ${args[*]:-}"
 ensure_postgres
 say "trellis-bench events ${args[*]:-}"
 BENCH_POSTGRES_URL="$TRELLIS_TEST_POSTGRES_URL" ./target/release/trellis-bench events "${args[@]}"
-
+# Discovery: queries/s in-process, over HTTP and on PostgreSQL full-text search, 100,000
+# plugins, pages against bare axum, the hydrate bundle; then relevance on the judged queries.
+say "trellis-bench search ${args[*]:-}"
+BENCH_POSTGRES_URL="$TRELLIS_TEST_POSTGRES_URL" ./target/release/trellis-bench search "${args[@]}"
+say "trellis-bench relevance"
+./target/release/trellis-bench relevance --catalog ../shared/data/catalog_obsidian.jsonl \
+  --queries ../shared/data/queries_obsidian.jsonl
