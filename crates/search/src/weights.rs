@@ -35,6 +35,10 @@ pub struct RankingWeights {
     /// Exponent of the share of query words matched, each weighted by its inverse
     /// document frequency (the coverage factor).
     pub coverage_exponent: f64,
+    /// How much a missing query word counts as matched when the words a document does
+    /// match imply it: times P(missing | matched) among the matched documents (0 turns
+    /// this off).
+    pub implied: f64,
     /// Added after popularity when a name is exactly the query: a tier above the rest.
     pub exact_name: f64,
     /// Added to the text score (per query word) when a name starts with the query.
@@ -64,6 +68,7 @@ impl Default for RankingWeights {
             join: 0.75,
             split: 0.8,
             coverage_exponent: 1.5,
+            implied: 1.0,
             exact_name: 1000.0,
             name_prefix: 1.0,
             popularity: 40.0,
