@@ -68,7 +68,7 @@ impl Default for RankingWeights {
             join: 0.75,
             split: 0.8,
             coverage_exponent: 1.5,
-            implied: 1.0,
+            implied: 1.5,
             exact_name: 1000.0,
             name_prefix: 1.0,
             popularity: 40.0,
