@@ -1,7 +1,8 @@
 //! How a matched document's score is made, and how results are ordered.
 //!
 //! `text` = the sum over query words of each field's best match (BM25 x field boost x
-//! match weight), scaled by the share of query words matched (to a power), plus a bonus
+//! match weight), scaled by the share of query words matched (to a power; a missing word
+//! counts in part when the matched words imply it, see [`implied`]), plus a bonus
 //! when a name starts with the query. Popularity and rating multiply it:
 //! `(text x (1 + w_pop x pop^e + w_rating x rating) + exact) x (deprecated ? 0.5 : 1)`,
 //! where `exact` is a large constant when a name *is* the query, putting exact matches in
