@@ -199,7 +199,9 @@ fn main() {
     );
 
     for q in &asks {
-        let res = index.search(&query(q)).expect("search");
+        let mut sq = query(q);
+        sq.explain = verbose;
+        let res = index.search(&sq).expect("search");
         println!(
             "{q:?}: {} results, did you mean {:?}",
             res.total, res.did_you_mean
@@ -211,6 +213,15 @@ fn main() {
                 h.id,
                 h.summary.chars().take(70).collect::<String>()
             );
+            if let Some(e) = &h.explain {
+                let parts: Vec<String> = e
+                    .components
+                    .iter()
+                    .filter(|c| c.value != 0.0)
+                    .map(|c| format!("{} {:.2}", c.name, c.value))
+                    .collect();
+                println!("      {:.2} = {}", e.score, parts.join(", "));
+            }
         }
     }
     let Some(queries_path) = positional.get(1) else {

@@ -1,7 +1,8 @@
 //! How a matched document's score is made, and how results are ordered.
 //!
 //! `text` = the sum over query words of each field's best match (BM25 x field boost x
-//! match weight), scaled by the share of query words matched (to a power), plus a bonus
+//! match weight), scaled by the share of query words matched (to a power; a missing word
+//! counts in part when the matched words imply it, see [`implied`]), plus a bonus
 //! when a name starts with the query. Popularity and rating multiply it:
 //! `(text x (1 + w_pop x pop^e + w_rating x rating) + exact) x (deprecated ? 0.5 : 1)`,
 //! where `exact` is a large constant when a name *is* the query, putting exact matches in
@@ -9,20 +10,68 @@
 //! the score. The weights are [`RankingWeights`].
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
-
-use tantivy::Term;
 use trellis_types::{Explanation, ScoreComponent, SearchSort};
 
-use crate::matching::DocMatch;
+use crate::matching::{DocMatch, FieldHit};
 use crate::query::{is_stopword, MatchKind, Plan};
 use crate::schema::TextField;
 use crate::snapshot::Snapshot;
 use crate::table::DocMeta;
 use crate::RankingWeights;
 
-/// A name word found in more than this share of names is noise for exact matching.
-const NOISE_SHARE: f64 = 0.05;
+/// A word found in at least this share of names (or display names) carries no meaning
+/// in a name (`nvim` in a Neovim catalogue) and is skipped for exact matching.
+const NOISE_SHARE: f64 = 0.25;
+/// A word of names (ids) found in at least this share of them, and at least
+/// [`NOISE_ID_RATIO`] times as often as in display names, is packaging
+/// (`obsidian-…`, `…-plugin`) and is skipped when reading a name (not a display name).
+const NOISE_ID_SHARE: f64 = 0.01;
+const NOISE_ID_RATIO: f64 = 3.0;
+/// Catalogues smaller than this have no noise words.
+const NOISE_MIN_DOCS: u64 = 50;
+/// Pseudo-count added to a word's matches when estimating how often another query
+/// word comes with it (so that a handful of documents proves little).
+const IMPLIED_PRIOR: f64 = 5.0;
+
+/// How often each query word comes with each other one among the matched documents:
+/// `implied[i * n + j]` estimates P(word i | word j) from the documents matching word j
+/// outside the README. A document missing a word that nearly always comes with the words
+/// it has (`diagrams` with `mermaid`) is probably about it all the same.
+pub(crate) fn implied<'m>(n: usize, matches: impl Iterator<Item = &'m DocMatch>) -> Vec<f64> {
+    let mut count = vec![0f64; n];
+    let mut both = vec![0f64; n * n];
+    if n < 2 {
+        return both;
+    }
+    for m in matches {
+        let has: Vec<bool> = m.hits.iter().map(about).collect();
+        for j in 0..n {
+            if !has[j] {
+                continue;
+            }
+            count[j] += 1.0;
+            for i in 0..n {
+                if i != j && has[i] {
+                    both[i * n + j] += 1.0;
+                }
+            }
+        }
+    }
+    for j in 0..n {
+        for i in 0..n {
+            both[i * n + j] /= count[j] + IMPLIED_PRIOR;
+        }
+    }
+    both
+}
+
+/// Whether a word matched a document outside its README.
+fn about(per_field: &[Option<FieldHit>; 6]) -> bool {
+    per_field
+        .iter()
+        .enumerate()
+        .any(|(fi, h)| h.is_some() && fi != TextField::Readme.index())
+}
 
 /// A scored result.
 #[derive(Debug, Clone)]
@@ -36,7 +85,7 @@ pub(crate) struct Ranker<'a> {
     snap: &'a Snapshot,
     plan: &'a Plan,
     w: &'a RankingWeights,
-    noise: HashMap<String, bool>,
+    implied: &'a [f64],
     explain: bool,
 }
 
@@ -53,13 +102,14 @@ impl<'a> Ranker<'a> {
         snap: &'a Snapshot,
         plan: &'a Plan,
         w: &'a RankingWeights,
+        implied: &'a [f64],
         explain: bool,
     ) -> Ranker<'a> {
         Ranker {
             snap,
             plan,
             w,
-            noise: HashMap::new(),
+            implied,
             explain,
         }
     }
@@ -178,11 +228,28 @@ impl<'a> Ranker<'a> {
                 weight_matched += weight;
             }
         }
+        // A missing word counts as matched in the measure in which the words the
+        // document does have imply it (see [`implied`]).
+        let mut weight_implied = 0f64;
+        if self.w.implied > 0.0 && self.implied.len() == n * n {
+            let has: Vec<bool> = m.hits.iter().map(about).collect();
+            for i in 0..n {
+                if m.hits[i].iter().any(Option::is_some) {
+                    continue;
+                }
+                let p = (0..n)
+                    .filter(|&j| has[j])
+                    .map(|j| self.implied[i * n + j])
+                    .fold(0f64, f64::max);
+                weight_implied += self.plan.clauses[i].weight * (self.w.implied * p).min(1.0);
+            }
+        }
+        let matched_share = (weight_matched + weight_implied) / weight_all.max(f64::MIN_POSITIVE);
         let base: f64 = field_full.iter().sum::<f64>() - typo_loss - prefix_loss - split_loss;
         let coverage = if n == 0 {
             1.0
         } else {
-            (weight_matched / weight_all.max(f64::MIN_POSITIVE)).powf(self.w.coverage_exponent)
+            matched_share.powf(self.w.coverage_exponent)
         };
         let coverage_loss = base * (1.0 - coverage);
         let (exact, prefix_bonus, bonus_detail) = self.name_bonus(meta);
@@ -226,7 +293,11 @@ impl<'a> Ranker<'a> {
             ] {
                 if loss > 0.0 {
                     let detail = if name == "coverage" {
-                        format!("{matched} of {n} query words matched")
+                        format!(
+                            "{matched} of {n} query words matched; by weight, with the words \
+                             the matched ones imply, {:.2}",
+                            matched_share
+                        )
                     } else {
                         what.to_string()
                     };
@@ -240,8 +311,7 @@ impl<'a> Ranker<'a> {
         } else {
             0.0
         };
-        let matched_share = weight_matched / weight_all.max(f64::MIN_POSITIVE);
-        let quality = matched_share.powi(2) * (1.0 - readme_share);
+        let quality = if n == 0 { 1.0 } else { matched_share.powi(2) } * (1.0 - readme_share);
         (base * coverage + prefix_bonus, exact, quality)
     }
 
@@ -253,11 +323,11 @@ impl<'a> Ranker<'a> {
         let n = self.plan.clauses.len() as f64;
         // Display names are read as written; names (ids) may carry ecosystem words
         // (`obsidian-excalidraw-plugin`), which are skipped.
-        for (label, words, skip_noise) in [
+        for (label, words, in_id) in [
             ("display name", &meta.display_words, false),
             ("name", &meta.name_words, true),
         ] {
-            match self.walk(words, skip_noise) {
+            match self.walk(words, in_id) {
                 Some((true, factor)) if self.w.exact_name * factor > best.0 => {
                     best = (
                         self.w.exact_name * factor,
@@ -281,7 +351,7 @@ impl<'a> Ranker<'a> {
     }
 
     /// `Some((whole name, weight))` when `words` start with the query's words.
-    fn walk(&mut self, words: &[String], skip_noise: bool) -> Option<(bool, f64)> {
+    fn walk(&mut self, words: &[String], in_id: bool) -> Option<(bool, f64)> {
         let clauses = &self.plan.clauses;
         let (mut i, mut j, mut factor) = (0usize, 0usize, 1.0f64);
         // A name matched through a completion or a loose correction is never exact.
@@ -302,31 +372,34 @@ impl<'a> Ranker<'a> {
             {
                 i += 1;
                 j += 2;
-            } else if self.skippable(w, skip_noise) {
+            } else if self.skippable(w, in_id) {
                 j += 1;
             } else {
                 return None;
             }
         }
-        let full = !inexact && words[j..].iter().all(|w| self.skippable(w, skip_noise));
+        let full = !inexact && words[j..].iter().all(|w| self.skippable(w, in_id));
         Some((full, factor))
     }
 
-    /// A stopword, or (with `noise`) a word found in many names.
-    fn skippable(&mut self, w: &str, noise: bool) -> bool {
-        is_stopword(w) || (noise && self.is_noise(w))
+    /// A stopword, or a word that carries no meaning in names (`in_id`: reading a
+    /// name, where packaging words like `obsidian` or `plugin` are skipped too).
+    fn skippable(&self, w: &str, in_id: bool) -> bool {
+        is_stopword(w) || self.is_noise(w, in_id)
     }
 
-    fn is_noise(&mut self, w: &str) -> bool {
-        if let Some(&b) = self.noise.get(w) {
-            return b;
+    /// A word in a very large share of names or display names, or (in a name) a word
+    /// much more common in names than in display names.
+    fn is_noise(&self, w: &str, in_id: bool) -> bool {
+        let stats = &self.snap.stats;
+        if stats.num_docs < NOISE_MIN_DOCS {
+            return false;
         }
-        let term = Term::from_field_text(self.snap.fields.text[TextField::Name.index()], w);
-        let df = self.snap.searcher.doc_freq(&term).unwrap_or(0) as f64;
-        let noisy =
-            self.snap.stats.num_docs >= 50 && df / self.snap.stats.num_docs as f64 > NOISE_SHARE;
-        self.noise.insert(w.to_string(), noisy);
-        noisy
+        let (ids, shown) = stats.name_word_docs.get(w).copied().unwrap_or((0, 0));
+        let n = stats.num_docs as f64;
+        let (ids, shown) = (f64::from(ids) / n, f64::from(shown) / n);
+        ids.max(shown) >= NOISE_SHARE
+            || (in_id && ids >= NOISE_ID_SHARE && ids >= NOISE_ID_RATIO * shown)
     }
 }
 

@@ -12,7 +12,7 @@ use crate::facets::{FacetCounter, Filters};
 use crate::highlight::Highlighter;
 use crate::matching::{self, DocMatch};
 use crate::query::{validate, Plan};
-use crate::ranking::{compare, explanation, Ranker};
+use crate::ranking::{self, compare, explanation, Ranker};
 use crate::snapshot::{DocKey, Snapshot};
 use crate::{PluginDoc, RankingWeights, SearchError};
 
@@ -35,7 +35,13 @@ pub(crate) fn run(
     };
     let filters = Filters::new(snap, &v.filters);
     let mut counter = FacetCounter::new(snap);
-    let mut ranker = Ranker::new(snap, &plan, weights, false);
+    let implied = match &matches {
+        Some(map) if v.sort == SearchSort::Relevance => {
+            ranking::implied(plan.clauses.len(), map.values())
+        }
+        _ => Vec::new(),
+    };
+    let mut ranker = Ranker::new(snap, &plan, weights, &implied, false);
     let mut results: Vec<(DocKey, f64)> = Vec::new();
     let mut consider = |key: DocKey, m: Option<&DocMatch>| {
         let meta = snap.meta(key);
@@ -68,7 +74,7 @@ pub(crate) fn run(
     let page: Vec<(DocKey, f64)> = results.into_iter().skip(offset).collect();
 
     let highlighter = Highlighter::new(&plan.highlight);
-    let mut explainer = Ranker::new(snap, &plan, weights, true);
+    let mut explainer = Ranker::new(snap, &plan, weights, &implied, true);
     let mut hits = Vec::with_capacity(page.len());
     for (key, _) in page {
         let doc = stored(snap, key)?;

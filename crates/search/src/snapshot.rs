@@ -34,6 +34,8 @@ pub(crate) struct Stats {
     pub max_log_downloads: f64,
     /// Mean rating over all votes (3.0 without any).
     pub rating_mean: f64,
+    /// Per word of names: in how many names (ids) and display names it appears.
+    pub name_word_docs: HashMap<String, (u32, u32)>,
 }
 
 /// See the module doc.
@@ -106,9 +108,20 @@ impl Snapshot {
     fn compute_stats(&self) -> Stats {
         let (mut n, mut any_recent, mut max_total, mut max_recent) = (0u64, false, 0u64, 0u64);
         let (mut votes, mut stars) = (0f64, 0f64);
+        let mut name_word_docs: HashMap<String, (u32, u32)> = HashMap::new();
         for key in self.alive() {
             let m = self.meta(key);
             n += 1;
+            for (i, w) in m.name_words.iter().enumerate() {
+                if !m.name_words[..i].contains(w) {
+                    name_word_docs.entry(w.clone()).or_default().0 += 1;
+                }
+            }
+            for (i, w) in m.display_words.iter().enumerate() {
+                if !m.display_words[..i].contains(w) {
+                    name_word_docs.entry(w.clone()).or_default().1 += 1;
+                }
+            }
             any_recent |= m.downloads_recent > 0;
             max_total = max_total.max(m.downloads_total);
             max_recent = max_recent.max(m.downloads_recent);
@@ -123,6 +136,7 @@ impl Snapshot {
             use_recent: any_recent,
             max_log_downloads: (max as f64).ln_1p(),
             rating_mean: if votes > 0.0 { stars / votes } else { 3.0 },
+            name_word_docs,
         }
     }
 

@@ -33,8 +33,13 @@ pub struct RankingWeights {
     /// Weight of one query word matched as two document words.
     pub split: f64,
     /// Exponent of the share of query words matched, each weighted by its inverse
-    /// document frequency (the coverage factor).
+    /// document frequency, missing words credited by [`RankingWeights::implied`] (the
+    /// coverage factor; the same share, squared, scales popularity).
     pub coverage_exponent: f64,
+    /// How much a missing query word counts as matched when the words a document does
+    /// match imply it: `min(1, implied * P(missing | matched))`, P estimated among the
+    /// documents the query matched, outside READMEs (0 turns this off).
+    pub implied: f64,
     /// Added after popularity when a name is exactly the query: a tier above the rest.
     pub exact_name: f64,
     /// Added to the text score (per query word) when a name starts with the query.
@@ -64,6 +69,7 @@ impl Default for RankingWeights {
             join: 0.75,
             split: 0.8,
             coverage_exponent: 1.5,
+            implied: 1.5,
             exact_name: 1000.0,
             name_prefix: 1.0,
             popularity: 40.0,
