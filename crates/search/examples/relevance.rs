@@ -223,6 +223,16 @@ fn main() {
                 println!("      {:.2} = {}", e.score, parts.join(", "));
             }
         }
+        // The related words (pseudo-relevance feedback), once per query.
+        if let Some(c) = res
+            .hits
+            .iter()
+            .filter_map(|h| h.explain.as_ref())
+            .flat_map(|e| e.components.iter())
+            .find(|c| c.name == "related")
+        {
+            println!("  related: {}", c.detail);
+        }
     }
     let Some(queries_path) = positional.get(1) else {
         return;

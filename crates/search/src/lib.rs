@@ -19,6 +19,7 @@ pub mod engine;
 mod error;
 pub mod evaluation;
 mod facets;
+mod feedback;
 mod highlight;
 mod index;
 pub mod indexer;

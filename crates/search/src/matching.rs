@@ -117,6 +117,26 @@ impl Lookup<'_> {
     }
 }
 
+/// The documents holding `term` (already in the field's form: stemmed where the field
+/// is) in `field`.
+pub(crate) fn term_docs(
+    snap: &Snapshot,
+    field: TextField,
+    term: &str,
+) -> Result<Vec<DocKey>, SearchError> {
+    let t = Term::from_field_text(snap.fields.text[field.index()], term);
+    if snap.searcher.doc_freq(&t)? == 0 {
+        return Ok(Vec::new());
+    }
+    let q = TermQuery::new(t, IndexRecordOption::Basic);
+    Ok(snap
+        .searcher
+        .search(&q, &AllScores)?
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect())
+}
+
 /// Every document matching at least one word of `plan`.
 pub(crate) fn collect(
     snap: &Snapshot,

@@ -6,16 +6,19 @@
 //! when a name starts with the query. Popularity and rating multiply it:
 //! `(text x (1 + w_pop x pop^e + w_rating x rating) + exact) x (deprecated ? 0.5 : 1)`,
 //! where `exact` is a large constant when a name *is* the query, putting exact matches in
-//! a tier of their own. With `explain`, the parts are reported so that they add up to
+//! a tier of their own. Related words (pseudo-relevance feedback, see the `feedback`
+//! module) add a bounded share to `text`, and documents matching only them score below
+//! every direct match. With `explain`, the parts are reported so that they add up to
 //! the score. The weights are [`RankingWeights`].
 
 use std::cmp::Ordering;
 use trellis_types::{Explanation, ScoreComponent, SearchSort};
 
+use crate::feedback::Feedback;
 use crate::matching::{DocMatch, FieldHit};
 use crate::query::{is_stopword, MatchKind, Plan};
 use crate::schema::TextField;
-use crate::snapshot::Snapshot;
+use crate::snapshot::{DocKey, Snapshot};
 use crate::table::DocMeta;
 use crate::RankingWeights;
 
@@ -77,6 +80,10 @@ fn about(per_field: &[Option<FieldHit>; 6]) -> bool {
 #[derive(Debug, Clone)]
 pub(crate) struct Scored {
     pub score: f64,
+    /// The exact-name tier bonus in `score`.
+    pub exact: f64,
+    /// The text score before popularity and the related words.
+    pub text: f64,
     pub components: Vec<ScoreComponent>,
 }
 
@@ -86,6 +93,7 @@ pub(crate) struct Ranker<'a> {
     plan: &'a Plan,
     w: &'a RankingWeights,
     implied: &'a [f64],
+    feedback: Option<&'a Feedback>,
     explain: bool,
 }
 
@@ -103,6 +111,7 @@ impl<'a> Ranker<'a> {
         plan: &'a Plan,
         w: &'a RankingWeights,
         implied: &'a [f64],
+        feedback: Option<&'a Feedback>,
         explain: bool,
     ) -> Ranker<'a> {
         Ranker {
@@ -110,12 +119,14 @@ impl<'a> Ranker<'a> {
             plan,
             w,
             implied,
+            feedback,
             explain,
         }
     }
 
     /// The score of a document matched by the text (`None`: the query was empty).
-    pub(crate) fn score(&mut self, meta: &DocMeta, matched: Option<&DocMatch>) -> Scored {
+    pub(crate) fn score(&mut self, key: DocKey, matched: Option<&DocMatch>) -> Scored {
+        let meta = self.snap.meta(key);
         let mut parts = Vec::new();
         let (text, exact, quality) = match matched {
             None => {
@@ -130,6 +141,30 @@ impl<'a> Ranker<'a> {
             }
             Some(m) => self.text(meta, m, &mut parts),
         };
+        let first_text = text;
+        // Related words (pseudo-relevance feedback): up to `feedback` times the feedback
+        // documents' mean text score, by the related share, applied as far as the query
+        // words match (`quality`), so it reorders close matches but cannot carry a
+        // partial or README-only match far.
+        let mut text = text;
+        if let (Some(fb), Some(_)) = (self.feedback, matched) {
+            let (share, count) = fb.of(key);
+            let related = self.w.feedback * fb.scale * share * quality;
+            if related > 0.0 {
+                text += related;
+                if self.explain {
+                    parts.push(component(
+                        "related",
+                        related,
+                        format!(
+                            "{count} of the words the best results share ({}): {share:.2} \
+                             of their weight",
+                            fb.words()
+                        ),
+                    ));
+                }
+            }
+        }
         let pop = self.snap.popularity(meta);
         let rating = (self.snap.bayes_rating(meta) - self.snap.stats.rating_mean) / 4.0;
         let pop_part = text * self.w.popularity * pop.powf(self.w.popularity_exponent) * quality;
@@ -170,6 +205,47 @@ impl<'a> Ranker<'a> {
         }
         Scored {
             score,
+            exact,
+            text: first_text,
+            components: parts,
+        }
+    }
+
+    /// The score of a document matching none of the query's words but enough of the
+    /// related ones: below `feedback.floor`, the lowest score of a document matching a
+    /// query word, by its related share and (at most doubling it) popularity.
+    pub(crate) fn score_alone(&mut self, key: DocKey) -> Scored {
+        let meta = self.snap.meta(key);
+        let (share, count, floor, words) = match self.feedback {
+            Some(fb) => {
+                let (share, count) = fb.of(key);
+                (share, count, fb.floor, fb.words())
+            }
+            None => (0.0, 0, 0.0, String::new()),
+        };
+        let related = 0.25 * floor * share;
+        let pop = self.snap.popularity(meta);
+        let pop_part = related * pop;
+        let mut parts = Vec::new();
+        if self.explain {
+            parts.push(component(
+                "related",
+                related,
+                format!(
+                    "no query word; {count} of the words the best results share ({words}): \
+                     {share:.2} of their weight, ranked below every direct match"
+                ),
+            ));
+            parts.push(component(
+                "popularity",
+                pop_part,
+                format!("{pop:.3} on a log scale"),
+            ));
+        }
+        Scored {
+            score: related + pop_part,
+            exact: 0.0,
+            text: 0.0,
             components: parts,
         }
     }

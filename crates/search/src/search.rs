@@ -9,6 +9,7 @@ use tantivy::{DocAddress, TantivyDocument};
 use trellis_types::{Highlights, SearchHit, SearchQuery, SearchResults, SearchSort};
 
 use crate::facets::{FacetCounter, Filters};
+use crate::feedback::Feedback;
 use crate::highlight::Highlighter;
 use crate::matching::{self, DocMatch};
 use crate::query::{validate, Plan};
@@ -41,15 +42,22 @@ pub(crate) fn run(
         }
         _ => Vec::new(),
     };
-    let mut ranker = Ranker::new(snap, &plan, weights, &implied, false);
+    let relevance = v.sort == SearchSort::Relevance;
+    let mut ranker = Ranker::new(snap, &plan, weights, &implied, None, false);
+    // (document, score, first-pass text score when it is a candidate for feedback)
     let mut results: Vec<(DocKey, f64)> = Vec::new();
+    let mut firsts: Vec<(DocKey, f64, f64, f64)> = Vec::new();
     let mut consider = |key: DocKey, m: Option<&DocMatch>| {
         let meta = snap.meta(key);
         let failures = filters.failures(key, meta);
         counter.add(key, meta, failures);
         if failures == 0 {
-            let score = if v.sort == SearchSort::Relevance {
-                ranker.score(meta, m).score
+            let score = if relevance {
+                let s = ranker.score(key, m);
+                if m.is_some() {
+                    firsts.push((key, s.score, s.score - s.exact, s.text));
+                }
+                s.score
             } else {
                 0.0
             };
@@ -60,6 +68,41 @@ pub(crate) fn run(
         None => snap.alive().for_each(|k| consider(k, None)),
         Some(map) => map.iter().for_each(|(k, m)| consider(*k, Some(m))),
     }
+    // Pseudo-relevance feedback: the words the best results share find more of the same.
+    let feedback = match &matches {
+        Some(map) if relevance && weights.feedback > 0.0 && !map.is_empty() => {
+            let feedback = feedback(snap, &plan, weights, &mut firsts)?;
+            if let Some(fb) = &feedback {
+                let mut ranker = Ranker::new(snap, &plan, weights, &implied, Some(fb), false);
+                for r in results.iter_mut() {
+                    if fb.of(r.0).0 > 0.0 {
+                        r.1 = ranker.score(r.0, map.get(&r.0)).score;
+                    }
+                }
+            }
+            feedback.map(|mut fb| {
+                fb.floor = results
+                    .iter()
+                    .map(|r| r.1)
+                    .fold(f64::INFINITY, f64::min)
+                    .min(1.0e9);
+                if !fb.floor.is_finite() || fb.floor <= 0.0 {
+                    fb.floor = 1.0;
+                }
+                let mut ranker = Ranker::new(snap, &plan, weights, &implied, Some(&fb), false);
+                for key in fb.alone(snap, map, weights.feedback_docs) {
+                    let meta = snap.meta(key);
+                    let failures = filters.failures(key, meta);
+                    counter.add(key, meta, failures);
+                    if failures == 0 {
+                        results.push((key, ranker.score_alone(key).score));
+                    }
+                }
+                fb
+            })
+        }
+        _ => None,
+    };
     let total = results.len() as u64;
     let offset = ((v.page - 1) * v.limit) as usize;
     let wanted = offset + v.limit as usize;
@@ -74,7 +117,7 @@ pub(crate) fn run(
     let page: Vec<(DocKey, f64)> = results.into_iter().skip(offset).collect();
 
     let highlighter = Highlighter::new(&plan.highlight);
-    let mut explainer = Ranker::new(snap, &plan, weights, &implied, true);
+    let mut explainer = Ranker::new(snap, &plan, weights, &implied, feedback.as_ref(), true);
     let mut hits = Vec::with_capacity(page.len());
     for (key, _) in page {
         let doc = stored(snap, key)?;
@@ -89,7 +132,11 @@ pub(crate) fn run(
         };
         let explain = v.explain.then(|| {
             let m = matches.as_ref().and_then(|m| m.get(&key));
-            explanation(&explainer.score(snap.meta(key), m))
+            let scored = match (&matches, m) {
+                (Some(_), None) => explainer.score_alone(key),
+                _ => explainer.score(key, m),
+            };
+            explanation(&scored)
         });
         hits.push(hit(doc, highlights, explain));
     }
@@ -103,6 +150,33 @@ pub(crate) fn run(
         facets: counter.finish(snap, &filters),
         did_you_mean: plan.did_you_mean,
     })
+}
+
+/// The feedback of the best first-pass results `firsts` (document, score, score
+/// without the exact-name tier, text score).
+fn feedback(
+    snap: &Snapshot,
+    plan: &Plan,
+    weights: &RankingWeights,
+    firsts: &mut [(DocKey, f64, f64, f64)],
+) -> Result<Option<Feedback>, SearchError> {
+    let k = weights.feedback_docs.min(firsts.len());
+    if k == 0 || k < weights.feedback_min_docs {
+        return Ok(None);
+    }
+    let cmp = |a: &(DocKey, f64, f64, f64), b: &(DocKey, f64, f64, f64)| {
+        b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0))
+    };
+    if k < firsts.len() {
+        firsts.select_nth_unstable_by(k - 1, cmp);
+    }
+    let top = &mut firsts[..k];
+    top.sort_by(cmp);
+    let mut docs = Vec::with_capacity(k);
+    for &(key, _, weight, text) in top.iter() {
+        docs.push((stored(snap, key)?, weight.max(0.0), text));
+    }
+    Feedback::build(snap, plan, weights, &docs)
 }
 
 /// The stored copy of a document.

@@ -48,6 +48,21 @@ pub struct RankingWeights {
     /// `p` being downloads on a 0..1 log scale.
     pub popularity: f64,
     pub popularity_exponent: f64,
+    /// Pseudo-relevance feedback: a document holding every related word (the words the
+    /// best `feedback_docs` first-pass results share, see the `feedback` module) gains
+    /// this times their mean text score, scaled by its related share and by how well it
+    /// matches the query words (`quality`, as for popularity); 0 turns feedback off.
+    pub feedback: f64,
+    /// How many of the best first-pass results lend their words; also the most
+    /// documents matching no query word (only related ones) that are added, below
+    /// every direct match.
+    pub feedback_docs: usize,
+    /// How many related words are kept (the best by P(t | feedback) x
+    /// ln(P(t | feedback) / P(t)); words of the query, stopwords and words in over 2 %
+    /// of documents never are).
+    pub feedback_terms: usize,
+    /// No feedback unless the query matched at least this many documents.
+    pub feedback_min_docs: usize,
     /// Per star of Bayesian-average rating above (or below) the catalogue mean.
     pub rating: f64,
     /// A deprecated plugin keeps this share of its score.
@@ -74,6 +89,10 @@ impl Default for RankingWeights {
             name_prefix: 1.0,
             popularity: 40.0,
             popularity_exponent: 3.0,
+            feedback: 0.3,
+            feedback_docs: 10,
+            feedback_terms: 8,
+            feedback_min_docs: 3,
             rating: 0.1,
             deprecated: 0.5,
         }

@@ -235,3 +235,72 @@ fn highlights_mark_matched_words() {
         "typo matches are highlighted"
     );
 }
+
+#[test]
+fn related_words_of_the_best_results_find_more_below_the_direct_matches() {
+    use trellis_search::SearchIndex;
+    // Three plugins about the query share words (focus, sessions, countdown, ticker)
+    // with a fourth that never says the query word, among many unrelated ones.
+    let mut docs = vec![
+        common::doc(
+            "a.pomodoro-timer",
+            "Pomodoro Timer",
+            "Pomodoro focus sessions with a countdown ticker.",
+            900,
+        ),
+        common::doc(
+            "a.pomodoro-clock",
+            "Pomodoro Clock",
+            "A pomodoro clock: focus sessions, breaks and a countdown ticker.",
+            500,
+        ),
+        common::doc(
+            "a.tomato",
+            "Tomato",
+            "Pomodoro technique: work in focus sessions with a countdown ticker in the status bar.",
+            300,
+        ),
+        common::doc(
+            "a.deep-work",
+            "Deep Work",
+            "Focus sessions with a countdown ticker and breaks.",
+            100_000,
+        ),
+    ];
+    for i in 0..300 {
+        docs.push(common::doc(
+            &format!("f.filler-{i}"),
+            &format!("Filler {i}"),
+            &format!("Organise item{i} and topic{} in notes.", i % 17),
+            10,
+        ));
+    }
+    let ix = SearchIndex::in_memory(&common::api_versions()).unwrap();
+    ix.replace_all(docs.into_iter(), Some("1".into())).unwrap();
+    let r = ix
+        .search(&trellis_types::SearchQuery {
+            explain: true,
+            ..query("pomodoro")
+        })
+        .unwrap();
+    let found = ids(&r);
+    let pos = |id: &str| found.iter().position(|x| *x == id);
+    let related = pos("a.deep-work").unwrap_or_else(|| panic!("{found:?}"));
+    for direct in ["a.pomodoro-timer", "a.pomodoro-clock", "a.tomato"] {
+        assert!(pos(direct).unwrap() < related, "{found:?}");
+    }
+    assert_eq!(r.total, 4, "{found:?}");
+    for h in &r.hits {
+        let e = h.explain.as_ref().unwrap();
+        let sum: f64 = e.components.iter().map(|c| c.value).sum();
+        assert!((sum - e.score).abs() < 1e-6 * e.score.max(1.0), "{e:?}");
+    }
+    let e = r.hits[related].explain.as_ref().unwrap();
+    assert!(e.components.iter().any(|c| c.name == "related"), "{e:?}");
+    // No feedback, no related results.
+    ix.set_weights(trellis_search::RankingWeights {
+        feedback: 0.0,
+        ..Default::default()
+    });
+    assert_eq!(ids(&search(&ix, "pomodoro")).len(), 3);
+}
