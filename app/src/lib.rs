@@ -6,6 +6,10 @@
 //! functions become HTTP calls). Nothing server-only may be used outside
 //! `#[cfg(feature = "ssr")]` code.
 
+// The search page's view types (facets inside a form inside an aside) are deep enough
+// to overflow the default query depth when the hydrate build computes their layout.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod components;
 pub mod error;

@@ -1,8 +1,8 @@
 //! `trellis-bench relevance --catalog FILE.jsonl --queries FILE.jsonl [--json]`:
 //! imports a catalogue into a fresh Trellis, runs every judged query through
 //! `GET /api/v1/search` (the HTTP endpoint itself) and prints recall@10, MRR@10
-//! and nDCG@10, overall and for the queries that are not plain words of the
-//! catalogue (misspellings), and per query with `--json`. Hit ids are mapped back
+//! and nDCG@10, overall and for the misspelled queries (those the search answers
+//! with a "did you mean"), and per query with `--json`. Hit ids are mapped back
 //! to the catalogue ids they were imported from.
 
 use std::collections::HashMap;
@@ -90,8 +90,9 @@ pub async fn catalogue_ids(b: &Bench, ns: &str) -> HashMap<String, String> {
         .expect("external ids")
 }
 
-/// The ids of the first ten hits of `q` over HTTP, as catalogue ids.
-pub async fn top10_http(b: &Bench, q: &str, map: &HashMap<String, String>) -> Vec<String> {
+/// The ids of the first ten hits of `q` over HTTP, as catalogue ids, and whether the
+/// answer offered a "did you mean" (the query has a word the catalogue does not).
+pub async fn top10_http(b: &Bench, q: &str, map: &HashMap<String, String>) -> (Vec<String>, bool) {
     let res = b
         .http
         .get(format!("{}/api/v1/search", b.base))
@@ -102,13 +103,14 @@ pub async fn top10_http(b: &Bench, q: &str, map: &HashMap<String, String>) -> Ve
     let status = res.status();
     let body: Value = res.json().await.expect("search body");
     assert!(status.is_success(), "search failed: {status} {body}");
-    body["hits"]
+    let ids = body["hits"]
         .as_array()
         .expect("hits")
         .iter()
         .filter_map(|h| h["id"].as_str())
         .map(|id| map.get(id).cloned().unwrap_or_else(|| id.to_owned()))
-        .collect()
+        .collect();
+    (ids, !body["did_you_mean"].is_null())
 }
 
 /// Relevance of ranked lists against the judgements.
@@ -135,45 +137,19 @@ pub fn score<'a>(runs: impl IntoIterator<Item = (&'a [String], &'a [String])>) -
     }
 }
 
-/// Whether a query holds a word that is not in the catalogue's text (a misspelling).
-fn misspelled(q: &str, vocabulary: &std::collections::HashSet<String>) -> bool {
-    q.split_whitespace()
-        .any(|w| !vocabulary.contains(&w.to_lowercase()))
-}
-
-/// Every lowercase word of the catalogue's names, ids and summaries.
-pub fn vocabulary(catalog: &Path) -> std::collections::HashSet<String> {
-    let text = std::fs::read_to_string(catalog).expect("catalogue");
-    let mut words = std::collections::HashSet::new();
-    for line in text.lines() {
-        let Ok(v) = serde_json::from_str::<Value>(line) else {
-            continue;
-        };
-        for f in ["id", "name", "summary"] {
-            if let Some(s) = v[f].as_str() {
-                words.extend(
-                    s.split(|c: char| !c.is_alphanumeric())
-                        .filter(|w| !w.is_empty())
-                        .map(str::to_lowercase),
-                );
-            }
-        }
-    }
-    words
-}
-
 /// The command.
 pub async fn run(catalog: PathBuf, queries: PathBuf, json_out: bool) {
     let judged = read_queries(&queries);
     let b = Bench::start().await;
     let (plugins, took) = import_and_wait(&b, &catalog, "catalog").await;
     let map = catalogue_ids(&b, "catalog").await;
-    let vocab = vocabulary(&catalog);
     let mut per_query = Vec::new();
     let mut ranked_all = Vec::new();
+    let mut misspelled = Vec::new();
     for j in &judged {
-        let ranked = top10_http(&b, &j.query, &map).await;
+        let (ranked, corrected) = top10_http(&b, &j.query, &map).await;
         ranked_all.push(ranked);
+        misspelled.push(corrected);
     }
     let all = score(
         ranked_all
@@ -185,13 +161,11 @@ pub async fn run(catalog: PathBuf, queries: PathBuf, json_out: bool) {
         ranked_all
             .iter()
             .zip(&judged)
-            .filter(|(_, j)| misspelled(&j.query, &vocab))
-            .map(|(r, j)| (r.as_slice(), j.relevant.as_slice())),
+            .zip(&misspelled)
+            .filter(|(_, m)| **m)
+            .map(|((r, j), _)| (r.as_slice(), j.relevant.as_slice())),
     );
-    let typo_count = judged
-        .iter()
-        .filter(|j| misspelled(&j.query, &vocab))
-        .count();
+    let typo_count = misspelled.iter().filter(|m| **m).count();
     for (r, j) in ranked_all.iter().zip(&judged) {
         let s = score([(r.as_slice(), j.relevant.as_slice())]);
         per_query.push(json!({

@@ -44,14 +44,16 @@ pub async fn run(quick: bool) {
         queries.len()
     );
 
-    // 1. The catalogue as it is.
-    let b = Bench::start().await;
+    // 1. The catalogue as it is. The engine's own figures are measured with the
+    // results cache off (every query computed); the cached row after them.
+    let no_cache = [("TRELLIS_SEARCH__RESULTS_CACHE_ENTRIES", "0".to_owned())];
+    let b = Bench::start_with(&no_cache).await;
     let (n, took) = relevance::import_and_wait(&b, &catalog, "catalog").await;
     println!("\n## {n} plugins (imported in {:.1} s)", took.as_secs_f64());
     let map = relevance::catalogue_ids(&b, "catalog").await;
     let mut ranked = Vec::new();
     for j in &queries {
-        ranked.push(relevance::top10_http(&b, &j.query, &map).await);
+        ranked.push(relevance::top10_http(&b, &j.query, &map).await.0);
     }
     let trellis_recall = relevance::score(
         ranked
@@ -63,15 +65,21 @@ pub async fn run(quick: bool) {
         "Trellis relevance:       recall@10 {:.3}, MRR@10 {:.3}",
         trellis_recall.recall, trellis_recall.mrr
     );
-    let in_process = speed_rows(&b, &queries, secs).await;
-    pg_rows(&catalog, 1, &queries, secs, in_process.0, "catalog").await;
+    freshness_row(&b).await;
+    let two_threads = engine_rows(&b, &queries, secs).await;
+    let uncached = http_row(&b, &queries, secs, "HTTP, no results cache", two_threads).await;
     page_rows(&b, secs).await;
     b.stop().await;
+    let b = Bench::start().await;
+    relevance::import_and_wait(&b, &catalog, "catalog").await;
+    let cached = http_row(&b, &queries, secs, "HTTP, results cache", two_threads).await;
+    b.stop().await;
+    pg_rows(&catalog, 1, &queries, secs, (uncached, cached), "catalog").await;
 
     // 2. Scaled up to 100,000 plugins.
     let copies = SCALED.div_ceil(n.max(1) as usize);
     let scaled = scale_catalog(&catalog, copies, SCALED);
-    let b = Bench::start().await;
+    let b = Bench::start_with(&no_cache).await;
     let rss_before = rss_mib();
     let (n, took) = relevance::import_and_wait(&b, scaled.path(), "catalog").await;
     println!(
@@ -80,17 +88,16 @@ pub async fn run(quick: bool) {
     );
     let index_dir = b.data_dir().join("search-index");
     println!(
-        "index on disk:           {:.1} MiB ({})",
-        dir_size(&index_dir) as f64 / 1048576.0,
-        index_dir.display()
+        "index on disk:           {:.1} MiB",
+        dir_size(&index_dir) as f64 / 1048576.0
     );
     println!(
         "resident memory:         {:.0} MiB (this process: benchmark + server; {:.0} MiB before the import)",
         rss_mib(),
         rss_before
     );
-    let t = Instant::now();
     let scratch = tempfile::tempdir().expect("dir");
+    let t = Instant::now();
     let rebuilt = trellis_search::indexer::rebuild_fresh(&b.state.db, scratch.path())
         .await
         .expect("rebuild");
@@ -98,18 +105,59 @@ pub async fn run(quick: bool) {
         "rebuild from database:   {rebuilt} plugins in {:.1} s",
         t.elapsed().as_secs_f64()
     );
-    let in_process = speed_rows(&b, &queries, secs).await;
+    let two_threads = engine_rows(&b, &queries, secs).await;
+    let uncached = http_row(&b, &queries, secs, "HTTP, no results cache", two_threads).await;
+    b.stop().await;
+    let b = Bench::start().await;
+    relevance::import_and_wait(&b, scaled.path(), "catalog").await;
+    let cached = http_row(&b, &queries, secs, "HTTP, results cache", two_threads).await;
+    b.stop().await;
     pg_rows(
         scaled.path(),
         copies,
         &queries,
         secs,
-        in_process.0,
+        (uncached, cached),
         "scaled",
     )
     .await;
-    b.stop().await;
     bundle_row();
+}
+
+/// How long a publish takes to show in search: publish over HTTP, then ask every 5 ms.
+async fn freshness_row(b: &Bench) {
+    let mut lags = Vec::new();
+    for i in 0..5u64 {
+        let name = format!("fresh-plugin-{i}");
+        b.publish(crate::server::package(
+            &crate::server::manifest(&name, "1.0.0", &[]),
+            &[],
+        ))
+        .await;
+        let published = Instant::now();
+        // The bench namespace holds only these plugins: the i-th publish makes i + 1.
+        let query = SearchQuery {
+            namespace: vec!["bench".into()],
+            limit: 1,
+            page: 1,
+            ..Default::default()
+        };
+        let engine = b.state.search.get().expect("search engine");
+        while engine.search(&query).expect("search").total < i + 1 {
+            assert!(
+                published.elapsed() < Duration::from_secs(30),
+                "never searchable"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        lags.push(published.elapsed());
+    }
+    println!(
+        "publish -> searchable:   median {:.0} ms, max {:.0} ms over {} publishes (the indexer polls the log every 200 ms)",
+        ms(percentile(lags.clone(), 0.5)),
+        ms(percentile(lags.clone(), 1.0)),
+        lags.len()
+    );
 }
 
 /// The shared data file `rel` (relative to the repository root), from the root or
@@ -124,8 +172,8 @@ fn data_path(rel: &str) -> PathBuf {
     panic!("{rel} not found: run from the repository root");
 }
 
-/// In-process and HTTP throughput; returns (HTTP q/s, in-process q/s on two threads).
-async fn speed_rows(b: &Bench, queries: &[Judged], dur: Duration) -> (f64, f64) {
+/// The engine called directly (one and two threads); returns queries/s on two.
+async fn engine_rows(b: &Bench, queries: &[Judged], dur: Duration) -> f64 {
     let engine = b.state.search.get().expect("search engine");
     let qs: Arc<Vec<SearchQuery>> = Arc::new(
         queries
@@ -171,6 +219,18 @@ async fn speed_rows(b: &Bench, queries: &[Judged], dur: Duration) -> (f64, f64) 
             ms(percentile(all, 0.99))
         );
     }
+    two_threads
+}
+
+/// `GET /api/v1/search` with wrk (16 connections cycling through the queries);
+/// returns queries/s.
+async fn http_row(
+    b: &Bench,
+    queries: &[Judged],
+    dur: Duration,
+    label: &str,
+    in_process: f64,
+) -> f64 {
     let paths: Vec<String> = queries
         .iter()
         .map(|j| {
@@ -189,14 +249,14 @@ async fn speed_rows(b: &Bench, queries: &[Judged], dur: Duration) -> (f64, f64) 
         .expect("wrk thread")
         .expect("wrk");
     println!(
-        "HTTP, 16 connections:    {:>7.0} queries/s, p50 {:.2} ms, p99 {:.2} ms ({} non-2xx) = {:.2} of in-process (2 threads)",
+        "{label:<24} {:>7.0} queries/s, p50 {:.2} ms, p99 {:.2} ms ({} non-2xx) = {:.2} of in-process (2 threads), 16 connections",
         run.req_per_sec,
         ms(run.p50),
         ms(run.p99),
         run.non_2xx,
-        run.req_per_sec / two_threads
+        run.req_per_sec / in_process
     );
-    (run.req_per_sec, two_threads)
+    run.req_per_sec
 }
 
 /// The same queries on PostgreSQL full-text search, when a server is given.
@@ -205,7 +265,7 @@ async fn pg_rows(
     copies: usize,
     queries: &[Judged],
     dur: Duration,
-    trellis_qps: f64,
+    trellis: (f64, f64),
     tag: &str,
 ) {
     let Ok(admin) = std::env::var("BENCH_POSTGRES_URL") else {
@@ -235,13 +295,14 @@ async fn pg_rows(
     let qs: Vec<String> = queries.iter().map(|j| j.query.clone()).collect();
     let (qps, p50, p99) = pg.throughput(&qs, 16, dur).await;
     println!(
-        "PostgreSQL FTS, 16 clients: {qps:>5.0} queries/s, p50 {:.2} ms, p99 {:.2} ms; recall@10 {:.3}, MRR@10 {:.3} (loaded and indexed in {:.1} s); Trellis HTTP = {:.1}x",
+        "PostgreSQL FTS, 16 clients: {qps:>5.0} queries/s, p50 {:.2} ms, p99 {:.2} ms; recall@10 {:.3}, MRR@10 {:.3} (loaded and indexed in {:.1} s); Trellis HTTP = {:.1}x without the results cache, {:.1}x with it",
         ms(p50),
         ms(p99),
         s.recall,
         s.mrr,
         load.as_secs_f64(),
-        trellis_qps / qps
+        trellis.0 / qps,
+        trellis.1 / qps
     );
     pg.drop().await;
 }

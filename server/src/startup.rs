@@ -66,6 +66,7 @@ async fn open_search(app: &AppState) -> Result<Arc<trellis_search::SearchIndex>,
             (index, Some(n))
         }
     };
+    index.set_results_cache(app.config.search.results_cache_entries);
     if let Some(n) = rebuilt {
         tracing::info!(
             plugins = n,

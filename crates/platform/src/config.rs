@@ -13,7 +13,7 @@ use url::Url;
 use crate::redact::redact_url;
 
 pub use crate::config_sections::{
-    DemoConfig, EventsConfig, LogFormat, MetricsConfig, RegistryConfig, Role, StorageConfig,
+    DemoConfig, EventsConfig, LogFormat, MetricsConfig, RegistryConfig, Role, SearchConfig, StorageConfig,
 };
 
 /// The defaults, with comments, as shipped in the binary.
@@ -89,6 +89,7 @@ pub struct Config {
     pub metrics: MetricsConfig,
     pub events: EventsConfig,
     pub demo: DemoConfig,
+    pub search: SearchConfig,
 }
 
 type Flat = BTreeMap<String, (toml::Value, Source)>;
@@ -451,6 +452,9 @@ fn build(flat: &Flat) -> Result<Config, ConfigError> {
         },
         demo: DemoConfig {
             seed: r.bool("demo.seed")?,
+        },
+        search: SearchConfig {
+            results_cache_entries: r.int("search.results_cache_entries", 0, 100_000)? as usize,
         },
     })
 }

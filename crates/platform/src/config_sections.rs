@@ -109,6 +109,13 @@ pub struct MetricsConfig {
     pub listen: Option<SocketAddr>,
 }
 
+/// Discovery (`[search]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SearchConfig {
+    /// Search answers each process keeps until its index next changes (0: none).
+    pub results_cache_entries: usize,
+}
+
 /// Demo content (`[demo]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DemoConfig {

@@ -13,6 +13,7 @@ use tantivy::schema::Schema;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyError, Term};
 use trellis_types::{SearchQuery, SearchResults, Suggestions};
 
+use crate::cache::ResultsCache;
 use crate::schema::{self, Fields, SCHEMA_VERSION};
 use crate::snapshot::Snapshot;
 use crate::table::{api_label, SegmentTable};
@@ -38,6 +39,8 @@ pub struct SearchIndex {
     tables: Mutex<HashMap<SegmentId, Arc<SegmentTable>>>,
     position: RwLock<Option<String>>,
     weights: RwLock<Arc<RankingWeights>>,
+    /// Answers computed on the current snapshot (see [`crate::cache`]).
+    results: ResultsCache,
     api: Vec<Version>,
     api_labels: Vec<String>,
 }
@@ -158,6 +161,7 @@ impl SearchIndex {
             tables: Mutex::new(tables),
             position: RwLock::new(position),
             weights: RwLock::new(Arc::new(RankingWeights::default())),
+            results: ResultsCache::new(crate::cache::DEFAULT_ENTRIES),
             api: api.to_vec(),
             api_labels,
         })
@@ -263,14 +267,28 @@ impl SearchIndex {
         self.snapshot().stats.num_docs
     }
 
-    /// Runs a search; see [`trellis_types::SearchQuery`] for what may be asked.
+    /// Runs a search; see [`trellis_types::SearchQuery`] for what may be asked. An
+    /// answer already computed since the last commit is reused (see [`crate::cache`]).
     pub fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {
         let weights = self
             .weights
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
-        crate::search::run(&self.snapshot(), &weights, query)
+        let snap = self.snapshot();
+        if let Some(kept) = self.results.get(&snap, &weights, query) {
+            return Ok((*kept).clone());
+        }
+        let answer = crate::search::run(&snap, &weights, query)?;
+        self.results
+            .put(&snap, &weights, query, Arc::new(answer.clone()));
+        Ok(answer)
+    }
+
+    /// How many answers the results cache keeps (default 512; 0 turns it off, as the
+    /// benchmarks do to measure the engine itself).
+    pub fn set_results_cache(&self, entries: usize) {
+        self.results.set_capacity(entries);
     }
 
     /// Autocomplete: up to `limit` plugins whose name or id starts with (or, from four

@@ -14,6 +14,7 @@
 //! prefixes, word splits and joins, exact-name boosts, popularity blend) is computed here
 //! so each hit can explain its score. See `docs/search.md` for how ranking works.
 
+mod cache;
 mod doc;
 pub mod engine;
 mod error;

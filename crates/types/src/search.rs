@@ -86,7 +86,7 @@ impl SearchSort {
 pub const SEARCH_FACETS: [&str; 6] = ["category", "kind", "keyword", "namespace", "license", "api"];
 
 /// A search. `q` may be empty (then everything matches, and relevance means popularity).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SearchQuery {
     /// Free text, at most [`SEARCH_MAX_QUERY_CHARS`] characters; any characters are
