@@ -123,14 +123,14 @@ pub fn SearchPage() -> impl IntoView {
     let initial = query.get_untracked().q;
     let submit = Callback::new(move |()| submit_form(FORM_ID));
     let typed = Callback::new(move |_: String| submit_form(FORM_ID));
-    let title = move || {
-        let q = query.get().q;
-        if q.is_empty() {
-            "Search plugins — Trellis".to_owned()
-        } else {
-            format!("{q} — Search — Trellis")
-        }
-    };
+    // On the server the title is a plain string: leptos_meta reads it after the
+    // page's reactive owner is gone, and a closure over `query` then panics ("a
+    // reactive value that has already been disposed", seen under load). In the
+    // browser it follows the query as the user types.
+    #[cfg(feature = "ssr")]
+    let title = page_title(&query.get_untracked().q);
+    #[cfg(not(feature = "ssr"))]
+    let title = move || page_title(&query.get().q);
     view! {
         <Title text=title/>
         <Form method="get" action="/search" replace=true noscroll=true
@@ -175,5 +175,14 @@ pub fn SearchPage() -> impl IntoView {
                 })}
             </Transition>
         </Form>
+    }
+}
+
+/// The document title for a search for `q`.
+fn page_title(q: &str) -> String {
+    if q.is_empty() {
+        "Search plugins — Trellis".to_owned()
+    } else {
+        format!("{q} — Search — Trellis")
     }
 }

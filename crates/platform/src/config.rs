@@ -13,7 +13,8 @@ use url::Url;
 use crate::redact::redact_url;
 
 pub use crate::config_sections::{
-    DemoConfig, EventsConfig, LogFormat, MetricsConfig, RegistryConfig, Role, SearchConfig, StorageConfig,
+    DemoConfig, EventsConfig, LogFormat, MetricsConfig, RegistryConfig, Role, SearchConfig,
+    StorageConfig,
 };
 
 /// The defaults, with comments, as shipped in the binary.

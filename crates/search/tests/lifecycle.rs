@@ -129,14 +129,25 @@ fn kept_answers_never_outlive_a_commit() {
     // The same search again is answered from the results cache, identically.
     assert_eq!(search(&index, "kanban"), first);
     // A commit that changes the answer: the next search sees it.
-    let mut doc = common::doc("acme.kanban-pro", "Kanban Pro", "Kanban boards, pro.", 99_999_999);
+    let mut doc = common::doc(
+        "acme.kanban-pro",
+        "Kanban Pro",
+        "Kanban boards, pro.",
+        99_999_999,
+    );
     doc.keywords = vec!["kanban".into()];
     index.apply(vec![doc], &[], Some("9:1".into())).unwrap();
     let after = search(&index, "kanban");
     assert_eq!(after.total, first.total + 1);
-    assert!(ids(&after).contains(&"acme.kanban-pro"), "{:?}", ids(&after));
+    assert!(
+        ids(&after).contains(&"acme.kanban-pro"),
+        "{:?}",
+        ids(&after)
+    );
     // Deleting it again: gone from the next answer too.
-    index.apply(Vec::new(), &["acme.kanban-pro".into()], Some("9:2".into())).unwrap();
+    index
+        .apply(Vec::new(), &["acme.kanban-pro".into()], Some("9:2".into()))
+        .unwrap();
     assert_eq!(search(&index, "kanban"), first);
     // With the cache off, answers are the same.
     index.set_results_cache(0);
