@@ -280,11 +280,14 @@ async fn pg_rows(
     for j in queries {
         // Scaled copies are named `<id>-c<k>`: map them back for recall.
         let ids = pg.top10(&j.query).await;
-        ranked.push(
-            ids.into_iter()
-                .map(|id| base_id(&id, copies))
-                .collect::<Vec<_>>(),
-        );
+        // Copies of one plugin count once: the first of them, in rank order.
+        let mut seen = Vec::new();
+        for id in ids.into_iter().map(|id| base_id(&id, copies)) {
+            if !seen.contains(&id) {
+                seen.push(id);
+            }
+        }
+        ranked.push(seen);
     }
     let s = relevance::score(
         ranked
