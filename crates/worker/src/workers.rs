@@ -3,7 +3,7 @@
 //! Node-local (every API process): the download-count flusher and the
 //! token-usage flusher write what this process counted in memory, every
 //! `registry.downloads_flush_secs` and once more at shutdown; the search indexer
-//! keeps this process's index current.
+//! keeps this process's index current (and rebuilds it daily: recent downloads age).
 //! Every process: the event counter (see [`crate::event_counter`]).
 //! Shared (worker processes): housekeeping every ten minutes, event retention every
 //! `events.prune_every_secs`, the job runner, and the event log file follower
@@ -90,7 +90,8 @@ pub fn event_log_file(s: &mut Supervisor, state: AppState) {
 
 /// Keeps this process's search index current: follows the event log and
 /// re-indexes every plugin an event is about (polling at most every 200 ms, so a
-/// change is searchable well within a second).
+/// change is searchable well within a second), and rebuilds it once a day so that
+/// downloads of the last 30 days, which age without events, stay exact.
 pub fn search_indexer(
     s: &mut Supervisor,
     state: AppState,
@@ -98,6 +99,7 @@ pub fn search_indexer(
 ) {
     let poll = Duration::from_millis(state.config.events.poll_ms.min(200));
     let node = node_name();
+    let (refresh_db, refresh_index) = (state.db.clone(), index.clone());
     s.spawn("search-indexer", move |stop| {
         let (db, index, node) = (state.db.clone(), index.clone(), node.clone());
         async move {
@@ -105,7 +107,24 @@ pub fn search_indexer(
             crate::follow::run(db, &mut f, poll, stop).await
         }
     });
+    // Downloads of the last 30 days age without any event: once a day every document
+    // is rebuilt from the database (not at start, which opened or rebuilt the index).
+    let started = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    s.every("search-refresh", SEARCH_REFRESH, false, move || {
+        let (db, index, started) = (refresh_db.clone(), refresh_index.clone(), started.clone());
+        async move {
+            if !started.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                return Ok(());
+            }
+            let n = trellis_search::indexer::rebuild(&db, &index).await?;
+            tracing::info!(plugins = n, "search index refreshed from the database");
+            Ok::<(), trellis_events::follow::FollowerError>(())
+        }
+    });
 }
+
+/// How often the search index is rebuilt so that recent download counts stay exact.
+const SEARCH_REFRESH: Duration = Duration::from_secs(24 * 3600);
 
 /// Flushes the in-memory download counts.
 pub fn download_flusher(s: &mut Supervisor, state: AppState) {

@@ -385,6 +385,22 @@ async fn retention_keeps_what_a_follower_or_a_pending_job_needs() {
         .iter()
         .filter(|e| ["a", "b", "c", "d"].contains(&e.subject_id.as_str()))
         .collect();
+    // The process's own followers (the event counter, the search indexer) keep
+    // cursors too: wait until they have read past "d", so that only the ones
+    // placed below hold the log back.
+    drop(c);
+    let last = mine[3].position;
+    crate::harness::eventually(
+        "the process's followers have read the test's events",
+        || async {
+            let cursors = trellis_db::events::cursors(&mut db.conn().await.unwrap())
+                .await
+                .unwrap();
+            !cursors.is_empty() && cursors.iter().all(|k| k.position >= last)
+        },
+    )
+    .await;
+    let mut c = db.conn().await.unwrap();
     // A follower stands at "b"; a pending job refers to "d".
     trellis_db::events::save_cursor(&mut c, "slow", mine[1].position)
         .await
