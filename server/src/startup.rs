@@ -26,7 +26,14 @@ const WORKER_GRACE: Duration = Duration::from_secs(30);
 
 /// Installs the global tracing subscriber (pretty or JSON lines).
 pub fn init_tracing(config: &Config) {
-    let filter = EnvFilter::try_new(&config.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
+    // Tantivy logs every commit at info; its warnings are what an operator needs,
+    // unless the configured filter says otherwise about it.
+    let spec = if config.log_level.contains("tantivy") {
+        config.log_level.clone()
+    } else {
+        format!("{},tantivy=warn", config.log_level)
+    };
+    let filter = EnvFilter::try_new(&spec).unwrap_or_else(|_| EnvFilter::new("info,tantivy=warn"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     let _ = match config.log_format {
         LogFormat::Json => builder
