@@ -2,12 +2,10 @@
 //! combine with AND; a facet's counts apply every filter except its own, so choosing a
 //! value never hides its siblings.
 
-use std::collections::HashMap;
-
 use trellis_types::{Facet, FacetValue, SEARCH_FACETS};
 
 use crate::snapshot::{DocKey, Snapshot};
-use crate::table::{DocMeta, CATEGORY, NUM_FACETS};
+use crate::table::{DocMeta, NUM_FACETS};
 
 /// Values shown per facet (selected ones are always added).
 const TOP_VALUES: usize = 20;
@@ -56,67 +54,61 @@ impl Filters {
 }
 
 /// Counts facet values over the matching documents.
-pub(crate) struct FacetCounter {
-    /// Per segment, per facet, per ordinal.
-    counts: Vec<[Vec<u64>; NUM_FACETS]>,
+pub(crate) struct FacetCounter<'a> {
+    /// Per facet, counts by global value number.
+    counts: [Vec<u64>; NUM_FACETS],
+    global: &'a [[Vec<u32>; NUM_FACETS]],
 }
 
-impl FacetCounter {
-    pub(crate) fn new(snap: &Snapshot) -> FacetCounter {
+impl<'a> FacetCounter<'a> {
+    pub(crate) fn new(snap: &'a Snapshot) -> FacetCounter<'a> {
         FacetCounter {
-            counts: snap
-                .tables
-                .iter()
-                .map(|t| std::array::from_fn(|f| vec![0; t.values[f].len()]))
-                .collect(),
+            counts: std::array::from_fn(|f| vec![0; snap.facet_values.values[f].len()]),
+            global: &snap.facet_values.global,
         }
     }
 
-    /// Counts a document for every facet whose siblings' filters it passes.
+    /// Counts a matching document in every facet whose filter it passes, ignoring
+    /// that facet's own filter (`failures` has a bit per failed facet filter).
     pub(crate) fn add(&mut self, key: DocKey, meta: &DocMeta, failures: u8) {
-        let seg = &mut self.counts[key.0 as usize];
-        for (f, (counts, ords)) in seg.iter_mut().zip(&meta.facets).enumerate() {
+        let global = &self.global[key.0 as usize];
+        for (f, (counts, ords)) in self.counts.iter_mut().zip(&meta.facets).enumerate() {
             if failures & !(1 << f) == 0 {
                 for &o in ords {
-                    counts[o as usize] += 1;
+                    counts[global[f][o as usize] as usize] += 1;
                 }
             }
         }
     }
 
-    /// The facets, most frequent values first (ties by value), selected values always in.
     pub(crate) fn finish(self, snap: &Snapshot, filters: &Filters) -> Vec<Facet> {
         (0..NUM_FACETS)
             .map(|f| {
-                let mut merged: HashMap<&str, (u64, &str)> = HashMap::new();
-                for (seg, counts) in self.counts.iter().enumerate() {
-                    let table = &snap.tables[seg];
-                    for (o, &c) in counts[f].iter().enumerate() {
-                        let value = table.values[f][o].as_str();
-                        let label = if f == CATEGORY {
-                            table.category_labels[o].as_str()
-                        } else {
-                            value
-                        };
-                        let e = merged.entry(value).or_insert((0, label));
-                        e.0 += c;
-                    }
-                }
-                let mut values: Vec<FacetValue> = merged
-                    .into_iter()
-                    .filter(|(_, (c, _))| *c > 0)
-                    .map(|(v, (count, label))| FacetValue {
-                        value: v.to_string(),
-                        label: label.to_string(),
-                        count,
-                        selected: filters.selected[f].iter().any(|s| s == v),
-                    })
+                let all = &snap.facet_values.values[f];
+                let mut values: Vec<(&str, u64, &str)> = self.counts[f]
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| **c > 0)
+                    .map(|(g, &count)| (all[g].0.as_str(), count, all[g].1.as_str()))
                     .collect();
-                values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
-                let mut shown: Vec<FacetValue> = values.iter().take(TOP_VALUES).cloned().collect();
+                let order = |a: &(&str, u64, &str), b: &(&str, u64, &str)| {
+                    b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0))
+                };
+                let top = values.len().min(TOP_VALUES);
+                if values.len() > TOP_VALUES {
+                    values.select_nth_unstable_by(TOP_VALUES - 1, order);
+                }
+                values[..top].sort_by(order);
+                let out = |(v, count, label): (&str, u64, &str)| FacetValue {
+                    value: v.to_string(),
+                    label: label.to_string(),
+                    count,
+                    selected: filters.selected[f].iter().any(|s| s == v),
+                };
+                let mut shown: Vec<FacetValue> = values[..top].iter().map(|&t| out(t)).collect();
                 for s in &filters.selected[f] {
                     if !shown.iter().any(|v| &v.value == s) {
-                        let found = values.iter().find(|v| &v.value == s).cloned();
+                        let found = values.iter().find(|v| v.0 == s.as_str()).map(|&t| out(t));
                         shown.push(found.unwrap_or_else(|| FacetValue {
                             value: s.clone(),
                             label: s.clone(),

@@ -12,7 +12,7 @@ use tantivy::Searcher;
 
 use crate::schema::Fields;
 use crate::suggest::SuggestIndex;
-use crate::table::{DocMeta, SegmentTable};
+use crate::table::{DocMeta, SegmentTable, CATEGORY, NUM_FACETS};
 use crate::vocab::Vocab;
 use crate::SearchError;
 
@@ -49,6 +49,47 @@ pub(crate) struct Snapshot {
     pub stats: Stats,
     /// Known plugin-API versions as the `api` facet writes them (`1.0`).
     pub api_labels: Vec<String>,
+    /// Every facet value of every segment, once (see [`FacetValues`]).
+    pub facet_values: FacetValues,
+}
+
+/// The distinct values of each facet across the snapshot's segments, and for each
+/// segment the global number of each of its values: a search counts facets into one
+/// array per facet instead of merging per-segment counts by string.
+#[derive(Default)]
+pub(crate) struct FacetValues {
+    /// Per facet: (value, label) by global number.
+    pub values: [Vec<(String, String)>; NUM_FACETS],
+    /// Per segment, per facet: segment ordinal -> global number.
+    pub global: Vec<[Vec<u32>; NUM_FACETS]>,
+}
+
+impl FacetValues {
+    fn build(tables: &[Arc<SegmentTable>]) -> FacetValues {
+        let mut out = FacetValues::default();
+        let mut index: [HashMap<String, u32>; NUM_FACETS] = Default::default();
+        for t in tables {
+            let seg = std::array::from_fn(|f| {
+                t.values[f]
+                    .iter()
+                    .enumerate()
+                    .map(|(o, v)| {
+                        *index[f].entry(v.clone()).or_insert_with(|| {
+                            let label = if f == CATEGORY {
+                                t.category_labels[o].clone()
+                            } else {
+                                v.clone()
+                            };
+                            out.values[f].push((v.clone(), label));
+                            (out.values[f].len() - 1) as u32
+                        })
+                    })
+                    .collect()
+            });
+            out.global.push(seg);
+        }
+        out
+    }
 }
 
 impl Snapshot {
@@ -74,6 +115,7 @@ impl Snapshot {
         }
         *cache = next_cache;
         let vocab = Vocab::build(&searcher, fields.words)?;
+        let facet_values = FacetValues::build(&tables);
         let mut snap = Snapshot {
             searcher,
             fields: fields.clone(),
@@ -82,6 +124,7 @@ impl Snapshot {
             suggest: SuggestIndex::default(),
             stats: Stats::default(),
             api_labels: api_labels.to_vec(),
+            facet_values,
         };
         snap.stats = snap.compute_stats();
         snap.suggest = SuggestIndex::build(&snap);
