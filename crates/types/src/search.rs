@@ -302,6 +302,14 @@ impl SearchQuery {
         for (k, v) in pairs {
             let (k, v) = (k.as_ref(), v.as_ref().trim());
             if v.is_empty() && k != "q" {
+                // An empty filter is no filter (a form's blank field), but the API's
+                // single-valued parameters have a type an empty value is not.
+                if strict && matches!(k, "sort" | "page" | "limit" | "explain") {
+                    return Err(err(
+                        k,
+                        format!("`{k}` is empty: leave it out for the default."),
+                    ));
+                }
                 continue;
             }
             match k {
@@ -470,5 +478,12 @@ mod tests {
         assert_eq!(deep.unwrap_err().param, "page");
         let q = SearchQuery::from_pairs([("q", "  "), ("category", "")], true).unwrap();
         assert!(q.q.is_empty() && q.category.is_empty());
+        for k in ["sort", "page", "limit", "explain"] {
+            assert_eq!(
+                SearchQuery::from_pairs([(k, "")], true).unwrap_err().param,
+                k
+            );
+            assert!(SearchQuery::from_pairs([(k, "")], false).is_ok(), "{k}");
+        }
     }
 }

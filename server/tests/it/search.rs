@@ -278,6 +278,8 @@ async fn bad_input_is_a_clear_400_and_odd_input_a_result() {
     for q in [
         format!("q={}", "x".repeat(201)),
         "sort=best".into(),
+        "sort=".into(),
+        "page=".into(),
         "kind=theme".into(),
         "page=0".into(),
         "limit=1000".into(),
