@@ -30,14 +30,8 @@ use trellis_events::catalogue::{NamespaceCreated, PluginVersionPublished};
 use trellis_events::follow::{step, Follower, FollowerError};
 use trellis_events::{emit, Actor};
 
-use crate::load::median;
+use crate::load::{median, ms, percentile as pct};
 use crate::server::{manifest, package, Bench};
-
-use crate::load::percentile as pct;
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
 
 /// Runs every row on SQLite, then on PostgreSQL when configured.
 pub async fn run(quick: bool) {

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use trellis_types::SearchQuery;
 
-use crate::load::percentile;
+use crate::load::{ms, percentile};
 use crate::pg_fts::{Entry, PgFts};
 use crate::relevance::{self, Judged};
 use crate::server::Bench;
@@ -487,8 +487,4 @@ fn dir_size(dir: &Path) -> u64 {
                 .sum()
         })
         .unwrap_or(0)
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }

@@ -153,9 +153,10 @@ impl Follower for IndexFollower {
         } else {
             search_docs(&mut *self.db.conn().await?, &ids).await?
         };
+        let found: std::collections::HashSet<&str> = rows.iter().map(|r| r.id.as_str()).collect();
         let deletes: Vec<String> = ids
             .iter()
-            .filter(|id| !rows.iter().any(|r| &r.id == *id))
+            .filter(|id| !found.contains(id.as_str()))
             .cloned()
             .collect();
         let docs: Vec<PluginDoc> = rows.into_iter().map(doc_from_row).collect();
