@@ -17,7 +17,6 @@ pub mod middleware;
 pub mod page_cache;
 pub mod publisher;
 pub mod router;
-pub mod seal;
 pub mod startup;
 pub mod state;
 pub mod static_files;

@@ -283,11 +283,14 @@ pub async fn cursor(c: &mut AnyConnection, follower: &str) -> Result<Option<Posi
     row.as_ref().map(position).transpose()
 }
 
-/// Stores a follower's cursor (in the transaction that applied the events).
+/// Stores a follower's cursor (in the transaction that applied the events). A
+/// cursor only moves forward: saving a position behind the stored one (a
+/// follower shared by several nodes, one of which got further) changes nothing.
 pub async fn save_cursor(c: &mut AnyConnection, follower: &str, at: Position) -> Result<()> {
     sqlx::query(
         "INSERT INTO event_cursors (follower, tx, seq, updated_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (follower) DO UPDATE SET tx = $2, seq = $3, updated_at = $4",
+         ON CONFLICT (follower) DO UPDATE SET tx = $2, seq = $3, updated_at = $4 \
+         WHERE event_cursors.tx < $2 OR (event_cursors.tx = $2 AND event_cursors.seq <= $3)",
     )
     .bind(follower)
     .bind(at.tx)
@@ -296,6 +299,47 @@ pub async fn save_cursor(c: &mut AnyConnection, follower: &str, at: Position) ->
     .execute(&mut *c)
     .await?;
     Ok(())
+}
+
+/// Moves a shared follower's cursor from `from` (`None`: it has none yet) to
+/// `to`, only if it still stands at `from`; false when another node moved it
+/// first. Run first in the transaction that applies the batch: on PostgreSQL
+/// the row lock makes a second node wait and then see the cursor moved.
+pub async fn advance_cursor(
+    c: &mut AnyConnection,
+    follower: &str,
+    from: Option<Position>,
+    to: Position,
+) -> Result<bool> {
+    let done = match from {
+        None => {
+            sqlx::query(
+                "INSERT INTO event_cursors (follower, tx, seq, updated_at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (follower) DO NOTHING",
+            )
+            .bind(follower)
+            .bind(to.tx)
+            .bind(to.seq)
+            .bind(crate::now())
+            .execute(&mut *c)
+            .await?
+        }
+        Some(f) => {
+            sqlx::query(
+                "UPDATE event_cursors SET tx = $2, seq = $3, updated_at = $4 \
+                 WHERE follower = $1 AND tx = $5 AND seq = $6",
+            )
+            .bind(follower)
+            .bind(to.tx)
+            .bind(to.seq)
+            .bind(crate::now())
+            .bind(f.tx)
+            .bind(f.seq)
+            .execute(&mut *c)
+            .await?
+        }
+    };
+    Ok(done.rows_affected() == 1)
 }
 
 /// A durable cursor as listed for the admin page.

@@ -183,6 +183,50 @@ pub async fn retry(
     Ok(done.rows_affected() == 1)
 }
 
+/// Puts a job back in the queue to run at `run_at` without counting the
+/// attempt that was claimed (it did not happen: e.g. a rate limit held it back).
+pub async fn postpone(c: &mut AnyConnection, id: i64, claimer: &str, run_at: i64) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE jobs SET state = 'queued', run_at = $1, lease_until = NULL, \
+         attempts = attempts - 1 WHERE id = $2 AND claimed_by = $3 AND state = 'running'",
+    )
+    .bind(run_at)
+    .bind(id)
+    .bind(claimer)
+    .execute(&mut *c)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Queues the job of `kind` and `dedupe` again to run at `run_at` with a fresh
+/// count of attempts, if it is queued or finished (a running one is left
+/// alone); false when there is no such job (never made, or pruned).
+pub async fn requeue(c: &mut AnyConnection, kind: &str, dedupe: &str, run_at: i64) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE jobs SET state = 'queued', run_at = $1, attempts = 0, claimed_by = NULL, \
+         lease_until = NULL, finished_at = NULL WHERE kind = $2 AND dedupe = $3 \
+         AND state IN ('queued', 'done', 'failed')",
+    )
+    .bind(run_at)
+    .bind(kind)
+    .bind(dedupe)
+    .execute(&mut *c)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Whether a job of `kind` and `dedupe` is running now.
+pub async fn is_running(c: &mut AnyConnection, kind: &str, dedupe: &str) -> Result<bool> {
+    let row = sqlx::query(
+        "SELECT 1 AS one FROM jobs WHERE kind = $1 AND dedupe = $2 AND state = 'running'",
+    )
+    .bind(kind)
+    .bind(dedupe)
+    .fetch_optional(&mut *c)
+    .await?;
+    Ok(row.is_some())
+}
+
 /// Gives up on a job after its last attempt.
 pub async fn fail(c: &mut AnyConnection, id: i64, claimer: &str, error: &str) -> Result<bool> {
     let done = sqlx::query(

@@ -27,6 +27,8 @@ pub mod security_log;
 pub mod sessions;
 pub mod tokens;
 pub mod users;
+pub mod webhook_attempts;
+pub mod webhooks;
 
 use std::time::Duration;
 

@@ -22,6 +22,9 @@ pub enum JobFailure {
     },
     /// Never worth trying again.
     Permanent(String),
+    /// Not attempted (a rate limit held it back): run it again after `after`
+    /// without counting this claim as an attempt.
+    Postpone { after: Duration },
 }
 
 impl JobFailure {

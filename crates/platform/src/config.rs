@@ -4,6 +4,7 @@
 //! from and what is wrong. The result is passed around in state; nothing reads
 //! the environment after this.
 
+use std::time::Duration;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -14,6 +15,7 @@ use crate::redact::redact_url;
 
 pub use crate::config_sections::{
     DemoConfig, EventsConfig, LogFormat, MetricsConfig, RegistryConfig, Role, SearchConfig,
+    WebhooksConfig,
     StorageConfig,
 };
 
@@ -91,6 +93,7 @@ pub struct Config {
     pub events: EventsConfig,
     pub demo: DemoConfig,
     pub search: SearchConfig,
+    pub webhooks: WebhooksConfig,
 }
 
 type Flat = BTreeMap<String, (toml::Value, Source)>;
@@ -407,6 +410,26 @@ fn build(flat: &Flat) -> Result<Config, ConfigError> {
         .filter(|s| !s.is_empty())
         .map(|s| data_dir.join(s));
 
+    let schedule_s = r.string("webhooks.retry_schedule")?;
+    let retry_schedule: Vec<Duration> = schedule_s
+        .split(',')
+        .map(crate::config_sections::parse_duration)
+        .collect::<Option<Vec<_>>>()
+        .filter(|v| !v.is_empty() && v.len() <= 50 && v.iter().all(|d| *d <= Duration::from_secs(7 * 86_400)))
+        .ok_or_else(|| {
+            r.invalid(
+                "webhooks.retry_schedule",
+                format!("expected 1 to 50 comma-separated delays such as \"0s, 5s, 5m, 2h\" (each at most 7d), got \"{schedule_s}\""),
+            )
+        })?;
+    let allow_networks: Vec<String> = r
+        .string("webhooks.allow_networks")?
+        .split(',')
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect();
+    let disable_after = r.int("webhooks.disable_after_failing_secs", 0, 365 * 86_400)? as u64;
+
     Ok(Config {
         role,
         listen,
@@ -456,6 +479,20 @@ fn build(flat: &Flat) -> Result<Config, ConfigError> {
         },
         search: SearchConfig {
             results_cache_entries: r.int("search.results_cache_entries", 0, 100_000)? as usize,
+        },
+        webhooks: WebhooksConfig {
+            retry_schedule,
+            connect_timeout: Duration::from_millis(
+                r.int("webhooks.connect_timeout_ms", 100, 120_000)? as u64,
+            ),
+            timeout: Duration::from_millis(r.int("webhooks.timeout_ms", 100, 300_000)? as u64),
+            disable_after_failing: (disable_after > 0).then(|| Duration::from_secs(disable_after)),
+            allow_networks,
+            attempt_retention_days: r.int("webhooks.attempt_retention_days", 1, 36_500)? as u32,
+            response_body_bytes: r.int("webhooks.response_body_bytes", 0, 1_048_576)? as usize,
+            secret_rotation_overlap: Duration::from_secs(
+                r.int("webhooks.secret_rotation_overlap_secs", 0, 30 * 86_400)? as u64,
+            ),
         },
     })
 }

@@ -3,6 +3,7 @@
 //! bus, metrics access, the log format, demo content). `config` builds them; everything else
 //! reads them from `Config`.
 
+use std::time::Duration;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -98,6 +99,46 @@ pub struct EventsConfig {
     /// When set, every node appends the event log, in order, to this file as
     /// JSON Lines (for log shippers).
     pub log_file: Option<PathBuf>,
+}
+
+/// Webhook delivery (`[webhooks]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhooksConfig {
+    /// The delay before each attempt of a message: the first attempt after
+    /// `retry_schedule[0]`, retry n after `retry_schedule[n]`.
+    pub retry_schedule: Vec<Duration>,
+    pub connect_timeout: Duration,
+    pub timeout: Duration,
+    /// An endpoint failing this long is disabled (`None`: never).
+    pub disable_after_failing: Option<Duration>,
+    /// Networks deliveries may reach although the SSRF guard denies them (CIDR
+    /// text, checked by the webhooks crate at start).
+    pub allow_networks: Vec<String>,
+    pub attempt_retention_days: u32,
+    pub response_body_bytes: usize,
+    pub secret_rotation_overlap: Duration,
+}
+
+/// A duration in the config's short form: `0`, `500ms`, `5s`, `5m`, `2h`, `1d`.
+pub fn parse_duration(s: &str) -> Option<Duration> {
+    let s = s.trim();
+    if s == "0" {
+        return Some(Duration::ZERO);
+    }
+    let (n, unit) = if let Some(n) = s.strip_suffix("ms") {
+        (n, 1u64)
+    } else {
+        let unit = match s.chars().last()? {
+            's' => 1000,
+            'm' => 60_000,
+            'h' => 3_600_000,
+            'd' => 86_400_000,
+            _ => return None,
+        };
+        (&s[..s.len() - 1], unit)
+    };
+    let n: u64 = n.trim().parse().ok()?;
+    Some(Duration::from_millis(n.checked_mul(unit)?))
 }
 
 /// Who may read `/metrics` (`[metrics]`).

@@ -26,6 +26,7 @@ pub mod links;
 pub mod redact;
 pub mod registry;
 pub mod request_context;
+pub mod seal;
 pub mod security;
 pub mod session;
 pub mod state;

@@ -36,6 +36,10 @@ pub struct AppState {
     pub links: Arc<dyn Links>,
     /// This process's search engine, once its index is open (see [`crate::discovery`]).
     pub search: Arc<SearchSlot>,
+    /// 64 bytes derived from the session secret: the cookie key, and the root
+    /// of the at-rest keys ([`crate::seal`]). Every node sharing a database
+    /// must share the session secret.
+    pub session_key: Arc<[u8; 64]>,
 }
 
 /// Why Trellis could not start.
@@ -80,7 +84,9 @@ impl AppState {
             .check_writable()
             .await
             .map_err(|e| StartError::Storage(e.0))?;
+        let session_key = Arc::new(session_key(&config)?);
         Ok(AppState {
+            session_key,
             config: Arc::new(config),
             db,
             storage,
@@ -92,4 +98,34 @@ impl AppState {
             search: Arc::new(SearchSlot::default()),
         })
     }
+}
+
+/// Derives the 64-byte cookie key from the configured secret, or from one
+/// generated on first start and kept in the data directory.
+fn session_key(config: &Config) -> Result<[u8; 64], StartError> {
+    use sha2::{Digest, Sha512};
+    let secret = if config.session_secret.is_empty() {
+        let path = config.data_dir.join("session_secret");
+        match std::fs::read_to_string(&path) {
+            Ok(s) if s.trim().len() >= 32 => s.trim().to_owned(),
+            _ => {
+                let s: String = {
+                    use rand::Rng;
+                    let mut rng = rand::rng();
+                    (0..48)
+                        .map(|_| rng.sample(rand::distr::Alphanumeric) as char)
+                        .collect()
+                };
+                std::fs::write(&path, &s).map_err(|e| {
+                    StartError::Secret(format!("cannot write {}: {e}", path.display()))
+                })?;
+                s
+            }
+        }
+    } else {
+        config.session_secret.clone()
+    };
+    let mut key = [0u8; 64];
+    key.copy_from_slice(&Sha512::digest(secret.as_bytes()));
+    Ok(key)
 }

@@ -9,9 +9,11 @@ pub mod error;
 pub mod events;
 pub mod registry;
 pub mod search;
+pub mod webhooks;
 
 pub use account::*;
 pub use error::*;
 pub use events::*;
 pub use registry::*;
 pub use search::*;
+pub use webhooks::*;

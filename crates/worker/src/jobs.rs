@@ -177,6 +177,15 @@ async fn settle_once(
             );
             jobs::fail(&mut c, job.id, &cfg.claimer, e).await?
         }
+        Err(JobFailure::Postpone { after }) => {
+            jobs::postpone(
+                &mut c,
+                job.id,
+                &cfg.claimer,
+                now_ms() + after.as_millis() as i64,
+            )
+            .await?
+        }
         Err(JobFailure::Retry { error, after }) if job.attempts >= job.max_attempts => {
             tracing::warn!(
                 job = job.id,

@@ -19,7 +19,7 @@
 //!   key for [`STALE_SECS`] at most. Keys are kept 24 hours
 //!   (`housekeeping::IDEMPOTENCY_KEY_TTL_SECS`): an older one counts as new, and
 //!   housekeeping deletes it.
-//! - Kept bodies are sealed (`crate::seal`, AES-256-GCM under a key derived
+//! - Kept bodies are sealed (`trellis_platform::seal`, AES-256-GCM under a key derived
 //!   from the session secret): a new token's secret is never stored in clear.
 
 use axum::body::{to_bytes, Body, Bytes};

@@ -1,6 +1,6 @@
-//! Encryption at rest for what the server keeps but must not keep in clear: the
+//! Encryption at rest for what Trellis keeps but must not keep in clear: the
 //! answers stored for `Idempotency-Key` replays (one may hold a new API token's
-//! secret). AES-256-GCM (ring) under a key derived from the session secret
+//! secret) and webhook endpoints' signing secrets. AES-256-GCM (ring) under a key derived from the session secret
 //! (SHA-256 of a purpose label and the 64-byte cookie key), so every node that
 //! shares the session secret can open what another sealed, and the database
 //! alone is not enough. Each value gets a random 96-bit nonce; the associated
