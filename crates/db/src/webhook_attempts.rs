@@ -255,3 +255,88 @@ pub async fn series(c: &mut AnyConnection, w: &Window<'_>, bucket_ms: i64) -> Re
         })
         .collect()
 }
+
+/// Health at a glance of each endpoint of `ids`: attempts and successes since
+/// `since` (unix ms), the last attempt (time, status) and pending messages.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Health {
+    pub attempts: i64,
+    pub successes: i64,
+    pub last_attempt_at: Option<i64>,
+    pub last_status: Option<i64>,
+    pub pending: i64,
+}
+
+/// [`Health`] of each endpoint of `ids` (endpoints without any keep the default).
+pub async fn health(
+    c: &mut AnyConnection,
+    ids: &[String],
+    since: i64,
+) -> Result<Vec<(String, Health)>> {
+    let mut out: Vec<(String, Health)> = ids.iter().map(|i| (i.clone(), Health::default())).collect();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let list = placeholders(2, ids.len());
+    let bind_all = |mut q: sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments>| {
+        for i in ids {
+            q = q.bind(i.clone());
+        }
+        q
+    };
+    let at = |id: &str| ids.iter().position(|i| i == id);
+    let rows = bind_all(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT endpoint_id, COUNT(*) AS n, COALESCE(SUM(success), 0) AS ok \
+             FROM webhook_attempts WHERE attempted_at >= $1 AND endpoint_id IN ({list}) \
+             GROUP BY endpoint_id"
+        )))
+        .bind(since),
+    )
+    .fetch_all(&mut *c)
+    .await?;
+    let mut found = Vec::new();
+    for r in &rows {
+        let id: String = r.try_get("endpoint_id")?;
+        found.push((id, r.try_get::<i64, _>("n")?, r.try_get::<i64, _>("ok")?));
+    }
+    let last = bind_all(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT endpoint_id, attempted_at, status_code FROM webhook_attempts WHERE id IN \
+             (SELECT MAX(id) FROM webhook_attempts WHERE endpoint_id IN ({list}) AND $1 = $1 \
+             GROUP BY endpoint_id)"
+        )))
+        .bind(since),
+    )
+    .fetch_all(&mut *c)
+    .await?;
+    let pending = bind_all(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT endpoint_id, COUNT(*) AS n FROM webhook_messages \
+             WHERE state = 'pending' AND endpoint_id IN ({list}) AND $1 = $1 GROUP BY endpoint_id"
+        )))
+        .bind(since),
+    )
+    .fetch_all(&mut *c)
+    .await?;
+    for (id, n, ok) in found {
+        if let Some(i) = at(&id) {
+            out[i].1.attempts = n;
+            out[i].1.successes = ok;
+        }
+    }
+    for r in &last {
+        let id: String = r.try_get("endpoint_id")?;
+        if let Some(i) = at(&id) {
+            out[i].1.last_attempt_at = Some(r.try_get("attempted_at")?);
+            out[i].1.last_status = opt_i64(r, "status_code")?;
+        }
+    }
+    for r in &pending {
+        let id: String = r.try_get("endpoint_id")?;
+        if let Some(i) = at(&id) {
+            out[i].1.pending = r.try_get("n")?;
+        }
+    }
+    Ok(out)
+}

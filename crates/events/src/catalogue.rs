@@ -43,6 +43,9 @@ macro_rules! namespace_of {
     ($self:ident, no) => {
         None
     };
+    ($self:ident, optional) => {
+        $self.namespace.as_deref()
+    };
 }
 
 macro_rules! event_type {
@@ -74,6 +77,9 @@ macro_rules! event_type {
         }
     };
 }
+
+mod webhooks;
+pub use webhooks::*;
 
 event_type! {
     PluginPublished = "plugin.published", subject "plugin" (plugin),
@@ -377,6 +383,12 @@ pub fn catalogue() -> Vec<EventTypeOut> {
         entry::<TokenCreated>(),
         entry::<TokenRevoked>(),
         entry::<UserCreated>(),
+        entry::<WebhookEndpointCreated>(),
+        entry::<WebhookEndpointUpdated>(),
+        entry::<WebhookEndpointDeleted>(),
+        entry::<WebhookEndpointSecretRotated>(),
+        entry::<WebhookEndpointDisabled>(),
+        entry::<WebhookTest>(),
     ]
 }
 

@@ -1,0 +1,449 @@
+//! Delivery: the `webhook.deliver` job handler. One run is one attempt:
+//! load the message and its endpoint, honour the endpoint's rate limit (held
+//! back, not counted as an attempt), build the body for the endpoint's format,
+//! sign it (Standard Webhooks: `webhook-id` is the event id, the receiver's
+//! idempotency key; during a rotation both secrets sign), POST it through the
+//! SSRF-guarded client (no redirects, connect and total timeouts), record the
+//! attempt, and decide what follows:
+//! - 2xx: delivered; the endpoint's failure record is cleared;
+//! - 410 Gone: the endpoint is disabled (`gone`) and says so with a
+//!   `webhook.endpoint.disabled` event;
+//! - anything else: retried on `webhooks.retry_schedule` (jittered; a
+//!   `Retry-After` replaces the next delay), failed after the last attempt; an
+//!   endpoint failing for `webhooks.disable_after_failing_secs` is disabled
+//!   (`failing`).
+//! The attempt, the message's state and the endpoint's record commit together.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use trellis_db::jobs::ClaimedJob;
+use trellis_db::webhook_attempts::AttemptRow;
+use trellis_db::webhooks::{self as db, EndpointRow, MessageRow};
+use trellis_db::now_ms;
+use trellis_events::jobs::{backoff, JobFailure, JobHandler};
+use trellis_platform::AppState;
+
+use crate::format::{self, Format};
+use crate::messages::DELIVER;
+use crate::ssrf::{self, Cidr, Guard};
+use crate::{metrics, signing};
+
+/// The SSRF guard of this instance (`webhooks.allow_networks`; entries that do
+/// not parse were refused at start by [`check_config`]).
+pub fn guard(state: &AppState) -> Guard {
+    Guard::new(
+        state
+            .config
+            .webhooks
+            .allow_networks
+            .iter()
+            .filter_map(|n| n.parse::<Cidr>().ok())
+            .collect(),
+    )
+}
+
+/// Checks the `[webhooks]` settings only this crate understands.
+pub fn check_config(config: &trellis_platform::Config) -> Result<(), String> {
+    for n in &config.webhooks.allow_networks {
+        n.parse::<Cidr>()
+            .map_err(|e| format!("webhooks.allow_networks: {e}"))?;
+    }
+    Ok(())
+}
+
+/// The `webhook.deliver` handler.
+pub struct Deliverer {
+    state: AppState,
+    client: reqwest::Client,
+    guard: Arc<Guard>,
+}
+
+impl Deliverer {
+    /// The handler, with its SSRF-guarded HTTP client (fails only when the
+    /// TLS backend cannot start).
+    pub fn new(state: AppState) -> Result<Deliverer, String> {
+        let guard = Arc::new(guard(&state));
+        let cfg = &state.config.webhooks;
+        let client = ssrf::client(guard.clone(), cfg.connect_timeout, cfg.timeout)
+            .map_err(|e| format!("cannot build the webhook HTTP client: {e}"))?;
+        Ok(Deliverer {
+            state,
+            client,
+            guard,
+        })
+    }
+}
+
+/// How an attempt went.
+struct Outcome {
+    success: bool,
+    status: Option<u16>,
+    kind: Option<&'static str>,
+    error: Option<String>,
+    retry_after: Option<Duration>,
+    response_headers: Option<BTreeMap<String, String>>,
+    response_body: Option<String>,
+}
+
+impl Outcome {
+    fn failed(kind: &'static str, error: String) -> Outcome {
+        Outcome {
+            success: false,
+            status: None,
+            kind: Some(kind),
+            error: Some(error),
+            retry_after: None,
+            response_headers: None,
+            response_body: None,
+        }
+    }
+}
+
+/// The error and its causes, as one line.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        let t = s.to_string();
+        if !out.contains(&t) {
+            out.push_str(": ");
+            out.push_str(&t);
+        }
+        cur = s.source();
+    }
+    out
+}
+
+fn classify(e: &reqwest::Error) -> Outcome {
+    let text = chain(e);
+    let kind = if text.contains("refused:") {
+        "refused_address"
+    } else if e.is_timeout() {
+        "timeout"
+    } else if e.is_connect() && (text.contains("dns error") || text.contains("failed to lookup")) {
+        "dns"
+    } else if e.is_connect() {
+        "connect"
+    } else if e.is_body() || e.is_decode() {
+        "body"
+    } else {
+        "request"
+    };
+    // Keep the part a receiver's owner can act on; never the whole URL.
+    let error = text.replace(&e.url().map(|u| u.to_string()).unwrap_or_default(), "<url>");
+    Outcome::failed(kind, error.chars().take(500).collect())
+}
+
+/// `Retry-After` as seconds or an HTTP date, capped at a day.
+fn retry_after(h: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let v = h.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    let secs = match v.parse::<u64>() {
+        Ok(s) => s,
+        Err(_) => {
+            let when = time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc2822).ok()?;
+            (when - time::OffsetDateTime::now_utc()).whole_seconds().max(0) as u64
+        }
+    };
+    Some(Duration::from_secs(secs.min(86_400)))
+}
+
+async fn send(
+    client: &reqwest::Client,
+    url: &str,
+    headers: &BTreeMap<String, String>,
+    body: Vec<u8>,
+    keep: usize,
+) -> Outcome {
+    let mut req = client.post(url);
+    for (k, v) in headers {
+        req = req.header(k, v);
+    }
+    let mut resp = match req.body(body).send().await {
+        Ok(r) => r,
+        Err(e) => return classify(&e),
+    };
+    let status = resp.status();
+    let response_headers = resp
+        .headers()
+        .iter()
+        .take(50)
+        .map(|(k, v)| {
+            (
+                k.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).chars().take(500).collect(),
+            )
+        })
+        .collect();
+    let after = retry_after(resp.headers());
+    // Read at most `keep` bytes of the answer; the status decides the outcome,
+    // so a body that breaks or trickles past the deadline is only noted.
+    let mut got: Vec<u8> = Vec::new();
+    let mut body_error = None;
+    while got.len() < keep {
+        match resp.chunk().await {
+            Ok(Some(c)) => got.extend_from_slice(&c),
+            Ok(None) => break,
+            Err(e) => {
+                body_error = Some(chain(&e));
+                break;
+            }
+        }
+    }
+    got.truncate(keep);
+    let code = status.as_u16();
+    let (success, kind, error) = if status.is_success() {
+        (true, None, None)
+    } else if status.is_redirection() {
+        (false, Some("redirect"), Some(format!("HTTP {code}: redirects are not followed")))
+    } else if code == 410 {
+        (false, Some("gone"), Some("HTTP 410 Gone".to_owned()))
+    } else {
+        (false, Some("http_status"), Some(format!("HTTP {code}")))
+    };
+    Outcome {
+        success,
+        status: Some(code),
+        kind,
+        error: error.or(body_error.map(|e| format!("reading the answer: {e}"))),
+        retry_after: after,
+        response_headers: Some(response_headers),
+        response_body: Some(String::from_utf8_lossy(&got).into_owned()),
+    }
+}
+
+impl Deliverer {
+    /// The request's headers, signatures included.
+    fn headers(
+        &self,
+        e: &EndpointRow,
+        m: &MessageRow,
+        body: &[u8],
+    ) -> Result<BTreeMap<String, String>, JobFailure> {
+        let secrets = crate::endpoints::secrets(&self.state, e)
+            .map_err(|err| JobFailure::retry(format!("cannot open the endpoint's secret: {err:?}")))?;
+        let ts = now_ms() / 1000;
+        let refs: Vec<&signing::Secret> = secrets.iter().collect();
+        let mut h: BTreeMap<String, String> =
+            trellis_db::json_column("webhook_endpoints.headers", &e.headers)
+                .map_err(|err| JobFailure::retry(err.to_string()))?;
+        h.insert("content-type".into(), "application/json".into());
+        h.insert("webhook-id".into(), m.event_id.clone());
+        h.insert("webhook-timestamp".into(), ts.to_string());
+        h.insert(
+            "webhook-signature".into(),
+            signing::signature_header(&refs, &m.event_id, ts, body),
+        );
+        Ok(h)
+    }
+
+    fn body(&self, e: &EndpointRow, m: &MessageRow) -> Result<Vec<u8>, JobFailure> {
+        let fmt = Format::parse(&e.format).unwrap_or(Format::Standard);
+        if fmt == Format::Standard {
+            return Ok(m.payload.as_bytes().to_vec());
+        }
+        let envelope: serde_json::Value = serde_json::from_str(&m.payload)
+            .map_err(|err| JobFailure::Permanent(format!("stored payload is not JSON: {err}")))?;
+        let link = match envelope.pointer("/subject/kind").and_then(|k| k.as_str()) {
+            Some("plugin") => envelope.pointer("/subject/id").and_then(|i| i.as_str()).map(|id| {
+                format!(
+                    "{}/plugins/{id}",
+                    self.state.config.public_url.as_str().trim_end_matches('/')
+                )
+            }),
+            Some("namespace") => envelope.pointer("/subject/id").and_then(|i| i.as_str()).map(|id| {
+                format!(
+                    "{}/namespaces/{id}",
+                    self.state.config.public_url.as_str().trim_end_matches('/')
+                )
+            }),
+            _ => None,
+        };
+        let summary = format::summary(&envelope, link);
+        Ok(format::body(fmt, &envelope, &summary))
+    }
+}
+
+#[async_trait]
+impl JobHandler for Deliverer {
+    fn kind(&self) -> &'static str {
+        DELIVER
+    }
+
+    async fn run(&self, job: &ClaimedJob) -> Result<(), JobFailure> {
+        let payload: serde_json::Value = serde_json::from_str(&job.payload)
+            .map_err(|e| JobFailure::Permanent(format!("job payload is not JSON: {e}")))?;
+        let Some(message_id) = payload.get("message_id").and_then(|v| v.as_str()) else {
+            return Err(JobFailure::Permanent("job payload has no message_id".into()));
+        };
+        let mut c = self.state.db.conn().await.map_err(JobFailure::retry)?;
+        let Some(m) = db::message(&mut c, message_id).await.map_err(JobFailure::retry)? else {
+            return Ok(()); // deleted with its endpoint
+        };
+        if m.state == "delivered" {
+            return Ok(());
+        }
+        let Some(e) = db::endpoint(&mut c, &m.endpoint_id).await.map_err(JobFailure::retry)? else {
+            return Ok(());
+        };
+        if !e.enabled {
+            db::set_message_state(&mut c, &m.id, "failed", Some("endpoint disabled"), None)
+                .await
+                .map_err(JobFailure::retry)?;
+            return Ok(());
+        }
+        if let Some(limit) = e.rate_limit_per_sec {
+            let (n, end) = trellis_db::rate_limit::hit(&mut c, &format!("webhook:{}", e.id), 1)
+                .await
+                .map_err(JobFailure::retry)?;
+            if n > limit {
+                metrics::held_back();
+                let wait = (end * 1000 - now_ms()).max(0) as u64 + rand::random_range(0..250);
+                return Err(JobFailure::Postpone {
+                    after: Duration::from_millis(wait),
+                });
+            }
+        }
+        drop(c);
+        let body = self.body(&e, &m)?;
+        let headers = self.headers(&e, &m, &body)?;
+        let started = Instant::now();
+        let at = now_ms();
+        let outcome = match url::Url::parse(&e.url) {
+            Err(err) => Outcome::failed("request", format!("the endpoint's URL does not parse: {err}")),
+            Ok(u) => match ssrf::check_url(&self.guard, &u) {
+                Err(refused) => Outcome::failed("refused_address", format!("refused: {refused}")),
+                Ok(()) => {
+                    send(
+                        &self.client,
+                        &e.url,
+                        &headers,
+                        body,
+                        self.state.config.webhooks.response_body_bytes,
+                    )
+                    .await
+                }
+            },
+        };
+        let latency = started.elapsed();
+        metrics::attempt(outcome.kind.unwrap_or("success"), latency);
+        self.record(job, &e, &m, &headers, at, latency, outcome).await
+    }
+}
+
+impl Deliverer {
+    #[allow(clippy::too_many_arguments)]
+    async fn record(
+        &self,
+        job: &ClaimedJob,
+        e: &EndpointRow,
+        m: &MessageRow,
+        headers: &BTreeMap<String, String>,
+        at: i64,
+        latency: Duration,
+        o: Outcome,
+    ) -> Result<(), JobFailure> {
+        let cfg = &self.state.config.webhooks;
+        let last = job.attempts >= job.max_attempts;
+        let next_delay = o.retry_after.unwrap_or_else(|| {
+            backoff(&cfg.retry_schedule[1.min(cfg.retry_schedule.len() - 1)..], job.attempts)
+        });
+        let now = now_ms();
+        let mut disable: Option<&'static str> = None;
+        let failing_since = if o.success { None } else { Some(e.failing_since.unwrap_or(at)) };
+        if !o.success {
+            if o.kind == Some("gone") {
+                disable = Some("gone");
+            } else if let (Some(after), Some(since)) = (cfg.disable_after_failing, failing_since) {
+                if now - since >= after.as_millis() as i64 {
+                    disable = Some("failing");
+                }
+            }
+        }
+        let state = match (o.success, last || disable.is_some()) {
+            (true, _) => "delivered",
+            (false, true) => "failed",
+            (false, false) => "pending",
+        };
+        let next_at = (state == "pending").then(|| now + next_delay.as_millis() as i64);
+        let save = async {
+            let mut tx = self.state.db.begin().await?;
+            trellis_db::webhook_attempts::insert(
+                &mut tx,
+                &AttemptRow {
+                    id: 0,
+                    message_id: m.id.clone(),
+                    endpoint_id: e.id.clone(),
+                    attempted_at: at,
+                    success: o.success,
+                    status_code: o.status.map(i64::from),
+                    latency_ms: latency.as_millis() as i64,
+                    error_kind: o.kind.map(str::to_owned),
+                    error: o.error.clone(),
+                    request_headers: serde_json::to_string(headers).unwrap_or_else(|_| "{}".into()),
+                    response_headers: o
+                        .response_headers
+                        .as_ref()
+                        .and_then(|h| serde_json::to_string(h).ok()),
+                    response_body: o.response_body.clone(),
+                },
+            )
+            .await?;
+            db::message_attempted(
+                &mut tx,
+                &m.id,
+                state,
+                o.status.map(i64::from),
+                o.error.as_deref(),
+                at,
+                next_at,
+            )
+            .await?;
+            // The endpoint as it is now (another attempt may have changed it).
+            if let Some(mut current) = db::endpoint(&mut tx, &e.id).await? {
+                let before = current.clone();
+                current.failing_since = if o.success {
+                    None
+                } else {
+                    Some(current.failing_since.unwrap_or(at))
+                };
+                if let (Some(reason), true) = (disable, current.enabled) {
+                    current.enabled = false;
+                    current.disabled_reason = Some(reason.into());
+                    current.disabled_at = Some(now);
+                    current.updated_at = now;
+                    trellis_events::emit(
+                        &mut tx,
+                        &trellis_events::Actor::System,
+                        &trellis_events::catalogue::WebhookEndpointDisabled {
+                            endpoint_id: current.id.clone(),
+                            namespace: current.namespace.clone(),
+                            reason: reason.into(),
+                            failing_since: current.failing_since.map(|t| t / 1000),
+                            last_error: o.error.clone().unwrap_or_default(),
+                        },
+                    )
+                    .await
+                    .map_err(|err| trellis_platform::AppError::internal(err.to_string()))?;
+                }
+                if current != before {
+                    db::update_endpoint(&mut tx, &current).await?;
+                }
+            }
+            tx.commit().await?;
+            Ok::<(), trellis_platform::AppError>(())
+        };
+        save.await
+            .map_err(|err| JobFailure::retry(format!("cannot record the attempt: {err:?}")))?;
+        match state {
+            "delivered" => Ok(()),
+            "failed" => Err(JobFailure::Permanent(o.error.unwrap_or_default())),
+            _ => Err(JobFailure::Retry {
+                error: o.error.unwrap_or_default(),
+                after: Some(next_delay),
+            }),
+        }
+    }
+}
