@@ -40,7 +40,8 @@ pub async fn render(app: &AppState) -> String {
         let _ = writeln!(out, "trellis_events_total{{type=\"{}\"}} {n}", esc(&kind));
     }
     let read = tokio::time::timeout(DB_TIMEOUT, read_db(app)).await;
-    let (queue, followers) = match read {
+    trellis_webhooks::metrics::render(&mut out);
+    let (queue, followers, hooks) = match read {
         Ok(Ok(v)) => v,
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "event bus metrics: database read failed");
@@ -57,6 +58,7 @@ pub async fn render(app: &AppState) -> String {
     };
     render_followers(&mut out, &followers);
     render_queue(&mut out, &queue);
+    render_webhooks(&mut out, &hooks);
     out.push_str(UP_HELP);
     out.push_str("trellis_event_bus_metrics_up 1\n");
     out
@@ -65,12 +67,33 @@ pub async fn render(app: &AppState) -> String {
 const UP_HELP: &str = "# HELP trellis_event_bus_metrics_up Whether the database-derived event bus \
      series were read for this scrape.\n# TYPE trellis_event_bus_metrics_up gauge\n";
 
-async fn read_db(app: &AppState) -> Result<(JobQueueOut, Vec<FollowerOut>), AppError> {
+/// Webhook gauges: endpoints (enabled, disabled), messages (pending,
+/// delivered, failed) and the oldest pending message's creation (unix ms).
+type HookGauges = ((i64, i64), (i64, i64, i64, Option<i64>));
+
+async fn read_db(
+    app: &AppState,
+) -> Result<(JobQueueOut, Vec<FollowerOut>, HookGauges), AppError> {
     let mut c = app.db.conn().await?;
     let queue = queue_stats(&mut c).await?;
     let mut followers = follower_lags(app, &mut c).await?;
     followers.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok((queue, followers))
+    let endpoints = trellis_db::webhooks::endpoint_counts(&mut c).await?;
+    let messages = trellis_db::webhooks::message_counts(&mut c).await?;
+    Ok((queue, followers, (endpoints, messages)))
+}
+
+fn render_webhooks(out: &mut String, ((on, off), (pending, delivered, failed, oldest)): &HookGauges) {
+    out.push_str("# HELP trellis_webhook_endpoints Webhook endpoints by state.\n# TYPE trellis_webhook_endpoints gauge\n");
+    let _ = writeln!(out, "trellis_webhook_endpoints{{state=\"enabled\"}} {on}");
+    let _ = writeln!(out, "trellis_webhook_endpoints{{state=\"disabled\"}} {off}");
+    out.push_str("# HELP trellis_webhook_messages Webhook messages kept, by state.\n# TYPE trellis_webhook_messages gauge\n");
+    for (state, n) in [("pending", pending), ("delivered", delivered), ("failed", failed)] {
+        let _ = writeln!(out, "trellis_webhook_messages{{state=\"{state}\"}} {n}");
+    }
+    let age = oldest.map(|t| ((trellis_db::now_ms() - t) / 1000).max(0)).unwrap_or(0);
+    out.push_str("# HELP trellis_webhook_oldest_pending_seconds Age of the oldest message not yet delivered, 0 when none.\n# TYPE trellis_webhook_oldest_pending_seconds gauge\n");
+    let _ = writeln!(out, "trellis_webhook_oldest_pending_seconds {age}");
 }
 
 /// A per-follower gauge: name, help, and its value for a follower.

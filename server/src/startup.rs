@@ -100,6 +100,7 @@ pub struct Server {
 impl Server {
     /// Opens everything `config` names and starts the workers of its role.
     pub async fn build(config: Config) -> Result<Server, StartError> {
+        trellis_webhooks::check_config(&config).map_err(StartError::Config)?;
         let app = app_state(config).await?;
         let search = if app.config.role.serves_api() {
             Some(open_search(&app).await?)

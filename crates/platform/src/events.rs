@@ -62,7 +62,7 @@ pub struct EventQuery {
     pub until: Option<i64>,
 }
 
-const SUBJECT_KINDS: [&str; 4] = ["plugin", "namespace", "user", "token"];
+const SUBJECT_KINDS: [&str; 5] = ["plugin", "namespace", "user", "token", "webhook_endpoint"];
 
 /// A page of the log, newest first, strictly before `before`; with the position
 /// to continue from when the page was full.
@@ -101,7 +101,7 @@ pub async fn list_events(
                     ErrorCode::ValidationFailed,
                     "subject",
                     "invalid",
-                    "`subject` is `kind:id` with kind one of plugin, namespace, user, token (e.g. `plugin:acme.kanban`).",
+                    "`subject` is `kind:id` with kind one of plugin, namespace, user, token, webhook_endpoint (e.g. `plugin:acme.kanban`).",
                 )
             })?;
         filter.subject_kind = Some(kind.to_owned());

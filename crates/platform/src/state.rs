@@ -57,6 +57,8 @@ pub enum StartError {
     Secret(String),
     #[error("search index: {0}")]
     Search(String),
+    #[error("configuration: {0}")]
+    Config(String),
 }
 
 impl AppState {

@@ -334,3 +334,12 @@ pub async fn send_test(state: &AppState, actor: &Actor, endpoint_id: &str) -> Ap
         .next()
         .ok_or_else(|| AppError::internal("the test message just queued is missing"))
 }
+
+/// Deletes attempts, and finished messages, older than
+/// `webhooks.attempt_retention_days`; returns how many messages went.
+pub async fn prune(state: &AppState) -> AppResult<u64> {
+    let before = now_ms() - state.config.webhooks.attempt_retention_days as i64 * 86_400_000;
+    let mut c = state.db.conn().await?;
+    trellis_db::webhook_attempts::prune(&mut c, before).await?;
+    Ok(db::prune_messages(&mut c, before).await?)
+}

@@ -14,8 +14,8 @@
 //! - every process with the worker role runs the shared workers:
 //!   housekeeping, event retention, the job runner (jobs of the event bus; several processes
 //!   share the queue on PostgreSQL) and, when `events.log_file` is set, the
-//!   follower that writes the event log to that file. Webhook delivery joins
-//!   them when it lands.
+//!   follower that writes the event log to that file, the webhook dispatcher
+//!   (events to messages; deliveries are jobs) and webhook retention.
 
 pub mod event_counter;
 pub mod follow;
@@ -54,6 +54,8 @@ pub fn start(
         workers::event_retention(&mut s, state.clone());
         workers::job_runner(&mut s, state.clone());
         workers::event_log_file(&mut s, state.clone());
+        workers::webhook_dispatcher(&mut s, state.clone());
+        workers::webhook_retention(&mut s, state.clone());
     }
     s
 }

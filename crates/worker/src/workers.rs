@@ -39,8 +39,40 @@ fn host_name() -> String {
 
 /// Every job handler this build has, by kind.
 pub fn job_handlers(state: &AppState) -> HashMap<&'static str, Arc<dyn JobHandler>> {
-    let all: Vec<Arc<dyn JobHandler>> = vec![Arc::new(DeleteArtifact(state.clone()))];
+    let mut all: Vec<Arc<dyn JobHandler>> = vec![Arc::new(DeleteArtifact(state.clone()))];
+    match trellis_webhooks::Deliverer::new(state.clone()) {
+        Ok(d) => all.push(Arc::new(d)),
+        // Deliveries stay queued (and show on the admin page) until a process
+        // that can make them runs.
+        Err(e) => tracing::error!(error = %e, "webhook deliveries cannot run in this process"),
+    }
     all.into_iter().map(|h| (h.kind(), h)).collect()
+}
+
+/// Turns events into webhook messages (a follower shared by every worker process).
+pub fn webhook_dispatcher(s: &mut Supervisor, state: AppState) {
+    let poll = Duration::from_millis(state.config.events.poll_ms);
+    s.spawn("webhook-dispatcher", move |stop| {
+        let state = state.clone();
+        async move {
+            let mut f = trellis_webhooks::Dispatcher::new(state.clone());
+            crate::follow::run(state.db.clone(), &mut f, poll, stop).await
+        }
+    });
+}
+
+/// Deletes webhook attempts and finished messages past
+/// `webhooks.attempt_retention_days`, every `events.prune_every_secs`.
+pub fn webhook_retention(s: &mut Supervisor, state: AppState) {
+    let every = Duration::from_secs(state.config.events.prune_every_secs);
+    s.every("webhook-retention", every, false, move || {
+        let state = state.clone();
+        async move {
+            let pruned = trellis_webhooks::messages::prune(&state).await?;
+            tracing::debug!(pruned, "webhook retention done");
+            Ok::<(), trellis_platform::AppError>(())
+        }
+    });
 }
 
 /// Deletes events and finished jobs past their retention, every

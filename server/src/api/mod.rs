@@ -12,6 +12,7 @@ pub mod plugins;
 pub mod problem;
 pub mod resolve;
 pub mod search;
+pub mod webhooks;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, post, put};
@@ -88,6 +89,28 @@ pub fn routes() -> Router<ServerState> {
         .route("/event-types", get(events::list_event_types))
         .route("/events", get(events::list_events))
         .route("/events/{id}", get(events::get_event))
+        .route(
+            "/webhooks/endpoints",
+            get(webhooks::list_endpoints).post(webhooks::create_endpoint),
+        )
+        .route(
+            "/webhooks/endpoints/{id}",
+            get(webhooks::get_endpoint)
+                .patch(webhooks::update_endpoint)
+                .delete(webhooks::delete_endpoint),
+        )
+        .route("/webhooks/endpoints/{id}/secret", get(webhooks::get_secret))
+        .route(
+            "/webhooks/endpoints/{id}/secret/rotate",
+            post(webhooks::rotate_secret),
+        )
+        .route("/webhooks/endpoints/{id}/test", post(webhooks::send_test))
+        .route("/webhooks/endpoints/{id}/replay", post(webhooks::replay))
+        .route("/webhooks/endpoints/{id}/stats", get(webhooks::endpoint_stats))
+        .route("/webhooks/stats", get(webhooks::all_stats))
+        .route("/webhooks/messages", get(webhooks::list_messages))
+        .route("/webhooks/messages/{id}", get(webhooks::get_message))
+        .route("/webhooks/messages/{id}/retry", post(webhooks::retry_message))
         .route("/categories", get(plugins::list_categories))
         .route("/search", get(search::search))
         .route("/search/suggest", get(search::suggest))

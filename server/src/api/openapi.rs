@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 use utoipa::OpenApi;
 
-use super::{accounts, admin, downloads, events, namespaces, plugins, resolve, search};
+use super::{accounts, admin, downloads, events, namespaces, plugins, resolve, search, webhooks};
 use crate::middleware::{idempotency, rate_limit};
 
 /// The document as the derive builds it, before [`document`]'s conventions.
@@ -72,6 +72,20 @@ use crate::middleware::{idempotency, rate_limit};
         events::list_event_types,
         events::list_events,
         events::get_event,
+        webhooks::list_endpoints,
+        webhooks::create_endpoint,
+        webhooks::get_endpoint,
+        webhooks::update_endpoint,
+        webhooks::delete_endpoint,
+        webhooks::get_secret,
+        webhooks::rotate_secret,
+        webhooks::send_test,
+        webhooks::replay,
+        webhooks::endpoint_stats,
+        webhooks::all_stats,
+        webhooks::list_messages,
+        webhooks::get_message,
+        webhooks::retry_message,
         openapi_json,
     ),
     components(schemas(trellis_types::Problem, trellis_types::ErrorCode, trellis_types::FieldError)),
@@ -83,6 +97,7 @@ use crate::middleware::{idempotency, rate_limit};
         (name = "tokens", description = "API tokens."),
         (name = "admin", description = "Instance administration."),
         (name = "events", description = "The event catalogue and the event log (docs/events.md)."),
+        (name = "webhooks", description = "Webhook endpoints, their messages and delivery attempts, and delivery analytics (`webhooks` scope)."),
         (name = "meta", description = "This document."),
     )
 )]
