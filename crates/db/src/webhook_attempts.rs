@@ -146,16 +146,16 @@ pub struct Totals {
 /// Counts over a window.
 pub async fn totals(c: &mut AnyConnection, w: &Window<'_>) -> Result<Totals> {
     let q = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT COUNT(*) AS n, COALESCE(SUM(success), 0) AS ok FROM webhook_attempts WHERE {}",
+        "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(success), 0) AS BIGINT) AS ok FROM webhook_attempts WHERE {}",
         w.condition("attempted_at", 2)
     )))
     .bind(w.since);
     let a = w.bind_endpoints(q).fetch_one(&mut *c).await?;
     let q = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT COUNT(*) AS n, \
-         COALESCE(SUM(CASE WHEN state = 'delivered' THEN 1 ELSE 0 END), 0) AS delivered, \
-         COALESCE(SUM(CASE WHEN state = 'failed' THEN 1 ELSE 0 END), 0) AS failed, \
-         COALESCE(SUM(attempts), 0) AS attempts FROM webhook_messages WHERE {}",
+         CAST(COALESCE(SUM(CASE WHEN state = 'delivered' THEN 1 ELSE 0 END), 0) AS BIGINT) AS delivered, \
+         CAST(COALESCE(SUM(CASE WHEN state = 'failed' THEN 1 ELSE 0 END), 0) AS BIGINT) AS failed, \
+         CAST(COALESCE(SUM(attempts), 0) AS BIGINT) AS attempts FROM webhook_messages WHERE {}",
         w.condition("created_at", 2)
     )))
     .bind(w.since);
@@ -234,7 +234,7 @@ pub async fn series(c: &mut AnyConnection, w: &Window<'_>, bucket_ms: i64) -> Re
     let bucket_ms = bucket_ms.max(1);
     let q = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT (attempted_at / {bucket_ms}) * {bucket_ms} AS start, COUNT(*) AS n, \
-         COALESCE(SUM(success), 0) AS ok, COALESCE(SUM(latency_ms), 0) AS total, \
+         CAST(COALESCE(SUM(success), 0) AS BIGINT) AS ok, CAST(COALESCE(SUM(latency_ms), 0) AS BIGINT) AS total, \
          COALESCE(MAX(latency_ms), 0) AS worst FROM webhook_attempts WHERE {} \
          GROUP BY (attempted_at / {bucket_ms}) ORDER BY 1",
         w.condition("attempted_at", 2)
@@ -287,7 +287,7 @@ pub async fn health(
     let at = |id: &str| ids.iter().position(|i| i == id);
     let rows = bind_all(
         sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT endpoint_id, COUNT(*) AS n, COALESCE(SUM(success), 0) AS ok \
+            "SELECT endpoint_id, COUNT(*) AS n, CAST(COALESCE(SUM(success), 0) AS BIGINT) AS ok \
              FROM webhook_attempts WHERE attempted_at >= $1 AND endpoint_id IN ({list}) \
              GROUP BY endpoint_id"
         )))
@@ -300,23 +300,18 @@ pub async fn health(
         let id: String = r.try_get("endpoint_id")?;
         found.push((id, r.try_get::<i64, _>("n")?, r.try_get::<i64, _>("ok")?));
     }
-    let last = bind_all(
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT endpoint_id, attempted_at, status_code FROM webhook_attempts WHERE id IN \
-             (SELECT MAX(id) FROM webhook_attempts WHERE endpoint_id IN ({list}) AND $1 = $1 \
-             GROUP BY endpoint_id)"
-        )))
-        .bind(since),
-    )
+    let list1 = placeholders(1, ids.len());
+    let last = bind_all(sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT endpoint_id, attempted_at, status_code FROM webhook_attempts WHERE id IN \
+         (SELECT MAX(id) FROM webhook_attempts WHERE endpoint_id IN ({list1}) \
+         GROUP BY endpoint_id)"
+    ))))
     .fetch_all(&mut *c)
     .await?;
-    let pending = bind_all(
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT endpoint_id, COUNT(*) AS n FROM webhook_messages \
-             WHERE state = 'pending' AND endpoint_id IN ({list}) AND $1 = $1 GROUP BY endpoint_id"
-        )))
-        .bind(since),
-    )
+    let pending = bind_all(sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT endpoint_id, COUNT(*) AS n FROM webhook_messages \
+         WHERE state = 'pending' AND endpoint_id IN ({list1}) GROUP BY endpoint_id"
+    ))))
     .fetch_all(&mut *c)
     .await?;
     for (id, n, ok) in found {

@@ -226,7 +226,7 @@ pub async fn enabled_endpoints(c: &mut AnyConnection) -> Result<Vec<EndpointRow>
 /// Endpoints by state, for metrics: (enabled, disabled).
 pub async fn endpoint_counts(c: &mut AnyConnection) -> Result<(i64, i64)> {
     let r = sqlx::query(
-        "SELECT COALESCE(SUM(enabled), 0) AS on_, COUNT(*) - COALESCE(SUM(enabled), 0) AS off \
+        "SELECT CAST(COALESCE(SUM(enabled), 0) AS BIGINT) AS on_, COUNT(*) - CAST(COALESCE(SUM(enabled), 0) AS BIGINT) AS off \
          FROM webhook_endpoints",
     )
     .fetch_one(&mut *c)

@@ -36,3 +36,5 @@ mod security_accounts;
 mod security_namespaces;
 mod storage;
 mod tokens;
+mod webhooks;
+mod webhooks_delivery;

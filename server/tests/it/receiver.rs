@@ -47,6 +47,8 @@ pub enum Reply {
     After(Duration, Box<Reply>),
     /// Start a 200 and break the connection before the body ends.
     Broken,
+    /// A 200 whose body trickles: a chunk, then the rest after this long.
+    SlowBody(Duration),
 }
 
 #[derive(Default)]
@@ -76,6 +78,19 @@ fn answer(reply: Reply) -> futures::future::BoxFuture<'static, Response> {
             Reply::After(d, inner) => {
                 tokio::time::sleep(d).await;
                 answer(*inner).await
+            }
+            Reply::SlowBody(d) => {
+                let chunks = futures::stream::unfold(0u8, move |i| async move {
+                    match i {
+                        0 => Some((Ok::<Bytes, std::io::Error>(Bytes::from_static(b"{\"ok\":")), 1)),
+                        1 => {
+                            tokio::time::sleep(d).await;
+                            Some((Ok(Bytes::from_static(b"true}")), 2))
+                        }
+                        _ => None,
+                    }
+                });
+                Body::from_stream(chunks).into_response()
             }
             Reply::Broken => {
                 let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
@@ -112,11 +127,17 @@ async fn record(State(inner): State<Arc<Mutex<Inner>>>, req: Request) -> Respons
 impl Receiver {
     /// Starts listening on 127.0.0.1 (a free port).
     pub async fn start() -> Receiver {
+        Self::start_on("127.0.0.1:0".parse().unwrap()).await
+    }
+
+    /// Starts listening on `addr` (the port of a receiver stopped earlier: a
+    /// receiver that was down and came back).
+    pub async fn start_on(addr: std::net::SocketAddr) -> Receiver {
         let inner = Arc::new(Mutex::new(Inner::default()));
         let app = axum::Router::new()
             .fallback(record)
             .with_state(inner.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
         let addr = listener.local_addr().unwrap();
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
