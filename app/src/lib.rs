@@ -25,7 +25,10 @@ use crate::pages::{
     account::AccountPage, admin_events::AdminEventsPage, api_reference::ApiReferencePage,
     category::CategoryPage, home::HomePage, namespace::NamespacePage, not_found::NotFound,
     plugin::PluginPage, search::SearchPage, security::SecurityPage, signin::SignInPage,
-    signup::SignUpPage, tokens::TokensPage,
+    signup::SignUpPage, tokens::TokensPage, webhooks::WebhooksPage,
+    webhooks_analytics::WebhookAnalyticsPage, webhooks_endpoint::WebhookEndpointPage,
+    webhooks_event_types::WebhookEventTypesPage, webhooks_message::WebhookMessagePage,
+    webhooks_messages::WebhookMessagesPage, webhooks_new::WebhookNewPage,
 };
 
 /// The HTML document around the app, rendered on the server.
@@ -71,6 +74,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("account/security") view=SecurityPage ssr=SsrMode::Async/>
                     <Route path=path!("docs/api") view=ApiReferencePage ssr=SsrMode::Async/>
                     <Route path=path!("admin/events") view=AdminEventsPage ssr=SsrMode::Async/>
+                    // The webhook console: fixed paths before `webhooks/:id`.
+                    <Route path=path!("webhooks") view=WebhooksPage ssr=SsrMode::Async/>
+                    <Route path=path!("webhooks/new") view=WebhookNewPage ssr=SsrMode::Async/>
+                    <Route path=path!("webhooks/analytics") view=WebhookAnalyticsPage ssr=SsrMode::Async/>
+                    <Route path=path!("webhooks/event-types") view=WebhookEventTypesPage ssr=SsrMode::Async/>
+                    <Route path=path!("webhooks/messages") view=WebhookMessagesPage ssr=SsrMode::Async/>
+                    <Route path=path!("webhooks/messages/:id") view=WebhookMessagePage ssr=SsrMode::Async/>
+                    <Route path=path!("webhooks/:id") view=WebhookEndpointPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <footer class="footer container">

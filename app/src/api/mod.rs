@@ -12,3 +12,7 @@ pub mod security;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod tokens;
+pub mod webhook_actions;
+#[cfg(feature = "ssr")]
+pub mod webhook_form;
+pub mod webhooks;

@@ -12,3 +12,6 @@ pub mod results;
 pub mod search_box;
 pub mod time;
 pub mod user_agent;
+pub mod webhook_charts;
+pub mod webhook_form;
+pub mod webhook_ui;
