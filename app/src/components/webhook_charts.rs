@@ -303,7 +303,7 @@ mod tests {
                 start: 3_600 * i,
                 attempts: i,
                 successes: i / 2,
-                success_rate: (i > 0).then(|| 0.5),
+                success_rate: (i > 0).then_some(0.5),
                 avg_latency_ms: (i > 0).then_some(40.0),
                 max_latency_ms: (i > 0).then_some(90),
             })
