@@ -37,6 +37,9 @@ export TRELLIS_LOG__LEVEL=warn TRELLIS_LOG__FORMAT=json
 export TRELLIS_AUTH__MAX_SIGNUPS_PER_HOUR=100000
 # The run makes thousands of writes a minute as one user: keep the write limit out of its way.
 export TRELLIS_API__WRITES_PER_MINUTE=1000000000
+# Webhook endpoints the run creates point anywhere: their first attempt is a week
+# away, so no delivery (and no DNS lookup) leaves this machine during the run.
+export TRELLIS_WEBHOOKS__RETRY_SCHEDULE=7d
 
 say "fuzz: starting trellis on 127.0.0.1:$PORT (data in $DATA)"
 "$BIN" migrate >/dev/null
@@ -89,6 +92,14 @@ curl -fsS -o /dev/null -X PUT "$API/plugins" -H "Authorization: Bearer $TOKEN" \
 # Downloaded once, it can no longer be deleted: the run keeps its seed.
 curl -fsS -o /dev/null "$API/plugins/fuzz.hello/versions/0.1.0/download"
 
+# A webhook endpoint and a message for the webhook operations to find.
+HOOK="$(curl -fsS -X POST "$API/webhooks/endpoints" -H "Authorization: Bearer $TOKEN" \
+  -H 'content-type: application/json' -d '{"url":"https://hooks.example.invalid/fuzz","namespace":"fuzz"}')"
+HOOK_ID="$(printf '%s' "$HOOK" | sed -E 's/.*"id":"(ep_[A-Z0-9]+)".*/\1/')"
+MSG="$(curl -fsS -X POST "$API/webhooks/endpoints/$HOOK_ID/test" -H "Authorization: Bearer $TOKEN")"
+MSG_ID="$(printf '%s' "$MSG" | sed -E 's/.*"id":"(msg_[A-Z0-9]+)".*/\1/')"
+sed -e "s/@HOOK_ID@/$HOOK_ID/; s/@MSG_ID@/$MSG_ID/" "$ROOT/scripts/fuzz-api.toml" >"$DATA/fuzz-api.toml"
+
 # The served document must be the checked-in one. schemathesis reads it from a
 # file: loading it from its URL would leave out the operation that serves it.
 curl -fsS -o "$DATA/openapi.json" "$API/openapi.json"
@@ -112,7 +123,7 @@ say "fuzz: schemathesis $SCHEMATHESIS_VERSION over every operation ($EXAMPLES ca
 set +e
 # Fresh Idempotency-Key values in the stateful phase (see the file).
 export SCHEMATHESIS_HOOKS="$ROOT/scripts/fuzz-api-hooks.py"
-"$SCHEMATHESIS" --config-file "$ROOT/scripts/fuzz-api.toml" run "$DATA/openapi.json" \
+"$SCHEMATHESIS" --config-file "$DATA/fuzz-api.toml" run "$DATA/openapi.json" \
   --url "http://127.0.0.1:$PORT" \
   --header "Authorization: Bearer $TOKEN" \
   --checks "${FUZZ_CHECKS:-$CHECKS}" \

@@ -23,7 +23,7 @@ pub struct AttemptRow {
     pub success: bool,
     pub status_code: Option<i64>,
     pub latency_ms: i64,
-    /// `http_status`, `timeout`, `connect`, `dns`, `refused_address`, `redirect`, `body`…
+    /// `http_status`, `gone`, `redirect`, `timeout`, `connect`, `dns`, `refused_address`, `body`, `request`.
     pub error_kind: Option<String>,
     pub error: Option<String>,
     /// JSON object: the request headers sent (signatures included).

@@ -188,8 +188,9 @@ pub struct AttemptOut {
     pub success: bool,
     pub status_code: Option<i64>,
     pub latency_ms: i64,
-    /// Why it failed: `http_status`, `timeout`, `connect`, `dns`,
-    /// `refused_address`, `redirect`, `body`, `endpoint_disabled`.
+    /// Why it failed: `http_status` (a status other than 2xx), `gone` (410),
+    /// `redirect` (3xx, not followed), `timeout`, `connect`, `dns`,
+    /// `refused_address` (the SSRF guard), `body`, `request`.
     pub error_kind: Option<String>,
     pub error: Option<String>,
     /// The request headers sent (signatures included).
