@@ -12,6 +12,7 @@
 //!   `Retry-After` replaces the next delay), failed after the last attempt; an
 //!   endpoint failing for `webhooks.disable_after_failing_secs` is disabled
 //!   (`failing`).
+//!
 //! The attempt, the message's state and the endpoint's record commit together.
 
 use std::collections::BTreeMap;
