@@ -1,6 +1,6 @@
 // Starts a real Trellis server for a browser test: its own data directory and
 // free port on loopback, stopped (SIGTERM) when the test ends.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,25 +17,36 @@ function freePort() {
   });
 }
 
-export async function startTrellis() {
+/// Options: `env` (extra TRELLIS_* settings), `admins` ([{ name, password }]
+/// created with `trellis admin create-user --admin` before the server starts).
+export async function startTrellis({ env = {}, admins = [] } = {}) {
   const bin = process.env.TRELLIS_BIN;
   const siteRoot = process.env.TRELLIS_SITE_ROOT;
   if (!bin || !siteRoot) throw new Error("set TRELLIS_BIN and TRELLIS_SITE_ROOT (scripts/test.sh does)");
   const dataDir = mkdtempSync(join(tmpdir(), "trellis-e2e-"));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  const childEnv = {
+    PATH: process.env.PATH,
+    TRELLIS_LISTEN: `127.0.0.1:${port}`,
+    TRELLIS_PUBLIC_URL: url,
+    TRELLIS_DATA_DIR: dataDir,
+    TRELLIS_SITE_ROOT: siteRoot,
+    TRELLIS_LOG__LEVEL: "warn",
+    // A fresh data directory is seeded with the demo catalogue unless told not
+    // to; the tests publish exactly what they look for.
+    TRELLIS_DEMO__SEED: "false",
+    ...env,
+  };
+  for (const a of admins) {
+    const r = spawnSync(bin, ["admin", "create-user", a.name, "--admin", "--password-stdin"], {
+      env: childEnv,
+      input: a.password,
+    });
+    if (r.status !== 0) throw new Error(`create admin ${a.name}: ${r.stderr}`);
+  }
   const child = spawn(bin, ["serve"], {
-    env: {
-      PATH: process.env.PATH,
-      TRELLIS_LISTEN: `127.0.0.1:${port}`,
-      TRELLIS_PUBLIC_URL: url,
-      TRELLIS_DATA_DIR: dataDir,
-      TRELLIS_SITE_ROOT: siteRoot,
-      TRELLIS_LOG__LEVEL: "warn",
-      // A fresh data directory is seeded with the demo catalogue unless told not
-      // to; the tests publish exactly what they look for.
-      TRELLIS_DEMO__SEED: "false",
-    },
+    env: childEnv,
     stdio: ["ignore", "pipe", "pipe"],
   });
   let log = "";
