@@ -92,9 +92,18 @@ impl From<trellis_platform::AppError> for UiError {
         use leptos::prelude::use_context;
         let p = e.to_problem();
         // Only a server-function call answers with the error's status; a page
-        // rendered on the server that happens to call one keeps its own status.
-        let is_call = use_context::<http::request::Parts>()
-            .is_some_and(|parts| parts.uri.path().starts_with("/api/"));
+        // rendered on the server that happens to call one keeps its own status,
+        // and a plain form post (no JavaScript: it accepts HTML) keeps the
+        // redirect back to its page with the error in `__err` (a 4xx status
+        // there would make the browser show the body instead of following it).
+        let is_call = use_context::<http::request::Parts>().is_some_and(|parts| {
+            let form_post = parts
+                .headers
+                .get(http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("text/html"));
+            parts.uri.path().starts_with("/api/") && !form_post
+        });
         if let Some(opts) = use_context::<leptos_axum::ResponseOptions>().filter(|_| is_call) {
             if let Ok(s) = http::StatusCode::from_u16(p.status) {
                 opts.set_status(s);

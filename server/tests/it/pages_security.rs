@@ -180,6 +180,12 @@ async fn end_session_works_without_javascript() {
         &[("id", &handle)],
     )
     .await;
+    assert!(
+        r.status.is_redirection(),
+        "a failed plain form post still redirects back: {} {}",
+        r.status,
+        r.text
+    );
     let to = r.header("location").unwrap();
     let to = to.strip_prefix(ORIGIN).unwrap_or(&to);
     assert!(
