@@ -129,7 +129,7 @@ pub fn MessageTable(
                                 {show_endpoint.then(|| view! { <td><a href=ep><code>{m.endpoint_id.clone()}</code></a></td> })}
                                 <td><span class=format!("tag state-tag state-{}", m.state)>{m.state.clone()}</span></td>
                                 <td>{m.attempts}</td>
-                                <td>{m.last_status.map(|s| s.to_string()).or(m.last_error.clone()).unwrap_or_else(|| "—".into())}</td>
+                                <LastAnswer status=m.last_status error=m.last_error.clone()/>
                                 <td class="nowrap">{at(m.next_attempt_at)}</td>
                             </tr>
                         }
@@ -138,6 +138,22 @@ pub fn MessageTable(
             </table>
         </div>
     }
+}
+
+/// A message's last answer: its status, or the start of its error (whole in
+/// the cell's title).
+#[component]
+fn LastAnswer(status: Option<i64>, error: Option<String>) -> impl IntoView {
+    let full = status
+        .map(|s| s.to_string())
+        .or(error)
+        .unwrap_or_else(|| "—".into());
+    let short = if full.chars().count() > 48 {
+        format!("{}…", full.chars().take(48).collect::<String>())
+    } else {
+        full.clone()
+    };
+    view! { <td class="last-answer" title=full>{short}</td> }
 }
 
 /// The page once its data is loaded.

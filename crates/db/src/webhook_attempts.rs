@@ -273,7 +273,8 @@ pub async fn health(
     ids: &[String],
     since: i64,
 ) -> Result<Vec<(String, Health)>> {
-    let mut out: Vec<(String, Health)> = ids.iter().map(|i| (i.clone(), Health::default())).collect();
+    let mut out: Vec<(String, Health)> =
+        ids.iter().map(|i| (i.clone(), Health::default())).collect();
     if ids.is_empty() {
         return Ok(out);
     }

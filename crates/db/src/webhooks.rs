@@ -361,7 +361,10 @@ pub async fn list_messages(
         if eps.is_empty() {
             cond.push("1 = 0".into());
         } else {
-            cond.push(format!("endpoint_id IN ({})", placeholders(next, eps.len())));
+            cond.push(format!(
+                "endpoint_id IN ({})",
+                placeholders(next, eps.len())
+            ));
             binds.extend(eps.iter().cloned());
         }
     }
@@ -464,11 +467,10 @@ pub async fn message_counts(c: &mut AnyConnection) -> Result<(i64, i64, i64, Opt
             _ => f = n,
         }
     }
-    let oldest = sqlx::query(
-        "SELECT MIN(created_at) AS t FROM webhook_messages WHERE state = 'pending'",
-    )
-    .fetch_one(&mut *c)
-    .await?;
+    let oldest =
+        sqlx::query("SELECT MIN(created_at) AS t FROM webhook_messages WHERE state = 'pending'")
+            .fetch_one(&mut *c)
+            .await?;
     Ok((p, d, f, opt_i64(&oldest, "t")?))
 }
 
@@ -481,11 +483,10 @@ pub async fn prune_messages(c: &mut AnyConnection, before_ms: i64) -> Result<u64
     .bind(before_ms)
     .execute(&mut *c)
     .await?;
-    let done = sqlx::query(
-        "DELETE FROM webhook_messages WHERE created_at < $1 AND state <> 'pending'",
-    )
-    .bind(before_ms)
-    .execute(&mut *c)
-    .await?;
+    let done =
+        sqlx::query("DELETE FROM webhook_messages WHERE created_at < $1 AND state <> 'pending'")
+            .bind(before_ms)
+            .execute(&mut *c)
+            .await?;
     Ok(done.rows_affected())
 }

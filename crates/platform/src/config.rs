@@ -4,10 +4,10 @@
 //! from and what is wrong. The result is passed around in state; nothing reads
 //! the environment after this.
 
-use std::time::Duration;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use url::Url;
 
@@ -15,8 +15,7 @@ use crate::redact::redact_url;
 
 pub use crate::config_sections::{
     DemoConfig, EventsConfig, LogFormat, MetricsConfig, RegistryConfig, Role, SearchConfig,
-    WebhooksConfig,
-    StorageConfig,
+    StorageConfig, WebhooksConfig,
 };
 
 /// The defaults, with comments, as shipped in the binary.
@@ -482,17 +481,21 @@ fn build(flat: &Flat) -> Result<Config, ConfigError> {
         },
         webhooks: WebhooksConfig {
             retry_schedule,
-            connect_timeout: Duration::from_millis(
-                r.int("webhooks.connect_timeout_ms", 100, 120_000)? as u64,
-            ),
+            connect_timeout: Duration::from_millis(r.int(
+                "webhooks.connect_timeout_ms",
+                100,
+                120_000,
+            )? as u64),
             timeout: Duration::from_millis(r.int("webhooks.timeout_ms", 100, 300_000)? as u64),
             disable_after_failing: (disable_after > 0).then(|| Duration::from_secs(disable_after)),
             allow_networks,
             attempt_retention_days: r.int("webhooks.attempt_retention_days", 1, 36_500)? as u32,
             response_body_bytes: r.int("webhooks.response_body_bytes", 0, 1_048_576)? as usize,
-            secret_rotation_overlap: Duration::from_secs(
-                r.int("webhooks.secret_rotation_overlap_secs", 0, 30 * 86_400)? as u64,
-            ),
+            secret_rotation_overlap: Duration::from_secs(r.int(
+                "webhooks.secret_rotation_overlap_secs",
+                0,
+                30 * 86_400,
+            )? as u64),
         },
     })
 }

@@ -3,9 +3,9 @@
 //! bus, metrics access, the log format, demo content). `config` builds them; everything else
 //! reads them from `Config`.
 
-use std::time::Duration;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Log output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

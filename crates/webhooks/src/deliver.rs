@@ -21,9 +21,9 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use trellis_db::jobs::ClaimedJob;
+use trellis_db::now_ms;
 use trellis_db::webhook_attempts::AttemptRow;
 use trellis_db::webhooks::{self as db, EndpointRow, MessageRow};
-use trellis_db::now_ms;
 use trellis_events::jobs::{backoff, JobFailure, JobHandler};
 use trellis_platform::AppState;
 
@@ -144,8 +144,12 @@ fn retry_after(h: &reqwest::header::HeaderMap) -> Option<Duration> {
     let secs = match v.parse::<u64>() {
         Ok(s) => s,
         Err(_) => {
-            let when = time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc2822).ok()?;
-            (when - time::OffsetDateTime::now_utc()).whole_seconds().max(0) as u64
+            let when =
+                time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc2822)
+                    .ok()?;
+            (when - time::OffsetDateTime::now_utc())
+                .whole_seconds()
+                .max(0) as u64
         }
     };
     Some(Duration::from_secs(secs.min(86_400)))
@@ -174,7 +178,10 @@ async fn send(
         .map(|(k, v)| {
             (
                 k.as_str().to_owned(),
-                String::from_utf8_lossy(v.as_bytes()).chars().take(500).collect(),
+                String::from_utf8_lossy(v.as_bytes())
+                    .chars()
+                    .take(500)
+                    .collect(),
             )
         })
         .collect();
@@ -198,7 +205,11 @@ async fn send(
     let (success, kind, error) = if status.is_success() {
         (true, None, None)
     } else if status.is_redirection() {
-        (false, Some("redirect"), Some(format!("HTTP {code}: redirects are not followed")))
+        (
+            false,
+            Some("redirect"),
+            Some(format!("HTTP {code}: redirects are not followed")),
+        )
     } else if code == 410 {
         (false, Some("gone"), Some("HTTP 410 Gone".to_owned()))
     } else {
@@ -223,8 +234,9 @@ impl Deliverer {
         m: &MessageRow,
         body: &[u8],
     ) -> Result<BTreeMap<String, String>, JobFailure> {
-        let secrets = crate::endpoints::secrets(&self.state, e)
-            .map_err(|err| JobFailure::retry(format!("cannot open the endpoint's secret: {err:?}")))?;
+        let secrets = crate::endpoints::secrets(&self.state, e).map_err(|err| {
+            JobFailure::retry(format!("cannot open the endpoint's secret: {err:?}"))
+        })?;
         let ts = now_ms() / 1000;
         let refs: Vec<&signing::Secret> = secrets.iter().collect();
         let mut h: BTreeMap<String, String> =
@@ -248,18 +260,24 @@ impl Deliverer {
         let envelope: serde_json::Value = serde_json::from_str(&m.payload)
             .map_err(|err| JobFailure::Permanent(format!("stored payload is not JSON: {err}")))?;
         let link = match envelope.pointer("/subject/kind").and_then(|k| k.as_str()) {
-            Some("plugin") => envelope.pointer("/subject/id").and_then(|i| i.as_str()).map(|id| {
-                format!(
-                    "{}/plugins/{id}",
-                    self.state.config.public_url.as_str().trim_end_matches('/')
-                )
-            }),
-            Some("namespace") => envelope.pointer("/subject/id").and_then(|i| i.as_str()).map(|id| {
-                format!(
-                    "{}/namespaces/{id}",
-                    self.state.config.public_url.as_str().trim_end_matches('/')
-                )
-            }),
+            Some("plugin") => envelope
+                .pointer("/subject/id")
+                .and_then(|i| i.as_str())
+                .map(|id| {
+                    format!(
+                        "{}/plugins/{id}",
+                        self.state.config.public_url.as_str().trim_end_matches('/')
+                    )
+                }),
+            Some("namespace") => envelope
+                .pointer("/subject/id")
+                .and_then(|i| i.as_str())
+                .map(|id| {
+                    format!(
+                        "{}/namespaces/{id}",
+                        self.state.config.public_url.as_str().trim_end_matches('/')
+                    )
+                }),
             _ => None,
         };
         let summary = format::summary(&envelope, link);
@@ -277,16 +295,24 @@ impl JobHandler for Deliverer {
         let payload: serde_json::Value = serde_json::from_str(&job.payload)
             .map_err(|e| JobFailure::Permanent(format!("job payload is not JSON: {e}")))?;
         let Some(message_id) = payload.get("message_id").and_then(|v| v.as_str()) else {
-            return Err(JobFailure::Permanent("job payload has no message_id".into()));
+            return Err(JobFailure::Permanent(
+                "job payload has no message_id".into(),
+            ));
         };
         let mut c = self.state.db.conn().await.map_err(JobFailure::retry)?;
-        let Some(m) = db::message(&mut c, message_id).await.map_err(JobFailure::retry)? else {
+        let Some(m) = db::message(&mut c, message_id)
+            .await
+            .map_err(JobFailure::retry)?
+        else {
             return Ok(()); // deleted with its endpoint
         };
         if m.state == "delivered" {
             return Ok(());
         }
-        let Some(e) = db::endpoint(&mut c, &m.endpoint_id).await.map_err(JobFailure::retry)? else {
+        let Some(e) = db::endpoint(&mut c, &m.endpoint_id)
+            .await
+            .map_err(JobFailure::retry)?
+        else {
             return Ok(());
         };
         if !e.enabled {
@@ -313,7 +339,10 @@ impl JobHandler for Deliverer {
         let started = Instant::now();
         let at = now_ms();
         let outcome = match url::Url::parse(&e.url) {
-            Err(err) => Outcome::failed("request", format!("the endpoint's URL does not parse: {err}")),
+            Err(err) => Outcome::failed(
+                "request",
+                format!("the endpoint's URL does not parse: {err}"),
+            ),
             Ok(u) => match ssrf::check_url(&self.guard, &u) {
                 Err(refused) => Outcome::failed("refused_address", format!("refused: {refused}")),
                 Ok(()) => {
@@ -330,7 +359,8 @@ impl JobHandler for Deliverer {
         };
         let latency = started.elapsed();
         metrics::attempt(outcome.kind.unwrap_or("success"), latency);
-        self.record(job, &e, &m, &headers, at, latency, outcome).await
+        self.record(job, &e, &m, &headers, at, latency, outcome)
+            .await
     }
 }
 
@@ -349,11 +379,18 @@ impl Deliverer {
         let cfg = &self.state.config.webhooks;
         let last = job.attempts >= job.max_attempts;
         let next_delay = o.retry_after.unwrap_or_else(|| {
-            backoff(&cfg.retry_schedule[1.min(cfg.retry_schedule.len() - 1)..], job.attempts)
+            backoff(
+                &cfg.retry_schedule[1.min(cfg.retry_schedule.len() - 1)..],
+                job.attempts,
+            )
         });
         let now = now_ms();
         let mut disable: Option<&'static str> = None;
-        let failing_since = if o.success { None } else { Some(e.failing_since.unwrap_or(at)) };
+        let failing_since = if o.success {
+            None
+        } else {
+            Some(e.failing_since.unwrap_or(at))
+        };
         if !o.success {
             if o.kind == Some("gone") {
                 disable = Some("gone");
@@ -446,5 +483,34 @@ impl Deliverer {
                 after: Some(next_delay),
             }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn after(v: &str) -> Option<Duration> {
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert(reqwest::header::RETRY_AFTER, v.parse().unwrap());
+        retry_after(&h)
+    }
+
+    #[test]
+    fn retry_after_is_read_as_seconds_or_an_http_date_and_capped_at_a_day() {
+        assert_eq!(after("7"), Some(Duration::from_secs(7)));
+        assert_eq!(after("999999"), Some(Duration::from_secs(86_400)));
+        assert_eq!(after("soon"), None);
+        let later = time::OffsetDateTime::now_utc() + time::Duration::seconds(120);
+        let date = later
+            .format(&time::format_description::well_known::Rfc2822)
+            .unwrap()
+            .replace("+0000", "GMT");
+        let d = after(&date).unwrap();
+        assert!(
+            d > Duration::from_secs(100) && d <= Duration::from_secs(120),
+            "{date}: {d:?}"
+        );
+        assert_eq!(after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
     }
 }

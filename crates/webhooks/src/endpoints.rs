@@ -42,10 +42,14 @@ fn seal_context(endpoint_id: &str) -> String {
 pub fn secrets(state: &AppState, e: &EndpointRow) -> AppResult<Vec<Secret>> {
     let s = sealer(state);
     let open = |sealed: &str| -> AppResult<Secret> {
-        let plain = s
-            .open(&seal_context(&e.id), sealed)
-            .ok_or_else(|| AppError::internal(format!("the secret of {} does not open: was the session secret changed?", e.id)))?;
-        let text = String::from_utf8(plain).map_err(|_| AppError::internal("secret is not text"))?;
+        let plain = s.open(&seal_context(&e.id), sealed).ok_or_else(|| {
+            AppError::internal(format!(
+                "the secret of {} does not open: was the session secret changed?",
+                e.id
+            ))
+        })?;
+        let text =
+            String::from_utf8(plain).map_err(|_| AppError::internal("secret is not text"))?;
         Secret::parse(&text).map_err(|err| AppError::internal(err.to_string()))
     };
     let mut out = vec![open(&e.secret)?];
@@ -70,11 +74,17 @@ fn invalid(field: impl Into<String>, detail: impl Into<String>) -> FieldError {
 pub fn check_url(state: &AppState, raw: &str, errors: &mut Vec<FieldError>) -> Option<url::Url> {
     let raw = raw.trim();
     if raw.len() > MAX_URL {
-        errors.push(invalid("url", format!("A URL is at most {MAX_URL} characters.")));
+        errors.push(invalid(
+            "url",
+            format!("A URL is at most {MAX_URL} characters."),
+        ));
         return None;
     }
     let Ok(u) = url::Url::parse(raw) else {
-        errors.push(invalid("url", "Not a URL: give an absolute http:// or https:// URL."));
+        errors.push(invalid(
+            "url",
+            "Not a URL: give an absolute http:// or https:// URL.",
+        ));
         return None;
     };
     if !matches!(u.scheme(), "http" | "https") {
@@ -130,7 +140,9 @@ fn check_types(types: &[String], errors: &mut Vec<FieldError>) -> Vec<String> {
         let t = t.trim();
         let ok = t == "*"
             || (t.ends_with(".*") && trellis_events::catalogue::is_known_type_or_prefix(t))
-            || (!t.contains('*') && trellis_events::catalogue::is_known_type_or_prefix(t) && !t.ends_with('.'));
+            || (!t.contains('*')
+                && trellis_events::catalogue::is_known_type_or_prefix(t)
+                && !t.ends_with('.'));
         if !ok {
             errors.push(FieldError {
                 field: format!("event_types[{i}]"),
@@ -149,8 +161,7 @@ pub fn type_matches(patterns: &[String], t: &str) -> bool {
     patterns.iter().any(|p| {
         p == "*"
             || p == t
-            || p
-                .strip_suffix('*')
+            || p.strip_suffix('*')
                 .is_some_and(|prefix| prefix.ends_with('.') && t.starts_with(prefix))
     })
 }
@@ -224,7 +235,11 @@ fn host_of(url: &str) -> String {
 /// Creates an endpoint.
 pub async fn create(state: &AppState, actor: &Actor, input: EndpointIn) -> AppResult<EndpointOut> {
     let access = Access::of(state, actor).await?;
-    let namespace = input.namespace.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    let namespace = input
+        .namespace
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty());
     if let Some(ns) = namespace {
         trellis_platform::registry::namespace(&mut *state.db.conn().await?, ns).await?;
     }
@@ -232,10 +247,19 @@ pub async fn create(state: &AppState, actor: &Actor, input: EndpointIn) -> AppRe
     let mut errors = Vec::new();
     let url = check_url(state, &input.url, &mut errors);
     if input.description.chars().count() > MAX_DESCRIPTION {
-        errors.push(invalid("description", format!("At most {MAX_DESCRIPTION} characters.")));
+        errors.push(invalid(
+            "description",
+            format!("At most {MAX_DESCRIPTION} characters."),
+        ));
     }
-    let types = check_types(input.event_types.as_deref().unwrap_or(&["*".to_owned()]), &mut errors);
-    let filter = input.filter.as_ref().and_then(|f| check_filter(f, &mut errors));
+    let types = check_types(
+        input.event_types.as_deref().unwrap_or(&["*".to_owned()]),
+        &mut errors,
+    );
+    let filter = input
+        .filter
+        .as_ref()
+        .and_then(|f| check_filter(f, &mut errors));
     check_headers(&input.headers, &mut errors);
     if let Some(r) = input.rate_limit_per_sec {
         check_rate(r, &mut errors);
@@ -289,7 +313,9 @@ pub async fn create(state: &AppState, actor: &Actor, input: EndpointIn) -> AppRe
     if owned >= MAX_ENDPOINTS_PER_OWNER {
         return Err(AppError::new(
             ErrorCode::Conflict,
-            format!("There are already {MAX_ENDPOINTS_PER_OWNER} endpoints here: delete one first."),
+            format!(
+                "There are already {MAX_ENDPOINTS_PER_OWNER} endpoints here: delete one first."
+            ),
         ));
     }
     db::insert_endpoint(&mut tx, &row).await?;
@@ -307,7 +333,10 @@ pub async fn create(state: &AppState, actor: &Actor, input: EndpointIn) -> AppRe
     .await?;
     tx.commit().await?;
     let health = crate::stats::health(state, std::slice::from_ref(&row.id)).await?;
-    to_out(&row, health.into_iter().next().map(|h| h.1).unwrap_or_default())
+    to_out(
+        &row,
+        health.into_iter().next().map(|h| h.1).unwrap_or_default(),
+    )
 }
 
 /// The endpoint as the API shows it.
@@ -343,7 +372,10 @@ pub async fn get(state: &AppState, actor: &Actor, id: &str) -> AppResult<Endpoin
     let access = Access::of(state, actor).await?;
     let row = access::endpoint(state, &access, id).await?;
     let health = crate::stats::health(state, std::slice::from_ref(&row.id)).await?;
-    to_out(&row, health.into_iter().next().map(|h| h.1).unwrap_or_default())
+    to_out(
+        &row,
+        health.into_iter().next().map(|h| h.1).unwrap_or_default(),
+    )
 }
 
 /// A page of the endpoints the actor sees, newest first; with the cursor of
@@ -376,7 +408,10 @@ pub async fn list(
     let out = rows
         .iter()
         .map(|r| {
-            let h = health.iter().find(|(id, _)| *id == r.id).map(|h| h.1.clone());
+            let h = health
+                .iter()
+                .find(|(id, _)| *id == r.id)
+                .map(|h| h.1.clone());
             to_out(r, h.unwrap_or_default())
         })
         .collect::<AppResult<Vec<_>>>()?;
@@ -408,14 +443,18 @@ pub async fn update(
     }
     if let Some(d) = &patch.description {
         if d.chars().count() > MAX_DESCRIPTION {
-            errors.push(invalid("description", format!("At most {MAX_DESCRIPTION} characters.")));
+            errors.push(invalid(
+                "description",
+                format!("At most {MAX_DESCRIPTION} characters."),
+            ));
         } else if row.description != d.trim() {
             row.description = d.trim().to_owned();
             changed.push("description");
         }
     }
     if let Some(t) = &patch.event_types {
-        let types = serde_json::to_string(&check_types(t, &mut errors)).map_err(AppError::internal)?;
+        let types =
+            serde_json::to_string(&check_types(t, &mut errors)).map_err(AppError::internal)?;
         if row.event_types != types {
             row.event_types = types;
             changed.push("event_types");
@@ -482,7 +521,10 @@ pub async fn update(
     }
     tx.commit().await?;
     let health = crate::stats::health(state, std::slice::from_ref(&row.id)).await?;
-    to_out(&row, health.into_iter().next().map(|h| h.1).unwrap_or_default())
+    to_out(
+        &row,
+        health.into_iter().next().map(|h| h.1).unwrap_or_default(),
+    )
 }
 
 /// Deletes an endpoint with its delivery log.

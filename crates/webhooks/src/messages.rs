@@ -10,7 +10,9 @@ use trellis_db::jobs::NewJob;
 use trellis_db::webhooks::{self as db, EndpointRow, MessageFilter, MessageRow};
 use trellis_db::{now_ms, AnyConnection};
 use trellis_platform::{Actor, AppError, AppResult, AppState};
-use trellis_types::{AttemptOut, ErrorCode, MessageDetailOut, MessageOut, ReplayOut, MESSAGE_STATES};
+use trellis_types::{
+    AttemptOut, ErrorCode, MessageDetailOut, MessageOut, ReplayOut, MESSAGE_STATES,
+};
 
 use crate::access::{self, Access};
 
@@ -147,23 +149,34 @@ pub async fn list(
     let access = Access::of(state, actor).await?;
     if let Some(s) = &q.state {
         if !MESSAGE_STATES.contains(&s.as_str()) {
-            return Err(bad("state", format!("`{s}` is not a state: use pending, delivered or failed.")));
+            return Err(bad(
+                "state",
+                format!("`{s}` is not a state: use pending, delivered or failed."),
+            ));
         }
     }
     if let Some(t) = &q.event_type {
         if t != "*" && !trellis_events::catalogue::is_known_type_or_prefix(t) {
-            return Err(bad("event_type", format!("`{t}` is not an event type (a prefix is written `plugin.*`).")));
+            return Err(bad(
+                "event_type",
+                format!("`{t}` is not an event type (a prefix is written `plugin.*`)."),
+            ));
         }
     }
     let endpoints: Option<Vec<String>> = match (&q.endpoint_id, &access) {
         (Some(id), _) => Some(vec![access::endpoint(state, &access, id).await?.id]),
         (None, Access::All) => None,
         (None, _) => Some(
-            db::list_endpoints(&mut *state.db.conn().await?, &access.db_scope(), None, 10_000)
-                .await?
-                .into_iter()
-                .map(|e| e.id)
-                .collect(),
+            db::list_endpoints(
+                &mut *state.db.conn().await?,
+                &access.db_scope(),
+                None,
+                10_000,
+            )
+            .await?
+            .into_iter()
+            .map(|e| e.id)
+            .collect(),
         ),
     };
     let event_type = q.event_type.as_deref().filter(|t| *t != "*");
@@ -183,7 +196,11 @@ pub async fn list(
 }
 
 /// The message `id` and its endpoint, if the actor may see them.
-async fn visible(state: &AppState, access: &Access, id: &str) -> AppResult<(MessageRow, EndpointRow)> {
+async fn visible(
+    state: &AppState,
+    access: &Access,
+    id: &str,
+) -> AppResult<(MessageRow, EndpointRow)> {
     let m = db::message(&mut *state.db.conn().await?, id)
         .await?
         .ok_or_else(|| AppError::not_found(format!("Message `{id}`")))?;
@@ -213,7 +230,10 @@ pub async fn get(state: &AppState, actor: &Actor, id: &str) -> AppResult<Message
                 latency_ms: a.latency_ms,
                 error_kind: a.error_kind,
                 error: a.error,
-                request_headers: header_map("webhook_attempts.request_headers", &a.request_headers)?,
+                request_headers: header_map(
+                    "webhook_attempts.request_headers",
+                    &a.request_headers,
+                )?,
                 response_headers: a
                     .response_headers
                     .as_deref()
@@ -255,7 +275,12 @@ fn require_enabled(e: &EndpointRow) -> AppResult<()> {
 }
 
 /// Sends again every message of the endpoint that failed since `since` (unix seconds).
-pub async fn replay(state: &AppState, actor: &Actor, endpoint_id: &str, since: i64) -> AppResult<ReplayOut> {
+pub async fn replay(
+    state: &AppState,
+    actor: &Actor,
+    endpoint_id: &str,
+    since: i64,
+) -> AppResult<ReplayOut> {
     let access = Access::of(state, actor).await?;
     let e = access::endpoint(state, &access, endpoint_id).await?;
     require_enabled(&e)?;
@@ -267,13 +292,21 @@ pub async fn replay(state: &AppState, actor: &Actor, endpoint_id: &str, since: i
             "`since` is a time in the past, in unix seconds.",
         ));
     }
-    let ids = db::failed_since(&mut *state.db.conn().await?, &e.id, since * 1000, MAX_REPLAY).await?;
+    let ids = db::failed_since(
+        &mut *state.db.conn().await?,
+        &e.id,
+        since * 1000,
+        MAX_REPLAY,
+    )
+    .await?;
     let mut queued = 0;
     for chunk in ids.chunks(500) {
         let mut tx = state.db.begin().await?;
         for id in chunk {
             if let Some(m) = db::message(&mut tx, id).await? {
-                if m.state == "failed" && !trellis_db::jobs::is_running(&mut tx, DELIVER, id).await? {
+                if m.state == "failed"
+                    && !trellis_db::jobs::is_running(&mut tx, DELIVER, id).await?
+                {
                     requeue(&mut tx, state, &m).await?;
                     queued += 1;
                 }
@@ -286,7 +319,11 @@ pub async fn replay(state: &AppState, actor: &Actor, endpoint_id: &str, since: i
 
 /// Sends the endpoint a `webhook.test` event (to it alone: the event is not
 /// written to the log).
-pub async fn send_test(state: &AppState, actor: &Actor, endpoint_id: &str) -> AppResult<MessageOut> {
+pub async fn send_test(
+    state: &AppState,
+    actor: &Actor,
+    endpoint_id: &str,
+) -> AppResult<MessageOut> {
     let access = Access::of(state, actor).await?;
     let e = access::endpoint(state, &access, endpoint_id).await?;
     require_enabled(&e)?;

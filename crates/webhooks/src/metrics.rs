@@ -8,7 +8,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 /// Upper bounds (seconds) of the latency histogram's buckets.
-pub const BUCKETS: [f64; 12] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
+pub const BUCKETS: [f64; 12] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
 
 #[derive(Default)]
 struct Counts {
@@ -52,18 +54,51 @@ pub fn render(out: &mut String) {
     with(|c| {
         let _ = writeln!(out, "# HELP trellis_webhook_attempts_total Webhook delivery attempts made by this process, by outcome (success or the error kind).");
         let _ = writeln!(out, "# TYPE trellis_webhook_attempts_total counter");
-        for outcome in ["success", "http_status", "timeout", "connect", "dns", "refused_address", "redirect", "gone", "body", "request"] {
+        for outcome in [
+            "success",
+            "http_status",
+            "timeout",
+            "connect",
+            "dns",
+            "refused_address",
+            "redirect",
+            "gone",
+            "body",
+            "request",
+        ] {
             let n = c.attempts.get(outcome).copied().unwrap_or(0);
-            let _ = writeln!(out, "trellis_webhook_attempts_total{{outcome=\"{outcome}\"}} {n}");
+            let _ = writeln!(
+                out,
+                "trellis_webhook_attempts_total{{outcome=\"{outcome}\"}} {n}"
+            );
         }
         let _ = writeln!(out, "# HELP trellis_webhook_attempt_duration_seconds Time from sending a delivery to its answer (or failure).");
-        let _ = writeln!(out, "# TYPE trellis_webhook_attempt_duration_seconds histogram");
+        let _ = writeln!(
+            out,
+            "# TYPE trellis_webhook_attempt_duration_seconds histogram"
+        );
         for (i, le) in BUCKETS.iter().enumerate() {
-            let _ = writeln!(out, "trellis_webhook_attempt_duration_seconds_bucket{{le=\"{le}\"}} {}", c.buckets[i]);
+            let _ = writeln!(
+                out,
+                "trellis_webhook_attempt_duration_seconds_bucket{{le=\"{le}\"}} {}",
+                c.buckets[i]
+            );
         }
-        let _ = writeln!(out, "trellis_webhook_attempt_duration_seconds_bucket{{le=\"+Inf\"}} {}", c.count);
-        let _ = writeln!(out, "trellis_webhook_attempt_duration_seconds_sum {}", c.sum);
-        let _ = writeln!(out, "trellis_webhook_attempt_duration_seconds_count {}", c.count);
+        let _ = writeln!(
+            out,
+            "trellis_webhook_attempt_duration_seconds_bucket{{le=\"+Inf\"}} {}",
+            c.count
+        );
+        let _ = writeln!(
+            out,
+            "trellis_webhook_attempt_duration_seconds_sum {}",
+            c.sum
+        );
+        let _ = writeln!(
+            out,
+            "trellis_webhook_attempt_duration_seconds_count {}",
+            c.count
+        );
         let _ = writeln!(out, "# HELP trellis_webhook_rate_limited_total Deliveries an endpoint's rate limit held back (not attempts).");
         let _ = writeln!(out, "# TYPE trellis_webhook_rate_limited_total counter");
         let _ = writeln!(out, "trellis_webhook_rate_limited_total {}", c.held_back);
