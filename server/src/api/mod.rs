@@ -89,15 +89,19 @@ pub fn routes() -> Router<ServerState> {
         .route("/event-types", get(events::list_event_types))
         .route("/events", get(events::list_events))
         .route("/events/{id}", get(events::get_event))
+        // An endpoint's settings are small: 64 KiB is ample (a bigger body is a 413).
         .route(
             "/webhooks/endpoints",
-            get(webhooks::list_endpoints).post(webhooks::create_endpoint),
+            get(webhooks::list_endpoints)
+                .post(webhooks::create_endpoint)
+                .layer(DefaultBodyLimit::max(webhooks::MAX_BODY)),
         )
         .route(
             "/webhooks/endpoints/{id}",
             get(webhooks::get_endpoint)
                 .patch(webhooks::update_endpoint)
-                .delete(webhooks::delete_endpoint),
+                .delete(webhooks::delete_endpoint)
+                .layer(DefaultBodyLimit::max(webhooks::MAX_BODY)),
         )
         .route("/webhooks/endpoints/{id}/secret", get(webhooks::get_secret))
         .route(

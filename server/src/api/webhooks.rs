@@ -21,6 +21,9 @@ use super::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use super::openapi::{Conflict, Unprocessable};
 use super::problem::ApiError;
 
+/// The largest body an endpoint's create or change takes.
+pub const MAX_BODY: usize = 64 * 1024;
+
 fn empty_is_bad(name: &str, v: &Option<String>) -> Result<(), ApiError> {
     if v.as_deref().is_some_and(str::is_empty) {
         return Err(AppError::new(

@@ -80,6 +80,12 @@ async fn bad_endpoints_get_field_errors_and_nothing_is_saved() {
         .post_json("/api/v1/webhooks/endpoints", json!({"url": "https://e.com", "colour": "red"}))
         .await
         .problem(400, "bad_request");
+    // An oversized body is refused before it is read.
+    let huge = json!({"url": "https://e.com/h", "description": "x".repeat(100_000)});
+    admin
+        .post_json("/api/v1/webhooks/endpoints", huge)
+        .await
+        .problem(413, "payload_too_large");
     let list = admin.get("/api/v1/webhooks/endpoints").await.json();
     assert_eq!(list["data"].as_array().unwrap().len(), 0, "{list}");
 
