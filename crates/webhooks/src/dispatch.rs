@@ -32,11 +32,17 @@ pub const NAME: &str = "webhook-dispatcher";
 /// The dispatcher follower.
 pub struct Dispatcher {
     state: AppState,
+    /// The shared cursor as last read: a batch is applied only if the cursor
+    /// still stands there.
+    read_at: Option<Position>,
 }
 
 impl Dispatcher {
     pub fn new(state: AppState) -> Dispatcher {
-        Dispatcher { state }
+        Dispatcher {
+            state,
+            read_at: None,
+        }
     }
 }
 
@@ -83,11 +89,12 @@ impl Follower for Dispatcher {
     }
 
     async fn position(&mut self) -> Result<Option<Position>, FollowerError> {
-        Ok(trellis_db::events::cursor(&mut *self.state.db.conn().await?, NAME).await?)
+        self.read_at = trellis_db::events::cursor(&mut *self.state.db.conn().await?, NAME).await?;
+        Ok(self.read_at)
     }
 
     async fn apply(&mut self, events: &[EventRow]) -> Result<(), FollowerError> {
-        let from = self.position().await?;
+        let from = self.read_at;
         let Some(last) = events.last() else {
             return Ok(());
         };
