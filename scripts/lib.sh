@@ -122,3 +122,24 @@ ensure_schemathesis() {
   fi
   export SCHEMATHESIS="$venv/bin/schemathesis"
 }
+
+STANDARDWEBHOOKS_VERSION=1.1.0
+
+# Python with the reference `standardwebhooks` package (PyPI), in its own
+# virtualenv at .tools/py: the webhook tests check that Trellis's signatures
+# verify with it (server/tests/it/webhooks_standard.rs).
+ensure_test_python() {
+  local venv="$TOOLS/py"
+  if ! "$venv/bin/python" -c "import importlib.metadata as m, standardwebhooks.webhooks; assert m.version('standardwebhooks') == '$STANDARDWEBHOOKS_VERSION'" 2>/dev/null; then
+    say "installing standardwebhooks $STANDARDWEBHOOKS_VERSION (Python, for the webhook signature tests)"
+    mkdir -p "$TOOLS"
+    if ! [ -x "$venv/bin/python" ] && ! python3 -m venv "$venv" 2>/dev/null; then
+      # Debian's python3 needs its venv package for this.
+      rm -rf "$venv"
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+      python3 -m venv "$venv"
+    fi
+    "$venv/bin/pip" install -q "standardwebhooks==$STANDARDWEBHOOKS_VERSION"
+  fi
+  export TRELLIS_TEST_PYTHON="$venv/bin/python"
+}

@@ -18,6 +18,8 @@ ensure_leptos_tools
 ensure_chromium
 ensure_end2end_deps
 ensure_schemathesis
+# Exports TRELLIS_TEST_PYTHON (standardwebhooks, for the webhook signature test).
+ensure_test_python
 
 say "checking formatting (cargo fmt)"
 cargo fmt --all --check
