@@ -26,6 +26,14 @@ pub trait Follower: Send {
     /// Applies a batch (non-empty, in log order) and records its last position
     /// together with the effect, so a crash never applies an event twice.
     async fn apply(&mut self, events: &[EventRow]) -> Result<(), FollowerError>;
+    /// True for a follower that keeps its position in `event_cursors` under
+    /// its name itself, in the transaction that applies a batch (one cursor
+    /// shared by several processes, of which only one applies each batch):
+    /// [`step`] then leaves that row alone, since a batch another process
+    /// applied first must not move it.
+    fn stores_cursor(&self) -> bool {
+        false
+    }
     /// The log no longer holds the events after `position`: the oldest kept is
     /// `oldest`. Returns where to go on from (by default: the oldest kept event,
     /// so whatever was pruned is skipped and said so in the log).
@@ -86,7 +94,7 @@ pub async fn step(
         });
     }
     follower.apply(&events).await?;
-    if let Some(e) = events.last() {
+    if let Some(e) = events.last().filter(|_| !follower.stores_cursor()) {
         // Every follower's place is also kept in `event_cursors`, whatever it
         // stores itself: retention never prunes what a follower still needs, and
         // the admin page shows its lag.

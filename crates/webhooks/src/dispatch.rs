@@ -88,6 +88,11 @@ impl Follower for Dispatcher {
         NAME.into()
     }
 
+    /// The shared cursor moves only in the transaction that dispatched the batch.
+    fn stores_cursor(&self) -> bool {
+        true
+    }
+
     async fn position(&mut self) -> Result<Option<Position>, FollowerError> {
         self.read_at = trellis_db::events::cursor(&mut *self.state.db.conn().await?, NAME).await?;
         Ok(self.read_at)
