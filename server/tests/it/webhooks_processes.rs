@@ -74,6 +74,15 @@ impl Proc {
     }
 }
 
+/// A test that fails leaves no process behind (once waited for, a child is
+/// not signalled again).
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// A fresh instance's settings for webhook delivery to loopback, its migrated
 /// database, and a token with the `webhooks` scope (made with the CLI, as an
 /// operator would).
