@@ -71,9 +71,7 @@ const UP_HELP: &str = "# HELP trellis_event_bus_metrics_up Whether the database-
 /// delivered, failed) and the oldest pending message's creation (unix ms).
 type HookGauges = ((i64, i64), (i64, i64, i64, Option<i64>));
 
-async fn read_db(
-    app: &AppState,
-) -> Result<(JobQueueOut, Vec<FollowerOut>, HookGauges), AppError> {
+async fn read_db(app: &AppState) -> Result<(JobQueueOut, Vec<FollowerOut>, HookGauges), AppError> {
     let mut c = app.db.conn().await?;
     let queue = queue_stats(&mut c).await?;
     let mut followers = follower_lags(app, &mut c).await?;
@@ -83,15 +81,24 @@ async fn read_db(
     Ok((queue, followers, (endpoints, messages)))
 }
 
-fn render_webhooks(out: &mut String, ((on, off), (pending, delivered, failed, oldest)): &HookGauges) {
+fn render_webhooks(
+    out: &mut String,
+    ((on, off), (pending, delivered, failed, oldest)): &HookGauges,
+) {
     out.push_str("# HELP trellis_webhook_endpoints Webhook endpoints by state.\n# TYPE trellis_webhook_endpoints gauge\n");
     let _ = writeln!(out, "trellis_webhook_endpoints{{state=\"enabled\"}} {on}");
     let _ = writeln!(out, "trellis_webhook_endpoints{{state=\"disabled\"}} {off}");
     out.push_str("# HELP trellis_webhook_messages Webhook messages kept, by state.\n# TYPE trellis_webhook_messages gauge\n");
-    for (state, n) in [("pending", pending), ("delivered", delivered), ("failed", failed)] {
+    for (state, n) in [
+        ("pending", pending),
+        ("delivered", delivered),
+        ("failed", failed),
+    ] {
         let _ = writeln!(out, "trellis_webhook_messages{{state=\"{state}\"}} {n}");
     }
-    let age = oldest.map(|t| ((trellis_db::now_ms() - t) / 1000).max(0)).unwrap_or(0);
+    let age = oldest
+        .map(|t| ((trellis_db::now_ms() - t) / 1000).max(0))
+        .unwrap_or(0);
     out.push_str("# HELP trellis_webhook_oldest_pending_seconds Age of the oldest message not yet delivered, 0 when none.\n# TYPE trellis_webhook_oldest_pending_seconds gauge\n");
     let _ = writeln!(out, "trellis_webhook_oldest_pending_seconds {age}");
 }

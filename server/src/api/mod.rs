@@ -110,11 +110,17 @@ pub fn routes() -> Router<ServerState> {
         )
         .route("/webhooks/endpoints/{id}/test", post(webhooks::send_test))
         .route("/webhooks/endpoints/{id}/replay", post(webhooks::replay))
-        .route("/webhooks/endpoints/{id}/stats", get(webhooks::endpoint_stats))
+        .route(
+            "/webhooks/endpoints/{id}/stats",
+            get(webhooks::endpoint_stats),
+        )
         .route("/webhooks/stats", get(webhooks::all_stats))
         .route("/webhooks/messages", get(webhooks::list_messages))
         .route("/webhooks/messages/{id}", get(webhooks::get_message))
-        .route("/webhooks/messages/{id}/retry", post(webhooks::retry_message))
+        .route(
+            "/webhooks/messages/{id}/retry",
+            post(webhooks::retry_message),
+        )
         .route("/categories", get(plugins::list_categories))
         .route("/search", get(search::search))
         .route("/search/suggest", get(search::suggest))

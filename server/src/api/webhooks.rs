@@ -56,7 +56,10 @@ pub struct EndpointPage {
 
 fn check_cursor(c: &Option<String>) -> Result<(), ApiError> {
     if let Some(c) = c {
-        if c.is_empty() || c.len() > 64 || !c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_') {
+        if c.is_empty()
+            || c.len() > 64
+            || !c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+        {
             return Err(AppError::field(
                 ErrorCode::BadRequest,
                 "cursor",
@@ -271,7 +274,9 @@ pub async fn replay(
     ApiPath(id): ApiPath<String>,
     ApiJson(input): ApiJson<ReplayIn>,
 ) -> Result<Json<ReplayOut>, ApiError> {
-    Ok(Json(messages::replay(&state, &caller, &id, input.since).await?))
+    Ok(Json(
+        messages::replay(&state, &caller, &id, input.since).await?,
+    ))
 }
 
 /// The analytics window.
@@ -302,7 +307,9 @@ pub async fn endpoint_stats(
     ApiQuery(w): ApiQuery<StatsWindow>,
 ) -> Result<Json<WebhookStatsOut>, ApiError> {
     let window = w.window.unwrap_or_else(|| "24h".into());
-    Ok(Json(stats::stats(&state, &caller, Some(&id), &window).await?))
+    Ok(Json(
+        stats::stats(&state, &caller, Some(&id), &window).await?,
+    ))
 }
 
 /// Delivery analytics over every endpoint the caller manages.

@@ -82,7 +82,10 @@ fn answer(reply: Reply) -> futures::future::BoxFuture<'static, Response> {
             Reply::SlowBody(d) => {
                 let chunks = futures::stream::unfold(0u8, move |i| async move {
                     match i {
-                        0 => Some((Ok::<Bytes, std::io::Error>(Bytes::from_static(b"{\"ok\":")), 1)),
+                        0 => Some((
+                            Ok::<Bytes, std::io::Error>(Bytes::from_static(b"{\"ok\":")),
+                            1,
+                        )),
                         1 => {
                             tokio::time::sleep(d).await;
                             Some((Ok(Bytes::from_static(b"true}")), 2))

@@ -12,16 +12,21 @@ use serde_json::{json, Value};
 use trellis_webhooks::signing::{verify, Secret};
 
 use crate::harness::{eventually, eventually_within, Client, TestApp};
-use crate::receiver::{Receiver, Received, Reply};
+use crate::receiver::{Received, Receiver, Reply};
 use crate::webhooks::{endpoint, patch_json, FAST};
 
 async fn namespace(c: &Client, name: &str) {
-    let r = c.post_json("/api/v1/namespaces", json!({ "name": name })).await;
+    let r = c
+        .post_json("/api/v1/namespaces", json!({ "name": name }))
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
 }
 
 async fn secret_of(c: &Client, id: &str) -> Secret {
-    let s = c.get(&format!("/api/v1/webhooks/endpoints/{id}/secret")).await.json();
+    let s = c
+        .get(&format!("/api/v1/webhooks/endpoints/{id}/secret"))
+        .await
+        .json();
     Secret::parse(s["secret"].as_str().unwrap()).unwrap()
 }
 
@@ -47,7 +52,11 @@ async fn events_arrive_signed_once_each_with_the_event_id_as_idempotency_key() {
     let app = TestApp::with_env(FAST).await;
     let admin = app.admin("opal").await;
     let rx = Receiver::start().await;
-    let e = endpoint(&admin, json!({"url": rx.url("/hook"), "event_types": ["namespace.created"]})).await;
+    let e = endpoint(
+        &admin,
+        json!({"url": rx.url("/hook"), "event_types": ["namespace.created"]}),
+    )
+    .await;
     let id = e["id"].as_str().unwrap();
     let secret = secret_of(&admin, id).await;
     for ns in ["alpha", "beta", "gamma"] {
@@ -59,11 +68,18 @@ async fn events_arrive_signed_once_each_with_the_event_id_as_idempotency_key() {
     for g in &got {
         assert_eq!(g.method, "POST");
         assert_eq!(g.header("content-type"), Some("application/json"));
-        assert!(g.header("user-agent").unwrap().starts_with("Trellis-Webhooks/"));
+        assert!(g
+            .header("user-agent")
+            .unwrap()
+            .starts_with("Trellis-Webhooks/"));
         assert!(verifies(g, &secret), "signature verifies");
         let body = g.json();
         assert_eq!(body["type"], "namespace.created");
-        assert_eq!(body["id"], g.header("webhook-id").unwrap(), "webhook-id is the event id");
+        assert_eq!(
+            body["id"],
+            g.header("webhook-id").unwrap(),
+            "webhook-id is the event id"
+        );
         names.push(body["data"]["namespace"].as_str().unwrap().to_owned());
     }
     names.sort();
@@ -73,17 +89,32 @@ async fn events_arrive_signed_once_each_with_the_event_id_as_idempotency_key() {
     assert_eq!(rx.received().len(), 3);
     eventually("messages recorded as delivered", || async {
         let m = messages(&admin, &format!("endpoint_id={id}")).await;
-        m.len() == 3 && m.iter().all(|m| m["state"] == "delivered" && m["attempts"] == 1)
+        m.len() == 3
+            && m.iter()
+                .all(|m| m["state"] == "delivered" && m["attempts"] == 1)
     })
     .await;
     let m = &messages(&admin, &format!("endpoint_id={id}&state=delivered")).await[0];
-    let detail = admin.get(&format!("/api/v1/webhooks/messages/{}", m["id"].as_str().unwrap())).await.json();
+    let detail = admin
+        .get(&format!(
+            "/api/v1/webhooks/messages/{}",
+            m["id"].as_str().unwrap()
+        ))
+        .await
+        .json();
     let attempt = &detail["attempts"][0];
     assert_eq!(attempt["success"], true);
     assert_eq!(attempt["status_code"], 200);
-    assert!(attempt["request_headers"]["webhook-signature"].as_str().unwrap().starts_with("v1,"));
+    assert!(attempt["request_headers"]["webhook-signature"]
+        .as_str()
+        .unwrap()
+        .starts_with("v1,"));
     // The message log filters by event id and type.
-    let by_event = messages(&admin, &format!("event_id={}", m["event_id"].as_str().unwrap())).await;
+    let by_event = messages(
+        &admin,
+        &format!("event_id={}", m["event_id"].as_str().unwrap()),
+    )
+    .await;
     assert_eq!(by_event.len(), 1);
     assert_eq!(messages(&admin, "type=namespace.*").await.len(), 3);
     assert_eq!(messages(&admin, "type=plugin.*").await.len(), 0);
@@ -103,7 +134,11 @@ async fn a_receiver_that_fails_every_way_then_recovers_gets_every_event() {
         Reply::Status(502),
         Reply::SlowBody(Duration::from_millis(300)),
     ]);
-    let e = endpoint(&admin, json!({"url": rx.url("/hook"), "event_types": ["namespace.*"]})).await;
+    let e = endpoint(
+        &admin,
+        json!({"url": rx.url("/hook"), "event_types": ["namespace.*"]}),
+    )
+    .await;
     let id = e["id"].as_str().unwrap().to_owned();
     let names: Vec<String> = (0..6).map(|i| format!("burst-{i}")).collect();
     for n in &names {
@@ -118,14 +153,27 @@ async fn a_receiver_that_fails_every_way_then_recovers_gets_every_event() {
         .received()
         .iter()
         .filter_map(|r| serde_json::from_slice::<Value>(&r.body).ok())
-        .map(|v| v["data"]["namespace"].as_str().unwrap_or_default().to_owned())
+        .map(|v| {
+            v["data"]["namespace"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
         .collect();
     for n in &names {
         assert!(got.contains(n), "{n} arrived");
     }
     // The failures are in the log with their reasons.
-    let stats = admin.get(&format!("/api/v1/webhooks/endpoints/{id}/stats?window=1h")).await.json();
-    let reasons: Vec<&str> = stats["failures_by_reason"].as_array().unwrap().iter().map(|f| f["reason"].as_str().unwrap()).collect();
+    let stats = admin
+        .get(&format!("/api/v1/webhooks/endpoints/{id}/stats?window=1h"))
+        .await
+        .json();
+    let reasons: Vec<&str> = stats["failures_by_reason"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["reason"].as_str().unwrap())
+        .collect();
     assert!(reasons.contains(&"http_status"), "{stats}");
     assert!(reasons.contains(&"timeout"), "{stats}");
     assert!(stats["attempts"].as_i64().unwrap() > names.len() as i64);
@@ -133,7 +181,10 @@ async fn a_receiver_that_fails_every_way_then_recovers_gets_every_event() {
     assert!(stats["latency_ms"]["p99"].as_i64().is_some());
     assert!(stats["attempts_per_message"].as_f64().unwrap() > 1.0);
     // The endpoint recovered: its failure record is clear.
-    let ep = admin.get(&format!("/api/v1/webhooks/endpoints/{id}")).await.json();
+    let ep = admin
+        .get(&format!("/api/v1/webhooks/endpoints/{id}"))
+        .await
+        .json();
     assert_eq!(ep["failing_since"], Value::Null, "{ep}");
     assert_eq!(ep["enabled"], true);
 }
@@ -143,17 +194,31 @@ async fn refused_connections_are_retried_until_the_receiver_comes_up() {
     let app = TestApp::with_env(FAST).await;
     let admin = app.admin("opal").await;
     // A port nothing listens on yet.
-    let addr = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
-    let e = endpoint(&admin, json!({"url": format!("http://{addr}/hook"), "event_types": ["namespace.created"]})).await;
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let e = endpoint(
+        &admin,
+        json!({"url": format!("http://{addr}/hook"), "event_types": ["namespace.created"]}),
+    )
+    .await;
     let id = e["id"].as_str().unwrap().to_owned();
     namespace(&admin, "early").await;
     eventually("a refused attempt recorded", || async {
         let m = messages(&admin, &format!("endpoint_id={id}")).await;
-        m.first().is_some_and(|m| m["attempts"].as_i64().unwrap() >= 2)
+        m.first()
+            .is_some_and(|m| m["attempts"].as_i64().unwrap() >= 2)
     })
     .await;
     let m = messages(&admin, &format!("endpoint_id={id}")).await;
-    let detail = admin.get(&format!("/api/v1/webhooks/messages/{}", m[0]["id"].as_str().unwrap())).await.json();
+    let detail = admin
+        .get(&format!(
+            "/api/v1/webhooks/messages/{}",
+            m[0]["id"].as_str().unwrap()
+        ))
+        .await
+        .json();
     assert_eq!(detail["attempts"][0]["error_kind"], "connect", "{detail}");
     let rx = Receiver::start_on(addr).await;
     let got = rx.wait_for(1, Duration::from_secs(20)).await;
@@ -166,16 +231,30 @@ async fn gone_disables_an_endpoint_and_says_so_with_an_event() {
     let admin = app.admin("opal").await;
     let rx = Receiver::start().await;
     rx.script([Reply::Status(410)]);
-    let e = endpoint(&admin, json!({"url": rx.url("/gone"), "event_types": ["namespace.created"]})).await;
+    let e = endpoint(
+        &admin,
+        json!({"url": rx.url("/gone"), "event_types": ["namespace.created"]}),
+    )
+    .await;
     let id = e["id"].as_str().unwrap().to_owned();
     namespace(&admin, "first").await;
     eventually("the endpoint is disabled", || async {
-        admin.get(&format!("/api/v1/webhooks/endpoints/{id}")).await.json()["enabled"] == false
+        admin
+            .get(&format!("/api/v1/webhooks/endpoints/{id}"))
+            .await
+            .json()["enabled"]
+            == false
     })
     .await;
-    let ep = admin.get(&format!("/api/v1/webhooks/endpoints/{id}")).await.json();
+    let ep = admin
+        .get(&format!("/api/v1/webhooks/endpoints/{id}"))
+        .await
+        .json();
     assert_eq!(ep["disabled_reason"], "gone");
-    let ev = admin.get("/api/v1/events?type=webhook.endpoint.disabled").await.json();
+    let ev = admin
+        .get("/api/v1/events?type=webhook.endpoint.disabled")
+        .await
+        .json();
     assert_eq!(ev["data"][0]["data"]["reason"], "gone", "{ev}");
     assert_eq!(ev["data"][0]["data"]["endpoint_id"], id.as_str());
     // No more deliveries while disabled; the message failed and can be replayed once enabled.
@@ -186,9 +265,19 @@ async fn gone_disables_an_endpoint_and_says_so_with_an_event() {
         .post_json(&format!("/api/v1/webhooks/endpoints/{id}/test"), json!({}))
         .await
         .problem(409, "conflict");
-    let r = patch_json(&admin, &format!("/api/v1/webhooks/endpoints/{id}"), json!({"enabled": true})).await;
+    let r = patch_json(
+        &admin,
+        &format!("/api/v1/webhooks/endpoints/{id}"),
+        json!({"enabled": true}),
+    )
+    .await;
     assert_eq!(r.json()["enabled"], true);
-    let r = admin.post_json(&format!("/api/v1/webhooks/endpoints/{id}/replay"), json!({"since": 0})).await;
+    let r = admin
+        .post_json(
+            &format!("/api/v1/webhooks/endpoints/{id}/replay"),
+            json!({"since": 0}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json()["queued"], 1);
     let got = rx.wait_for(2, Duration::from_secs(20)).await;
@@ -203,14 +292,25 @@ async fn an_endpoint_failing_for_the_set_period_is_disabled() {
     let admin = app.admin("opal").await;
     let rx = Receiver::start().await;
     rx.script((0..100).map(|_| Reply::Status(500)));
-    let e = endpoint(&admin, json!({"url": rx.url("/down"), "event_types": ["namespace.created"]})).await;
+    let e = endpoint(
+        &admin,
+        json!({"url": rx.url("/down"), "event_types": ["namespace.created"]}),
+    )
+    .await;
     let id = e["id"].as_str().unwrap().to_owned();
     namespace(&admin, "doomed").await;
     eventually("the endpoint is disabled for failing", || async {
-        admin.get(&format!("/api/v1/webhooks/endpoints/{id}")).await.json()["disabled_reason"] == "failing"
+        admin
+            .get(&format!("/api/v1/webhooks/endpoints/{id}"))
+            .await
+            .json()["disabled_reason"]
+            == "failing"
     })
     .await;
-    let ev = admin.get("/api/v1/events?type=webhook.endpoint.disabled").await.json();
+    let ev = admin
+        .get("/api/v1/events?type=webhook.endpoint.disabled")
+        .await
+        .json();
     assert_eq!(ev["data"][0]["data"]["reason"], "failing");
     assert_eq!(ev["data"][0]["data"]["last_error"], "HTTP 500");
 }
@@ -218,21 +318,44 @@ async fn an_endpoint_failing_for_the_set_period_is_disabled() {
 #[tokio::test]
 async fn the_ssrf_guard_refuses_names_that_resolve_to_private_addresses() {
     // No allow list here: loopback is refused, by name as by number.
-    let app = TestApp::with_env(&[("TRELLIS_EVENTS__POLL_MS", "50"), ("TRELLIS_WEBHOOKS__RETRY_SCHEDULE", "0s")]).await;
+    let app = TestApp::with_env(&[
+        ("TRELLIS_EVENTS__POLL_MS", "50"),
+        ("TRELLIS_WEBHOOKS__RETRY_SCHEDULE", "0s"),
+    ])
+    .await;
     let admin = app.admin("opal").await;
     let rx = Receiver::start().await;
     let url = format!("http://localhost:{}/hook", rx.addr.port());
-    let e = endpoint(&admin, json!({"url": url, "event_types": ["namespace.created"]})).await;
+    let e = endpoint(
+        &admin,
+        json!({"url": url, "event_types": ["namespace.created"]}),
+    )
+    .await;
     let id = e["id"].as_str().unwrap().to_owned();
     namespace(&admin, "probe").await;
     eventually("the attempt failed", || async {
-        messages(&admin, &format!("endpoint_id={id}&state=failed")).await.len() == 1
+        messages(&admin, &format!("endpoint_id={id}&state=failed"))
+            .await
+            .len()
+            == 1
     })
     .await;
     let m = messages(&admin, &format!("endpoint_id={id}")).await;
-    let detail = admin.get(&format!("/api/v1/webhooks/messages/{}", m[0]["id"].as_str().unwrap())).await.json();
-    assert_eq!(detail["attempts"][0]["error_kind"], "refused_address", "{detail}");
-    assert!(rx.received().is_empty(), "nothing reached the loopback receiver");
+    let detail = admin
+        .get(&format!(
+            "/api/v1/webhooks/messages/{}",
+            m[0]["id"].as_str().unwrap()
+        ))
+        .await
+        .json();
+    assert_eq!(
+        detail["attempts"][0]["error_kind"], "refused_address",
+        "{detail}"
+    );
+    assert!(
+        rx.received().is_empty(),
+        "nothing reached the loopback receiver"
+    );
 }
 
 #[tokio::test]
@@ -268,14 +391,31 @@ async fn payload_filters_and_namespace_scope_choose_what_an_endpoint_gets() {
     let rx_all = Receiver::start().await;
     let rx_acme = Receiver::start().await;
     let rx_filter = Receiver::start().await;
-    endpoint(&admin, json!({"url": rx_all.url("/"), "event_types": ["namespace.*"]})).await;
-    endpoint(&alice, json!({"url": rx_acme.url("/"), "namespace": "acme", "event_types": ["*"]})).await;
-    endpoint(&admin, json!({"url": rx_filter.url("/"), "event_types": ["namespace.created"],
-        "filter": [{"path": "data.namespace", "op": "prefix", "value": "keep-"}]})).await;
+    endpoint(
+        &admin,
+        json!({"url": rx_all.url("/"), "event_types": ["namespace.*"]}),
+    )
+    .await;
+    endpoint(
+        &alice,
+        json!({"url": rx_acme.url("/"), "namespace": "acme", "event_types": ["*"]}),
+    )
+    .await;
+    endpoint(
+        &admin,
+        json!({"url": rx_filter.url("/"), "event_types": ["namespace.created"],
+        "filter": [{"path": "data.namespace", "op": "prefix", "value": "keep-"}]}),
+    )
+    .await;
     namespace(&admin, "keep-one").await;
     namespace(&admin, "drop-one").await;
     // An event of alice's namespace: she changes its settings.
-    let r = patch_json(&alice, "/api/v1/namespaces/acme", json!({"require_signatures": true})).await;
+    let r = patch_json(
+        &alice,
+        "/api/v1/namespaces/acme",
+        json!({"require_signatures": true}),
+    )
+    .await;
     assert!(r.status.is_success(), "{}", r.text);
     let all = rx_all.wait_for(3, Duration::from_secs(20)).await;
     assert!(all.len() >= 2);
@@ -283,7 +423,11 @@ async fn payload_filters_and_namespace_scope_choose_what_an_endpoint_gets() {
     assert!(!acme.is_empty());
     tokio::time::sleep(Duration::from_millis(600)).await;
     for g in rx_acme.received() {
-        assert_eq!(g.json()["namespace"], "acme", "a namespace endpoint gets only its namespace's events");
+        assert_eq!(
+            g.json()["namespace"],
+            "acme",
+            "a namespace endpoint gets only its namespace's events"
+        );
     }
     let filtered = rx_filter.received();
     assert_eq!(filtered.len(), 1);
@@ -309,13 +453,22 @@ async fn slack_discord_and_teams_endpoints_get_messages_shaped_for_them() {
                 assert_eq!(body["blocks"][0]["type"], "section");
             }
             "/discord" => {
-                assert!(body["embeds"][0]["title"].as_str().unwrap().contains("chatty"), "{body}");
+                assert!(
+                    body["embeds"][0]["title"]
+                        .as_str()
+                        .unwrap()
+                        .contains("chatty"),
+                    "{body}"
+                );
                 assert_eq!(body["embeds"][0]["footer"]["text"], "namespace.created");
             }
             "/teams" => {
                 assert_eq!(body["type"], "message");
                 let card = &body["attachments"][0];
-                assert_eq!(card["contentType"], "application/vnd.microsoft.card.adaptive");
+                assert_eq!(
+                    card["contentType"],
+                    "application/vnd.microsoft.card.adaptive"
+                );
                 assert_eq!(card["content"]["type"], "AdaptiveCard");
             }
             other => panic!("unexpected path {other}"),
@@ -335,42 +488,88 @@ async fn test_events_retries_and_rotation_sign_with_both_secrets() {
     endpoint(&admin, json!({"url": other.url("/o")})).await;
     let id = e["id"].as_str().unwrap().to_owned();
     let old = secret_of(&admin, &id).await;
-    let r = admin.post_json(&format!("/api/v1/webhooks/endpoints/{id}/secret/rotate"), json!({})).await;
+    let r = admin
+        .post_json(
+            &format!("/api/v1/webhooks/endpoints/{id}/secret/rotate"),
+            json!({}),
+        )
+        .await;
     let new = Secret::parse(r.json()["secret"].as_str().unwrap()).unwrap();
-    let r = admin.post_json(&format!("/api/v1/webhooks/endpoints/{id}/test"), json!({})).await;
+    let r = admin
+        .post_json(&format!("/api/v1/webhooks/endpoints/{id}/test"), json!({}))
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let msg = r.json();
     assert_eq!(msg["event_type"], "webhook.test");
     // The endpoint takes every type: keep the test events (another endpoint's
     // creation is an event it gets too).
     let tests = |rx: &Receiver| -> Vec<Received> {
-        rx.received().into_iter().filter(|g| g.json()["type"] == "webhook.test").collect()
+        rx.received()
+            .into_iter()
+            .filter(|g| g.json()["type"] == "webhook.test")
+            .collect()
     };
-    eventually("the test event arrives", || async { !tests(&rx).is_empty() }).await;
+    eventually("the test event arrives", || async {
+        !tests(&rx).is_empty()
+    })
+    .await;
     let got = tests(&rx);
     let sig = got[0].header("webhook-signature").unwrap();
-    assert_eq!(sig.split(' ').count(), 2, "both secrets sign during the overlap: {sig}");
+    assert_eq!(
+        sig.split(' ').count(),
+        2,
+        "both secrets sign during the overlap: {sig}"
+    );
     assert!(verifies(&got[0], &old) && verifies(&got[0], &new));
     // The test event went to that endpoint alone (the other, subscribed to
     // every type, got only real events: the rotation's own).
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert!(other.received().iter().all(|g| g.json()["type"] != "webhook.test"));
+    assert!(other
+        .received()
+        .iter()
+        .all(|g| g.json()["type"] != "webhook.test"));
     // Retry one message: it is sent again.
     let mid = msg["id"].as_str().unwrap();
     eventually("the test message is delivered", || async {
-        admin.get(&format!("/api/v1/webhooks/messages/{mid}")).await.json()["message"]["state"] == "delivered"
+        admin
+            .get(&format!("/api/v1/webhooks/messages/{mid}"))
+            .await
+            .json()["message"]["state"]
+            == "delivered"
     })
     .await;
-    let r = admin.post_json(&format!("/api/v1/webhooks/messages/{mid}/retry"), json!({})).await;
+    let r = admin
+        .post_json(&format!("/api/v1/webhooks/messages/{mid}/retry"), json!({}))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    eventually("the retried test event arrives", || async { tests(&rx).len() == 2 }).await;
+    eventually("the retried test event arrives", || async {
+        tests(&rx).len() == 2
+    })
+    .await;
     let got = tests(&rx);
-    assert_eq!(got[1].header("webhook-id"), got[0].header("webhook-id"), "same idempotency key");
+    assert_eq!(
+        got[1].header("webhook-id"),
+        got[0].header("webhook-id"),
+        "same idempotency key"
+    );
     eventually("two attempts recorded", || async {
-        admin.get(&format!("/api/v1/webhooks/messages/{mid}")).await.json()["attempts"].as_array().unwrap().len() == 2
+        admin
+            .get(&format!("/api/v1/webhooks/messages/{mid}"))
+            .await
+            .json()["attempts"]
+            .as_array()
+            .unwrap()
+            .len()
+            == 2
     })
     .await;
     let metrics = app.client().get("/metrics").await.text;
-    assert!(metrics.contains("trellis_webhook_attempts_total{outcome=\"success\"}"), "{metrics}");
-    assert!(metrics.contains("trellis_webhook_endpoints{state=\"enabled\"} 2"), "{metrics}");
+    assert!(
+        metrics.contains("trellis_webhook_attempts_total{outcome=\"success\"}"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("trellis_webhook_endpoints{state=\"enabled\"} 2"),
+        "{metrics}"
+    );
 }
