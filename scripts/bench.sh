@@ -62,6 +62,7 @@ say "trellis-bench registry ${args[*]:-}"
 ensure_postgres
 say "trellis-bench events ${args[*]:-}"
 BENCH_POSTGRES_URL="$TRELLIS_TEST_POSTGRES_URL" ./target/release/trellis-bench events "${args[@]}"
+say "trellis-bench webhooks ${args[*]:-}"; BENCH_POSTGRES_URL="$TRELLIS_TEST_POSTGRES_URL" ./target/release/trellis-bench webhooks "${args[@]}"
 # Discovery: queries/s in-process, over HTTP and on PostgreSQL full-text search, 100,000
 # plugins, pages against bare axum, the hydrate bundle; then relevance on the judged queries.
 say "trellis-bench search ${args[*]:-}"

@@ -7,6 +7,9 @@
 //! PostgreSQL full-text search; 100,000 plugins; pages; the hydrate bundle).
 //! `trellis-bench relevance --catalog FILE --queries FILE [--json]`: recall@10,
 //! MRR@10 and nDCG@10 of search over a catalogue and judged queries.
+//! `trellis-bench webhooks`: webhook deliveries/s and latency to a loopback
+//! receiver on SQLite and PostgreSQL against a bare client's ceiling, and
+//! eventual delivery with 30 % of attempts failing.
 //!
 //! Each starts a real Trellis (its own data directory; SQLite + files, or PostgreSQL /
 //! S3 when TRELLIS_DATABASE__URL / TRELLIS_STORAGE__* are set) on a loopback port,
@@ -23,6 +26,7 @@ mod pg_fts;
 mod relevance;
 mod search;
 mod server;
+mod webhooks;
 mod wrk;
 
 use std::time::{Duration, Instant};
@@ -35,6 +39,7 @@ async fn main() {
         Some("registry") => registry(quick).await,
         Some("events") => events::run(quick).await,
         Some("search") => search::run(quick).await,
+        Some("webhooks") => webhooks::run(quick).await,
         Some("relevance") => {
             let arg = |name: &str| {
                 args.iter()
@@ -62,7 +67,7 @@ async fn main() {
         _ => {
             eprintln!(
                 "usage: trellis-bench registry [--quick] | http [--quick] [--only WORD] | events [--quick] \
-                 | search [--quick] | relevance --catalog FILE.jsonl --queries FILE.jsonl [--json]"
+                 | search [--quick] | webhooks [--quick] | relevance --catalog FILE.jsonl --queries FILE.jsonl [--json]"
             );
             std::process::exit(2);
         }
