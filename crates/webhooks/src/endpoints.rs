@@ -241,7 +241,17 @@ pub async fn create(state: &AppState, actor: &Actor, input: EndpointIn) -> AppRe
         .map(str::trim)
         .filter(|n| !n.is_empty());
     if let Some(ns) = namespace {
-        trellis_platform::registry::namespace(&mut *state.db.conn().await?, ns).await?;
+        let found = trellis_db::namespaces::by_name(&mut *state.db.conn().await?, ns).await?;
+        if found.is_none() {
+            return Err(AppError::validation(
+                "The endpoint was not saved: fix the fields listed.",
+                vec![FieldError {
+                    field: "namespace".into(),
+                    code: "unknown".into(),
+                    detail: format!("There is no namespace `{ns}`."),
+                }],
+            ));
+        }
     }
     access.require_for(namespace)?;
     let mut errors = Vec::new();

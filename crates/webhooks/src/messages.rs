@@ -164,7 +164,13 @@ pub async fn list(
         }
     }
     let endpoints: Option<Vec<String>> = match (&q.endpoint_id, &access) {
-        (Some(id), _) => Some(vec![access::endpoint(state, &access, id).await?.id]),
+        // An endpoint the caller cannot see (or that does not exist) has no
+        // messages for them: an empty page, as any filter that matches nothing.
+        (Some(id), _) => match access::endpoint(state, &access, id).await {
+            Ok(e) => Some(vec![e.id]),
+            Err(e) if e.code == ErrorCode::NotFound => Some(Vec::new()),
+            Err(e) => return Err(e),
+        },
         (None, Access::All) => None,
         (None, _) => Some(
             db::list_endpoints(

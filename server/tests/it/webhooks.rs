@@ -179,7 +179,7 @@ async fn admins_see_every_endpoint_and_publishers_their_namespaces() {
             json!({"url": "https://e.com/x", "namespace": "ghost"}),
         )
         .await
-        .problem(404, "not_found");
+        .problem(422, "validation_failed");
     let ids = |v: Value| -> Vec<String> {
         v["data"]
             .as_array()
