@@ -141,5 +141,6 @@ ensure_test_python() {
     fi
     "$venv/bin/pip" install -q "standardwebhooks==$STANDARDWEBHOOKS_VERSION"
   fi
-  export TRELLIS_TEST_PYTHON="$venv/bin/python"
+  # Not TRELLIS_*: trellis refuses unknown TRELLIS_* variables, and this one is exported.
+  export WEBHOOK_TEST_PYTHON="$venv/bin/python"
 }

@@ -18,7 +18,7 @@ ensure_leptos_tools
 ensure_chromium
 ensure_end2end_deps
 ensure_schemathesis
-# Exports TRELLIS_TEST_PYTHON (standardwebhooks, for the webhook signature test).
+# Exports WEBHOOK_TEST_PYTHON (standardwebhooks, for the webhook signature test).
 ensure_test_python
 
 say "checking formatting (cargo fmt)"

@@ -4,7 +4,7 @@
 //! (`Webhook(secret).verify(body, headers)`), with the old secret before the
 //! rotation and with both the old and the new one during the overlap.
 //!
-//! The Python comes from `TRELLIS_TEST_PYTHON`, else `<repo>/.tools/py`, which
+//! The Python comes from `WEBHOOK_TEST_PYTHON`, else `<repo>/.tools/py`, which
 //! `scripts/test.sh` installs (`ensure_test_python` in scripts/lib.sh). Without
 //! it the test fails: it is never skipped.
 
@@ -22,13 +22,13 @@ use crate::webhooks::{endpoint, FAST};
 /// The Python that has `standardwebhooks`, or a failure saying how to get it.
 fn python() -> PathBuf {
     let how = "run scripts/test.sh (its ensure_test_python, in scripts/lib.sh, installs \
-               standardwebhooks into .tools/py), or set TRELLIS_TEST_PYTHON to a Python \
+               standardwebhooks into .tools/py), or set WEBHOOK_TEST_PYTHON to a Python \
                that has the `standardwebhooks` package";
-    if let Some(p) = std::env::var_os("TRELLIS_TEST_PYTHON") {
+    if let Some(p) = std::env::var_os("WEBHOOK_TEST_PYTHON") {
         let p = PathBuf::from(p);
         assert!(
             p.exists(),
-            "TRELLIS_TEST_PYTHON={} does not exist: {how}",
+            "WEBHOOK_TEST_PYTHON={} does not exist: {how}",
             p.display()
         );
         return p;
