@@ -5,6 +5,9 @@
 //! Rule: handlers here are thin: they extract input, call `trellis_platform`,
 //! and shape the output. No SQL and no business rules in this crate.
 
+// The webhook console's views are deep types; the server compiles them with the app.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod bus_metrics;
 pub mod health;

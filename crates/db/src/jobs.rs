@@ -38,6 +38,8 @@ pub struct ClaimedJob {
     /// This attempt included.
     pub attempts: i64,
     pub max_attempts: i64,
+    /// The process that claimed it (what [`complete`], [`retry`] and [`fail`] take).
+    pub claimed_by: String,
 }
 
 /// Enqueues a job (in the caller's transaction); returns whether it was new.
@@ -143,6 +145,7 @@ async fn claim_where(
                 payload: r.try_get("payload")?,
                 attempts: r.try_get("attempts")?,
                 max_attempts: r.try_get("max_attempts")?,
+                claimed_by: claimer.to_owned(),
             })
         })
         .collect()

@@ -40,7 +40,44 @@ pub use sqlx::AnyConnection;
 
 /// An open transaction: pass `&mut tx` to query functions, then `tx.commit()`.
 /// Dropped without commit, it rolls back.
-pub type Tx = sqlx::Transaction<'static, Any>;
+/// A transaction for a change: use `&mut tx` wherever a query takes
+/// `&mut AnyConnection`, then `tx.commit()`. Dropped without a commit, it rolls
+/// back. On SQLite it also holds this process's write turn (see [`Db::begin`]).
+pub struct Tx {
+    inner: sqlx::Transaction<'static, Any>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Tx {
+    /// Commits the change.
+    pub async fn commit(self) -> std::result::Result<(), sqlx::Error> {
+        self.inner.commit().await
+    }
+
+    /// Gives the change up.
+    pub async fn rollback(self) -> std::result::Result<(), sqlx::Error> {
+        self.inner.rollback().await
+    }
+}
+
+impl std::ops::Deref for Tx {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.inner
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.inner
+    }
+}
+
+impl std::fmt::Debug for Tx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Tx(..)")
+    }
+}
 
 /// A connection borrowed from the pool: pass `&mut conn` to query functions.
 pub type Conn = sqlx::pool::PoolConnection<Any>;
@@ -92,6 +129,10 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migr
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite has one writer at a time: this process's write transactions take
+    /// turns here, so a waiting one is woken when the last commits instead of
+    /// sleeping in SQLite's busy handler (1, 2, 5, 10… ms at a time).
+    write_turn: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
 }
 
 /// Current time in unix seconds.
@@ -135,7 +176,13 @@ impl Db {
             });
         }
         let pool = opts.connect(url).await?;
-        Ok(Db { pool, backend })
+        let write_turn =
+            (backend == Backend::Sqlite).then(|| std::sync::Arc::new(tokio::sync::Mutex::new(())));
+        Ok(Db {
+            pool,
+            backend,
+            write_turn,
+        })
     }
 
     /// Applies every pending migration of this engine.
@@ -151,11 +198,26 @@ impl Db {
     /// once (`BEGIN IMMEDIATE`): a deferred transaction that reads and then
     /// writes can fail with "database is locked" when another writer commits in
     /// between, which busy_timeout cannot wait out.
+    ///
+    /// On SQLite the transactions of this process also take turns in memory
+    /// before asking SQLite (other processes, such as `trellis import`, still
+    /// meet the busy timeout). The wait for a turn is bounded like the pool's
+    /// acquire: a transaction begun while the same task holds another (which
+    /// the architecture forbids) fails instead of hanging.
     pub async fn begin(&self) -> Result<Tx> {
-        Ok(match self.backend {
+        let turn = match &self.write_turn {
+            Some(m) => Some(
+                tokio::time::timeout(Duration::from_secs(30), m.clone().lock_owned())
+                    .await
+                    .map_err(|_| sqlx::Error::PoolTimedOut)?,
+            ),
+            None => None,
+        };
+        let inner = match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
-        })
+        };
+        Ok(Tx { inner, _turn: turn })
     }
 
     /// Borrows a connection for reads (or single-statement writes).

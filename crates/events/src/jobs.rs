@@ -36,6 +36,18 @@ impl JobFailure {
     }
 }
 
+/// How a run that did its work ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Done {
+    /// The runner marks the job done.
+    Complete,
+    /// The handler already recorded this run's outcome (done, a retry or a
+    /// failure: `trellis_db::jobs::{complete, retry, fail}` with the job's
+    /// `claimed_by`) in the transaction of its own effect, saving a write; the
+    /// runner records nothing more.
+    Recorded,
+}
+
 /// Runs jobs of one kind.
 #[async_trait]
 pub trait JobHandler: Send + Sync {
@@ -43,7 +55,7 @@ pub trait JobHandler: Send + Sync {
     fn kind(&self) -> &'static str;
     /// Does the job. It may run more than once (at least once delivery): a
     /// handler must be idempotent.
-    async fn run(&self, job: &ClaimedJob) -> Result<(), JobFailure>;
+    async fn run(&self, job: &ClaimedJob) -> Result<Done, JobFailure>;
 }
 
 /// Enqueues a job in the caller's transaction (the one that makes it
@@ -83,6 +95,15 @@ pub fn backoff(schedule: &[Duration], attempt: i64) -> Duration {
     let jitter = rand::random_range(0.8..1.2);
     base.mul_f64(jitter)
 }
+
+/// Wakes this process's job runner at once (after committing jobs that are
+/// due now), instead of at its next poll.
+pub fn wake() {
+    WAKE.notify_one();
+}
+
+/// What [`wake`] signals; the runner waits on it between polls.
+pub static WAKE: tokio::sync::Notify = tokio::sync::Notify::const_new();
 
 /// The default schedule between attempts of a job.
 pub const DEFAULT_SCHEDULE: [Duration; 6] = [

@@ -24,7 +24,7 @@ use trellis_db::jobs::ClaimedJob;
 use trellis_db::now_ms;
 use trellis_db::webhook_attempts::AttemptRow;
 use trellis_db::webhooks::{self as db, EndpointRow, MessageRow};
-use trellis_events::jobs::{backoff, JobFailure, JobHandler};
+use trellis_events::jobs::{backoff, Done, JobFailure, JobHandler};
 use trellis_platform::AppState;
 
 use crate::format::{self, Format};
@@ -291,7 +291,7 @@ impl JobHandler for Deliverer {
         DELIVER
     }
 
-    async fn run(&self, job: &ClaimedJob) -> Result<(), JobFailure> {
+    async fn run(&self, job: &ClaimedJob) -> Result<Done, JobFailure> {
         let payload: serde_json::Value = serde_json::from_str(&job.payload)
             .map_err(|e| JobFailure::Permanent(format!("job payload is not JSON: {e}")))?;
         let Some(message_id) = payload.get("message_id").and_then(|v| v.as_str()) else {
@@ -304,22 +304,22 @@ impl JobHandler for Deliverer {
             .await
             .map_err(JobFailure::retry)?
         else {
-            return Ok(()); // deleted with its endpoint
+            return Ok(Done::Complete); // deleted with its endpoint
         };
         if m.state == "delivered" {
-            return Ok(());
+            return Ok(Done::Complete);
         }
         let Some(e) = db::endpoint(&mut c, &m.endpoint_id)
             .await
             .map_err(JobFailure::retry)?
         else {
-            return Ok(());
+            return Ok(Done::Complete);
         };
         if !e.enabled {
             db::set_message_state(&mut c, &m.id, "failed", Some("endpoint disabled"), None)
                 .await
                 .map_err(JobFailure::retry)?;
-            return Ok(());
+            return Ok(Done::Complete);
         }
         if let Some(limit) = e.rate_limit_per_sec {
             let (n, end) = trellis_db::rate_limit::hit(&mut c, &format!("webhook:{}", e.id), 1)
@@ -375,7 +375,7 @@ impl Deliverer {
         at: i64,
         latency: Duration,
         o: Outcome,
-    ) -> Result<(), JobFailure> {
+    ) -> Result<Done, JobFailure> {
         let cfg = &self.state.config.webhooks;
         let last = job.attempts >= job.max_attempts;
         let next_delay = o.retry_after.unwrap_or_else(|| {
@@ -470,19 +470,29 @@ impl Deliverer {
                     db::update_endpoint(&mut tx, &current).await?;
                 }
             }
+            // The job's outcome commits with the attempt (one write instead of two).
+            let error = o.error.clone().unwrap_or_default();
+            let held = match (state, next_at) {
+                ("delivered", _) => {
+                    trellis_db::jobs::complete(&mut tx, job.id, &job.claimed_by).await?
+                }
+                ("pending", Some(at)) => {
+                    trellis_db::jobs::retry(&mut tx, job.id, &job.claimed_by, at, &error).await?
+                }
+                _ => trellis_db::jobs::fail(&mut tx, job.id, &job.claimed_by, &error).await?,
+            };
+            if !held {
+                tracing::warn!(
+                    job = job.id,
+                    "the delivery's lease ran out before it finished; it was claimed again"
+                );
+            }
             tx.commit().await?;
             Ok::<(), trellis_platform::AppError>(())
         };
         save.await
             .map_err(|err| JobFailure::retry(format!("cannot record the attempt: {err:?}")))?;
-        match state {
-            "delivered" => Ok(()),
-            "failed" => Err(JobFailure::Permanent(o.error.unwrap_or_default())),
-            _ => Err(JobFailure::Retry {
-                error: o.error.unwrap_or_default(),
-                after: Some(next_delay),
-            }),
-        }
+        Ok(Done::Recorded)
     }
 }
 

@@ -114,6 +114,7 @@ impl Follower for Dispatcher {
             .into_iter()
             .map(Target::parse)
             .collect::<Result<Vec<_>, _>>()?;
+        let mut queued = 0;
         if !targets.is_empty() {
             for e in events {
                 let out = trellis_events::to_out(e)?;
@@ -124,13 +125,21 @@ impl Follower for Dispatcher {
                         Some(p) => p,
                         None => payload.insert(serde_json::to_string(&out)?),
                     };
-                    crate::messages::queue(&mut tx, &self.state, &t.row, &e.id, &e.kind, body)
+                    if crate::messages::queue(&mut tx, &self.state, &t.row, &e.id, &e.kind, body)
                         .await
-                        .map_err(|err| format!("cannot queue a message: {err:?}"))?;
+                        .map_err(|err| format!("cannot queue a message: {err:?}"))?
+                    {
+                        queued += 1;
+                    }
                 }
             }
         }
         tx.commit().await?;
+        if queued > 0 {
+            // This process's job runner (worker processes run both) need not
+            // wait for its next poll.
+            trellis_events::jobs::wake();
+        }
         Ok(())
     }
 }

@@ -263,6 +263,7 @@ pub async fn retry(state: &AppState, actor: &Actor, id: &str) -> AppResult<Messa
     let mut tx = state.db.begin().await?;
     requeue(&mut tx, state, &m).await?;
     tx.commit().await?;
+    trellis_events::jobs::wake();
     let m = db::message(&mut *state.db.conn().await?, id)
         .await?
         .ok_or_else(|| AppError::not_found(format!("Message `{id}`")))?;
@@ -320,6 +321,7 @@ pub async fn replay(
         }
         tx.commit().await?;
     }
+    trellis_events::jobs::wake();
     Ok(ReplayOut { queued })
 }
 
@@ -361,6 +363,7 @@ pub async fn send_test(
     let mut tx = state.db.begin().await?;
     queue(&mut tx, state, &e, &event_id, "webhook.test", &envelope).await?;
     tx.commit().await?;
+    trellis_events::jobs::wake();
     let (rows, _) = list(
         state,
         actor,

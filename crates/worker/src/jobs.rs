@@ -15,7 +15,7 @@ use tokio::task::JoinSet;
 use trellis_db::jobs::{self, ClaimedJob};
 
 use trellis_db::{now_ms, Db};
-use trellis_events::jobs::{backoff, JobFailure, JobHandler, DEFAULT_SCHEDULE};
+use trellis_events::jobs::{backoff, Done, JobFailure, JobHandler, DEFAULT_SCHEDULE};
 
 use crate::supervisor::{Stop, WorkerError};
 
@@ -100,6 +100,8 @@ pub async fn run(
                 }
             }
             _ = tokio::time::sleep(cfg.poll), if claimed == 0 => {}
+            // Jobs due now were committed in this process (the webhook dispatcher).
+            _ = trellis_events::jobs::WAKE.notified(), if claimed == 0 => {}
             _ = stop.stopped() => {}
         }
     }
@@ -141,8 +143,11 @@ async fn settle(
     db: &Db,
     cfg: &RunnerConfig,
     job: ClaimedJob,
-    r: Result<(), JobFailure>,
+    r: Result<Done, JobFailure>,
 ) -> Result<(), WorkerError> {
+    if matches!(r, Ok(Done::Recorded)) {
+        return Ok(());
+    }
     let mut pause = Duration::from_millis(50);
     let mut tries = 0;
     loop {
@@ -163,11 +168,12 @@ async fn settle_once(
     db: &Db,
     cfg: &RunnerConfig,
     job: &ClaimedJob,
-    r: &Result<(), JobFailure>,
+    r: &Result<Done, JobFailure>,
 ) -> Result<(), WorkerError> {
     let mut c = db.conn().await?;
     let held = match r {
-        Ok(()) => jobs::complete(&mut c, job.id, &cfg.claimer).await?,
+        Ok(Done::Complete) => jobs::complete(&mut c, job.id, &cfg.claimer).await?,
+        Ok(Done::Recorded) => true,
         Err(JobFailure::Permanent(e)) => {
             tracing::warn!(
                 job = job.id,

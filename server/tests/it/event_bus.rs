@@ -315,7 +315,7 @@ async fn the_runner_runs_jobs_retries_failures_and_stops_cleanly() {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
     use trellis_db::jobs::ClaimedJob;
-    use trellis_events::jobs::{JobFailure, JobHandler};
+    use trellis_events::jobs::{Done, JobFailure, JobHandler};
 
     struct Flaky(Arc<AtomicUsize>);
     #[async_trait]
@@ -323,7 +323,7 @@ async fn the_runner_runs_jobs_retries_failures_and_stops_cleanly() {
         fn kind(&self) -> &'static str {
             "test.flaky"
         }
-        async fn run(&self, job: &ClaimedJob) -> Result<(), JobFailure> {
+        async fn run(&self, job: &ClaimedJob) -> Result<Done, JobFailure> {
             self.0.fetch_add(1, Ordering::SeqCst);
             let i: serde_json::Value = serde_json::from_str(&job.payload).unwrap();
             match i["i"].as_u64().unwrap() {
@@ -332,7 +332,7 @@ async fn the_runner_runs_jobs_retries_failures_and_stops_cleanly() {
                     error: "once".into(),
                     after: Some(Duration::ZERO),
                 }),
-                _ => Ok(()),
+                _ => Ok(Done::Complete),
             }
         }
     }
@@ -510,7 +510,7 @@ async fn the_event_log_file_has_each_event_once_in_order_across_restarts() {
 async fn a_stopping_runner_hands_unfinished_jobs_back() {
     use std::sync::Arc;
     use trellis_db::jobs::ClaimedJob;
-    use trellis_events::jobs::{JobFailure, JobHandler};
+    use trellis_events::jobs::{Done, JobFailure, JobHandler};
 
     struct Slow;
     #[async_trait]
@@ -518,7 +518,7 @@ async fn a_stopping_runner_hands_unfinished_jobs_back() {
         fn kind(&self) -> &'static str {
             "test.slow"
         }
-        async fn run(&self, job: &ClaimedJob) -> Result<(), JobFailure> {
+        async fn run(&self, job: &ClaimedJob) -> Result<Done, JobFailure> {
             let i: serde_json::Value = serde_json::from_str(&job.payload).unwrap();
             if i["i"].as_u64().unwrap().is_multiple_of(2) {
                 // Finishes within the grace period.
@@ -526,7 +526,7 @@ async fn a_stopping_runner_hands_unfinished_jobs_back() {
             } else {
                 tokio::time::sleep(Duration::from_secs(3600)).await;
             }
-            Ok(())
+            Ok(Done::Complete)
         }
     }
     let app = TestApp::new().await;

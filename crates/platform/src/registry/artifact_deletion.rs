@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use object_store::ObjectStoreExt;
 use trellis_db::jobs::ClaimedJob;
 use trellis_db::AnyConnection;
-use trellis_events::jobs::{JobFailure, JobHandler};
+use trellis_events::jobs::{Done, JobFailure, JobHandler};
 
 use super::artifact_path;
 use crate::{AppResult, AppState};
@@ -44,7 +44,7 @@ impl JobHandler for DeleteArtifact {
         KIND
     }
 
-    async fn run(&self, job: &ClaimedJob) -> Result<(), JobFailure> {
+    async fn run(&self, job: &ClaimedJob) -> Result<Done, JobFailure> {
         let payload: serde_json::Value = serde_json::from_str(&job.payload)
             .map_err(|e| JobFailure::Permanent(format!("payload is not JSON: {e}")))?;
         let sha = payload["sha256"]
@@ -57,11 +57,11 @@ impl JobHandler for DeleteArtifact {
             .map_err(JobFailure::retry)?
         {
             // Published again (or shared by another version) since: keep it.
-            return Ok(());
+            return Ok(Done::Complete);
         }
         drop(c);
         match self.0.storage.store().delete(&artifact_path(sha)).await {
-            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(Done::Complete),
             Err(e) => Err(JobFailure::retry(e)),
         }
     }
