@@ -103,19 +103,31 @@ impl Outcome {
     }
 }
 
-/// The error and its causes, as one line.
+/// The error and its causes, as one line, without the client's generic
+/// wrappers ("error sending request for url (…)", "client error (Connect)"),
+/// which say nothing the error kind does not.
 fn chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut cur = e.source();
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur: Option<&dyn std::error::Error> = Some(e);
     while let Some(s) = cur {
         let t = s.to_string();
-        if !out.contains(&t) {
-            out.push_str(": ");
-            out.push_str(&t);
+        if !parts.iter().any(|p| p.contains(&t)) {
+            parts.push(t);
         }
         cur = s.source();
     }
-    out
+    let generic =
+        |p: &String| p.starts_with("error sending request") || p.starts_with("client error (");
+    let useful: Vec<&String> = parts.iter().filter(|p| !generic(p)).collect();
+    if useful.is_empty() {
+        parts.join(": ")
+    } else {
+        useful
+            .iter()
+            .map(|p| p.as_str())
+            .collect::<Vec<_>>()
+            .join(": ")
+    }
 }
 
 fn classify(e: &reqwest::Error) -> Outcome {
