@@ -121,6 +121,8 @@ pub fn router(state: ServerState, metrics: Arc<Metrics>) -> Router {
     // The operational endpoints read no session and change nothing: outside both
     // layers, they cost only the shared outer layers.
     let app = app.merge(ops_routes(&app_state, metrics.clone()));
+    // The Atom feeds are public reads with their own caching: outside both layers too.
+    let app = app.merge(crate::feeds::routes());
     edge(app, metrics).with_state(state)
 }
 

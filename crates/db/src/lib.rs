@@ -17,6 +17,7 @@
 pub mod catalogue;
 pub mod downloads;
 pub mod events;
+pub mod feeds;
 pub mod idempotency;
 pub mod jobs;
 pub mod namespaces;

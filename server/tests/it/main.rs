@@ -10,6 +10,7 @@ mod event_bus;
 mod event_bus_admin;
 mod event_bus_processes;
 mod events;
+mod feeds;
 mod harness;
 mod hostile_input;
 mod idempotency;

@@ -9,6 +9,7 @@
 pub mod artifact_deletion;
 pub mod artifacts;
 pub mod downloads;
+pub mod feeds;
 pub mod import;
 pub mod import_map;
 pub mod namespaces;
