@@ -23,6 +23,7 @@ pub mod jobs;
 pub mod namespaces;
 pub mod plugins;
 pub mod rate_limit;
+pub mod reviews;
 pub mod search_docs;
 pub mod security_log;
 pub mod sessions;

@@ -1,7 +1,7 @@
 //! What the search index needs of each plugin, read in batches: [`load`] for
 //! the plugins an event named, [`page`] for a full rebuild (by id, ~1000 at a
-//! time). Four queries per batch whatever its size: the plugins, their latest
-//! versions, their download sums, the catalogue category labels.
+//! time). Five queries per batch whatever its size: the plugins, their latest
+//! versions, their download sums, their review sums, the catalogue category labels.
 //!
 //! Category labels come from `catalogue_categories`; Trellis's own categories
 //! (`trellis_registry::CATEGORIES`) are not stored, so their label here is the
@@ -41,6 +41,10 @@ pub struct SearchDocRow {
     pub downloads_total: i64,
     /// Downloads counted here in the last [`RECENT_DAYS`] days.
     pub downloads_recent: i64,
+    /// Reviews of the plugin (every version).
+    pub rating_count: i64,
+    /// Their stars, summed.
+    pub rating_sum: i64,
     pub created_at: i64,
     pub updated_at: i64,
     pub deprecated: bool,
@@ -133,6 +137,12 @@ async fn complete(c: &mut AnyConnection, rows: &[AnyRow]) -> Result<Vec<SearchDo
         );
     }
 
+    let ratings: HashMap<String, (i64, i64)> = crate::reviews::sums(c, &ids)
+        .await?
+        .into_iter()
+        .map(|(id, n, s)| (id, (n, s)))
+        .collect();
+
     let labels: HashMap<String, String> =
         crate::catalogue::categories(c).await?.into_iter().collect();
 
@@ -147,6 +157,7 @@ async fn complete(c: &mut AnyConnection, rows: &[AnyRow]) -> Result<Vec<SearchDo
                 .collect();
             let (readme_html, api_req) = latest.remove(&id).unwrap_or_default();
             let (downloads_total, downloads_recent) = downloads.get(&id).copied().unwrap_or((0, 0));
+            let (rating_count, rating_sum) = ratings.get(&id).copied().unwrap_or((0, 0));
             Ok(SearchDocRow {
                 namespace: r.try_get("namespace")?,
                 name: r.try_get("name")?,
@@ -162,6 +173,8 @@ async fn complete(c: &mut AnyConnection, rows: &[AnyRow]) -> Result<Vec<SearchDo
                 latest_version: r.try_get("latest_version")?,
                 downloads_total,
                 downloads_recent,
+                rating_count,
+                rating_sum,
                 created_at: r.try_get("created_at")?,
                 updated_at: r.try_get("updated_at")?,
                 deprecated: r

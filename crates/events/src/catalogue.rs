@@ -78,7 +78,9 @@ macro_rules! event_type {
     };
 }
 
+mod reviews;
 mod webhooks;
+pub use reviews::*;
 pub use webhooks::*;
 
 event_type! {
@@ -383,6 +385,12 @@ pub fn catalogue() -> Vec<EventTypeOut> {
         entry::<TokenCreated>(),
         entry::<TokenRevoked>(),
         entry::<UserCreated>(),
+        entry::<ReviewCreated>(),
+        entry::<ReviewUpdated>(),
+        entry::<ReviewDeleted>(),
+        entry::<ReviewReplied>(),
+        entry::<ReviewVoted>(),
+        entry::<ReviewReported>(),
         entry::<WebhookEndpointCreated>(),
         entry::<WebhookEndpointUpdated>(),
         entry::<WebhookEndpointDeleted>(),

@@ -8,6 +8,7 @@ pub mod account;
 pub mod error;
 pub mod events;
 pub mod registry;
+pub mod reviews;
 pub mod search;
 pub mod webhooks;
 
@@ -15,5 +16,6 @@ pub use account::*;
 pub use error::*;
 pub use events::*;
 pub use registry::*;
+pub use reviews::*;
 pub use search::*;
 pub use webhooks::*;

@@ -11,6 +11,7 @@ pub mod openapi;
 pub mod plugins;
 pub mod problem;
 pub mod resolve;
+pub mod reviews;
 pub mod search;
 pub mod webhooks;
 
@@ -86,6 +87,34 @@ pub fn routes() -> Router<ServerState> {
             put(plugins::deprecate).delete(plugins::undeprecate),
         )
         .route("/plugins/{id}/downloads", get(downloads::plugin_downloads))
+        .route(
+            "/plugins/{id}/reviews",
+            get(reviews::list_reviews)
+                .post(reviews::create_review)
+                .layer(DefaultBodyLimit::max(reviews::MAX_BODY)),
+        )
+        .route(
+            "/plugins/{id}/reviews/{review_id}",
+            get(reviews::get_review)
+                .patch(reviews::update_review)
+                .delete(reviews::delete_review)
+                .layer(DefaultBodyLimit::max(reviews::MAX_BODY)),
+        )
+        .route(
+            "/plugins/{id}/reviews/{review_id}/reply",
+            put(reviews::put_reply)
+                .delete(reviews::delete_reply)
+                .layer(DefaultBodyLimit::max(reviews::MAX_BODY)),
+        )
+        .route(
+            "/plugins/{id}/reviews/{review_id}/helpful",
+            put(reviews::put_helpful).delete(reviews::delete_helpful),
+        )
+        .route(
+            "/plugins/{id}/reviews/{review_id}/reports",
+            post(reviews::create_report).layer(DefaultBodyLimit::max(reviews::MAX_BODY)),
+        )
+        .route("/plugins/{id}/rating", get(reviews::get_rating))
         .route("/event-types", get(events::list_event_types))
         .route("/events", get(events::list_events))
         .route("/events/{id}", get(events::get_event))

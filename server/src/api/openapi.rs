@@ -18,7 +18,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 use utoipa::OpenApi;
 
-use super::{accounts, admin, downloads, events, namespaces, plugins, resolve, search, webhooks};
+use super::{
+    accounts, admin, downloads, events, namespaces, plugins, resolve, reviews, search, webhooks,
+};
 use crate::middleware::{idempotency, rate_limit};
 
 /// The document as the derive builds it, before [`document`]'s conventions.
@@ -49,6 +51,17 @@ use crate::middleware::{idempotency, rate_limit};
         plugins::manifest_schema,
         downloads::download,
         downloads::plugin_downloads,
+        reviews::list_reviews,
+        reviews::create_review,
+        reviews::get_review,
+        reviews::update_review,
+        reviews::delete_review,
+        reviews::put_reply,
+        reviews::delete_reply,
+        reviews::put_helpful,
+        reviews::delete_helpful,
+        reviews::create_report,
+        reviews::get_rating,
         resolve::resolve_plan,
         namespaces::create_namespace,
         namespaces::get_namespace,
@@ -92,6 +105,7 @@ use crate::middleware::{idempotency, rate_limit};
     tags(
         (name = "plugins", description = "Publish, find and read plugins and their versions."),
         (name = "catalogue", description = "Fixed lists: categories, the manifest schema, install plans."),
+        (name = "reviews", description = "Reviews of plugins, publisher replies, helpful votes, abuse reports and rating summaries."),
         (name = "namespaces", description = "Namespaces, their members and signing keys."),
         (name = "account", description = "The calling user, their sessions, security log and invitations."),
         (name = "tokens", description = "API tokens."),

@@ -33,6 +33,7 @@ mod registry_resolve;
 mod registry_support;
 mod registry_versions;
 mod reshape;
+mod reviews;
 mod search;
 mod security_accounts;
 mod security_namespaces;
