@@ -103,6 +103,7 @@ pub async fn list_reviews(
         .map(cursor::decode)
         .transpose()?
         .unwrap_or(0);
+    no_empty_version(&p.version)?;
     let sort = p.sort.unwrap_or(ReviewSort::Helpful).into();
     let data = reviews::list(&state, &id, p.version.as_deref(), sort, offset, limit).await?;
     let next_cursor = cursor::next(data.len(), limit, || offset + limit);
@@ -353,7 +354,20 @@ pub async fn get_rating(
     ApiPath(id): ApiPath<String>,
     ApiQuery(q): ApiQuery<RatingQuery>,
 ) -> Result<Json<RatingOut>, ApiError> {
+    no_empty_version(&q.version)?;
     Ok(Json(
         reviews::rating(&state, &id, q.version.as_deref()).await?,
     ))
+}
+
+/// `?version=` with nothing after it is a mistake, not "every version".
+fn no_empty_version(v: &Option<String>) -> Result<(), ApiError> {
+    if v.as_deref().is_some_and(str::is_empty) {
+        return Err(trellis_platform::AppError::new(
+            trellis_types::ErrorCode::BadRequest,
+            "The query parameter `version` is empty: leave it out to cover every version.",
+        )
+        .into());
+    }
+    Ok(())
 }
