@@ -46,19 +46,11 @@ pub async fn create_webhook(
     let state = state()?;
     let s = session().await?;
     let actor = require_actor(&state, &s).await?;
-    let mut errors = Vec::new();
-    let filter = parse_filter(filter.as_deref().unwrap_or(""))
-        .map_err(|e| errors.push(e))
-        .ok()
-        .flatten();
-    let headers = parse_headers(headers.as_deref().unwrap_or(""))
-        .map_err(|e| errors.push(e))
-        .unwrap_or_default();
-    let rate = parse_rate(rate_limit_per_sec.as_deref().unwrap_or(""))
-        .map_err(|e| errors.push(e))
-        .ok()
-        .flatten();
-    fail_if(errors)?;
+    let (filter, headers, rate) = parse_text_fields(
+        filter.as_deref(),
+        headers.as_deref(),
+        rate_limit_per_sec.as_deref(),
+    )?;
     let input = trellis_types::EndpointIn {
         url,
         description: description.unwrap_or_default(),
@@ -95,19 +87,11 @@ pub async fn update_webhook(
     let state = state()?;
     let s = session().await?;
     let actor = require_actor(&state, &s).await?;
-    let mut errors = Vec::new();
-    let filter = parse_filter(filter.as_deref().unwrap_or(""))
-        .map_err(|e| errors.push(e))
-        .ok()
-        .flatten();
-    let headers = parse_headers(headers.as_deref().unwrap_or(""))
-        .map_err(|e| errors.push(e))
-        .unwrap_or_default();
-    let rate = parse_rate(rate_limit_per_sec.as_deref().unwrap_or(""))
-        .map_err(|e| errors.push(e))
-        .ok()
-        .flatten();
-    fail_if(errors)?;
+    let (filter, headers, rate) = parse_text_fields(
+        filter.as_deref(),
+        headers.as_deref(),
+        rate_limit_per_sec.as_deref(),
+    )?;
     let patch = trellis_types::EndpointPatch {
         url: Some(url),
         description: Some(description.unwrap_or_default()),

@@ -35,6 +35,36 @@ pub fn set(v: Option<String>) -> Option<String> {
     v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
+/// The endpoint form's text fields, read together: the filter, the custom
+/// headers and the rate limit, or every problem among them as field errors.
+pub type TextFields = (
+    Option<serde_json::Value>,
+    BTreeMap<String, String>,
+    Option<i64>,
+);
+
+/// Reads the filter, headers and rate limit fields of the endpoint form.
+pub fn parse_text_fields(
+    filter: Option<&str>,
+    headers: Option<&str>,
+    rate: Option<&str>,
+) -> Result<TextFields, AppError> {
+    let mut errors = Vec::new();
+    let filter = parse_filter(filter.unwrap_or(""))
+        .map_err(|e| errors.push(e))
+        .ok()
+        .flatten();
+    let headers = parse_headers(headers.unwrap_or(""))
+        .map_err(|e| errors.push(e))
+        .unwrap_or_default();
+    let rate = parse_rate(rate.unwrap_or(""))
+        .map_err(|e| errors.push(e))
+        .ok()
+        .flatten();
+    fail_if(errors)?;
+    Ok((filter, headers, rate))
+}
+
 /// Custom headers, one `Name: value` a line (blank lines skipped).
 pub fn parse_headers(text: &str) -> Result<BTreeMap<String, String>, FieldError> {
     let mut out = BTreeMap::new();

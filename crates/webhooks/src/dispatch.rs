@@ -23,8 +23,8 @@ use trellis_db::webhooks::EndpointRow;
 use trellis_events::{Follower, FollowerError};
 use trellis_platform::AppState;
 
-use crate::endpoints::type_matches;
 use crate::filter;
+use crate::validate::type_matches;
 
 /// The shared cursor's name.
 pub const NAME: &str = "webhook-dispatcher";

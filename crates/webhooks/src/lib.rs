@@ -9,7 +9,7 @@
 //!
 //! Services (plain Rust, called by REST and the console alike; [`access`] says
 //! who sees what): [`endpoints`], [`messages`] (the log and the actions: test,
-//! retry, replay), [`stats`] (analytics). Pure parts: [`signing`] (secrets and
+//! retry, replay), [`stats`] (analytics), `validate` (field checks of endpoint settings). Pure parts: [`signing`] (secrets and
 //! Standard Webhooks signatures), [`ssrf`] (which addresses a delivery may
 //! reach, checked after DNS resolution at connect time), [`filter`] (payload
 //! filters), [`format`] (the Standard Webhooks envelope, or a message for
@@ -28,6 +28,7 @@ pub mod metrics;
 pub mod signing;
 pub mod ssrf;
 pub mod stats;
+mod validate;
 
 pub use access::Access;
 pub use deliver::{check_config, Deliverer};

@@ -4,7 +4,6 @@
 //! PostgreSQL share ten thousand jobs with none run by both.
 
 use std::collections::HashSet;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use object_store::{ObjectStoreExt, PutPayload};
@@ -16,65 +15,8 @@ use trellis_platform::config;
 use trellis_platform::registry::{artifact_deletion, artifact_path};
 use trellis_platform::storage::Storage;
 
-use crate::cli::trellis;
 use crate::harness::{eventually_within, fresh_env, log_readable};
-
-/// A `trellis serve` child process.
-struct Proc {
-    child: Child,
-}
-
-impl Proc {
-    async fn start(env: &[(String, String)], role: &str) -> Proc {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut env = env.to_vec();
-        env.push(("TRELLIS_LISTEN".into(), format!("127.0.0.1:{port}")));
-        env.push((
-            "TRELLIS_PUBLIC_URL".into(),
-            format!("http://127.0.0.1:{port}"),
-        ));
-        let mut child = trellis(&env)
-            .args(["serve", "--role", role])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let url = format!("http://127.0.0.1:{port}/readyz");
-        for _ in 0..300 {
-            if reqwest::get(&url)
-                .await
-                .map(|r| r.status().is_success())
-                .unwrap_or(false)
-            {
-                return Proc { child };
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("trellis serve --role {role} did not come up");
-    }
-
-    /// SIGKILL: no chance to hand anything back.
-    fn kill9(mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-
-    /// SIGTERM, and wait for a clean exit.
-    fn stop(mut self) {
-        let st = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(st.success());
-        assert!(self.child.wait().unwrap().success());
-    }
-}
+use crate::procs::Proc;
 
 fn sha(i: usize) -> String {
     hex::encode(Sha256::digest(format!("artifact {i}")))

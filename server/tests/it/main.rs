@@ -22,6 +22,7 @@ mod pages;
 mod pages_discovery;
 mod pages_security;
 mod pages_webhooks;
+mod procs;
 mod rate_limits;
 mod receiver;
 mod registry_download_memory;

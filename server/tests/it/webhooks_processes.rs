@@ -7,7 +7,6 @@
 //! log says, and that is once, since the receiver always answers 200).
 
 use std::collections::HashMap;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
@@ -16,72 +15,10 @@ use trellis_events::catalogue::NamespaceCreated;
 use trellis_events::{emit, Actor};
 use trellis_platform::config;
 
-use crate::cli::{run, trellis};
+use crate::cli::run;
 use crate::harness::{eventually_within, fresh_env, PASSWORD};
+use crate::procs::Proc;
 use crate::receiver::Receiver;
-
-/// A `trellis serve` child process.
-struct Proc {
-    child: Child,
-    url: String,
-}
-
-impl Proc {
-    async fn start(env: &[(String, String)], role: &str) -> Proc {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let url = format!("http://127.0.0.1:{port}");
-        let mut env = env.to_vec();
-        env.push(("TRELLIS_LISTEN".into(), format!("127.0.0.1:{port}")));
-        env.push(("TRELLIS_PUBLIC_URL".into(), url.clone()));
-        let mut child = trellis(&env)
-            .args(["serve", "--role", role])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        for _ in 0..300 {
-            if reqwest::get(format!("{url}/readyz"))
-                .await
-                .is_ok_and(|r| r.status().is_success())
-            {
-                return Proc { child, url };
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("trellis serve --role {role} did not come up");
-    }
-
-    /// SIGKILL: no chance to hand anything back.
-    fn kill9(mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-
-    /// SIGTERM, and wait for a clean exit.
-    fn stop(mut self) {
-        let st = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(st.success());
-        assert!(self.child.wait().unwrap().success());
-    }
-}
-
-/// A test that fails leaves no process behind (once waited for, a child is
-/// not signalled again).
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// A fresh instance's settings for webhook delivery to loopback, its migrated
 /// database, and a token with the `webhooks` scope (made with the CLI, as an
