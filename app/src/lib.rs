@@ -74,6 +74,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("account/security") view=SecurityPage ssr=SsrMode::Async/>
                     <Route path=path!("docs/api") view=ApiReferencePage ssr=SsrMode::Async/>
                     <Route path=path!("admin/events") view=AdminEventsPage ssr=SsrMode::Async/>
+                    // The publisher dashboard.
+                    <Route path=path!("dashboard") view=pages::dashboard::DashboardPage ssr=SsrMode::Async/>
+                    <Route path=path!("dashboard/publish") view=pages::dashboard_publish::DashboardPublishPage ssr=SsrMode::Async/>
+                    <Route path=path!("dashboard/plugins/:id") view=pages::dashboard_plugin::DashboardPluginPage ssr=SsrMode::Async/>
+                    <Route path=path!("dashboard/namespaces/:ns") view=pages::dashboard_namespace::DashboardNamespacePage ssr=SsrMode::Async/>
                     // The webhook console: fixed paths before `webhooks/:id`.
                     <Route path=path!("webhooks") view=WebhooksPage ssr=SsrMode::Async/>
                     <Route path=path!("webhooks/new") view=WebhookNewPage ssr=SsrMode::Async/>

@@ -10,6 +10,7 @@
 
 pub mod api;
 pub mod bus_metrics;
+pub mod dashboard_upload;
 pub mod feeds;
 pub mod health;
 pub mod import;

@@ -102,6 +102,7 @@ pub fn router(state: ServerState, metrics: Arc<Metrics>) -> Router {
                 )),
         )
         .merge(pages)
+        .merge(crate::dashboard_upload::routes())
         .layer(axum::middleware::from_fn_with_state(
             app_state.clone(),
             middleware::csrf::guard,

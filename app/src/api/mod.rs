@@ -3,11 +3,14 @@
 //! HTTP calls.
 
 pub mod accounts;
+pub mod dashboard;
+pub mod dashboard_actions;
 pub mod discovery;
 pub mod events;
 pub mod namespaces;
 pub mod plugin_pages;
 pub mod reference;
+pub mod reviews;
 pub mod security;
 #[cfg(feature = "ssr")]
 pub mod ssr;

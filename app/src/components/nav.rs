@@ -1,7 +1,7 @@
 //! The top navigation bar: brand, "Browse" (every plugin, in search), a
 //! compact search box (a GET form to `/search`, so it works without JavaScript;
 //! left out on `/` and `/search`, whose own search box leads the page, and on
-//! narrow screens, where "Browse" leads to search), links ("Webhooks" for signed-in users, "Admin" for
+//! narrow screens, where "Browse" leads to search), links ("Dashboard" and "Webhooks" for signed-in users, "Admin" for
 //! admins), and the session (sign in/up or the signed-in user with a sign-out
 //! button).
 
@@ -50,6 +50,7 @@ pub fn Nav(session: SessionContext) -> impl IntoView {
                             match session.user.await {
                                 Ok(Some(u)) => view! {
                                     {u.is_admin.then(|| view! { <A href="/admin/events" attr:id="nav-admin">"Admin"</A> })}
+                                    <A href="/dashboard" attr:id="nav-dashboard">"Dashboard"</A>
                                     <A href="/webhooks" attr:id="nav-webhooks">"Webhooks"</A>
                                     <A href="/account/tokens">"API tokens"</A>
                                     <A href="/account" attr:class="user-chip">{u.username.clone()}</A>

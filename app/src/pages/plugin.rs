@@ -150,6 +150,7 @@ fn PluginView(d: PluginPageData) -> AnyView {
                     </section>
                 })}
                 <Versions versions=d.versions/>
+                <crate::components::reviews::ReviewsSection plugin=p.id.clone()/>
             </div>
             <aside class="plugin-side" aria-label="Getting and judging this plugin">
                 <GetIt p=p.clone() version=latest.clone() listing/>

@@ -15,6 +15,7 @@
 //!   PostgreSQL.
 
 pub mod catalogue;
+pub mod dashboard;
 pub mod downloads;
 pub mod events;
 pub mod feeds;

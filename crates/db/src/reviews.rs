@@ -363,3 +363,109 @@ pub async fn sums(c: &mut AnyConnection, ids: &[String]) -> Result<Vec<(String, 
     }
     Ok(out)
 }
+
+/// `(created_at, stars)` of a plugin's reviews written at or after `since`
+/// (unix seconds), oldest first: what the rating trend buckets by month.
+pub async fn trend(c: &mut AnyConnection, plugin_id: &str, since: i64) -> Result<Vec<(i64, i64)>> {
+    let rows = sqlx::query(
+        "SELECT created_at, stars FROM reviews WHERE plugin_id = $1 AND created_at >= $2 \
+         AND hidden_at IS NULL ORDER BY created_at, id",
+    )
+    .bind(plugin_id)
+    .bind(since)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("created_at")?, r.try_get("stars")?)))
+        .collect()
+}
+
+/// How many reviews of each of `ids` have no publisher reply yet: `(plugin id,
+/// count)` for those that have any; one query per 1000 plugins.
+pub async fn unanswered_counts(
+    c: &mut AnyConnection,
+    ids: &[String],
+) -> Result<Vec<(String, i64)>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(1000) {
+        let sql = format!(
+            "SELECT plugin_id, COUNT(*) AS n FROM reviews WHERE reply_body IS NULL \
+             AND hidden_at IS NULL AND plugin_id IN ({}) GROUP BY plugin_id",
+            placeholders(1, chunk.len())
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            q = q.bind(id.as_str());
+        }
+        for r in q.fetch_all(&mut *c).await? {
+            out.push((r.try_get("plugin_id")?, r.try_get("n")?));
+        }
+    }
+    Ok(out)
+}
+
+/// A plugin's reviews without a publisher reply, oldest first (the ones
+/// waiting longest lead), at most `limit`.
+pub async fn unanswered(
+    c: &mut AnyConnection,
+    plugin_id: &str,
+    limit: i64,
+) -> Result<Vec<ReviewRow>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLS} WHERE r.plugin_id = $1 AND r.reply_body IS NULL \
+         AND r.hidden_at IS NULL ORDER BY r.created_at ASC, r.id ASC LIMIT $2"
+    )))
+    .bind(plugin_id)
+    .bind(limit)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter().map(review_row).collect()
+}
+
+/// Which of `review_ids` the user marked helpful (one query).
+pub async fn voted_by(
+    c: &mut AnyConnection,
+    user_id: i64,
+    review_ids: &[i64],
+) -> Result<Vec<i64>> {
+    if review_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT review_id FROM review_votes WHERE user_id = $1 AND review_id IN ({})",
+        placeholders(2, review_ids.len())
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(user_id);
+    for id in review_ids {
+        q = q.bind(*id);
+    }
+    q.fetch_all(&mut *c)
+        .await?
+        .iter()
+        .map(|r| Ok(r.try_get("review_id")?))
+        .collect()
+}
+
+/// Which of `review_ids` the user reported (one query).
+pub async fn reported_by(
+    c: &mut AnyConnection,
+    user_id: i64,
+    review_ids: &[i64],
+) -> Result<Vec<i64>> {
+    if review_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT review_id FROM review_reports WHERE user_id = $1 AND review_id IN ({})",
+        placeholders(2, review_ids.len())
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(user_id);
+    for id in review_ids {
+        q = q.bind(*id);
+    }
+    q.fetch_all(&mut *c)
+        .await?
+        .iter()
+        .map(|r| Ok(r.try_get("review_id")?))
+        .collect()
+}

@@ -2,8 +2,10 @@
 //!
 //! Modules: [`reviews`] (write, change, delete, read and list reviews),
 //! [`responses`] (publisher replies, helpful votes, abuse reports),
-//! [`rating`] (the summary and its Bayesian average), `rules` (the checks
-//! and lookups they share), [`text`] (cleaning user text).
+//! [`rating`] (the summary and its Bayesian average), [`trend`] (average
+//! stars per month), [`dashboard`] (the publisher dashboard's overview, reviews
+//! waiting for a reply, what a viewer did among a page of reviews), `rules`
+//! (the checks and lookups they share), [`text`] (cleaning user text).
 //!
 //! A signed-in user reviews a plugin once (1-5 stars, a title, a text, the
 //! version they used and, optionally, the plugin API version they ran it
@@ -44,16 +46,19 @@
 //!   `C` the mean of every review on the instance (3.0 while there is none),
 //!   the same formula search ranking applies.
 
+pub mod dashboard;
 pub mod rating;
 pub mod responses;
 pub mod reviews;
 mod rules;
 pub mod text;
+pub mod trend;
 
 pub use rating::{bayesian, rating};
 pub use responses::{delete_reply, reply, report, unvote, vote};
 pub use reviews::{create, delete, get, list, update};
 pub use rules::to_out;
+pub use trend::trend;
 
 use trellis_db::plugins::{PluginRow, VersionRow};
 use trellis_db::reviews::{self as db, NewReview, ReviewRow, Sort};

@@ -5,6 +5,7 @@
 //! and converts into these shapes.
 
 pub mod account;
+pub mod dashboard;
 pub mod error;
 pub mod events;
 pub mod registry;
@@ -13,6 +14,7 @@ pub mod search;
 pub mod webhooks;
 
 pub use account::*;
+pub use dashboard::*;
 pub use error::*;
 pub use events::*;
 pub use registry::*;

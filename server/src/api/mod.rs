@@ -115,6 +115,7 @@ pub fn routes() -> Router<ServerState> {
             post(reviews::create_report).layer(DefaultBodyLimit::max(reviews::MAX_BODY)),
         )
         .route("/plugins/{id}/rating", get(reviews::get_rating))
+        .route("/plugins/{id}/rating/trend", get(reviews::get_rating_trend))
         .route("/event-types", get(events::list_event_types))
         .route("/events", get(events::list_events))
         .route("/events/{id}", get(events::get_event))

@@ -62,6 +62,7 @@ use crate::middleware::{idempotency, rate_limit};
         reviews::delete_helpful,
         reviews::create_report,
         reviews::get_rating,
+        reviews::get_rating_trend,
         resolve::resolve_plan,
         namespaces::create_namespace,
         namespaces::get_namespace,

@@ -1,6 +1,6 @@
 //! `/api/v1/plugins/{id}/reviews` and `/api/v1/plugins/{id}/rating`: reviews
 //! (list, create, read, change and delete one's own), the publisher's reply,
-//! helpful votes, abuse reports, and the rating summary. Reads are public;
+//! helpful votes, abuse reports, the rating summary and its monthly trend. Reads are public;
 //! writes need a session or a token with the `publish` scope (trellis-reviews
 //! decides who may do what).
 
@@ -12,7 +12,7 @@ use trellis_db::reviews::Sort;
 use trellis_platform::AppState;
 use trellis_reviews as reviews;
 use trellis_types::{
-    ListResponse, RatingOut, ReplyIn, ReportIn, ReportOut, ReviewIn, ReviewOut, ReviewPatch,
+    ListResponse, RatingOut, RatingTrendOut, ReplyIn, ReportIn, ReportOut, ReviewIn, ReviewOut, ReviewPatch,
 };
 use utoipa::{IntoParams, ToSchema};
 
@@ -358,6 +358,46 @@ pub async fn get_rating(
     Ok(Json(
         reviews::rating(&state, &id, q.version.as_deref()).await?,
     ))
+}
+
+/// The window of a rating trend.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct TrendQuery {
+    /// Months covered, ending with the current month (UTC): 1 to 60, default 12.
+    #[serde(default)]
+    #[param(minimum = 1, maximum = 60)]
+    months: Option<i64>,
+}
+
+/// Get a plugin's average rating per month.
+#[utoipa::path(
+    get,
+    path = "/api/v1/plugins/{id}/rating/trend",
+    operation_id = "v1.plugin.rating.trend",
+    tag = "reviews",
+    params(("id" = String, Path, description = "The plugin id, `namespace.name`."), TrendQuery),
+    responses((status = 200, description = "Every month of the window, oldest first: reviews \
+        written, their mean stars, and the mean of every review up to that month's end.", body = RatingTrendOut))
+)]
+pub async fn get_rating_trend(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<TrendQuery>,
+) -> Result<Json<RatingTrendOut>, ApiError> {
+    let months = q.months.unwrap_or(reviews::trend::DEFAULT_MONTHS);
+    if !(1..=reviews::trend::MAX_MONTHS).contains(&months) {
+        return Err(trellis_platform::AppError::new(
+            trellis_types::ErrorCode::BadRequest,
+            format!(
+                "The query parameter `months` is 1 to {}.",
+                reviews::trend::MAX_MONTHS
+            ),
+        )
+        .into());
+    }
+    Ok(Json(reviews::trend(&state, &id, months).await?))
 }
 
 /// `?version=` with nothing after it is a mistake, not "every version".
