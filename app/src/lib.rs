@@ -65,6 +65,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("search") view=SearchPage ssr=SsrMode::Async/>
                     <Route path=path!("plugins/:id") view=PluginPage ssr=SsrMode::Async/>
+                    <Route path=path!("plugins/:id/stats") view=crate::pages::plugin_stats::PluginStatsPage ssr=SsrMode::Async/>
                     <Route path=path!("namespaces/:ns") view=NamespacePage ssr=SsrMode::Async/>
                     <Route path=path!("categories/:slug") view=CategoryPage ssr=SsrMode::Async/>
                     <Route path=path!("signup") view=SignUpPage ssr=SsrMode::Async/>

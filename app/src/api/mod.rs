@@ -12,6 +12,7 @@ pub mod plugin_pages;
 pub mod reference;
 pub mod reviews;
 pub mod security;
+pub mod stats;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod tokens;

@@ -13,6 +13,7 @@ pub mod reviews;
 pub mod reviews_form;
 pub mod reviews_item;
 pub mod search_box;
+pub mod stats_charts;
 pub mod time;
 pub mod user_agent;
 pub mod webhook_charts;

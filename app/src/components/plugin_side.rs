@@ -109,8 +109,10 @@ pub fn Facts(p: PluginOut, version: Option<VersionOut>, listing: bool) -> AnyVie
     });
     let installs = (!listing).then(|| {
         view! {
-            <dt>"Installs"</dt>
-            <dd title="Distinct signed-in users who downloaded it">{count(p.installs.max(0) as u64)}</dd>
+            <dt>"Downloaded by"</dt>
+            <dd id="signed-in-installers" title="Distinct signed-in users who have downloaded it, ever; anonymous downloads are not in this number">
+                {format!("{} signed-in {}", count(p.installs.max(0) as u64), if p.installs == 1 { "user" } else { "users" })}
+            </dd>
         }
     });
     view! {

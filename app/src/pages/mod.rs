@@ -13,6 +13,7 @@ pub mod home;
 pub mod namespace;
 pub mod not_found;
 pub mod plugin;
+pub mod plugin_stats;
 pub mod search;
 pub mod security;
 pub mod signin;

@@ -147,6 +147,10 @@ fn PluginView(d: PluginPageData) -> AnyView {
                     <section class="panel" id="downloads" aria-labelledby="downloads-title">
                         <h2 id="downloads-title">"Downloads"</h2>
                         <DownloadChart days=d.chart/>
+                        <p class="stats-link">
+                            {format!("{} unique installs in the last 90 days (each installer counted once a day). ", d.recent_unique_installs)}
+                            <a href=format!("/plugins/{}/stats", p.id) id="stats-link">"Statistics: every version, a year, all time"</a>
+                        </p>
                     </section>
                 })}
                 <Versions versions=d.versions/>

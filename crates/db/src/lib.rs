@@ -28,6 +28,7 @@ pub mod reviews;
 pub mod search_docs;
 pub mod security_log;
 pub mod sessions;
+pub mod stats;
 pub mod tokens;
 pub mod users;
 pub mod webhook_attempts;

@@ -1,6 +1,8 @@
 //! Housekeeping: deletes expired sessions, stale rate-limit windows,
-//! security-log entries past their retention and expired idempotency keys
-//! (older than [`IDEMPOTENCY_KEY_TTL_SECS`]) in [`sweep`]; events and finished
+//! security-log entries past their retention, expired idempotency keys
+//! (older than [`IDEMPOTENCY_KEY_TTL_SECS`]) and the daily salts and installer
+//! keys of the unique-install statistics once their day is over plus a day
+//! (`registry::stats::prune`) in [`sweep`]; events and finished
 //! jobs past `events.retention_days` in [`prune_events`] (never an event a
 //! follower or a pending job still needs: see `trellis_db::events::prune`).
 //! Each is run periodically by a worker.
@@ -16,6 +18,8 @@ pub struct Swept {
     pub rate_windows: u64,
     pub security_events: u64,
     pub idempotency_keys: u64,
+    pub stats_salts: u64,
+    pub install_keys: u64,
 }
 
 /// What one event retention pass removed.
@@ -46,7 +50,11 @@ pub async fn sweep(state: &AppState) -> AppResult<Swept> {
     let mut c = state.db.conn().await?;
     // Keep a rate window for a day past its start: longer than any limit's window.
     let keep = (state.config.failed_signin_window_secs as i64).max(86_400);
+    let (stats_salts, install_keys) =
+        crate::registry::stats::prune(&mut c, crate::registry::stats::today()).await?;
     Ok(Swept {
+        stats_salts,
+        install_keys,
         sessions: sessions::delete_expired(&mut c).await?,
         rate_windows: rate_limit::prune(&mut c, keep).await?,
         security_events: security_log::prune(&mut c, i64::from(state.config.security_log_days))

@@ -11,6 +11,7 @@ pub mod events;
 pub mod registry;
 pub mod reviews;
 pub mod search;
+pub mod stats;
 pub mod webhooks;
 
 pub use account::*;
@@ -20,4 +21,5 @@ pub use events::*;
 pub use registry::*;
 pub use reviews::*;
 pub use search::*;
+pub use stats::*;
 pub use webhooks::*;

@@ -1,11 +1,16 @@
-//! Downloads: the artifact stream (immutable, cacheable, counted in memory)
-//! and the per-plugin statistics.
+//! Downloads: the artifact stream (immutable, cacheable, counted in memory,
+//! with who downloaded for the unique installs: the signed-in user, else the
+//! client's address and User-Agent, which the counter only hashes) and the
+//! per-plugin download counts.
+
+use std::net::SocketAddr;
 
 use axum::body::Body;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::{Extension, Json};
+use trellis_platform::registry::downloads::Installer;
 use trellis_platform::registry::plugins::{self, Artifact, ArtifactBody, Download};
 use trellis_platform::AppState;
 use trellis_types::DownloadsOut;
@@ -28,6 +33,28 @@ fn etag_matches(if_none_match: &str, sha256: &str) -> bool {
         .any(|t| t == "*" || t == sha256)
 }
 
+/// Who is downloading, for the unique installs: the caller's user, else the
+/// client's address (the connection's peer: Trellis trusts no forwarding
+/// header) and User-Agent.
+fn installer(
+    caller: Option<&super::extract::Caller>,
+    peer: Option<SocketAddr>,
+    headers: &HeaderMap,
+) -> Installer {
+    match caller {
+        Some(c) => Installer::User(c.user().id),
+        None => Installer::Anonymous {
+            addr: peer
+                .map(|a| a.ip().to_canonical().to_string())
+                .unwrap_or_default(),
+            user_agent: headers
+                .get(header::USER_AGENT)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                .unwrap_or_default(),
+        },
+    }
+}
+
 /// Download a version's package (immutable; counted).
 #[utoipa::path(
     get,
@@ -48,15 +75,20 @@ fn etag_matches(if_none_match: &str, sha256: &str) -> bool {
 pub async fn download(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     ApiPath((id, version)): ApiPath<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let inm = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok());
-    let user_id = caller.as_ref().map(|c| c.user().id);
+    let who = installer(
+        caller.as_ref(),
+        peer.map(|Extension(ConnectInfo(a))| a),
+        &headers,
+    );
     let held = |sha: &str| inm.is_some_and(|h| etag_matches(h, sha));
-    match plugins::download(&state, &id, &version, user_id, held).await? {
+    match plugins::download(&state, &id, &version, &who, held).await? {
         Download::Unchanged { sha256 } => Ok((
             StatusCode::NOT_MODIFIED,
             [

@@ -13,6 +13,7 @@ pub mod problem;
 pub mod resolve;
 pub mod reviews;
 pub mod search;
+pub mod stats;
 pub mod webhooks;
 
 use axum::extract::DefaultBodyLimit;
@@ -87,6 +88,7 @@ pub fn routes() -> Router<ServerState> {
             put(plugins::deprecate).delete(plugins::undeprecate),
         )
         .route("/plugins/{id}/downloads", get(downloads::plugin_downloads))
+        .route("/plugins/{id}/stats", get(stats::plugin_stats))
         .route(
             "/plugins/{id}/reviews",
             get(reviews::list_reviews)

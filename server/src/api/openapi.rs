@@ -19,7 +19,8 @@ use serde_json::{json, Map, Value};
 use utoipa::OpenApi;
 
 use super::{
-    accounts, admin, downloads, events, namespaces, plugins, resolve, reviews, search, webhooks,
+    accounts, admin, downloads, events, namespaces, plugins, resolve, reviews, search, stats,
+    webhooks,
 };
 use crate::middleware::{idempotency, rate_limit};
 
@@ -51,6 +52,7 @@ use crate::middleware::{idempotency, rate_limit};
         plugins::manifest_schema,
         downloads::download,
         downloads::plugin_downloads,
+        stats::plugin_stats,
         reviews::list_reviews,
         reviews::create_review,
         reviews::get_review,

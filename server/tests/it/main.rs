@@ -36,6 +36,7 @@ mod registry_versions;
 mod reshape;
 mod reviews;
 mod search;
+mod stats;
 mod security_accounts;
 mod security_namespaces;
 mod storage;

@@ -31,8 +31,19 @@ async fn downloads_are_counted_in_memory_flushed_and_survive_a_restart() {
         200
     );
 
-    // No database write on the download path: nothing is stored before a flush.
+    // No database write on the download path: nothing is stored before a flush
+    // (but the day's salt for installer keys, made by the day's first download).
     assert_eq!(stored_rows(&app).await, 0);
+    for table in ["plugin_installs", "install_keys", "plugin_installs_daily"] {
+        let n: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) AS n FROM {table}"
+        )))
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap()
+        .get("n");
+        assert_eq!(n, 0, "{table}");
+    }
     let before = app
         .client()
         .get("/api/v1/plugins/acme.hello/downloads")

@@ -16,6 +16,7 @@ pub mod namespaces;
 pub mod plugins;
 pub mod publish;
 pub mod resolve;
+pub mod stats;
 
 use object_store::path::Path;
 use trellis_db::namespaces::{self as ns_db, NamespaceRow};

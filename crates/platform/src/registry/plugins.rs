@@ -375,7 +375,8 @@ pub const NO_PACKAGE: &str = "no_package";
 /// Opens a version's artifact for download (yanked versions too: they are asked
 /// for by exact version) and counts the download in memory. `held` says whether
 /// the caller already holds content with a given SHA-256 (an HTTP cache
-/// validator, say); then nothing is opened or counted.
+/// validator, say); then nothing is opened or counted. `installer` is who
+/// downloads, for the unique installs (see [`super::downloads`]).
 ///
 /// The version's hash comes from the database until a read has seen its plugin
 /// marked as downloaded, and from memory after that (see [`super::artifacts`]);
@@ -384,7 +385,7 @@ pub async fn download(
     state: &AppState,
     id: &str,
     version: &str,
-    user_id: Option<i64>,
+    installer: &super::downloads::Installer,
     held: impl FnOnce(&str) -> bool,
 ) -> AppResult<Download> {
     let (sha256, marked) = match state.artifacts.version(id, version) {
@@ -434,7 +435,10 @@ pub async fn download(
     if !marked {
         plugins::mark_downloaded(&mut *state.db.conn().await?, id).await?;
     }
-    state.downloads.record(id, version, user_id);
+    state
+        .downloads
+        .count(&state.db, id, version, installer)
+        .await;
     Ok(Download::Artifact(Artifact {
         sha256,
         size,
