@@ -89,7 +89,7 @@ pub fn RatingSummary(r: RatingOut) -> impl IntoView {
                     None => view! { <p class="rating-average none">"—"</p> }.into_any(),
                 }}
                 <p class="muted" data-testid="rating-count">
-                    {format!("{} {}", r.count, plural(r.count.max(0) as u64, "review", "reviews"))}
+                    {plural(r.count.max(0) as u64, "review", "reviews")}
                 </p>
                 <p class="muted small">{scope}</p>
             </div>
@@ -198,8 +198,12 @@ fn WriteArea(d: ReviewsData, a: ReviewActions, draft: Draft, back: String) -> An
         }
         .into_any();
     };
+    // A refused review from a form no longer shown (the viewer reviewed
+    // meanwhile, or publishes the plugin) still says why.
+    let create_error = last_error(a.create);
     if me.publisher {
         return view! {
+            <ErrorBanner error=create_error/>
             <p class="review-cta muted" data-testid="review-own-plugin">
                 "You publish this plugin, so you cannot review it. You can reply to its reviews from "
                 <a href=format!("/dashboard/plugins/{}#reviews", enc(&plugin))>"your dashboard"</a> "."
@@ -208,7 +212,11 @@ fn WriteArea(d: ReviewsData, a: ReviewActions, draft: Draft, back: String) -> An
         .into_any();
     }
     if let Some(own) = me.own {
-        return view! { <OwnReview own d a draft back/> }.into_any();
+        return view! {
+            <ErrorBanner error=create_error/>
+            <OwnReview own d a draft back/>
+        }
+        .into_any();
     }
     if d.versions.is_empty() {
         return view! {

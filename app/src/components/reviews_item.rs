@@ -58,8 +58,7 @@ pub fn ReviewItem(
     let id = r.id.to_string();
     let plugin = r.plugin.clone();
     let helpful_text = format!(
-        "{} {} found this helpful",
-        helpful,
+        "{} found this helpful",
         plural(helpful.max(0) as u64, "person", "people")
     );
     view! {

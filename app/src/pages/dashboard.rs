@@ -78,6 +78,15 @@ fn ToSignIn() -> impl IntoView {
         format!("{path}?{search}")
     };
     let to = format!("/signin?next={}", enc(&here));
+    // Rendered on the server: answer with the redirect itself (the page below
+    // is its body, for anyone who stops there).
+    #[cfg(feature = "ssr")]
+    if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
+        opts.set_status(http::StatusCode::FOUND);
+        if let Ok(v) = http::HeaderValue::from_str(&to) {
+            opts.insert_header(http::header::LOCATION, v);
+        }
+    }
     view! {
         <Redirect path=to.clone()/>
         <section class="panel narrow center">
