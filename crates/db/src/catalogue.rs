@@ -171,11 +171,15 @@ pub async fn categories(c: &mut AnyConnection) -> Result<Vec<(String, String)>> 
 }
 
 /// How many plugins list each category: `slug -> count`, from one grouped scan
-/// (plugins sharing a category list are counted together in SQL).
+/// (plugins sharing a category list are counted together in SQL). Plugins
+/// delisted by a moderator are not counted.
 pub async fn category_counts(c: &mut AnyConnection) -> Result<HashMap<String, i64>> {
-    let rows = sqlx::query("SELECT categories, COUNT(*) AS n FROM plugins GROUP BY categories")
-        .fetch_all(&mut *c)
-        .await?;
+    let rows = sqlx::query(
+        "SELECT categories, COUNT(*) AS n FROM plugins WHERE delisted_at IS NULL \
+         GROUP BY categories",
+    )
+    .fetch_all(&mut *c)
+    .await?;
     let mut out: HashMap<String, i64> = HashMap::new();
     for r in rows {
         let list: Vec<String> =

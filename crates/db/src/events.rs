@@ -72,11 +72,16 @@ fn event(row: &AnyRow) -> Result<EventRow> {
     })
 }
 
-/// Appends an event, in the caller's transaction.
+/// Appends an event, in the caller's transaction. The acting user's id is
+/// copied out of `actor` into `actor_user_id`, which the audit log filters on
+/// (`crate::audit`).
 pub async fn insert(c: &mut AnyConnection, e: &NewEvent<'_>) -> Result<()> {
+    let actor_user_id = serde_json::from_str::<serde_json::Value>(e.actor)
+        .ok()
+        .and_then(|a| a.get("user_id").and_then(serde_json::Value::as_i64));
     sqlx::query(
-        "INSERT INTO events (id, type, occurred_at, actor, subject_kind, subject_id, namespace, data) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO events (id, type, occurred_at, actor, subject_kind, subject_id, namespace, data, \
+         actor_user_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(e.id)
     .bind(e.kind)
@@ -86,6 +91,7 @@ pub async fn insert(c: &mut AnyConnection, e: &NewEvent<'_>) -> Result<()> {
     .bind(e.subject_id)
     .bind(e.namespace)
     .bind(e.data)
+    .bind(actor_user_id)
     .execute(&mut *c)
     .await?;
     Ok(())

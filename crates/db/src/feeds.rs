@@ -4,7 +4,8 @@
 //! versions count (`plugin_versions.imported = 0`): catalogue entries imported
 //! without a package (the demo seed, `trellis import`) were never published
 //! here, and their dates are the import's, so a plugin that has nothing but
-//! catalogue entries appears in neither list. One plugin's versions come from
+//! catalogue entries appears in neither list, and neither does a plugin
+//! delisted by a moderator. One plugin's versions come from
 //! [`crate::plugins::versions`].
 
 use sqlx::any::AnyRow;
@@ -47,6 +48,7 @@ pub async fn newest_plugins(c: &mut AnyConnection, limit: i64) -> Result<Vec<Fee
          p.description AS description, MIN(v.published_at) AS first_published_at \
          FROM plugins p JOIN namespaces n ON n.id = p.namespace_id \
          JOIN plugin_versions v ON v.plugin_id = p.id AND v.imported = 0 \
+         WHERE p.delisted_at IS NULL \
          GROUP BY p.id, n.name, p.display_name, p.description \
          ORDER BY first_published_at DESC, p.id DESC LIMIT $1",
     )
@@ -66,7 +68,7 @@ pub async fn newest_versions(c: &mut AnyConnection, limit: i64) -> Result<Vec<Fe
          FROM plugin_versions v JOIN plugins p ON p.id = v.plugin_id \
          JOIN namespaces n ON n.id = p.namespace_id \
          LEFT JOIN users u ON u.id = v.published_by \
-         WHERE v.imported = 0 AND v.yanked = 0 \
+         WHERE v.imported = 0 AND v.yanked = 0 AND p.delisted_at IS NULL \
          ORDER BY v.published_at DESC, v.plugin_id ASC, v.major DESC, v.minor DESC, v.patch DESC, \
          v.prerelease ASC, v.version DESC LIMIT $1",
     )

@@ -14,6 +14,7 @@
 //!   with one exception: [`jobs::claim`] adds `FOR UPDATE SKIP LOCKED` on
 //!   PostgreSQL.
 
+pub mod audit;
 pub mod catalogue;
 pub mod dashboard;
 pub mod downloads;
@@ -21,6 +22,7 @@ pub mod events;
 pub mod feeds;
 pub mod idempotency;
 pub mod jobs;
+pub mod moderation;
 pub mod namespaces;
 pub mod plugins;
 pub mod rate_limit;

@@ -253,8 +253,8 @@ pub async fn by_id(c: &mut AnyConnection, id: &str) -> Result<Option<PluginRow>>
     row.as_ref().map(plugin_from_row).transpose()
 }
 
-/// Plugins whose id, display name or description contains `q` (case-insensitive),
-/// by id; all plugins when `q` is empty.
+/// Listed plugins (not delisted by a moderator) whose id, display name or
+/// description contains `q` (case-insensitive), by id; all of them when `q` is empty.
 pub async fn search(
     c: &mut AnyConnection,
     q: &str,
@@ -268,8 +268,8 @@ pub async fn search(
         .replace('_', "\\_");
     let pattern = format!("%{escaped}%");
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{PLUGIN_SELECT} WHERE LOWER(p.id) LIKE $1 ESCAPE '\\' \
-         OR LOWER(p.display_name) LIKE $1 ESCAPE '\\' OR LOWER(p.description) LIKE $1 ESCAPE '\\' \
+        "{PLUGIN_SELECT} WHERE p.delisted_at IS NULL AND (LOWER(p.id) LIKE $1 ESCAPE '\\' \
+         OR LOWER(p.display_name) LIKE $1 ESCAPE '\\' OR LOWER(p.description) LIKE $1 ESCAPE '\\') \
          ORDER BY p.id LIMIT $2 OFFSET $3"
     )))
     .bind(pattern)

@@ -1,7 +1,9 @@
 //! Reviews of plugins, their helpful votes and abuse reports, and the rating
 //! sums read from them (per plugin, per version, for a batch of plugins, and
 //! the instance's mean). Times are unix seconds. The publisher's reply lives
-//! on the review's row (one per review).
+//! on the review's row (one per review). A review a moderator hid
+//! (`hidden_at`, set by `crate::moderation`) is left out of every list, sum
+//! and trend here; [`get`] and [`by_user`] still return it.
 
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -27,6 +29,11 @@ pub struct ReviewRow {
     pub reply_updated_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// When a moderator hid it (`None`: visible). A hidden review is left out
+    /// of every list and rating sum here; its author still sees it.
+    pub hidden_at: Option<i64>,
+    /// The moderator's reason, shown to the author.
+    pub hidden_reason: Option<String>,
 }
 
 /// A new review.
@@ -69,7 +76,7 @@ const COLS: &str =
     r.version AS version, r.api_version AS api_version, r.stars AS stars, r.title AS title, \
     r.body AS body, r.helpful AS helpful, r.reply_body AS reply_body, ru.username AS reply_by, \
     r.reply_at AS reply_at, r.reply_updated_at AS reply_updated_at, r.created_at AS created_at, \
-    r.updated_at AS updated_at \
+    r.updated_at AS updated_at, r.hidden_at AS hidden_at, r.hidden_reason AS hidden_reason \
     FROM reviews r JOIN users u ON u.id = r.user_id LEFT JOIN users ru ON ru.id = r.reply_by";
 
 fn review_row(r: &AnyRow) -> Result<ReviewRow> {
@@ -90,6 +97,8 @@ fn review_row(r: &AnyRow) -> Result<ReviewRow> {
         reply_updated_at: opt_i64(r, "reply_updated_at")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
+        hidden_at: opt_i64(r, "hidden_at")?,
+        hidden_reason: r.try_get("hidden_reason")?,
     })
 }
 
@@ -125,6 +134,19 @@ pub async fn get(c: &mut AnyConnection, plugin_id: &str, id: i64) -> Result<Opti
     row.as_ref().map(review_row).transpose()
 }
 
+/// The reviews `ids` (hidden ones included; unknown ids left out), in one query.
+pub async fn by_ids(c: &mut AnyConnection, ids: &[i64]) -> Result<Vec<ReviewRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!("SELECT {COLS} WHERE r.id IN ({})", placeholders(1, ids.len()));
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for id in ids {
+        q = q.bind(*id);
+    }
+    q.fetch_all(&mut *c).await?.iter().map(review_row).collect()
+}
+
 /// The user's review of the plugin, if any.
 pub async fn by_user(
     c: &mut AnyConnection,
@@ -141,7 +163,7 @@ pub async fn by_user(
     row.as_ref().map(review_row).transpose()
 }
 
-/// A page of a plugin's reviews (of one version when given).
+/// A page of a plugin's visible reviews (of one version when given).
 pub async fn list(
     c: &mut AnyConnection,
     plugin_id: &str,
@@ -152,7 +174,7 @@ pub async fn list(
 ) -> Result<Vec<ReviewRow>> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLS} WHERE r.plugin_id = $1 AND ($2 = '' OR r.version = $2) \
-         ORDER BY {} LIMIT $3 OFFSET $4",
+         AND r.hidden_at IS NULL ORDER BY {} LIMIT $3 OFFSET $4",
         sort.order_by()
     )))
     .bind(plugin_id)
@@ -309,7 +331,7 @@ pub async fn report_count(c: &mut AnyConnection, review_id: i64) -> Result<i64> 
     Ok(row.try_get("n")?)
 }
 
-/// Reviews with 1..=5 stars, of a plugin (of one version when given).
+/// Visible reviews with 1..=5 stars, of a plugin (of one version when given).
 pub async fn distribution(
     c: &mut AnyConnection,
     plugin_id: &str,
@@ -317,7 +339,7 @@ pub async fn distribution(
 ) -> Result<[i64; 5]> {
     let rows = sqlx::query(
         "SELECT stars, COUNT(*) AS n FROM reviews WHERE plugin_id = $1 \
-         AND ($2 = '' OR version = $2) GROUP BY stars",
+         AND ($2 = '' OR version = $2) AND hidden_at IS NULL GROUP BY stars",
     )
     .bind(plugin_id)
     .bind(version.unwrap_or(""))
@@ -333,24 +355,25 @@ pub async fn distribution(
     Ok(out)
 }
 
-/// `(count, sum of stars)` of every review on the instance.
+/// `(count, sum of stars)` of every visible review on the instance.
 pub async fn totals(c: &mut AnyConnection) -> Result<(i64, i64)> {
     let row = sqlx::query(
-        "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(stars), 0) AS BIGINT) AS s FROM reviews",
+        "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(stars), 0) AS BIGINT) AS s FROM reviews \
+         WHERE hidden_at IS NULL",
     )
     .fetch_one(&mut *c)
     .await?;
     Ok((row.try_get("n")?, row.try_get("s")?))
 }
 
-/// `(plugin id, count, sum of stars)` for each of `ids` that has reviews: one
-/// query per 1000 plugins.
+/// `(plugin id, count, sum of stars)` for each of `ids` that has visible
+/// reviews: one query per 1000 plugins.
 pub async fn sums(c: &mut AnyConnection, ids: &[String]) -> Result<Vec<(String, i64, i64)>> {
     let mut out = Vec::new();
     for chunk in ids.chunks(1000) {
         let sql = format!(
             "SELECT plugin_id, COUNT(*) AS n, CAST(SUM(stars) AS BIGINT) AS s FROM reviews \
-             WHERE plugin_id IN ({}) GROUP BY plugin_id",
+             WHERE plugin_id IN ({}) AND hidden_at IS NULL GROUP BY plugin_id",
             placeholders(1, chunk.len())
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));

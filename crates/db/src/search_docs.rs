@@ -6,6 +6,10 @@
 //! Category labels come from `catalogue_categories`; Trellis's own categories
 //! (`trellis_registry::CATEGORIES`) are not stored, so their label here is the
 //! slug: `trellis_platform::registry::search_docs` fills in the real labels.
+//!
+//! A plugin delisted by a moderator (`plugins.delisted_at`) has no document: a
+//! follower that re-reads it after `plugin.delisted` finds nothing and deletes
+//! it from the index, and `plugin.relisted` brings it back.
 
 use std::collections::HashMap;
 
@@ -57,13 +61,13 @@ const SELECT: &str = "SELECT p.id AS id, n.name AS namespace, p.name AS name, p.
     p.updated_at AS updated_at, p.deprecated_reason AS deprecated_reason, p.demo AS demo \
     FROM plugins p JOIN namespaces n ON n.id = p.namespace_id";
 
-/// The documents of `ids` (unknown ids are left out), by id.
+/// The documents of `ids` (unknown and delisted ids are left out), by id.
 pub async fn load(c: &mut AnyConnection, ids: &[String]) -> Result<Vec<SearchDocRow>> {
     let mut out = Vec::with_capacity(ids.len());
     // Bounded IN lists: well under both engines' limits on bind parameters.
     for chunk in ids.chunks(1000) {
         let sql = format!(
-            "{SELECT} WHERE p.id IN ({}) ORDER BY p.id",
+            "{SELECT} WHERE p.id IN ({}) AND p.delisted_at IS NULL ORDER BY p.id",
             crate::placeholders(1, chunk.len())
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -77,14 +81,14 @@ pub async fn load(c: &mut AnyConnection, ids: &[String]) -> Result<Vec<SearchDoc
 }
 
 /// Up to `limit` documents with ids after `after_id` (from the start with `None`),
-/// by id: page through every plugin by passing the last id of each page.
+/// by id: page through every listed plugin by passing the last id of each page.
 pub async fn page(
     c: &mut AnyConnection,
     after_id: Option<&str>,
     limit: i64,
 ) -> Result<Vec<SearchDocRow>> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{SELECT} WHERE p.id > $1 ORDER BY p.id LIMIT $2"
+        "{SELECT} WHERE p.id > $1 AND p.delisted_at IS NULL ORDER BY p.id LIMIT $2"
     )))
     .bind(after_id.unwrap_or(""))
     .bind(limit.clamp(1, 1000))

@@ -12,6 +12,11 @@ pub struct UserRow {
     pub password_hash: String,
     pub is_admin: bool,
     pub created_at: i64,
+    /// When an admin disabled the account (`None`: enabled). A disabled user's
+    /// sessions and tokens are refused (`crate::moderation` sets it).
+    pub disabled_at: Option<i64>,
+    /// Why, as the admin wrote it (shown to admins only).
+    pub disabled_reason: Option<String>,
 }
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<UserRow> {
@@ -21,10 +26,13 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<UserRow> {
         password_hash: r.try_get("password_hash")?,
         is_admin: crate::flag(r, "is_admin")?,
         created_at: r.try_get("created_at")?,
+        disabled_at: crate::opt_i64(r, "disabled_at")?,
+        disabled_reason: r.try_get("disabled_reason")?,
     })
 }
 
-const COLS: &str = "id, username, password_hash, is_admin, created_at";
+const COLS: &str =
+    "id, username, password_hash, is_admin, created_at, disabled_at, disabled_reason";
 
 /// Inserts a user; [`DbError::Conflict`] when the name is taken.
 pub async fn insert(
@@ -94,6 +102,31 @@ pub async fn list(c: &mut AnyConnection, limit: i64, offset: i64) -> Result<Vec<
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLS} FROM users ORDER BY id DESC LIMIT $1 OFFSET $2"
     )))
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Users whose name contains `q` (case-insensitive; every user when empty),
+/// newest first.
+pub async fn search(
+    c: &mut AnyConnection,
+    q: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<UserRow>> {
+    let escaped = q
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLS} FROM users WHERE username LIKE $1 ESCAPE '\\' \
+         ORDER BY id DESC LIMIT $2 OFFSET $3"
+    )))
+    .bind(format!("%{escaped}%"))
     .bind(limit)
     .bind(offset)
     .fetch_all(&mut *c)

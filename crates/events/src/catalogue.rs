@@ -78,8 +78,10 @@ macro_rules! event_type {
     };
 }
 
+mod moderation;
 mod reviews;
 mod webhooks;
+pub use moderation::*;
 pub use reviews::*;
 pub use webhooks::*;
 
@@ -391,6 +393,17 @@ pub fn catalogue() -> Vec<EventTypeOut> {
         entry::<ReviewReplied>(),
         entry::<ReviewVoted>(),
         entry::<ReviewReported>(),
+        entry::<ReviewHidden>(),
+        entry::<ReviewRestored>(),
+        entry::<PluginReported>(),
+        entry::<PluginDelisted>(),
+        entry::<PluginRelisted>(),
+        entry::<ReportsDismissed>(),
+        entry::<UserSignedIn>(),
+        entry::<UserSignInFailed>(),
+        entry::<UserDisabled>(),
+        entry::<UserEnabled>(),
+        entry::<TokenUsed>(),
         entry::<WebhookEndpointCreated>(),
         entry::<WebhookEndpointUpdated>(),
         entry::<WebhookEndpointDeleted>(),

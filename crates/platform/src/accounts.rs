@@ -11,7 +11,7 @@ use trellis_db::users::{self, UserRow};
 use trellis_db::{namespaces, rate_limit, security_log, tokens, DbError};
 use trellis_types::{ErrorCode, MembershipOut, UserOut};
 
-use trellis_events::catalogue::{TokenRevoked, UserCreated};
+use trellis_events::catalogue::{TokenRevoked, UserCreated, UserSignInFailed, UserSignedIn};
 
 use crate::events::{self, EventActor};
 use crate::{Actor, AppError, AppResult, AppState};
@@ -309,36 +309,85 @@ pub async fn sign_in(
     // One pooled connection at a time: holding one while the limiter takes
     // another lets a burst of sign-ins exhaust the pool and stall every request.
     match (ok, user) {
+        (true, Some(u)) if u.disabled_at.is_some() => {
+            // The right password: only now may the refusal say why.
+            limiter.failed(state).await?;
+            sign_in_failed(state, Some(&u), "account_disabled", client).await?;
+            Err(crate::tokens::account_disabled())
+        }
         (true, Some(u)) => {
             limiter.succeeded(state).await?;
+            let mut tx = state.db.begin().await?;
             security_log::record(
-                &mut *state.db.conn().await?,
+                &mut tx,
                 u.id,
                 "signed_in",
                 Some(client),
                 "Signed in with a password.",
             )
             .await?;
+            let data = UserSignedIn {
+                user_id: u.id,
+                username: u.username.clone(),
+                address: Some(client.to_owned()),
+            };
+            events::emit(&mut tx, &self_actor(&u), &data).await?;
+            tx.commit().await?;
             Ok(u)
         }
         (_, user) => {
             limiter.failed(state).await?;
-            if let Some(u) = user {
-                security_log::record(
-                    &mut *state.db.conn().await?,
-                    u.id,
-                    "sign_in_failed",
-                    Some(client),
-                    "Wrong password.",
-                )
-                .await?;
-            }
+            let reason = if user.is_some() {
+                "wrong_password"
+            } else {
+                "unknown_user"
+            };
+            sign_in_failed(state, user.as_ref(), reason, client).await?;
             Err(AppError::new(
                 ErrorCode::InvalidCredentials,
                 "Wrong user name or password.",
             ))
         }
     }
+}
+
+/// The event actor of a user acting as themselves, through no token.
+fn self_actor(u: &UserRow) -> EventActor {
+    EventActor::User {
+        user_id: u.id,
+        username: u.username.clone(),
+        token_id: None,
+    }
+}
+
+/// Records a refused sign-in: in the account's security log when the name is
+/// an account's, and as a `user.sign_in_failed` event (whose actor is that
+/// account, or the system for a name that is none; such a name is not kept).
+async fn sign_in_failed(
+    state: &AppState,
+    user: Option<&UserRow>,
+    reason: &str,
+    client: &str,
+) -> AppResult<()> {
+    let mut tx = state.db.begin().await?;
+    if let Some(u) = user {
+        let detail = if reason == "account_disabled" {
+            "Sign-in refused: the account is disabled."
+        } else {
+            "Wrong password."
+        };
+        security_log::record(&mut tx, u.id, "sign_in_failed", Some(client), detail).await?;
+    }
+    let data = UserSignInFailed {
+        account: user.map_or_else(|| "(unknown)".to_owned(), |u| u.username.clone()),
+        user_id: user.map(|u| u.id),
+        reason: reason.to_owned(),
+        address: Some(client.to_owned()),
+    };
+    let who = user.map_or(EventActor::System, self_actor);
+    events::emit(&mut tx, &who, &data).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Changes a password after checking the current one (under the sign-in

@@ -242,7 +242,10 @@ pub async fn log_out(session: &Session) -> AppResult<()> {
     session.flush().await.map_err(session_err)
 }
 
-/// The signed-in user, if any (and if their password has not changed since).
+/// The signed-in user, if any (and if their password has not changed since,
+/// and an admin has not disabled them: disabling deletes their sessions too,
+/// and this refuses one that a request still in flight might carry). Every
+/// request that acts through a session passes here.
 pub async fn current_user(state: &AppState, session: &Session) -> AppResult<Option<UserRow>> {
     let Some(id) = session.get::<i64>(USER_ID).await.map_err(session_err)? else {
         return Ok(None);
@@ -251,7 +254,7 @@ pub async fn current_user(state: &AppState, session: &Session) -> AppResult<Opti
         return Ok(None);
     };
     let fp: Option<String> = session.get(PW_FINGERPRINT).await.map_err(session_err)?;
-    if fp.as_deref() != Some(fingerprint(&user).as_str()) {
+    if fp.as_deref() != Some(fingerprint(&user).as_str()) || user.disabled_at.is_some() {
         return Ok(None);
     }
     Ok(Some(user))

@@ -259,6 +259,9 @@ pub async fn authenticate(state: &AppState, secret: &str, ip: Option<String>) ->
     let user = users::by_id(&mut c, row.user_id)
         .await?
         .ok_or_else(invalid)?;
+    if user.disabled_at.is_some() {
+        return Err(account_disabled());
+    }
     state.token_usage.record(row.id, user.id, ip.as_deref());
     Ok(Actor {
         user,
@@ -271,6 +274,16 @@ pub async fn authenticate(state: &AppState, secret: &str, ip: Option<String>) ->
     })
 }
 
+/// The refusal of a disabled account's credentials (its tokens, and a
+/// sign-in with the right password).
+pub fn account_disabled() -> AppError {
+    AppError::new(
+        ErrorCode::AccountDisabled,
+        "This account has been disabled by the administrators of this Trellis: \
+         its API tokens and sign-ins are refused.",
+    )
+}
+
 #[derive(Debug, Default)]
 struct Use {
     user_id: i64,
@@ -280,7 +293,9 @@ struct Use {
 }
 
 /// Token uses not yet written: `token id -> (user, last use, count, address)`.
-/// A worker flushes them as `last_used_at` and one security-log line per token.
+/// A worker flushes them as `last_used_at` and one security-log line per token,
+/// and, for a token's first flushed use of a UTC day, a `token.used` event
+/// (what the audit log shows of token use).
 #[derive(Debug, Default)]
 pub struct TokenUsage {
     pending: Mutex<HashMap<i64, Use>>,
@@ -313,6 +328,7 @@ impl TokenUsage {
             let mut tx = db.begin().await?;
             let used: Vec<(i64, i64)> = taken.iter().map(|(id, u)| (*id, u.last_at)).collect();
             tokens::touch_many(&mut tx, &used).await?;
+            used_today(&mut tx, &taken).await?;
             for (id, u) in &taken {
                 security_log::record(
                     &mut tx,
@@ -324,7 +340,7 @@ impl TokenUsage {
                 .await?;
             }
             tx.commit().await?;
-            Ok::<_, trellis_db::DbError>(())
+            Ok::<_, AppError>(())
         }
         .await;
         if let Err(e) = result {
@@ -338,10 +354,41 @@ impl TokenUsage {
                     e.ip = u.ip;
                 }
             }
-            return Err(e.into());
+            return Err(e);
         }
         Ok(())
     }
+}
+
+/// Writes a `token.used` event for each token of `taken` that has none yet
+/// today (UTC), on the flush's transaction.
+async fn used_today(
+    tx: &mut trellis_db::AnyConnection,
+    taken: &HashMap<i64, Use>,
+) -> AppResult<()> {
+    let ids: Vec<i64> = taken.keys().copied().collect();
+    let day_start = trellis_db::now().div_euclid(86_400) * 86_400 * 1000;
+    let seen = trellis_db::audit::tokens_used_since(tx, &ids, day_start).await?;
+    let fresh: Vec<i64> = ids.into_iter().filter(|id| !seen.contains(id)).collect();
+    for t in trellis_db::audit::token_facts(tx, &fresh).await? {
+        let who = events::EventActor::User {
+            user_id: t.user_id,
+            username: t.username.clone(),
+            token_id: Some(t.id),
+        };
+        let data = catalogue::TokenUsed {
+            token_id: t.id,
+            name: t.name,
+            username: t.username,
+            scopes: parse_scopes(&t.scopes)
+                .iter()
+                .map(|s| s.as_str().to_owned())
+                .collect(),
+            uses: taken.get(&t.id).map_or(0, |u| u.count as i64),
+        };
+        events::emit(tx, &who, &data).await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

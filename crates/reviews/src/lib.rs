@@ -14,7 +14,9 @@
 //! remove the reply), but never review their own plugins. Other users mark
 //! reviews helpful (once each, never their own; a vote can be withdrawn) and
 //! report them for abuse (once each, never their own). Every list and summary
-//! is public.
+//! is public. A review a moderator hid (`trellis-moderation`) is in no list,
+//! summary or trend, and cannot be voted on, replied to or reported; only its
+//! author and admins still read it ([`get_as`]), with the moderator's note.
 //!
 //! Rules, decided here so REST, server functions and the CLI cannot disagree:
 //! - **Scopes.** Reads need no sign-in. Writes come from a browser session or a
@@ -56,7 +58,7 @@ pub mod trend;
 
 pub use rating::{bayesian, rating};
 pub use responses::{delete_reply, reply, report, unvote, vote};
-pub use reviews::{create, delete, get, list, update};
+pub use reviews::{create, delete, get, get_as, list, update};
 pub use rules::to_out;
 pub use trend::trend;
 

@@ -20,7 +20,7 @@ pub async fn reply(
     if !is_member(&mut c, &p, actor.user.id).await? {
         return Err(trellis_platform::registry::not_member(&p.namespace));
     }
-    review(&mut c, &p.id, id).await?;
+    visible_review(&mut c, &p.id, id).await?;
     drop(c);
     let mut errors = Vec::new();
     let body = check_body("text", &input.text, MAX_TEXT, &mut errors);
@@ -88,7 +88,7 @@ pub async fn vote(
     actor.require(Scope::Publish)?;
     let mut tx = state.db.begin().await?;
     let p = plugin(&mut tx, plugin_id).await?;
-    let r = review(&mut tx, &p.id, id).await?;
+    let r = visible_review(&mut tx, &p.id, id).await?;
     if r.user_id == actor.user.id {
         return Err(AppError::forbidden("You cannot vote for your own review."));
     }
@@ -154,7 +154,7 @@ pub async fn report(
     actor.require(Scope::Publish)?;
     let mut c = state.db.conn().await?;
     let p = plugin(&mut c, plugin_id).await?;
-    let r = review(&mut c, &p.id, id).await?;
+    let r = visible_review(&mut c, &p.id, id).await?;
     drop(c);
     if r.user_id == actor.user.id {
         return Err(AppError::forbidden("You cannot report your own review."));

@@ -184,15 +184,33 @@ pub async fn delete(state: &AppState, actor: &Actor, plugin_id: &str, id: i64) -
     Ok(())
 }
 
-/// One review.
+/// One review, as anyone sees it: a review a moderator hid is `not_found`.
 pub async fn get(state: &AppState, plugin_id: &str, id: i64) -> AppResult<ReviewOut> {
+    get_as(state, None, plugin_id, id).await
+}
+
+/// One review, as `viewer` sees it: a review a moderator hid is shown to its
+/// author and to admins only (with the moderator's note), `not_found` to others.
+pub async fn get_as(
+    state: &AppState,
+    viewer: Option<&Actor>,
+    plugin_id: &str,
+    id: i64,
+) -> AppResult<ReviewOut> {
     let mut c = state.db.conn().await?;
     let p = plugin(&mut c, plugin_id).await?;
-    Ok(to_out(review(&mut c, &p.id, id).await?))
+    let r = review(&mut c, &p.id, id).await?;
+    let sees_hidden = viewer.is_some_and(|a| {
+        a.user.id == r.user_id || (a.user.is_admin && a.has(Scope::Admin))
+    });
+    if r.hidden_at.is_some() && !sees_hidden {
+        return Err(AppError::not_found(format!("Review {id} of `{}`", p.id)));
+    }
+    Ok(to_out(r))
 }
 
 /// A page of a plugin's reviews in `sort` order (of one version when given),
-/// from `offset`.
+/// from `offset`; reviews a moderator hid are left out.
 pub async fn list(
     state: &AppState,
     plugin_id: &str,

@@ -188,6 +188,20 @@ pub(crate) async fn count_write(c: &mut trellis_db::AnyConnection, actor: &Actor
     .with_retry_after(retry))
 }
 
+/// The review, unless a moderator hid it (then `not_found`, as for anyone who
+/// may not see it: voting on, replying to or reporting it).
+pub(crate) async fn visible_review(
+    c: &mut trellis_db::AnyConnection,
+    plugin_id: &str,
+    id: i64,
+) -> AppResult<ReviewRow> {
+    let r = review(c, plugin_id, id).await?;
+    if r.hidden_at.is_some() {
+        return Err(AppError::not_found(format!("Review {id} of `{plugin_id}`")));
+    }
+    Ok(r)
+}
+
 pub(crate) fn conflict(e: AppError, detail: &str) -> AppError {
     if e.code == ErrorCode::Conflict {
         AppError::new(ErrorCode::Conflict, detail)
@@ -198,6 +212,10 @@ pub(crate) fn conflict(e: AppError, detail: &str) -> AppError {
 
 /// A review as the API shows it.
 pub fn to_out(r: ReviewRow) -> ReviewOut {
+    let hidden = r.hidden_at.map(|at| trellis_types::ReviewHiddenOut {
+        reason: r.hidden_reason.clone().unwrap_or_default(),
+        hidden_at: at,
+    });
     let reply = match (r.reply_body, r.reply_at) {
         (Some(text), Some(at)) => Some(ReplyOut {
             text,
@@ -220,5 +238,6 @@ pub fn to_out(r: ReviewRow) -> ReviewOut {
         reply,
         created_at: r.created_at,
         updated_at: r.updated_at,
+        hidden,
     }
 }

@@ -59,6 +59,8 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     /// `If-Match` named a version of the resource that is no longer current.
     PreconditionFailed,
+    /// An admin disabled the account: its sign-ins, sessions and API tokens are refused.
+    AccountDisabled,
 }
 
 impl ErrorCode {
@@ -90,6 +92,7 @@ impl ErrorCode {
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::PreconditionFailed => "precondition_failed",
+            ErrorCode::AccountDisabled => "account_disabled",
         }
     }
 
@@ -102,7 +105,8 @@ impl ErrorCode {
             | ErrorCode::InvalidCredentials
             | ErrorCode::InvalidToken
             | ErrorCode::TokenRevoked
-            | ErrorCode::TokenExpired => 401,
+            | ErrorCode::TokenExpired
+            | ErrorCode::AccountDisabled => 401,
             ErrorCode::InsufficientScope
             | ErrorCode::Forbidden
             | ErrorCode::CsrfRejected
@@ -149,6 +153,7 @@ impl ErrorCode {
             ErrorCode::MethodNotAllowed => "Method not allowed",
             ErrorCode::UnsupportedMediaType => "Unsupported content type",
             ErrorCode::PreconditionFailed => "The resource has changed",
+            ErrorCode::AccountDisabled => "Account disabled",
         }
     }
 }

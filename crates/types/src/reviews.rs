@@ -92,6 +92,10 @@ pub struct ReviewOut {
     pub reply: Option<ReplyOut>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Set when a moderator hid the review: only its author (and admins) still
+    /// see it, with this note; it counts in no rating.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hidden: Option<crate::ReviewHiddenOut>,
 }
 
 /// A report as recorded.

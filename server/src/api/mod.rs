@@ -2,10 +2,12 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod audit;
 pub mod cursor;
 pub mod downloads;
 pub mod events;
 pub mod extract;
+pub mod moderation;
 pub mod namespaces;
 pub mod openapi;
 pub mod plugins;
@@ -44,6 +46,39 @@ pub fn routes() -> Router<ServerState> {
         .route("/tokens/{id}", delete(accounts::revoke_token))
         .route("/admin/users", get(admin::list_users))
         .route("/admin/event-bus", get(admin::get_event_bus))
+        .route("/admin/audit-log", get(audit::list_audit_log))
+        .route("/admin/reports", get(moderation::list_reports))
+        .route(
+            "/admin/reports/reviews/{review_id}/dismiss",
+            post(moderation::dismiss_review_reports),
+        )
+        .route(
+            "/admin/reports/plugins/{id}/dismiss",
+            post(moderation::dismiss_plugin_reports),
+        )
+        .route(
+            "/admin/users/{username}/disabled",
+            put(moderation::put_disabled)
+                .delete(moderation::delete_disabled)
+                .layer(DefaultBodyLimit::max(moderation::MAX_BODY)),
+        )
+        .route(
+            "/plugins/{id}/reports",
+            post(moderation::report_plugin).layer(DefaultBodyLimit::max(moderation::MAX_BODY)),
+        )
+        .route(
+            "/plugins/{id}/delisting",
+            get(moderation::get_delisting)
+                .put(moderation::put_delisting)
+                .delete(moderation::delete_delisting)
+                .layer(DefaultBodyLimit::max(moderation::MAX_BODY)),
+        )
+        .route(
+            "/plugins/{id}/reviews/{review_id}/hidden",
+            put(moderation::put_hidden)
+                .delete(moderation::delete_hidden)
+                .layer(DefaultBodyLimit::max(moderation::MAX_BODY)),
+        )
         .route("/namespaces", post(namespaces::create_namespace))
         .route(
             "/namespaces/{ns}",

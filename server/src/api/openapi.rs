@@ -19,8 +19,8 @@ use serde_json::{json, Map, Value};
 use utoipa::OpenApi;
 
 use super::{
-    accounts, admin, downloads, events, namespaces, plugins, resolve, reviews, search, stats,
-    webhooks,
+    accounts, admin, audit, downloads, events, moderation, namespaces, plugins, resolve, reviews,
+    search, stats, webhooks,
 };
 use crate::middleware::{idempotency, rate_limit};
 
@@ -85,6 +85,18 @@ use crate::middleware::{idempotency, rate_limit};
         accounts::revoke_token,
         admin::list_users,
         admin::get_event_bus,
+        audit::list_audit_log,
+        moderation::report_plugin,
+        moderation::get_delisting,
+        moderation::put_delisting,
+        moderation::delete_delisting,
+        moderation::put_hidden,
+        moderation::delete_hidden,
+        moderation::list_reports,
+        moderation::dismiss_review_reports,
+        moderation::dismiss_plugin_reports,
+        moderation::put_disabled,
+        moderation::delete_disabled,
         events::list_event_types,
         events::list_events,
         events::get_event,
@@ -113,6 +125,7 @@ use crate::middleware::{idempotency, rate_limit};
         (name = "account", description = "The calling user, their sessions, security log and invitations."),
         (name = "tokens", description = "API tokens."),
         (name = "admin", description = "Instance administration."),
+        (name = "moderation", description = "Reports of plugins and reviews, the moderation queue, hidden reviews and delisted plugins (docs/registry.md, \"Moderation\")."),
         (name = "events", description = "The event catalogue and the event log (docs/events.md)."),
         (name = "webhooks", description = "Webhook endpoints, their messages and delivery attempts, and delivery analytics (`webhooks` scope)."),
         (name = "meta", description = "This document."),
@@ -168,7 +181,7 @@ fn sorted(v: Value) -> Value {
 /// The reusable problem responses: (component name, status, description).
 const PROBLEMS: &[(&str, u16, &str)] = &[
     ("BadRequest", 400, "`bad_request`: a path or query parameter, or the body, could not be read; `detail` names it."),
-    ("Unauthenticated", 401, "`unauthenticated`, `invalid_token`, `token_revoked` or `token_expired`: no usable credentials."),
+    ("Unauthenticated", 401, "`unauthenticated`, `invalid_token`, `token_revoked`, `token_expired` or `account_disabled`: no usable credentials."),
     ("Forbidden", 403, "`insufficient_scope` (the token lacks the operation's scope) or `forbidden` (the user may not do this)."),
     ("NotFound", 404, "`not_found`: no such resource."),
     ("Conflict", 409, "`conflict` or `version_exists`: the change collides with what exists, or (with \

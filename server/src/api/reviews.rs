@@ -137,7 +137,7 @@ pub async fn create_review(
     ))
 }
 
-/// Get a review.
+/// Get a review (one a moderator hid: its author and admins only).
 #[utoipa::path(
     get,
     path = "/api/v1/plugins/{id}/reviews/{review_id}",
@@ -147,13 +147,16 @@ pub async fn create_review(
         ("id" = String, Path, description = "The plugin id, `namespace.name`."),
         ("review_id" = i64, Path, description = "The review id."),
     ),
+    security((), ("bearer" = []), ("session" = [])),
     responses((status = 200, description = "The review.", body = ReviewOut))
 )]
 pub async fn get_review(
     State(state): State<AppState>,
+    super::extract::MaybeCaller(caller): super::extract::MaybeCaller,
     ApiPath((id, review_id)): ApiPath<(String, i64)>,
 ) -> Result<Json<ReviewOut>, ApiError> {
-    Ok(Json(reviews::get(&state, &id, review_id).await?))
+    let viewer = caller.as_deref();
+    Ok(Json(reviews::get_as(&state, viewer, &id, review_id).await?))
 }
 
 /// Change one's own review (absent fields stay as they are).

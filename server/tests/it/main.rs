@@ -15,6 +15,7 @@ mod harness;
 mod hostile_input;
 mod idempotency;
 mod import;
+mod moderation;
 mod openapi;
 mod ops;
 mod page_cache;
