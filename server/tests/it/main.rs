@@ -3,6 +3,7 @@
 
 mod accounts;
 mod api_conventions;
+mod audit_log;
 mod cli;
 mod cli_publisher;
 mod csrf;
