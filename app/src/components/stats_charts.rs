@@ -13,7 +13,22 @@ use leptos::prelude::*;
 use trellis_types::{PluginStatsOut, StatsBucketSize, StatsPointOut, StatsRange};
 
 use crate::components::chart::{short_day, BarChart, ChartIds, Layer};
-use crate::components::plugin_card::count;
+
+/// A count with thousands grouped: `13,687`.
+pub fn grouped(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        out.insert(0, '-');
+    }
+    out
+}
 
 /// `2026-03` or `2026-03-01` as `Mar 2026`.
 pub fn month_label(day: &str) -> String {
@@ -57,6 +72,15 @@ fn per(size: StatsBucketSize) -> &'static str {
     size.as_str()
 }
 
+/// `last 90 days`, `last year`, `all time`.
+fn last(range: StatsRange) -> &'static str {
+    match range {
+        StatsRange::Days90 => "last 90 days",
+        StatsRange::Year => "last year",
+        StatsRange::All => "all time",
+    }
+}
+
 /// The three ranges as links to `base?range=…`, the current one marked.
 #[component]
 pub fn StatsRangeLinks(base: String, current: StatsRange) -> impl IntoView {
@@ -73,25 +97,25 @@ pub fn StatsRangeLinks(base: String, current: StatsRange) -> impl IntoView {
 
 /// The key figures of the range and of all time.
 fn figures(s: &PluginStatsOut) -> impl IntoView {
-    let range = s.range.label().to_lowercase();
+    let range = last(s.range);
     let (range_dl, range_ui) = if s.range == StatsRange::All {
         ("Downloads".to_owned(), "Unique installs".to_owned())
     } else {
         (
-            format!("Downloads, last {range}"),
-            format!("Unique installs, last {range}"),
+            format!("Downloads, {range}"),
+            format!("Unique installs, {range}"),
         )
     };
     let all_time = (s.range != StatsRange::All).then(|| {
         view! {
-            <div><dt>"Downloads, all time"</dt><dd data-figure="downloads">{count(s.downloads.max(0) as u64)}</dd></div>
-            <div><dt>"Unique installs, all time"</dt><dd data-figure="unique-installs">{count(s.unique_installs.max(0) as u64)}</dd></div>
+            <div><dt>"Downloads, all time"</dt><dd data-figure="downloads">{grouped(s.downloads)}</dd></div>
+            <div><dt>"Unique installs, all time"</dt><dd data-figure="unique-installs">{grouped(s.unique_installs)}</dd></div>
         }
     });
     view! {
         <dl class="stats-figures">
-            <div><dt>{range_dl}</dt><dd data-figure="range-downloads">{count(s.range_downloads.max(0) as u64)}</dd></div>
-            <div><dt>{range_ui}</dt><dd data-figure="range-unique-installs">{count(s.range_unique_installs.max(0) as u64)}</dd></div>
+            <div><dt>{range_dl}</dt><dd data-figure="range-downloads">{grouped(s.range_downloads)}</dd></div>
+            <div><dt>{range_ui}</dt><dd data-figure="range-unique-installs">{grouped(s.range_unique_installs)}</dd></div>
             {all_time}
         </dl>
     }
@@ -110,7 +134,7 @@ fn installs_note(s: &PluginStatsOut) -> impl IntoView {
     let imported = (s.imported_downloads > 0).then(|| {
         format!(
             " The all-time downloads include {} counted by the catalogue this plugin was imported from; the charts show only downloads from here.",
-            s.imported_downloads
+            grouped(s.imported_downloads)
         )
     });
     view! {
@@ -126,16 +150,15 @@ fn installs_note(s: &PluginStatsOut) -> impl IntoView {
 
 /// Every version's downloads in the range and of all time.
 fn version_table(s: &PluginStatsOut, id: String) -> impl IntoView {
-    let range = s.range.label().to_lowercase();
     let head = if s.range == StatsRange::All {
         "Downloads counted here".to_owned()
     } else {
-        format!("Downloads, last {range}")
+        format!("Downloads, {}", last(s.range))
     };
     view! {
         <div class="table-wrap">
             <table class="table" id=id>
-                <caption class="visually-hidden">"Downloads per version"</caption>
+                <caption class="table-caption">"Every version's downloads"</caption>
                 <thead><tr>
                     <th scope="col">"Version"</th><th scope="col">{head}</th>
                     <th scope="col">"Downloads, all time"</th>
@@ -185,7 +208,7 @@ pub fn DownloadsCharts(
             title=format!("Downloads per {unit}")
             summary=format!(
                 "{} downloads from {from} to {to}, by {unit}; the busiest {unit} had {}.",
-                s.range_downloads, busiest(|x| x.downloads)
+                grouped(s.range_downloads), grouped(busiest(|x| x.downloads))
             )
             table_caption=format!("Downloads per {unit}, oldest first")
             bucket_heading=bucket_heading(size).to_owned()
@@ -204,7 +227,7 @@ pub fn DownloadsCharts(
             title=format!("Unique installs per {unit}")
             summary=format!(
                 "{} unique installs from {from} to {to}, by {unit}; the busiest {unit} had {}.",
-                s.range_unique_installs, busiest(|x| x.unique_installs)
+                grouped(s.range_unique_installs), grouped(busiest(|x| x.unique_installs))
             )
             table_caption=format!("Unique installs per {unit}, oldest first")
             bucket_heading=bucket_heading(size).to_owned()
@@ -336,12 +359,25 @@ mod tests {
     fn buckets_read_well() {
         let w = point("2026-03-02", "2026-03-08");
         assert_eq!(tick_label(StatsBucketSize::Week, &w), "Mar 2");
-        assert_eq!(bucket_label(StatsBucketSize::Week, &w), "2026-03-02 to 2026-03-08");
+        assert_eq!(
+            bucket_label(StatsBucketSize::Week, &w),
+            "2026-03-02 to 2026-03-08"
+        );
         let m = point("2026-03-01", "2026-03-31");
         assert_eq!(tick_label(StatsBucketSize::Month, &m), "Mar 2026");
         assert_eq!(bucket_label(StatsBucketSize::Month, &m), "Mar 2026");
         let d = point("2026-03-05", "2026-03-05");
         assert_eq!(bucket_label(StatsBucketSize::Day, &d), "2026-03-05");
         assert_eq!(month_label("nonsense"), "nonsense");
+    }
+
+    #[test]
+    fn counts_group_thousands() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1_000), "1,000");
+        assert_eq!(grouped(13_687), "13,687");
+        assert_eq!(grouped(1_234_567), "1,234,567");
+        assert_eq!(grouped(-4_500), "-4,500");
     }
 }

@@ -136,7 +136,7 @@ pub struct PluginStatsOut {
     /// Unique installs within the range (the sum of daily counts).
     pub range_unique_installs: i64,
     /// The first day this instance counted unique installs (of any plugin);
-    /// earlier days have none. Absent until something was counted.
+    /// earlier days have none. `null` until something was counted.
     pub unique_installs_since: Option<String>,
     /// One point per bucket, oldest first, empty buckets as zeros.
     pub series: Vec<StatsPointOut>,

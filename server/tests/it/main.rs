@@ -40,6 +40,7 @@ mod registry_versions;
 mod reshape;
 mod reviews;
 mod search;
+mod pages_stats;
 mod stats;
 mod security_accounts;
 mod security_namespaces;

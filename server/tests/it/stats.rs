@@ -169,7 +169,7 @@ async fn no_address_or_user_agent_is_stored_anywhere() {
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
         ),
         _ => sqlx::query(
-            "SELECT table_name AS name FROM information_schema.tables \
+            "SELECT CAST(table_name AS TEXT) AS name FROM information_schema.tables \
              WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
         ),
     }
@@ -187,7 +187,7 @@ async fn no_address_or_user_agent_is_stored_anywhere() {
                 sqlx::query("SELECT name FROM pragma_table_info($1)").bind(table)
             }
             _ => sqlx::query(
-                "SELECT column_name AS name FROM information_schema.columns \
+                "SELECT CAST(column_name AS TEXT) AS name FROM information_schema.columns \
                  WHERE table_schema = 'public' AND table_name = $1",
             )
             .bind(table),
@@ -370,7 +370,7 @@ async fn ranges_parse_and_pick_their_buckets() {
 
 /// Seven versions with downloads on days spread over three years, unique
 /// installs on some of them, and an imported count.
-async fn seed_history(app: &TestApp) {
+pub async fn seed_history(app: &TestApp) {
     let rows: &[(&str, i64, i64)] = &[
         // (version, days ago, downloads)
         ("1.0.0", 0, 5),
