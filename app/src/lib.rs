@@ -75,6 +75,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("account/security") view=SecurityPage ssr=SsrMode::Async/>
                     <Route path=path!("docs/api") view=ApiReferencePage ssr=SsrMode::Async/>
                     <Route path=path!("admin/events") view=AdminEventsPage ssr=SsrMode::Async/>
+                    <Route path=path!("admin/moderation") view=pages::admin_moderation::AdminModerationPage ssr=SsrMode::Async/>
+                    <Route path=path!("admin/users") view=pages::admin_users::AdminUsersPage ssr=SsrMode::Async/>
+                    <Route path=path!("admin/audit-log") view=pages::admin_audit::AdminAuditPage ssr=SsrMode::Async/>
                     // The publisher dashboard.
                     <Route path=path!("dashboard") view=pages::dashboard::DashboardPage ssr=SsrMode::Async/>
                     <Route path=path!("dashboard/publish") view=pages::dashboard_publish::DashboardPublishPage ssr=SsrMode::Async/>

@@ -7,6 +7,7 @@ pub mod dashboard;
 pub mod dashboard_actions;
 pub mod discovery;
 pub mod events;
+pub mod moderation;
 pub mod namespaces;
 pub mod plugin_pages;
 pub mod reference;

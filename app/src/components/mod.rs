@@ -8,6 +8,7 @@ pub mod pagination;
 pub mod plugin_card;
 pub mod plugin_side;
 pub mod query;
+pub mod report_plugin;
 pub mod results;
 pub mod reviews;
 pub mod reviews_form;

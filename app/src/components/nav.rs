@@ -2,7 +2,8 @@
 //! compact search box (a GET form to `/search`, so it works without JavaScript;
 //! left out on `/` and `/search`, whose own search box leads the page, and on
 //! narrow screens, where "Browse" leads to search), links ("Dashboard" and "Webhooks" for signed-in users, "Admin" for
-//! admins), and the session (sign in/up or the signed-in user with a sign-out
+//! admins: the admin area, opening on `/admin/moderation`, whose tabs lead to
+//! users, the audit log and events), and the session (sign in/up or the signed-in user with a sign-out
 //! button).
 
 use leptos::prelude::*;
@@ -49,7 +50,7 @@ pub fn Nav(session: SessionContext) -> impl IntoView {
                         {move || Suspend::new(async move {
                             match session.user.await {
                                 Ok(Some(u)) => view! {
-                                    {u.is_admin.then(|| view! { <A href="/admin/events" attr:id="nav-admin">"Admin"</A> })}
+                                    {u.is_admin.then(|| view! { <A href="/admin/moderation" attr:id="nav-admin">"Admin"</A> })}
                                     <A href="/dashboard" attr:id="nav-dashboard">"Dashboard"</A>
                                     <A href="/webhooks" attr:id="nav-webhooks">"Webhooks"</A>
                                     <A href="/account/tokens">"API tokens"</A>

@@ -14,6 +14,7 @@ fn sentence(code: &str) -> Option<&'static str> {
         "bad_request" => "The form could not be read. Reload the page and try again.",
         "unauthenticated" => "Sign in to continue.",
         "invalid_credentials" => "Wrong user name or password.",
+        "account_disabled" => "This account has been disabled by the administrators.",
         "forbidden" | "insufficient_scope" => "You are not allowed to do this.",
         "csrf_rejected" => "The form was refused. Reload the page and submit it again.",
         "rate_limited" => "Too many attempts. Wait a few minutes and try again.",

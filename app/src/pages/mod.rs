@@ -1,7 +1,10 @@
 //! One module per page.
 
 pub mod account;
+pub mod admin_audit;
 pub mod admin_events;
+pub mod admin_moderation;
+pub mod admin_users;
 pub mod api_reference;
 pub mod category;
 pub mod dashboard;

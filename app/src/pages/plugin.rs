@@ -130,6 +130,7 @@ fn PluginView(d: PluginPageData) -> AnyView {
             </p>
         </header>
         {p.deprecated.clone().map(|d| view! { <Deprecation d/> })}
+        <crate::components::report_plugin::PluginModeration plugin=p.id.clone()/>
         <div class="plugin-layout">
             <div class="plugin-main">
                 <section class="panel" id="readme" aria-labelledby="readme-title">

@@ -23,6 +23,7 @@ mod page_cache;
 mod pages;
 mod pages_dashboard;
 mod pages_discovery;
+mod pages_moderation;
 mod pages_reviews;
 mod pages_security;
 mod pages_webhooks;
