@@ -49,7 +49,7 @@ pub async fn create_namespace(name: String) -> Result<(), UiError> {
         &trellis_types::NamespaceIn { name },
     )
     .await?;
-    leptos_axum::redirect(&namespace_dash_href(&ns.name, "created", "members"));
+    super::reviews::go(&namespace_dash_href(&ns.name, "created", "members"));
     Ok(())
 }
 
@@ -75,7 +75,7 @@ pub async fn set_version_yanked(
     trellis_platform::registry::plugins::set_yanked(&state, &actor, &plugin, &version, yanked)
         .await?;
     let done = if yanked { "yanked" } else { "unyanked" };
-    leptos_axum::redirect(&plugin_dash_href(&plugin, done, "versions"));
+    super::reviews::go(&plugin_dash_href(&plugin, done, "versions"));
     Ok(())
 }
 
@@ -98,7 +98,7 @@ pub async fn deprecate_plugin(
     };
     trellis_platform::registry::plugins::set_deprecation(&state, &actor, &plugin, Some(&input))
         .await?;
-    leptos_axum::redirect(&plugin_dash_href(&plugin, "deprecated", "deprecation"));
+    super::reviews::go(&plugin_dash_href(&plugin, "deprecated", "deprecation"));
     Ok(())
 }
 
@@ -110,7 +110,7 @@ pub async fn undeprecate_plugin(plugin: String) -> Result<(), UiError> {
     let s = session().await?;
     let actor = require_actor(&state, &s).await?;
     trellis_platform::registry::plugins::set_deprecation(&state, &actor, &plugin, None).await?;
-    leptos_axum::redirect(&plugin_dash_href(&plugin, "undeprecated", "deprecation"));
+    super::reviews::go(&plugin_dash_href(&plugin, "undeprecated", "deprecation"));
     Ok(())
 }
 
@@ -129,7 +129,7 @@ pub async fn delete_plugin(plugin: String, confirm: String) -> Result<(), UiErro
         ));
     }
     trellis_platform::registry::plugins::delete_plugin(&state, &actor, &plugin).await?;
-    leptos_axum::redirect("/dashboard?done=plugin_deleted");
+    super::reviews::go("/dashboard?done=plugin_deleted");
     Ok(())
 }
 
@@ -159,7 +159,7 @@ pub async fn set_namespace_member(
         MemberChange::Updated(_) => "role_changed",
         MemberChange::Invited(_) => "invited",
     };
-    leptos_axum::redirect(&namespace_dash_href(&ns, done, "members"));
+    super::reviews::go(&namespace_dash_href(&ns, done, "members"));
     Ok(())
 }
 
@@ -173,9 +173,9 @@ pub async fn remove_namespace_member(ns: String, username: String) -> Result<(),
     trellis_platform::registry::namespaces::remove_member(&state, &actor, &ns, &username).await?;
     // Removing oneself leaves the namespace: its page is no longer theirs.
     if username.trim().eq_ignore_ascii_case(&actor.user.username) {
-        leptos_axum::redirect("/dashboard?done=left");
+        super::reviews::go("/dashboard?done=left");
     } else {
-        leptos_axum::redirect(&namespace_dash_href(&ns, "removed", "members"));
+        super::reviews::go(&namespace_dash_href(&ns, "removed", "members"));
     }
     Ok(())
 }
@@ -194,7 +194,7 @@ pub async fn add_signing_key(ns: String, public_key: String) -> Result<(), UiErr
         &trellis_types::SigningKeyIn { public_key },
     )
     .await?;
-    leptos_axum::redirect(&namespace_dash_href(&ns, "key_added", "keys"));
+    super::reviews::go(&namespace_dash_href(&ns, "key_added", "keys"));
     Ok(())
 }
 
@@ -206,7 +206,7 @@ pub async fn remove_signing_key(ns: String, key_id: String) -> Result<(), UiErro
     let s = session().await?;
     let actor = require_actor(&state, &s).await?;
     trellis_platform::registry::namespaces::delete_key(&state, &actor, &ns, &key_id).await?;
-    leptos_axum::redirect(&namespace_dash_href(&ns, "key_removed", "keys"));
+    super::reviews::go(&namespace_dash_href(&ns, "key_removed", "keys"));
     Ok(())
 }
 
@@ -231,7 +231,7 @@ pub async fn set_require_signatures(ns: String, require: bool) -> Result<(), UiE
     } else {
         "signatures_optional"
     };
-    leptos_axum::redirect(&namespace_dash_href(&ns, done, "keys"));
+    super::reviews::go(&namespace_dash_href(&ns, done, "keys"));
     Ok(())
 }
 
@@ -245,6 +245,6 @@ pub async fn answer_dashboard_invitation(namespace: String, accept: bool) -> Res
     trellis_platform::registry::namespaces::answer_invitation(&state, &actor, &namespace, accept)
         .await?;
     let done = if accept { "joined" } else { "declined" };
-    leptos_axum::redirect(&format!("/dashboard?done={done}"));
+    super::reviews::go(&format!("/dashboard?done={done}"));
     Ok(())
 }

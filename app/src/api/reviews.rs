@@ -254,6 +254,30 @@ pub async fn plugin_reviews(
     })
 }
 
+/// Whether this request is a plain form post (no JavaScript): it accepts HTML.
+#[cfg(feature = "ssr")]
+pub(crate) fn is_form_post() -> bool {
+    use_context::<http::request::Parts>().is_some_and(|parts| {
+        parts
+            .headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    })
+}
+
+/// Redirects to `href`; its `#fragment` (which brings a browser without
+/// JavaScript back to the right section) only for a plain form post, as the
+/// hydrated router's navigation does not take one.
+#[cfg(feature = "ssr")]
+pub(crate) fn go(href: &str) {
+    if is_form_post() {
+        leptos_axum::redirect(href);
+    } else {
+        leptos_axum::redirect(href.split('#').next().unwrap_or(href));
+    }
+}
+
 /// Stars from the radio buttons (none picked: 0, which the service refuses
 /// with a field error on `stars`).
 #[cfg(feature = "ssr")]
@@ -274,11 +298,7 @@ where
     let Some(parts) = use_context::<http::request::Parts>() else {
         return e;
     };
-    let form_post = parts
-        .headers
-        .get(http::header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/html"));
+    let form_post = is_form_post();
     let referer = parts
         .headers
         .get(http::header::REFERER)
@@ -327,7 +347,7 @@ pub async fn create_review(
     };
     match trellis_reviews::create(&state, &actor, &plugin, input).await {
         Ok(_) => {
-            leptos_axum::redirect(&plugin_href(&plugin, back.as_deref(), "reviewed"));
+            go(&plugin_href(&plugin, back.as_deref(), "reviewed"));
             Ok(())
         }
         Err(e) => {
@@ -375,7 +395,7 @@ pub async fn update_review(
     };
     match trellis_reviews::update(&state, &actor, &plugin, review_id, patch).await {
         Ok(_) => {
-            leptos_axum::redirect(&plugin_href(&plugin, back.as_deref(), "review_saved"));
+            go(&plugin_href(&plugin, back.as_deref(), "review_saved"));
             Ok(())
         }
         Err(e) => {
@@ -419,7 +439,7 @@ pub async fn delete_review(
         .into());
     }
     trellis_reviews::delete(&state, &actor, &plugin, review_id).await?;
-    leptos_axum::redirect(&plugin_href(&plugin, back.as_deref(), "review_deleted"));
+    go(&plugin_href(&plugin, back.as_deref(), "review_deleted"));
     Ok(())
 }
 
@@ -442,7 +462,7 @@ pub async fn set_helpful(
         trellis_reviews::unvote(&state, &actor, &plugin, review_id).await?;
         "unvoted"
     };
-    leptos_axum::redirect(&plugin_href(&plugin, back.as_deref(), done));
+    go(&plugin_href(&plugin, back.as_deref(), done));
     Ok(())
 }
 
@@ -464,7 +484,7 @@ pub async fn report_review(
         text: text.filter(|t| !t.trim().is_empty()),
     };
     trellis_reviews::report(&state, &actor, &plugin, review_id, input).await?;
-    leptos_axum::redirect(&plugin_href(&plugin, back.as_deref(), "reported"));
+    go(&plugin_href(&plugin, back.as_deref(), "reported"));
     Ok(())
 }
 
@@ -483,7 +503,7 @@ pub async fn reply_to_review(plugin: String, review_id: i64, text: String) -> Re
     let actor = require_actor(&state, &s).await?;
     let input = trellis_types::ReplyIn { text };
     trellis_reviews::reply(&state, &actor, &plugin, review_id, input).await?;
-    leptos_axum::redirect(&dashboard_review_href(&plugin, "replied"));
+    go(&dashboard_review_href(&plugin, "replied"));
     Ok(())
 }
 
@@ -495,7 +515,7 @@ pub async fn delete_review_reply(plugin: String, review_id: i64) -> Result<(), U
     let s = session().await?;
     let actor = require_actor(&state, &s).await?;
     trellis_reviews::delete_reply(&state, &actor, &plugin, review_id).await?;
-    leptos_axum::redirect(&dashboard_review_href(&plugin, "reply_deleted"));
+    go(&dashboard_review_href(&plugin, "reply_deleted"));
     Ok(())
 }
 

@@ -45,6 +45,17 @@ impl ReviewActions {
     }
 }
 
+impl ReviewActions {
+    /// A number that changes whenever one of them has run.
+    pub fn versions(&self) -> usize {
+        self.create.version().get()
+            + self.update.version().get()
+            + self.delete.version().get()
+            + self.helpful.version().get()
+            + self.report.version().get()
+    }
+}
+
 impl Default for ReviewActions {
     fn default() -> Self {
         ReviewActions::new()
@@ -241,17 +252,19 @@ fn WriteArea(d: ReviewsData, a: ReviewActions, draft: Draft, back: String) -> An
 pub fn ReviewsSection(plugin: String) -> impl IntoView {
     let query = use_query_map();
     let a = ReviewActions::new();
+    // Read again after any action (a hydrated form stays on the page).
     let key = move || {
         query.with(|q| {
             (
                 q.get("sort"),
                 q.get("version").filter(|v| !v.is_empty()),
                 q.get("page").and_then(|p| p.parse::<i64>().ok()),
+                a.versions(),
             )
         })
     };
     let id = plugin.clone();
-    let data = Resource::new(key, move |(sort, version, page)| {
+    let data = Resource::new(key, move |(sort, version, page, _)| {
         plugin_reviews(id.clone(), sort, version, page)
     });
     let helpful_error = last_error(a.helpful);

@@ -66,7 +66,7 @@ pub fn ReviewItem(
             {mine.then(|| view! { <span class="tag tag-muted own-tag">"Your review"</span> })}
             <ReviewBody r=r.clone()/>
             <div class="review-actions">
-                <span class="muted helpful-count" data-testid="helpful-count">{helpful_text}</span>
+                {(helpful > 0).then(|| view! { <span class="muted helpful-count" data-testid="helpful-count">{helpful_text.clone()}</span> })}
                 {(signed_in && !mine).then(|| {
                     let (plugin, id, back) = (plugin.clone(), id.clone(), back.clone());
                     let (plugin_r, id_r, back_r) = (plugin.clone(), id.clone(), back.clone());

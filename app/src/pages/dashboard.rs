@@ -97,22 +97,20 @@ fn ToSignIn() -> impl IntoView {
     }
 }
 
-/// A `done=` marker's sentence as a success banner, unless the query also
-/// carries an error.
-pub fn done_banner(text: Option<&'static str>) -> Option<AnyView> {
+/// The success banner for the query's `done=` marker, its sentence from
+/// `text` (fixed sentences only), unless the query also carries an error.
+/// Follows the URL, so a hydrated form's redirect shows it too.
+pub fn done_banner(text: fn(&str) -> Option<&'static str>) -> impl IntoView {
     let q = use_query_map();
-    if q.with_untracked(|q| q.get("__err").is_some()) {
-        return None;
+    move || {
+        q.with(|q| {
+            if q.get("__err").is_some() {
+                return None;
+            }
+            let t = text(q.get("done")?.as_str())?;
+            Some(view! { <div class="banner banner-ok" role="status" data-testid="dash-notice">{t}</div> })
+        })
     }
-    text.map(|t| {
-        view! { <div class="banner banner-ok" role="status" data-testid="dash-notice">{t}</div> }
-            .into_any()
-    })
-}
-
-/// The `done` parameter of the query.
-pub fn done_param() -> Option<String> {
-    use_query_map().with_untracked(|q| q.get("done"))
 }
 
 /// A rating as shown in tables: `4.3 ★ (12)`, or a dash.
@@ -249,6 +247,16 @@ fn CreateNamespaceForm(create: ServerAction<CreateNamespace>) -> impl IntoView {
     }
 }
 
+fn overview_notice(done: &str) -> Option<&'static str> {
+    Some(match done {
+        "joined" => "You joined the namespace.",
+        "declined" => "The invitation was declined.",
+        "plugin_deleted" => "The plugin was deleted.",
+        "left" => "You left the namespace.",
+        _ => return None,
+    })
+}
+
 /// The overview once loaded.
 #[component]
 fn OverviewView(
@@ -256,13 +264,6 @@ fn OverviewView(
     answer: ServerAction<AnswerDashboardInvitation>,
     create: ServerAction<CreateNamespace>,
 ) -> impl IntoView {
-    let notice = match done_param().as_deref() {
-        Some("joined") => Some("You joined the namespace."),
-        Some("declined") => Some("The invitation was declined."),
-        Some("plugin_deleted") => Some("The plugin was deleted."),
-        Some("left") => Some("You left the namespace."),
-        _ => None,
-    };
     let none = d.overview.namespaces.is_empty();
     view! {
         <section class="panel dash-head">
@@ -270,7 +271,7 @@ fn OverviewView(
             <h1>"Dashboard"</h1>
             <p class="muted">"Signed in as " <strong>{d.username.clone()}</strong>
                 ". Everything you can do with the " <code>"trellis"</code> " CLI or the API as a publisher, you can do here."</p>
-            {done_banner(notice)}
+            {done_banner(overview_notice)}
         </section>
         <Invitations list=d.invitations answer/>
         {none.then(|| view! {
@@ -289,7 +290,11 @@ fn OverviewView(
 pub fn DashboardPage() -> impl IntoView {
     let answer = ServerAction::<AnswerDashboardInvitation>::new();
     let create = ServerAction::<CreateNamespace>::new();
-    let data = Resource::new(|| (), |_| dashboard_overview());
+    // Read again after any action (a hydrated form stays on the page).
+    let data = Resource::new(
+        move || answer.version().get() + create.version().get(),
+        |_| dashboard_overview(),
+    );
     view! {
         <Title text="Dashboard — Trellis"/>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>

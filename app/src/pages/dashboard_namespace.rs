@@ -18,7 +18,7 @@ use crate::components::form::{last_error, ErrorBanner};
 use crate::components::query::enc;
 use crate::components::time::date;
 use crate::components::webhook_form::FieldErrors;
-use crate::pages::dashboard::{dash_failed, done_banner, done_param, DashTabs};
+use crate::pages::dashboard::{dash_failed, done_banner, DashTabs};
 
 #[derive(Clone, Copy)]
 struct Actions {
@@ -29,8 +29,8 @@ struct Actions {
     signatures: ServerAction<SetRequireSignatures>,
 }
 
-fn notice() -> Option<&'static str> {
-    Some(match done_param()?.as_str() {
+fn notice(done: &str) -> Option<&'static str> {
+    Some(match done {
         "created" => "The namespace was created. You are its owner.",
         "invited" => "If that user exists, they are invited: they join when they accept (on their dashboard).",
         "role_changed" => "The role was changed.",
@@ -140,8 +140,7 @@ fn KeysPanel(
     view! {
         <section class="panel" id="keys" aria-labelledby="keys-title">
             <h2 id="keys-title">"Signing keys"</h2>
-            <p class="muted">"A signed package's signature is checked against these minisign public keys when it is published. "
-                {if required { "Signatures are required: unsigned packages are refused." } else { "Signatures are optional." }}</p>
+            <p class="muted">"A signed package's signature is checked against these minisign public keys when it is published. "</p>
             <ErrorBanner error/>
             <ErrorBanner error=remove_error/>
             <ErrorBanner error=sig_error/>
@@ -177,12 +176,18 @@ fn KeysPanel(
                     <div class="field">
                         <label for="f-key">"Minisign public key"</label>
                         <textarea id="f-key" name="public_key" rows="3" required spellcheck="false" data-testid="public-key"
-                            placeholder="untrusted comment: minisign public key …&#10;RWQ…"></textarea>
+                            placeholder="RWQ… (the second line of your minisign .pub file)"></textarea>
                         <p class="hint">"The contents of the " <code>".pub"</code> " file, or its base64 line."</p>
                         <FieldErrors name="public_key" error/>
                     </div>
                     <button type="submit" class="btn btn-primary">"Add key"</button>
                 </ActionForm>
+                <h3 class="signatures">"Signatures"</h3>
+                <p class="muted">{if required {
+                    "Every package of this namespace must be signed by one of its keys."
+                } else {
+                    "Unsigned packages are accepted; a signed one must verify with one of the keys once any is registered."
+                }}</p>
                 <ActionForm action=a.signatures attr:class="inline">
                     <input type="hidden" name="ns" value=ns_sig.clone()/>
                     <input type="hidden" name="require" value=if required { "false" } else { "true" }/>
@@ -209,7 +214,7 @@ fn NamespaceDashView(d: NamespaceDashData, a: Actions) -> impl IntoView {
             <p class="muted">"Your role: " <strong data-testid="dash-ns-role">{d.role.as_str()}</strong>
                 " · created " {date(ns.created_at)} " · "
                 <a href=format!("/namespaces/{}", enc(&ns.name))>"public page"</a></p>
-            {done_banner(notice())}
+            {done_banner(notice)}
         </section>
         <MembersPanel ns=ns.name.clone() members=ns.members.clone() owner a/>
         <KeysPanel ns=ns.name.clone() keys=ns.keys.clone() required=ns.require_signatures owner a/>
@@ -249,7 +254,15 @@ pub fn DashboardNamespacePage() -> impl IntoView {
         remove_key: ServerAction::new(),
         signatures: ServerAction::new(),
     };
-    let data = Resource::new(ns, dashboard_namespace);
+    // Read again after any action (a hydrated form stays on the page).
+    let runs = move || {
+        a.member.version().get()
+            + a.remove.version().get()
+            + a.add_key.version().get()
+            + a.remove_key.version().get()
+            + a.signatures.version().get()
+    };
+    let data = Resource::new(move || (ns(), runs()), |(ns, _)| dashboard_namespace(ns));
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {

@@ -23,7 +23,7 @@ use crate::components::reviews::RatingSummary;
 use crate::components::reviews_item::ReviewBody;
 use crate::components::time::date;
 use crate::components::webhook_form::FieldErrors;
-use crate::pages::dashboard::{dash_failed, done_banner, done_param, DashTabs};
+use crate::pages::dashboard::{dash_failed, done_banner, DashTabs};
 use crate::pages::dashboard_trend::RatingTrend;
 
 /// The actions this page's forms post to.
@@ -37,8 +37,8 @@ struct Actions {
     delete_reply: ServerAction<DeleteReviewReply>,
 }
 
-fn notice() -> Option<&'static str> {
-    Some(match done_param()?.as_str() {
+fn notice(done: &str) -> Option<&'static str> {
+    Some(match done {
         "published" => "The version was published.",
         "yanked" => "The version was yanked: new installs no longer pick it.",
         "unyanked" => "The version is no longer yanked.",
@@ -297,7 +297,7 @@ fn PluginDashView(d: PluginDashData, a: Actions) -> impl IntoView {
                 {p.latest_version.clone().map(|v| view! { " · latest " <strong>{v}</strong> })}
                 {format!(" · {} downloads", count(p.downloads.max(0) as u64))}
             </p>
-            {done_banner(notice())}
+            {done_banner(notice)}
             <div class="action-row">
                 <a href=public class="btn">"Public page"</a>
                 <a href=publish class="btn btn-primary">"Publish a new version"</a>
@@ -332,7 +332,15 @@ pub fn DashboardPluginPage() -> impl IntoView {
         reply: ServerAction::new(),
         delete_reply: ServerAction::new(),
     };
-    let data = Resource::new(id, dashboard_plugin);
+    // Read again after any action (a hydrated form stays on the page).
+    let runs = move || {
+        a.yank.version().get()
+            + a.deprecate.version().get()
+            + a.undeprecate.version().get()
+            + a.reply.version().get()
+            + a.delete_reply.version().get()
+    };
+    let data = Resource::new(move || (id(), runs()), |(id, _)| dashboard_plugin(id));
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {

@@ -47,6 +47,16 @@ pub fn RatingTrend(t: RatingTrendOut) -> impl IntoView {
         })
         .collect::<Vec<_>>()
         .join(" ");
+    // The points again as dots: one month alone draws no line.
+    let dots: Vec<(f64, f64)> = t
+        .months
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| {
+            m.cumulative_average
+                .map(|c| (slot * i as f64 + slot / 2.0, y(c)))
+        })
+        .collect();
     let any = t
         .months
         .iter()
@@ -73,6 +83,9 @@ pub fn RatingTrend(t: RatingTrendOut) -> impl IntoView {
                                     width=format!("{:.1}", slot * 0.6) height=format!("{h:.1}")><title>{title}</title></rect>
                             }).collect_view()}
                             <polyline class="trend-line" points=line fill="none"/>
+                            {dots.into_iter().map(|(x, y)| view! {
+                                <circle class="trend-dot" cx=format!("{x:.1}") cy=format!("{y:.1}") r="3"/>
+                            }).collect_view()}
                         </svg>
                     </div>
                     <figcaption class="trend-legend muted small">
