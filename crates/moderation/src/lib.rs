@@ -80,8 +80,10 @@ pub(crate) fn invalid(field: &str, code: &str, detail: impl Into<String>) -> Fie
 /// A moderator's reason, cleaned, or a `422` naming the field `reason`.
 pub(crate) fn reason(raw: &str, what: &str) -> AppResult<String> {
     let r = trellis_reviews::text::clean_text(raw);
-    let n = r.chars().count();
-    let problem = if n == 0 {
+    // The length as sent counts too: what cleaning removes does not make a
+    // reason over the documented limit acceptable.
+    let n = r.chars().count().max(raw.trim().chars().count());
+    let problem = if r.is_empty() {
         Some(invalid("reason", "too_short", "Give a reason."))
     } else if n > MAX_REASON {
         Some(invalid(
@@ -145,5 +147,12 @@ mod tests {
             super::reason(&long, "x").unwrap_err().errors[0].code,
             "too_long"
         );
+        // Over the limit as sent, even if cleaning would bring it under.
+        let sent = format!("\u{97}{}", "x".repeat(super::MAX_REASON));
+        assert_eq!(
+            super::reason(&sent, "x").unwrap_err().errors[0].code,
+            "too_long"
+        );
+        assert!(super::reason(&"x".repeat(super::MAX_REASON), "x").is_ok());
     }
 }

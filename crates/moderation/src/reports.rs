@@ -46,8 +46,9 @@ pub async fn report_plugin(
             format!("The reason is one of {}.", PLUGIN_REPORT_REASONS.join(", ")),
         ));
     }
-    let text = trellis_reviews::text::clean_text(input.text.as_deref().unwrap_or(""));
-    if text.chars().count() > MAX_REPORT_TEXT {
+    let raw = input.text.as_deref().unwrap_or("");
+    let text = trellis_reviews::text::clean_text(raw);
+    if text.chars().count().max(raw.trim().chars().count()) > MAX_REPORT_TEXT {
         errors.push(invalid(
             "text",
             "too_long",

@@ -13,9 +13,14 @@ use crate::MembershipOut;
 #[serde(deny_unknown_fields)]
 pub struct PluginReportIn {
     /// `spam`, `malware`, `abuse`, `impersonation` or `other`.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^(spam|malware|abuse|impersonation|other)$")
+    )]
     pub reason: String,
     /// Up to 1000 characters: what is wrong, for the moderators.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 1000))]
     pub text: Option<String>,
 }
 
@@ -37,6 +42,7 @@ pub struct ModerationIn {
     /// 1 to 500 characters. A delisting's reason is public (the plugin's page
     /// shows it); a hidden review's is shown to its author; a disabled user's
     /// only to admins.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 500))]
     pub reason: String,
 }
 

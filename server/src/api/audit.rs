@@ -29,7 +29,7 @@ pub struct AuditPage {
     actor: Option<String>,
     /// An audited event type (`token.created`) or a prefix of them (`token.*`).
     #[serde(default)]
-    #[param(min_length = 1, pattern = "^[a-z_.]+\\*?$")]
+    #[param(min_length = 1, max_length = 80)]
     action: Option<String>,
     /// Only events at or after this time (RFC 3339, e.g. `2026-12-01T00:00:00Z`).
     #[serde(default)]

@@ -205,9 +205,11 @@ pub enum ReportKind {
 pub struct ReportPage {
     /// `open` (default) or `resolved`.
     #[serde(default)]
+    #[param(inline)]
     state: Option<ReportState>,
     /// `review` or `plugin`; absent: both.
     #[serde(default)]
+    #[param(inline)]
     kind: Option<ReportKind>,
     /// Page size, 1 to 100 (default 50).
     #[serde(default)]
