@@ -48,9 +48,29 @@ pub async fn sign_up(
     Ok(())
 }
 
-/// Signs in with user name and password.
+/// Where to go after signing in: `next` when it is a path on this site (the
+/// page that sent a signed-out visitor here), else the token page.
+pub fn after_sign_in(next: Option<&str>) -> &str {
+    match next {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.starts_with("/\\")
+                && !n.chars().any(|c| c.is_control() || c == '\\') =>
+        {
+            n
+        }
+        _ => "/account/tokens",
+    }
+}
+
+/// Signs in with user name and password, then goes to `next` (see [`after_sign_in`]).
 #[server]
-pub async fn sign_in(username: String, password: String) -> Result<(), UiError> {
+pub async fn sign_in(
+    username: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), UiError> {
     use super::ssr::*;
     use trellis_platform::{accounts, session as sess};
     let state = state()?;
@@ -59,7 +79,7 @@ pub async fn sign_in(username: String, password: String) -> Result<(), UiError> 
     let addr = client.ip.clone().unwrap_or_default();
     let user = accounts::sign_in(&state, &username, &password, &addr).await?;
     sess::log_in(&s, &user, &client).await?;
-    leptos_axum::redirect("/account/tokens");
+    leptos_axum::redirect(after_sign_in(next.as_deref()));
     Ok(())
 }
 
@@ -146,5 +166,26 @@ impl SessionContext {
     /// Reads the context.
     pub fn get() -> SessionContext {
         expect_context::<SessionContext>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::after_sign_in;
+
+    #[test]
+    fn next_is_followed_only_to_paths_on_this_site() {
+        assert_eq!(after_sign_in(Some("/dashboard?x=1")), "/dashboard?x=1");
+        assert_eq!(after_sign_in(None), "/account/tokens");
+        for bad in [
+            "",
+            "dashboard",
+            "//evil.example/",
+            "/\\evil.example",
+            "https://evil.example/",
+            "/a\nb",
+        ] {
+            assert_eq!(after_sign_in(Some(bad)), "/account/tokens", "{bad:?}");
+        }
     }
 }

@@ -46,6 +46,8 @@ pub struct PluginDashData {
     pub versions: Vec<VersionOut>,
     pub rating: RatingOut,
     pub trend: RatingTrendOut,
+    /// Downloads and unique installs over the last 90 days.
+    pub stats: trellis_types::PluginStatsOut,
     /// Oldest first.
     pub awaiting: Vec<ReviewOut>,
     /// Newest first, at most [`ANSWERED_SHOWN`].
@@ -134,6 +136,12 @@ pub async fn dashboard_plugin(id: String) -> Result<PluginDashData, UiError> {
         versions: plugins::list_versions(&state, &id).await?,
         rating: trellis_reviews::rating(&state, &id, None).await?,
         trend: trellis_reviews::trend(&state, &id, TREND_MONTHS).await?,
+        stats: trellis_platform::registry::stats::plugin_stats(
+            &state,
+            &id,
+            trellis_types::StatsRange::Days90,
+        )
+        .await?,
         plugin,
         role,
         awaiting,

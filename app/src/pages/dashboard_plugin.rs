@@ -312,7 +312,7 @@ fn PluginDashView(d: PluginDashData, a: Actions) -> impl IntoView {
                 <RatingTrend t=d.trend/>
             </div>
         </section>
-        // stats charts: the downloads / unique-installs charts go here.
+        <StatsPanel id=p.id.clone() stats=d.stats/>
         <ReviewsPanel p=p.clone() awaiting=d.awaiting answered=d.answered a/>
         // moderation: the reports against this plugin go here.
         {owner.then(|| view! { <DeletePanel p=p.clone() a/> })}
@@ -350,5 +350,19 @@ pub fn DashboardPluginPage() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// Downloads and unique installs over the last 90 days, with a link to the
+/// public statistics page for longer ranges.
+#[component]
+fn StatsPanel(id: String, stats: trellis_types::PluginStatsOut) -> impl IntoView {
+    let href = format!("/plugins/{}/stats", crate::components::query::enc(&id));
+    view! {
+        <section class="panel" id="dash-stats" aria-labelledby="dash-stats-title">
+            <h2 id="dash-stats-title">"Downloads and unique installs"</h2>
+            <crate::components::stats_charts::DownloadsCharts stats id_prefix="dash-stats" nested=true/>
+            <p class="muted"><a href=href>"Every range, on the public statistics page"</a></p>
+        </section>
     }
 }

@@ -12,8 +12,10 @@ use serde_json::json;
 
 use crate::harness::{Client, Resp, TestApp, ORIGIN};
 use crate::pages_reviews::{inside, location, post_form, review_by_form, seed};
-use crate::registry_support::{send_json, Pkg};
+use crate::pages_stats::rows;
+use crate::registry_support::{download, flush, send_json, Pkg};
 
+use app::api::accounts::SignIn;
 use app::api::dashboard_actions::{
     AddSigningKey, AnswerDashboardInvitation, CreateNamespace, DeprecatePlugin,
     RemoveNamespaceMember, RemoveSigningKey, SetNamespaceMember, SetRequireSignatures,
@@ -67,6 +69,30 @@ async fn signed_out_visitors_go_to_sign_in_and_strangers_are_refused() {
         assert!(r.status.is_redirection(), "{path}: {} {}", r.status, r.text);
         assert_eq!(location(&r), format!("/signin?next={next}"), "{path}");
     }
+    // The sign-in page carries `next` and signing in goes back there (never off the site).
+    let page = anon.get("/signin?next=%2Fdashboard").await;
+    assert!(
+        page.text.contains(r#"name="next" value="/dashboard""#),
+        "{}",
+        page.text
+    );
+    let form = |next: &'static str| {
+        [
+            ("username", "alice"),
+            ("password", crate::harness::PASSWORD),
+            ("next", next),
+        ]
+    };
+    let r = post_form(&app.client(), SignIn::PATH, "/signin", &form("/dashboard")).await;
+    assert_eq!(location(&r), "/dashboard", "{} {}", r.status, r.text);
+    let r = post_form(
+        &app.client(),
+        SignIn::PATH,
+        "/signin",
+        &form("//evil.example/"),
+    )
+    .await;
+    assert_eq!(location(&r), "/account/tokens", "{} {}", r.status, r.text);
     let bob = app.user("bob").await;
     let r = bob.get(DASH).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
@@ -127,7 +153,31 @@ async fn overview_numbers_and_replies_to_reviews() {
     assert!(inside(&page, "dash-awaiting").contains(">2</a>"), "{page}");
     assert!(page.contains(">3.0<") && page.contains("(2)"), "{page}");
 
+    // Two downloads today (a signed-in one and an anonymous one) show in the
+    // 90-day charts' tables: two downloads, two unique installs.
+    download(&bob, "acme.kanban", "1.1.0").await;
+    download(&app.client(), "acme.kanban", "1.1.0").await;
+    flush(&app).await;
     let dash = alice.get(DASH).await.text;
+    let today = |table: &str| rows(&dash, table).last().cloned().unwrap_or_default();
+    assert_eq!(
+        today("dash-stats-downloads-table")
+            .last()
+            .map(String::as_str),
+        Some("2"),
+        "{dash}"
+    );
+    assert_eq!(
+        today("dash-stats-installs-table")
+            .last()
+            .map(String::as_str),
+        Some("2"),
+        "{dash}"
+    );
+    assert!(
+        dash.contains("href=\"/plugins/acme.kanban/stats\""),
+        "{dash}"
+    );
     assert!(dash.contains("Waiting for a reply (2)"), "{dash}");
     assert!(
         dash.contains("data-testid=\"rating-trend-svg\"")

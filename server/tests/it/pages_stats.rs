@@ -46,7 +46,7 @@ fn element<'a>(html: &'a str, tag: &str, id: &str) -> &'a str {
 }
 
 /// A table's body rows, each as its cells' text.
-fn rows(html: &str, id: &str) -> Vec<Vec<String>> {
+pub fn rows(html: &str, id: &str) -> Vec<Vec<String>> {
     let t = element(html, "table", id);
     let body = &t[t.find("<tbody").expect("a body")..];
     body.split("<tr")
