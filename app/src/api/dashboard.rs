@@ -48,6 +48,8 @@ pub struct PluginDashData {
     pub trend: RatingTrendOut,
     /// Downloads and unique installs over the last 90 days.
     pub stats: trellis_types::PluginStatsOut,
+    /// Open reports against the plugin and its reviews.
+    pub reports: Vec<trellis_types::ReportedOut>,
     /// Oldest first.
     pub awaiting: Vec<ReviewOut>,
     /// Newest first, at most [`ANSWERED_SHOWN`].
@@ -142,6 +144,7 @@ pub async fn dashboard_plugin(id: String) -> Result<PluginDashData, UiError> {
             trellis_types::StatsRange::Days90,
         )
         .await?,
+        reports: trellis_moderation::reports_against(&state, &actor, &id).await?,
         plugin,
         role,
         awaiting,

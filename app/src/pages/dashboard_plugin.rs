@@ -24,6 +24,7 @@ use crate::components::reviews_item::ReviewBody;
 use crate::components::time::date;
 use crate::components::webhook_form::FieldErrors;
 use crate::pages::dashboard::{dash_failed, done_banner, DashTabs};
+use crate::pages::dashboard_panels::{ReportsPanel, StatsPanel};
 use crate::pages::dashboard_trend::RatingTrend;
 
 /// The actions this page's forms post to.
@@ -314,7 +315,7 @@ fn PluginDashView(d: PluginDashData, a: Actions) -> impl IntoView {
         </section>
         <StatsPanel id=p.id.clone() stats=d.stats/>
         <ReviewsPanel p=p.clone() awaiting=d.awaiting answered=d.answered a/>
-        // moderation: the reports against this plugin go here.
+        <ReportsPanel plugin=p.id.clone() reports=d.reports/>
         {owner.then(|| view! { <DeletePanel p=p.clone() a/> })}
     }
 }
@@ -350,19 +351,5 @@ pub fn DashboardPluginPage() -> impl IntoView {
                 }
             })}
         </Transition>
-    }
-}
-
-/// Downloads and unique installs over the last 90 days, with a link to the
-/// public statistics page for longer ranges.
-#[component]
-fn StatsPanel(id: String, stats: trellis_types::PluginStatsOut) -> impl IntoView {
-    let href = format!("/plugins/{}/stats", crate::components::query::enc(&id));
-    view! {
-        <section class="panel" id="dash-stats" aria-labelledby="dash-stats-title">
-            <h2 id="dash-stats-title">"Downloads and unique installs"</h2>
-            <crate::components::stats_charts::DownloadsCharts stats id_prefix="dash-stats" nested=true/>
-            <p class="muted"><a href=href>"Every range, on the public statistics page"</a></p>
-        </section>
     }
 }

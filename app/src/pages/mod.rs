@@ -9,6 +9,7 @@ pub mod api_reference;
 pub mod category;
 pub mod dashboard;
 pub mod dashboard_namespace;
+pub mod dashboard_panels;
 pub mod dashboard_plugin;
 pub mod dashboard_publish;
 pub mod dashboard_trend;

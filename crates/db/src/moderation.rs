@@ -122,12 +122,13 @@ pub struct QueueRow {
 }
 
 /// Reported targets with open reports (`open`) or with resolved ones, of one
-/// kind or both: open ones by latest report, resolved ones by latest
-/// resolution, newest first.
+/// kind or both, of one plugin (itself and its reviews) or all: open ones by
+/// latest report, resolved ones by latest resolution, newest first.
 pub async fn queue(
     c: &mut AnyConnection,
     open: bool,
     kind: Option<Kind>,
+    plugin: Option<&str>,
     limit: i64,
     offset: i64,
 ) -> Result<Vec<QueueRow>> {
@@ -144,16 +145,18 @@ pub async fn queue(
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT kind, target, COUNT(*) AS n, MIN(created_at) AS first_at, \
          MAX(created_at) AS last_at, MAX(resolved_at) AS resolved_at FROM ( \
-         SELECT 'review' AS kind, CAST(review_id AS TEXT) AS target, created_at, resolved_at \
-         FROM review_reports WHERE {state} \
-         UNION ALL SELECT 'plugin' AS kind, plugin_id AS target, created_at, resolved_at \
+         SELECT 'review' AS kind, CAST(rr.review_id AS TEXT) AS target, r.plugin_id AS plugin, \
+         rr.created_at, rr.resolved_at \
+         FROM review_reports rr JOIN reviews r ON r.id = rr.review_id WHERE rr.{state} \
+         UNION ALL SELECT 'plugin' AS kind, plugin_id AS target, plugin_id AS plugin, created_at, resolved_at \
          FROM plugin_reports WHERE {state}) t \
-         WHERE ($1 = '' OR kind = $1) GROUP BY kind, target \
+         WHERE ($1 = '' OR kind = $1) AND ($4 = '' OR plugin = $4) GROUP BY kind, target \
          ORDER BY {order}, kind, target LIMIT $2 OFFSET $3"
     )))
     .bind(kind.map_or("", Kind::as_str))
     .bind(limit)
     .bind(offset)
+    .bind(plugin.unwrap_or(""))
     .fetch_all(&mut *c)
     .await?;
     rows.iter()

@@ -50,7 +50,7 @@ pub use actions::{delist, delisting, hide_review, relist, restore_review};
 pub use audit::{audit_log, AuditQuery, AUDITED};
 pub use reports::{
     dismiss_plugin_reports, dismiss_review_reports, plugin_viewer, queue, report_plugin,
-    PluginViewer, QueueQuery,
+    reports_against, PluginViewer, QueueQuery,
 };
 pub use users::{disable_user, enable_user, list_users};
 

@@ -113,11 +113,47 @@ pub async fn queue(
     limit: i64,
 ) -> AppResult<Vec<ReportedOut>> {
     actor.require_admin()?;
+    grouped(state, q, None, offset, limit).await
+}
+
+/// The open reports against one plugin and its reviews, grouped as the queue
+/// groups them, for the members of its namespace (the publisher dashboard)
+/// and admins. Who reported is not part of what it returns.
+pub async fn reports_against(
+    state: &AppState,
+    actor: &Actor,
+    plugin_id: &str,
+) -> AppResult<Vec<ReportedOut>> {
+    {
+        let mut c = state.db.conn().await?;
+        let p = plugin(&mut c, plugin_id).await?;
+        if !actor.user.is_admin {
+            let ns = trellis_platform::registry::namespace(&mut c, &p.namespace).await?;
+            trellis_platform::registry::require_member(&mut c, &ns, &actor.user).await?;
+        }
+    }
+    let q = QueueQuery {
+        open: true,
+        kind: None,
+    };
+    grouped(state, q, Some(plugin_id), 0, MAX_PAGE).await
+}
+
+/// The queue's page: targets, then their reviews, plugins and reports, each
+/// read once for the whole page.
+async fn grouped(
+    state: &AppState,
+    q: QueueQuery,
+    plugin_id: Option<&str>,
+    offset: i64,
+    limit: i64,
+) -> AppResult<Vec<ReportedOut>> {
     let mut c = state.db.conn().await?;
     let rows = db::queue(
         &mut c,
         q.open,
         q.kind,
+        plugin_id,
         limit.clamp(1, MAX_PAGE),
         offset.max(0),
     )

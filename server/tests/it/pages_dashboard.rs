@@ -188,6 +188,40 @@ async fn overview_numbers_and_replies_to_reviews() {
         .await
         .json();
     let carol_id = list["data"][0]["id"].as_i64().unwrap().to_string();
+
+    // Reports reach the publisher as reasons and counts, never as names.
+    assert!(dash.contains("data-testid=\"dash-no-reports\""), "{dash}");
+    let r = bob
+        .post_json(
+            &format!("/api/v1/plugins/acme.kanban/reviews/{carol_id}/reports"),
+            json!({"reason": "spam", "text": "Copied from elsewhere."}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let r = carol
+        .post_json(
+            "/api/v1/plugins/acme.kanban/reports",
+            json!({"reason": "malware", "text": ""}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let dash = alice.get(DASH).await.text;
+    let from = dash.find("id=\"dash-reports\"").expect("a reports panel");
+    let panel = &dash[from..from + dash[from..].find("</section>").unwrap()];
+    assert_eq!(
+        panel.matches("data-testid=\"dash-report\"").count(),
+        2,
+        "{panel}"
+    );
+    assert!(panel.contains("1 open report: malware"), "{panel}");
+    assert!(
+        panel.contains("Review “Too slow”") && panel.contains("Copied from elsewhere."),
+        "{panel}"
+    );
+    assert!(!panel.contains("bob"), "reporters stay anonymous: {panel}");
+    // Not for people outside the namespace.
+    assert_eq!(bob.get(DASH).await.status, StatusCode::FORBIDDEN);
+
     // An empty reply is refused.
     let r = post_form(
         &alice,
