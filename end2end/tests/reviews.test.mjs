@@ -1,7 +1,9 @@
 // Reviews and the publisher dashboard in Debian's Chromium against a real
 // server: user A signs up, creates a namespace and publishes a plugin from the
 // dashboard's upload form; user B rates and reviews it on the plugin page; A
-// replies from the dashboard; user C marks the review helpful and reports it.
+// replies from the dashboard; user C marks the review helpful and reports it;
+// A's dashboard lists the report and draws its charts with their tables; an
+// admin hides the review from the moderation queue and it leaves the page.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
@@ -12,6 +14,7 @@ import { chromium } from "playwright-core";
 import { startTrellis } from "./server.mjs";
 
 const PASSWORD = "correct horse battery staple";
+const ADMIN = "e2e-moderator";
 const NS = "lumen";
 const ID = `${NS}.notes`;
 let server, browser, dir;
@@ -56,7 +59,7 @@ function tarGz(files) {
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "trellis-e2e-reviews-"));
-  server = await startTrellis();
+  server = await startTrellis({ admins: [{ name: ADMIN, password: PASSWORD }] });
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -92,6 +95,21 @@ async function user(name) {
   await page.fill("#f-password_confirm", PASSWORD);
   await page.click("#signup-form button[type=submit]");
   await page.waitForURL(`${server.url}/account`);
+  return { context, page, errors };
+}
+
+/// A new browser context signed in as an existing user.
+async function signIn(name) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(`${server.url}/signin`);
+  await hydrated(page);
+  await page.fill("#f-username", name);
+  await page.fill("#f-password", PASSWORD);
+  await page.click("#signin-form button[type=submit]");
+  await page.waitForURL(`${server.url}/account/tokens`);
   return { context, page, errors };
 }
 
@@ -158,9 +176,37 @@ test("A publishes from the dashboard, B reviews, A replies, C marks it helpful a
   await c.page.fill("[data-testid=report-text]", "Testing the report form.");
   await c.page.click("[data-testid=report-submit]");
   await c.page.waitForSelector("[data-testid=reported]");
-  // moderation: an admin hides the reported review from the moderation queue here.
 
-  for (const u of [a, b, c]) {
+  // A: the dashboard shows the report (reason, not reporter) and the 90-day
+  // charts, each with its table of numbers.
+  await a.page.goto(`${server.url}/dashboard/plugins/${ID}`);
+  await hydrated(a.page);
+  const reports = a.page.locator("[data-testid=dash-report]");
+  assert.equal(await reports.count(), 1);
+  assert.match(await reports.first().textContent(), /1 open report: off_topic/);
+  assert.doesNotMatch(await reports.first().textContent(), /e2e-cy/);
+  for (const chart of ["downloads", "installs"]) {
+    assert.equal(await a.page.locator(`#dash-stats-${chart} svg`).count(), 1, `${chart} chart`);
+    assert.ok((await a.page.locator(`#dash-stats-${chart}-table tbody tr`).count()) >= 90, `${chart} table`);
+  }
+
+  // An admin hides the review from the moderation queue.
+  const m = await signIn(ADMIN);
+  await m.page.click("#nav-admin");
+  await m.page.waitForURL(`${server.url}/admin/moderation`);
+  await hydrated(m.page);
+  const item = m.page.locator(`li.reported[data-kind=review][data-plugin="${ID}"]`);
+  assert.match(await item.textContent(), /off_topic/);
+  await item.locator("[data-testid=hide-reason]").fill("Not about the plugin.");
+  await item.locator("[data-testid=hide]").click();
+  await m.page.waitForSelector("[data-testid=admin-notice]");
+  await m.page.goto(`${server.url}/admin/moderation?state=resolved`);
+  assert.match(await m.page.textContent(`li.reported[data-plugin="${ID}"] [data-testid=state]`), /Hidden: Not about the plugin\./);
+  await c.page.goto(`${server.url}/plugins/${ID}`);
+  await hydrated(c.page);
+  assert.equal(await c.page.locator("[data-testid=review]").count(), 0);
+
+  for (const u of [a, b, c, m]) {
     assert.deepEqual(u.errors, []);
     await u.context.close();
   }

@@ -114,7 +114,8 @@ impl Actions {
     }
 }
 
-fn reasons_text(r: &ReportedOut) -> String {
+/// `spam ×2, abuse`: a report group's reasons with their counts.
+pub fn reasons_text(r: &ReportedOut) -> String {
     r.reasons
         .iter()
         .map(|c| {

@@ -8,6 +8,7 @@ use trellis_types::{PluginStatsOut, ReportedOut};
 
 use crate::components::query::enc;
 use crate::components::stats_charts::DownloadsCharts;
+use crate::pages::admin_moderation::reasons_text;
 
 /// Downloads and unique installs over the last 90 days, with a link to the
 /// public statistics page for longer ranges.
@@ -21,21 +22,6 @@ pub fn StatsPanel(id: String, stats: PluginStatsOut) -> impl IntoView {
             <p class="muted"><a href=href>"Every range, on the public statistics page"</a></p>
         </section>
     }
-}
-
-/// `spam ×2, abuse` for a report group's reasons.
-fn reasons(r: &ReportedOut) -> String {
-    r.reasons
-        .iter()
-        .map(|c| {
-            if c.count > 1 {
-                format!("{} ×{}", c.reason, c.count)
-            } else {
-                c.reason.clone()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// The open reports against the plugin and its reviews. The moderators decide
@@ -63,7 +49,7 @@ pub fn ReportsPanel(plugin: String, reports: Vec<ReportedOut>) -> impl IntoView 
                 let count = format!(
                     "{n} open report{}: {}",
                     if n == 1 { "" } else { "s" },
-                    reasons(&r)
+                    reasons_text(&r)
                 );
                 view! {
                     <li data-testid="dash-report" data-kind=r.kind.clone()>
