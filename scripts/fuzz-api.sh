@@ -46,6 +46,8 @@ say "fuzz: starting trellis on 127.0.0.1:$PORT (data in $DATA)"
 printf "%s" "throwaway pass phrase $(date +%s%N)" | "$BIN" admin create-user fuzzer --admin --password-stdin >/dev/null
 printf "%s" "stand-in pass phrase $(date +%s%N)" | "$BIN" admin create-user decoy --password-stdin >/dev/null
 DECOY="$("$BIN" admin create-token decoy --scopes read --name decoy)"
+# The decoy also reviews the seed plugin (a review is published content: `publish` scope).
+DECOY_PUB="$("$BIN" admin create-token decoy --scopes read,publish --name decoy-reviews)"
 "$BIN" serve >"$ROOT/target/fuzz-server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 150); do
@@ -98,7 +100,10 @@ HOOK="$(curl -fsS -X POST "$API/webhooks/endpoints" -H "Authorization: Bearer $T
 HOOK_ID="$(printf '%s' "$HOOK" | sed -E 's/.*"id":"(ep_[A-Z0-9]+)".*/\1/')"
 MSG="$(curl -fsS -X POST "$API/webhooks/endpoints/$HOOK_ID/test" -H "Authorization: Bearer $TOKEN")"
 MSG_ID="$(printf '%s' "$MSG" | sed -E 's/.*"id":"(msg_[A-Z0-9]+)".*/\1/')"
-sed -e "s/@HOOK_ID@/$HOOK_ID/; s/@MSG_ID@/$MSG_ID/" "$ROOT/scripts/fuzz-api.toml" >"$DATA/fuzz-api.toml"
+REVIEW="$(curl -fsS -X POST "$API/plugins/fuzz.hello/reviews" -H "Authorization: Bearer $DECOY_PUB" \
+  -H 'content-type: application/json' -d '{"stars":4,"title":"Seed review","text":"Seed review of the fuzz run."}')"
+REVIEW_ID="$(printf '%s' "$REVIEW" | sed -E 's/.*"id":([0-9]+).*/\1/')"
+sed -e "s/@HOOK_ID@/$HOOK_ID/; s/@MSG_ID@/$MSG_ID/; s/@REVIEW_ID@/$REVIEW_ID/" "$ROOT/scripts/fuzz-api.toml" >"$DATA/fuzz-api.toml"
 
 # The served document must be the checked-in one. schemathesis reads it from a
 # file: loading it from its URL would leave out the operation that serves it.

@@ -56,6 +56,7 @@ impl From<ReviewSort> for Sort {
 pub struct ReviewPage {
     /// `helpful` (default), `newest`, `highest` or `lowest`; ties newest first.
     #[serde(default)]
+    #[param(inline)]
     sort: Option<ReviewSort>,
     /// Only reviews of this version.
     #[serde(default)]
