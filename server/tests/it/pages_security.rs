@@ -338,3 +338,31 @@ async fn changing_the_password_can_revoke_every_token() {
     let log = c.get("/account/security").await.text;
     assert!(log.contains("1 API token(s) revoked."), "{log}");
 }
+
+#[tokio::test]
+async fn a_refused_sign_in_without_javascript_says_why_on_the_sign_in_page() {
+    let app = TestApp::new().await;
+    app.user("mara").await;
+    let c = app.client();
+    let r = post_form(
+        &c,
+        SignIn::PATH,
+        "/signin?next=%2Fdashboard",
+        &[
+            ("username", "mara"),
+            ("password", "not the password"),
+            ("next", "/dashboard"),
+        ],
+    )
+    .await;
+    let to = r.header("location").expect("a redirect back to the form");
+    let to = to.strip_prefix(ORIGIN).unwrap_or(&to).to_owned();
+    assert!(to.starts_with("/signin?"), "{to}");
+    let page = c.get(&to).await.text;
+    assert!(
+        page.contains("role=\"alert\"") && page.to_lowercase().contains("password"),
+        "the page says why: {page}"
+    );
+    // What was asked for is still where the form goes.
+    assert!(page.contains(r#"name="next" value="/dashboard""#), "{page}");
+}
