@@ -13,9 +13,9 @@ pub mod plugin_pages;
 pub mod reference;
 pub mod reviews;
 pub mod security;
-pub mod stats;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+pub mod stats;
 pub mod tokens;
 pub mod webhook_actions;
 #[cfg(feature = "ssr")]

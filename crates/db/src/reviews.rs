@@ -139,7 +139,10 @@ pub async fn by_ids(c: &mut AnyConnection, ids: &[i64]) -> Result<Vec<ReviewRow>
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = format!("SELECT {COLS} WHERE r.id IN ({})", placeholders(1, ids.len()));
+    let sql = format!(
+        "SELECT {COLS} WHERE r.id IN ({})",
+        placeholders(1, ids.len())
+    );
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
     for id in ids {
         q = q.bind(*id);
@@ -446,11 +449,7 @@ pub async fn unanswered(
 }
 
 /// Which of `review_ids` the user marked helpful (one query).
-pub async fn voted_by(
-    c: &mut AnyConnection,
-    user_id: i64,
-    review_ids: &[i64],
-) -> Result<Vec<i64>> {
+pub async fn voted_by(c: &mut AnyConnection, user_id: i64, review_ids: &[i64]) -> Result<Vec<i64>> {
     if review_ids.is_empty() {
         return Ok(Vec::new());
     }

@@ -200,9 +200,8 @@ pub async fn get_as(
     let mut c = state.db.conn().await?;
     let p = plugin(&mut c, plugin_id).await?;
     let r = review(&mut c, &p.id, id).await?;
-    let sees_hidden = viewer.is_some_and(|a| {
-        a.user.id == r.user_id || (a.user.is_admin && a.has(Scope::Admin))
-    });
+    let sees_hidden =
+        viewer.is_some_and(|a| a.user.id == r.user_id || (a.user.is_admin && a.has(Scope::Admin)));
     if r.hidden_at.is_some() && !sees_hidden {
         return Err(AppError::not_found(format!("Review {id} of `{}`", p.id)));
     }

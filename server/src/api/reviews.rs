@@ -12,7 +12,8 @@ use trellis_db::reviews::Sort;
 use trellis_platform::AppState;
 use trellis_reviews as reviews;
 use trellis_types::{
-    ListResponse, RatingOut, RatingTrendOut, ReplyIn, ReportIn, ReportOut, ReviewIn, ReviewOut, ReviewPatch,
+    ListResponse, RatingOut, RatingTrendOut, ReplyIn, ReportIn, ReportOut, ReviewIn, ReviewOut,
+    ReviewPatch,
 };
 use utoipa::{IntoParams, ToSchema};
 
