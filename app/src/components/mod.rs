@@ -3,6 +3,7 @@
 pub mod chart;
 pub mod facets;
 pub mod form;
+pub mod log_filter;
 pub mod nav;
 pub mod pagination;
 pub mod plugin_card;

@@ -13,6 +13,7 @@ use trellis_types::EventOut;
 
 use crate::api::accounts::SessionContext;
 use crate::api::moderation::{audit_log_page, AuditData, PAGE_SIZE};
+use crate::components::log_filter::LogFilterForm;
 use crate::components::query::enc;
 use crate::error::UiError;
 use crate::pages::account::SignInRequired;
@@ -89,47 +90,20 @@ fn AuditFilter(
     actions: Vec<String>,
     error: Option<UiError>,
 ) -> impl IntoView {
-    let value = |k: &str| {
-        filter
-            .iter()
-            .find(|(n, _)| *n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    let field_error = |k: &str| error.as_ref().and_then(|e| e.field(k));
-    let banner = error
-        .as_ref()
-        .filter(|e| e.fields.is_empty())
-        .map(|e| e.detail.clone());
-    let field =
-        |label: &'static str, name: &'static str, kind: &'static str, hint: &'static str| {
-            let msg = field_error(name);
-            let list = (name == "action").then_some("audit-actions");
-            let failed = msg.is_some();
-            view! {
-                <div class="field" class:has-error=failed>
-                    <label for=format!("f-{name}")>{label}</label>
-                    <input id=format!("f-{name}") type=kind name=name value=value(name) list=list/>
-                    {(!hint.is_empty()).then(|| view! { <p class="hint">{hint}</p> })}
-                    <p class="field-error" role="alert">{msg}</p>
-                </div>
-            }
-        };
+    let fields = vec![
+        ("Actor", "actor", "text", "A user name"),
+        (
+            "Action",
+            "action",
+            "text",
+            "A type, or a prefix such as token.*",
+        ),
+        ("From", "since", "date", "UTC"),
+        ("To", "until", "date", "UTC, included"),
+    ];
     view! {
-        {banner.map(|b| view! { <div class="banner banner-error" role="alert">{b}</div> })}
-        <form method="get" action="/admin/audit-log" class="filter-form" id="audit-filter">
-            {field("Actor", "actor", "text", "A user name")}
-            {field("Action", "action", "text", "A type, or a prefix such as token.*")}
-            {field("From", "since", "date", "UTC")}
-            {field("To", "until", "date", "UTC, included")}
-            <datalist id="audit-actions">
-                {actions.into_iter().map(|t| view! { <option value=t/> }).collect_view()}
-            </datalist>
-            <div class="filter-actions">
-                <button type="submit" class="btn btn-primary">"Filter"</button>
-                <a href="/admin/audit-log" class="btn btn-ghost">"Clear"</a>
-            </div>
-        </form>
+        <LogFilterForm action="/admin/audit-log" form_id="audit-filter" fields suggest="action"
+            list_id="audit-actions" options=actions filter error/>
     }
 }
 

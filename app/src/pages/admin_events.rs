@@ -12,6 +12,7 @@ use trellis_types::{EventBusOut, EventOut, FOLLOWER_LAG_CAP};
 
 use crate::api::accounts::SessionContext;
 use crate::api::events::{admin_events, AdminEventsData, PAGE_SIZE};
+use crate::components::log_filter::LogFilterForm;
 use crate::components::query::enc;
 use crate::components::time::date_time;
 use crate::error::UiError;
@@ -207,53 +208,31 @@ fn EventLog(d: AdminEventsData, filter: Vec<(&'static str, String)>) -> impl Int
 
 /// The filter form: a plain GET form, so it works without JavaScript.
 #[component]
-fn FilterForm(
+fn EventFilter(
     filter: Vec<(&'static str, String)>,
     types: Vec<String>,
     error: Option<UiError>,
 ) -> impl IntoView {
-    let value = |k: &str| {
-        filter
-            .iter()
-            .find(|(n, _)| *n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    let field_error = |k: &str| error.as_ref().and_then(|e| e.field(k));
-    let banner = error
-        .as_ref()
-        .filter(|e| e.fields.is_empty())
-        .map(|e| e.detail.clone());
-    let field =
-        |label: &'static str, name: &'static str, kind: &'static str, hint: &'static str| {
-            let msg = field_error(name);
-            let list = (name == "type").then_some("event-types");
-            let failed = msg.is_some();
-            view! {
-                <div class="field" class:has-error=failed>
-                    <label for=format!("f-{name}")>{label}</label>
-                    <input id=format!("f-{name}") type=kind name=name value=value(name) list=list/>
-                    {(!hint.is_empty()).then(|| view! { <p class="hint">{hint}</p> })}
-                    <p class="field-error" role="alert">{msg}</p>
-                </div>
-            }
-        };
+    let fields = vec![
+        (
+            "Type",
+            "type",
+            "text",
+            "A type, or a prefix such as plugin.*",
+        ),
+        (
+            "Subject",
+            "subject",
+            "text",
+            "kind:id, e.g. plugin:acme.kanban",
+        ),
+        ("Namespace", "namespace", "text", ""),
+        ("From", "since", "date", "UTC"),
+        ("To", "until", "date", "UTC, included"),
+    ];
     view! {
-        {banner.map(|b| view! { <div class="banner banner-error" role="alert">{b}</div> })}
-        <form method="get" action="/admin/events" class="filter-form" id="event-filter">
-            {field("Type", "type", "text", "A type, or a prefix such as plugin.*")}
-            {field("Subject", "subject", "text", "kind:id, e.g. plugin:acme.kanban")}
-            {field("Namespace", "namespace", "text", "")}
-            {field("From", "since", "date", "UTC")}
-            {field("To", "until", "date", "UTC, included")}
-            <datalist id="event-types">
-                {types.into_iter().map(|t| view! { <option value=t/> }).collect_view()}
-            </datalist>
-            <div class="filter-actions">
-                <button type="submit" class="btn btn-primary">"Filter"</button>
-                <a href="/admin/events" class="btn btn-ghost">"Clear"</a>
-            </div>
-        </form>
+        <LogFilterForm action="/admin/events" form_id="event-filter" fields suggest="type"
+            list_id="event-types" options=types filter error/>
     }
 }
 
@@ -296,7 +275,7 @@ pub fn AdminEventsPage() -> impl IntoView {
                                 <section class="panel">
                                     <p class="crumbs">"Admin / Events"</p>
                                     <h1>"Events"</h1>
-                                    <FilterForm filter=filter.clone() types=d.types.clone() error=None/>
+                                    <EventFilter filter=filter.clone() types=d.types.clone() error=None/>
                                 </section>
                                 <QueueHealth h=d.health.clone()/>
                                 <EventLog d filter/>
@@ -308,7 +287,7 @@ pub fn AdminEventsPage() -> impl IntoView {
                                 <section class="panel">
                                     <p class="crumbs">"Admin / Events"</p>
                                     <h1>"Events"</h1>
-                                    <FilterForm filter types=Vec::new() error=Some(e)/>
+                                    <EventFilter filter types=Vec::new() error=Some(e)/>
                                 </section>
                             }.into_any(),
                         }
