@@ -183,7 +183,7 @@ test("A publishes from the dashboard, B reviews, A replies, C marks it helpful a
   await hydrated(a.page);
   const reports = a.page.locator("[data-testid=dash-report]");
   assert.equal(await reports.count(), 1);
-  assert.match(await reports.first().textContent(), /1 open report: off_topic/);
+  assert.match(await reports.first().textContent(), /1 open report: off topic/);
   assert.doesNotMatch(await reports.first().textContent(), /e2e-cy/);
   for (const chart of ["downloads", "installs"]) {
     assert.equal(await a.page.locator(`#dash-stats-${chart} svg`).count(), 1, `${chart} chart`);
@@ -196,7 +196,7 @@ test("A publishes from the dashboard, B reviews, A replies, C marks it helpful a
   await m.page.waitForURL(`${server.url}/admin/moderation`);
   await hydrated(m.page);
   const item = m.page.locator(`li.reported[data-kind=review][data-plugin="${ID}"]`);
-  assert.match(await item.textContent(), /off_topic/);
+  assert.match(await item.textContent(), /off topic/);
   await item.locator("[data-testid=hide-reason]").fill("Not about the plugin.");
   await item.locator("[data-testid=hide]").click();
   await m.page.waitForSelector("[data-testid=admin-notice]");

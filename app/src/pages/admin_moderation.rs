@@ -114,15 +114,17 @@ impl Actions {
     }
 }
 
-/// `spam ×2, abuse`: a report group's reasons with their counts.
+/// `spam ×2, off topic`: a report group's reasons (words, not codes) with
+/// their counts.
 pub fn reasons_text(r: &ReportedOut) -> String {
     r.reasons
         .iter()
         .map(|c| {
+            let reason = c.reason.replace('_', " ");
             if c.count > 1 {
-                format!("{} ×{}", c.reason, c.count)
+                format!("{reason} ×{}", c.count)
             } else {
-                c.reason.clone()
+                reason
             }
         })
         .collect::<Vec<_>>()
