@@ -38,7 +38,15 @@ fn summary(e: &EventOut) -> String {
     };
     let mut parts = Vec::new();
     for key in [
-        "reason", "address", "version", "scopes", "name", "role", "uses", "url",
+        "reason",
+        "address",
+        "version",
+        "scopes_used",
+        "scopes",
+        "name",
+        "role",
+        "uses",
+        "url",
     ] {
         if let Some(v) = obj.get(key).filter(|v| !v.is_null()) {
             let text = match (v.as_str(), v.as_array()) {
@@ -50,7 +58,9 @@ fn summary(e: &EventOut) -> String {
                     .join(" "),
                 _ => v.to_string(),
             };
-            parts.push(format!("{key}: {text}"));
+            if !text.is_empty() {
+                parts.push(format!("{key}: {text}"));
+            }
         }
     }
     parts.join(" · ")

@@ -1,7 +1,8 @@
 //! The audit log's reads of the event log: a page of events of the audited
 //! types, by who acted (`events.actor_user_id`, indexed with the log order)
-//! and when, newest first; and what the token-usage flush needs to write at
-//! most one `token.used` event per token and day.
+//! and when, newest first; and what the token-usage flush needs to write a
+//! `token.used` event only for a token's first use of a day and for each scope
+//! it exercises for the first time that day (`token_scope_uses`).
 
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -90,30 +91,38 @@ pub async fn list(
     q.fetch_all(&mut *c).await?.iter().map(event).collect()
 }
 
-/// Which of `token_ids` have a `token.used` event at or after `since_ms`.
-pub async fn tokens_used_since(
+/// Records the `(token id, scope)` uses of `day` (`YYYY-MM-DD`; scope `""`
+/// is "any use") and returns those not recorded before, in the order given.
+pub async fn mark_token_uses(
     c: &mut AnyConnection,
-    token_ids: &[i64],
-    since_ms: i64,
-) -> Result<Vec<i64>> {
-    if token_ids.is_empty() {
-        return Ok(Vec::new());
+    day: &str,
+    uses: &[(i64, String)],
+) -> Result<Vec<(i64, String)>> {
+    let mut fresh = Vec::new();
+    for (token_id, scope) in uses {
+        let done = sqlx::query(
+            "INSERT INTO token_scope_uses (day, token_id, scope) VALUES ($1, $2, $3) \
+             ON CONFLICT (day, token_id, scope) DO NOTHING",
+        )
+        .bind(day)
+        .bind(token_id)
+        .bind(scope)
+        .execute(&mut *c)
+        .await?;
+        if done.rows_affected() == 1 {
+            fresh.push((*token_id, scope.clone()));
+        }
     }
-    let sql = format!(
-        "SELECT DISTINCT subject_id FROM events WHERE subject_kind = 'token' \
-         AND subject_id IN ({}) AND type = 'token.used' AND occurred_at >= ${}",
-        placeholders(1, token_ids.len()),
-        token_ids.len() + 1
-    );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for id in token_ids {
-        q = q.bind(id.to_string());
-    }
-    let rows = q.bind(since_ms).fetch_all(&mut *c).await?;
-    Ok(rows
-        .iter()
-        .filter_map(|r| r.try_get::<String, _>("subject_id").ok()?.parse().ok())
-        .collect())
+    Ok(fresh)
+}
+
+/// Deletes the recorded token uses of days before `day` (`YYYY-MM-DD`).
+pub async fn prune_token_uses(c: &mut AnyConnection, day: &str) -> Result<u64> {
+    let done = sqlx::query("DELETE FROM token_scope_uses WHERE day < $1")
+        .bind(day)
+        .execute(&mut *c)
+        .await?;
+    Ok(done.rows_affected())
 }
 
 /// A token as the `token.used` event names it.

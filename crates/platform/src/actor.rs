@@ -3,9 +3,12 @@
 //! acts (a read-only token may not revoke tokens; a token may only mint
 //! narrower, shorter-lived tokens) live in the services, not in handlers.
 
+use std::sync::Arc;
+
 use trellis_db::users::UserRow;
 use trellis_types::{ErrorCode, Scope};
 
+use crate::tokens::TokenUsage;
 use crate::{AppError, AppResult};
 
 /// How the actor authenticated.
@@ -28,6 +31,9 @@ pub struct Actor {
     pub via: Via,
     /// The client's address, when known (for the security log and rate limits).
     pub ip: Option<String>,
+    /// Where a token's uses are counted: [`Actor::require`] notes each scope a
+    /// token exercises, for the audit log's `token.used` events.
+    pub(crate) usage: Option<Arc<TokenUsage>>,
 }
 
 impl Actor {
@@ -37,6 +43,7 @@ impl Actor {
             user,
             via: Via::Session,
             ip,
+            usage: None,
         }
     }
 
@@ -69,8 +76,12 @@ impl Actor {
     }
 
     /// Fails with `insufficient_scope` unless the actor may act with `scope`.
+    /// A token's use of the scope is noted for the audit log.
     pub fn require(&self, scope: Scope) -> AppResult<()> {
         if self.has(scope) {
+            if let (Some(usage), Some(id)) = (&self.usage, self.token_id()) {
+                usage.record_scope(id, self.user.id, scope);
+            }
             Ok(())
         } else {
             Err(AppError::new(

@@ -2,7 +2,8 @@
 //! security-log entries past their retention, expired idempotency keys
 //! (older than [`IDEMPOTENCY_KEY_TTL_SECS`]) and the daily salts and installer
 //! keys of the unique-install statistics once their day is over plus a day
-//! (`registry::stats::prune`) in [`sweep`]; events and finished
+//! (`registry::stats::prune`), and the token uses recorded for the audit
+//! log's `token.used` events of days before yesterday, in [`sweep`]; events and finished
 //! jobs past `events.retention_days` in [`prune_events`] (never an event a
 //! follower or a pending job still needs: see `trellis_db::events::prune`).
 //! Each is run periodically by a worker.
@@ -20,6 +21,8 @@ pub struct Swept {
     pub idempotency_keys: u64,
     pub stats_salts: u64,
     pub install_keys: u64,
+    /// Days of recorded token uses (what `token.used` events were written for).
+    pub token_uses: u64,
 }
 
 /// What one event retention pass removed.
@@ -50,11 +53,13 @@ pub async fn sweep(state: &AppState) -> AppResult<Swept> {
     let mut c = state.db.conn().await?;
     // Keep a rate window for a day past its start: longer than any limit's window.
     let keep = (state.config.failed_signin_window_secs as i64).max(86_400);
-    let (stats_salts, install_keys) =
-        crate::registry::stats::prune(&mut c, crate::registry::stats::today()).await?;
+    let today = crate::registry::stats::today();
+    let (stats_salts, install_keys) = crate::registry::stats::prune(&mut c, today).await?;
+    let yesterday = crate::registry::stats::day_str(today - time::Duration::days(1));
     Ok(Swept {
         stats_salts,
         install_keys,
+        token_uses: trellis_db::audit::prune_token_uses(&mut c, &yesterday).await?,
         sessions: sessions::delete_expired(&mut c).await?,
         rate_windows: rate_limit::prune(&mut c, keep).await?,
         security_events: security_log::prune(&mut c, i64::from(state.config.security_log_days))

@@ -3,7 +3,7 @@
 //! minted by a token is bounded by its parent. Uses are counted in memory and
 //! written by a worker.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
 
 use rand::Rng;
@@ -271,6 +271,7 @@ pub async fn authenticate(state: &AppState, secret: &str, ip: Option<String>) ->
             expires_at: row.expires_at,
         },
         ip,
+        usage: Some(state.token_usage.clone()),
     })
 }
 
@@ -290,12 +291,15 @@ struct Use {
     last_at: i64,
     count: u64,
     ip: Option<String>,
+    /// Scopes the uses needed (`Actor::require`).
+    scopes: BTreeSet<Scope>,
 }
 
-/// Token uses not yet written: `token id -> (user, last use, count, address)`.
-/// A worker flushes them as `last_used_at` and one security-log line per token,
-/// and, for a token's first flushed use of a UTC day, a `token.used` event
-/// (what the audit log shows of token use).
+/// Token uses not yet written: `token id -> (user, last use, count, address,
+/// scopes exercised)`. A worker flushes them as `last_used_at` and one
+/// security-log line per token, and, for a token's first use of a UTC day or
+/// its first use of a scope that day, a `token.used` event (what the audit
+/// log shows of token use).
 #[derive(Debug, Default)]
 pub struct TokenUsage {
     pending: Mutex<HashMap<i64, Use>>,
@@ -316,6 +320,15 @@ impl TokenUsage {
         if let Some(ip) = ip {
             u.ip = Some(ip.to_owned());
         }
+    }
+
+    /// Notes that a use of a token needed `scope` (called by [`Actor::require`]).
+    pub fn record_scope(&self, token_id: i64, user_id: i64, scope: Scope) {
+        let mut p = self.lock();
+        let u = p.entry(token_id).or_default();
+        u.user_id = user_id;
+        u.last_at = u.last_at.max(trellis_db::now());
+        u.scopes.insert(scope);
     }
 
     /// Writes what is pending in one transaction; on failure it is put back.
@@ -350,6 +363,7 @@ impl TokenUsage {
                 e.user_id = u.user_id;
                 e.last_at = e.last_at.max(u.last_at);
                 e.count += u.count;
+                e.scopes.extend(u.scopes);
                 if e.ip.is_none() {
                     e.ip = u.ip;
                 }
@@ -360,17 +374,29 @@ impl TokenUsage {
     }
 }
 
-/// Writes a `token.used` event for each token of `taken` that has none yet
-/// today (UTC), on the flush's transaction.
+/// Writes a `token.used` event for each token of `taken` used for the first
+/// time today (UTC) or exercising a scope for the first time today, on the
+/// flush's transaction.
 async fn used_today(
     tx: &mut trellis_db::AnyConnection,
     taken: &HashMap<i64, Use>,
 ) -> AppResult<()> {
-    let ids: Vec<i64> = taken.keys().copied().collect();
-    let day_start = trellis_db::now().div_euclid(86_400) * 86_400 * 1000;
-    let seen = trellis_db::audit::tokens_used_since(tx, &ids, day_start).await?;
-    let fresh: Vec<i64> = ids.into_iter().filter(|id| !seen.contains(id)).collect();
-    for t in trellis_db::audit::token_facts(tx, &fresh).await? {
+    let mut keys: Vec<(i64, String)> = Vec::new();
+    for (id, u) in taken {
+        keys.push((*id, String::new()));
+        keys.extend(u.scopes.iter().map(|s| (*id, s.as_str().to_owned())));
+    }
+    let day = crate::registry::downloads::today();
+    let fresh = trellis_db::audit::mark_token_uses(tx, &day, &keys).await?;
+    let mut news: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    for (id, scope) in fresh {
+        let list = news.entry(id).or_default();
+        if !scope.is_empty() {
+            list.push(scope);
+        }
+    }
+    let ids: Vec<i64> = news.keys().copied().collect();
+    for t in trellis_db::audit::token_facts(tx, &ids).await? {
         let who = events::EventActor::User {
             user_id: t.user_id,
             username: t.username.clone(),
@@ -384,6 +410,7 @@ async fn used_today(
                 .iter()
                 .map(|s| s.as_str().to_owned())
                 .collect(),
+            scopes_used: news.remove(&t.id).unwrap_or_default(),
             uses: taken.get(&t.id).map_or(0, |u| u.count as i64),
         };
         events::emit(tx, &who, &data).await?;

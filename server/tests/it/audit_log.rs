@@ -230,3 +230,51 @@ async fn the_audit_log_records_security_actions_and_filters_by_actor_action_and_
         .await
         .problem(400, "bad_request");
 }
+
+#[tokio::test]
+async fn token_use_is_recorded_on_its_first_use_a_day_and_for_each_scope_it_exercises() {
+    let app = TestApp::new().await;
+    let ruth = app.admin("ruth").await;
+    let alice = app.publisher("alice", "acme").await;
+    let t = app.token_client(&alice, &["read", "publish"]).await;
+    let flush = || async { app.state.token_usage.flush(&app.state.db).await.unwrap() };
+    let used = || async {
+        let mut list = log(&ruth, "?action=token.used&actor=alice").await["data"]
+            .as_array()
+            .unwrap()
+            .clone();
+        list.reverse();
+        list.iter()
+            .map(|e| e["data"]["scopes_used"].clone())
+            .collect::<Vec<Value>>()
+    };
+
+    // Reading needs `read`: the first use of the day, with its scope.
+    assert_eq!(t.get("/api/v1/me").await.status, 200);
+    flush().await;
+    assert_eq!(used().await, [json!(["read"])]);
+    // More reads add nothing today, whatever the flushes.
+    for _ in 0..2 {
+        assert_eq!(t.get("/api/v1/tokens").await.status, 200);
+        flush().await;
+    }
+    assert_eq!(used().await, [json!(["read"])]);
+    // Publishing needs `publish`: recorded once, the first time.
+    publish_ok(&t, &Pkg::new("acme.kanban", "1.0.0")).await;
+    flush().await;
+    publish_ok(&t, &Pkg::new("acme.kanban", "1.1.0")).await;
+    flush().await;
+    assert_eq!(used().await, [json!(["read"]), json!(["publish"])]);
+
+    // Housekeeping forgets the recorded uses of days before yesterday, not today's.
+    trellis_db::sqlx::query(
+        "INSERT INTO token_scope_uses (day, token_id, scope) VALUES ('2000-01-01', 1, 'read')",
+    )
+    .execute(&mut *app.state.db.conn().await.unwrap())
+    .await
+    .unwrap();
+    let swept = trellis_platform::housekeeping::sweep(&app.state)
+        .await
+        .unwrap();
+    assert_eq!(swept.token_uses, 1);
+}

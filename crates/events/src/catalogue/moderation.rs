@@ -168,13 +168,16 @@ event_type! {
 event_type! {
     TokenUsed = "token.used", subject "token" (token_id),
     namespace (no),
-    "An API token was used: written by the token-usage flush at most once per token and UTC day (its first use that day), naming the scopes the token acts with.",
+    "An API token was used: written by the token-usage flush for a token's first use of a UTC day, and again the first time that day it exercises a scope (a request that needed `read`, `publish`, `webhooks` or `admin`), naming those scopes.",
     {
         token_id: i64,
         name: String,
         /// The token's owner.
         username: String,
+        /// The scopes the token acts with.
         scopes: Vec<String>,
+        /// The scopes its uses needed that were first exercised today in this flush (empty: a use that needed none, such as reading public data).
+        scopes_used: Vec<String>,
         /// Uses counted in the flush that wrote this event.
         uses: i64
     },
@@ -182,7 +185,8 @@ event_type! {
         token_id: 42,
         name: "ci".into(),
         username: "alice".into(),
-        scopes: vec!["publish".into()],
+        scopes: vec!["read".into(), "publish".into()],
+        scopes_used: vec!["publish".into()],
         uses: 3,
     }
 }
