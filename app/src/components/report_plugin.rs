@@ -97,17 +97,33 @@ fn ReportForm(
     }
 }
 
-/// The plugin page's moderation parts for plugin `plugin`.
+/// The report action and the resource of the moderation parts' data, which
+/// the page creates where it starts, outside any `Suspend` (see
+/// `reviews::ReviewsState` for why).
+#[derive(Clone, Copy)]
+pub struct ModerationState {
+    action: ServerAction<ReportPlugin>,
+    data: Resource<Result<PluginModerationData, crate::error::UiError>>,
+}
+
+impl ModerationState {
+    /// For the plugin whose id `plugin` reads.
+    pub fn new(plugin: impl Fn() -> String + Send + Sync + 'static) -> ModerationState {
+        let action = ServerAction::<ReportPlugin>::new();
+        let data = Resource::new(
+            move || (plugin(), action.version().get()),
+            |(id, _)| plugin_moderation(id),
+        );
+        ModerationState { action, data }
+    }
+}
+
+/// The plugin page's moderation parts, from `state`.
 #[component]
-pub fn PluginModeration(plugin: String) -> impl IntoView {
-    let action = ServerAction::<ReportPlugin>::new();
+pub fn PluginModeration(state: ModerationState) -> impl IntoView {
+    let ModerationState { action, data } = state;
     let error = last_error(action);
     let query = use_query_map();
-    let id = plugin.clone();
-    let data = Resource::new(
-        move || (id.clone(), action.version().get()),
-        |(id, _)| plugin_moderation(id),
-    );
     let reported_now = move || {
         query.with(|q| {
             q.get("done").as_deref() == Some("plugin_reported") && q.get("__err").is_none()

@@ -246,27 +246,45 @@ fn WriteArea(d: ReviewsData, a: ReviewActions, draft: Draft, back: String) -> An
     .into_any()
 }
 
-/// The whole section, loading its own data from the URL's `sort`, `version`
-/// and `page`.
+/// The section's actions and the resource of its data (from the URL's `sort`,
+/// `version` and `page`, read again after any action). The page creates it
+/// where it starts, outside any `Suspend`: a resource created inside one can
+/// be created again on the server when the outer data resolves, and then its
+/// hydration id differs from the browser's, which breaks hydration.
+#[derive(Clone, Copy)]
+pub struct ReviewsState {
+    a: ReviewActions,
+    data: Resource<Result<crate::api::reviews::ReviewsData, crate::error::UiError>>,
+}
+
+impl ReviewsState {
+    /// For the plugin whose id `plugin` reads.
+    pub fn new(plugin: impl Fn() -> String + Send + Sync + 'static) -> ReviewsState {
+        let query = use_query_map();
+        let a = ReviewActions::new();
+        let key = move || {
+            query.with(|q| {
+                (
+                    plugin(),
+                    q.get("sort"),
+                    q.get("version").filter(|v| !v.is_empty()),
+                    q.get("page").and_then(|p| p.parse::<i64>().ok()),
+                    a.versions(),
+                )
+            })
+        };
+        let data = Resource::new(key, move |(id, sort, version, page, _)| {
+            plugin_reviews(id, sort, version, page)
+        });
+        ReviewsState { a, data }
+    }
+}
+
+/// The whole section, from `state` (see [`ReviewsState`]).
 #[component]
-pub fn ReviewsSection(plugin: String) -> impl IntoView {
+pub fn ReviewsSection(state: ReviewsState) -> impl IntoView {
     let query = use_query_map();
-    let a = ReviewActions::new();
-    // Read again after any action (a hydrated form stays on the page).
-    let key = move || {
-        query.with(|q| {
-            (
-                q.get("sort"),
-                q.get("version").filter(|v| !v.is_empty()),
-                q.get("page").and_then(|p| p.parse::<i64>().ok()),
-                a.versions(),
-            )
-        })
-    };
-    let id = plugin.clone();
-    let data = Resource::new(key, move |(sort, version, page, _)| {
-        plugin_reviews(id.clone(), sort, version, page)
-    });
+    let ReviewsState { a, data } = state;
     let helpful_error = last_error(a.helpful);
     let report_error = last_error(a.report);
     let delete_error = last_error(a.delete);

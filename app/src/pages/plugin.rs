@@ -94,7 +94,11 @@ fn Versions(versions: Vec<VersionOut>) -> AnyView {
 
 /// The whole page for loaded data.
 #[component]
-fn PluginView(d: PluginPageData) -> AnyView {
+fn PluginView(
+    d: PluginPageData,
+    moderation: crate::components::report_plugin::ModerationState,
+    reviews: crate::components::reviews::ReviewsState,
+) -> AnyView {
     let p = d.plugin;
     let latest = offered(&p, &d.versions).cloned();
     let listing = is_listing(&d.versions);
@@ -130,7 +134,7 @@ fn PluginView(d: PluginPageData) -> AnyView {
             </p>
         </header>
         {p.deprecated.clone().map(|d| view! { <Deprecation d/> })}
-        <crate::components::report_plugin::PluginModeration plugin=p.id.clone()/>
+        <crate::components::report_plugin::PluginModeration state=moderation/>
         <div class="plugin-layout">
             <div class="plugin-main">
                 <section class="panel" id="readme" aria-labelledby="readme-title">
@@ -155,7 +159,7 @@ fn PluginView(d: PluginPageData) -> AnyView {
                     </section>
                 })}
                 <Versions versions=d.versions/>
-                <crate::components::reviews::ReviewsSection plugin=p.id.clone()/>
+                <crate::components::reviews::ReviewsSection state=reviews/>
             </div>
             <aside class="plugin-side" aria-label="Getting and judging this plugin">
                 <GetIt p=p.clone() version=latest.clone() listing/>
@@ -176,11 +180,15 @@ pub fn PluginPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let data = Resource::new(id, plugin_page);
+    // The sections' own resources, created here rather than inside the Suspend
+    // below (see `ReviewsState`).
+    let moderation = crate::components::report_plugin::ModerationState::new(id);
+    let reviews = crate::components::reviews::ReviewsState::new(id);
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(d) => view! { <PluginView d/> }.into_any(),
+                    Ok(d) => view! { <PluginView d moderation reviews/> }.into_any(),
                     Err(e) if e.code == "not_found" => {
                         view! { <NotFound what=format!("The plugin {}", id())/> }.into_any()
                     }
