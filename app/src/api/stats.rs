@@ -1,5 +1,5 @@
-//! A plugin's statistics for the statistics page and for anything that embeds
-//! its charts (public reads: no session needed). An unknown range reads as the
+//! A plugin's statistics for the statistics page (a public read: no session
+//! needed). An unknown range reads as the
 //! default (90 days), as a page's bad query parameter is dropped elsewhere.
 
 use leptos::prelude::*;
@@ -21,15 +21,6 @@ pub struct PluginStatsData {
 /// The range `?range=` names, else the default.
 pub fn range_or_default(range: Option<&str>) -> StatsRange {
     range.and_then(StatsRange::parse).unwrap_or_default()
-}
-
-/// A plugin's statistics over `range` (`90d`, `1y`, `all`); `not_found` when
-/// there is no such plugin.
-#[server]
-pub async fn plugin_stats(id: String, range: Option<String>) -> Result<PluginStatsOut, UiError> {
-    let state = super::ssr::state()?;
-    let range = range_or_default(range.as_deref());
-    Ok(trellis_platform::registry::stats::plugin_stats(&state, &id, range).await?)
 }
 
 /// The statistics page's data: the plugin's names and its statistics.

@@ -4,10 +4,10 @@
 //! versions stacked, the rest together), each a [`BarChart`] drawn on the
 //! server with its table, then every version's totals in a table.
 //!
-//! [`DownloadsCharts`] draws a [`PluginStatsOut`] it is given;
-//! [`PluginDownloadsCharts`] loads one itself (server function
-//! `api::stats::plugin_stats`) and draws it; [`StatsRangeLinks`] links the
-//! three ranges (plain links: no script needed).
+//! [`DownloadsCharts`] draws a [`PluginStatsOut`] the page loaded with its
+//! own data (a resource of its own inside the page's `Suspend` would risk
+//! hydration ids that differ from the server's); [`StatsRangeLinks`] links
+//! the three ranges (plain links: no script needed).
 
 use leptos::prelude::*;
 use trellis_types::{PluginStatsOut, StatsBucketSize, StatsPointOut, StatsRange};
@@ -310,35 +310,6 @@ pub fn DownloadsCharts(
                 {(!s.versions.is_empty()).then(|| version_table(&s, format!("{p}-version-totals")))}
             </section>
         </div>
-    }
-}
-
-/// [`DownloadsCharts`] for `plugin` over `range` (default 90 days), loaded
-/// through the `plugin_stats` server function; a failure shows as a sentence.
-#[component]
-pub fn PluginDownloadsCharts(
-    plugin: String,
-    #[prop(optional)] range: Option<StatsRange>,
-    #[prop(optional, into)] id_prefix: Option<String>,
-    #[prop(optional)] nested: bool,
-) -> impl IntoView {
-    let range = range.unwrap_or_default();
-    let data = Resource::new(
-        move || (plugin.clone(), range),
-        |(plugin, range)| crate::api::stats::plugin_stats(plugin, Some(range.as_str().to_owned())),
-    );
-    view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading statistics…"</p> }>
-            {move || {
-                let id_prefix = id_prefix.clone();
-                Suspend::new(async move {
-                    match data.await {
-                        Ok(stats) => view! { <DownloadsCharts stats id_prefix=id_prefix.unwrap_or_else(|| "stats".into()) nested/> }.into_any(),
-                        Err(_) => view! { <p class="muted">"The statistics could not be loaded. Try again in a moment."</p> }.into_any(),
-                    }
-                })
-            }}
-        </Suspense>
     }
 }
 
