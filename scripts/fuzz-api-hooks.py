@@ -7,8 +7,14 @@ short strings), and a repeated key rightly replays the first answer, naming a
 resource that may have been deleted since. Real clients use a fresh key per
 logical request, so in that phase each call gets a fresh key. The coverage and
 fuzzing phases keep the generated keys: repeated, conflicting and malformed.
+
+The run's own token (its id in `FUZZ_OWN_TOKEN_ID`) is listed by `GET
+/api/v1/tokens`, and following that list to `DELETE /api/v1/tokens/{id}` would
+revoke it part-way, leaving every later case a `401`. Such a call is sent for a
+token of another user instead (`FUZZ_OTHER_TOKEN_ID`), which must be a `404`.
 """
 
+import os
 import uuid
 
 import schemathesis
@@ -20,3 +26,12 @@ def before_call(context, case, kwargs):
     phase = getattr(getattr(meta, "phase", None), "name", None)
     if phase == "stateful" and case.headers and "Idempotency-Key" in case.headers:
         case.headers["Idempotency-Key"] = uuid.uuid4().hex
+    own = os.environ.get("FUZZ_OWN_TOKEN_ID")
+    params = case.path_parameters or {}
+    if (
+        own
+        and str(case.method).upper() == "DELETE"
+        and case.path == "/api/v1/tokens/{id}"
+        and str(params.get("id")) == own
+    ):
+        params["id"] = int(os.environ.get("FUZZ_OTHER_TOKEN_ID", "1"))

@@ -63,6 +63,13 @@ for i in $(seq 1 300); do
     -H 'content-type: application/json' -d "{\"name\":\"decoy $i\",\"scopes\":[\"read\"]}"
 done
 TOKEN="$("$BIN" admin create-token fuzzer --scopes read,publish,webhooks,admin --name fuzzer)"
+# The ids of the run's own token and of one of the decoy's (see scripts/fuzz-api-hooks.py).
+token_id() { sed -E "s/.*\"id\":([0-9]+),\"name\":\"$1\".*/\1/"; }
+export FUZZ_OWN_TOKEN_ID="$(curl -fsS "$API/tokens" -H "Authorization: Bearer $TOKEN" | token_id fuzzer)"
+export FUZZ_OTHER_TOKEN_ID="$(curl -fsS "$API/tokens" -H "Authorization: Bearer $DECOY" | token_id decoy)"
+for v in "$FUZZ_OWN_TOKEN_ID" "$FUZZ_OTHER_TOKEN_ID"; do
+  [[ "$v" =~ ^[0-9]+$ ]] || { echo "fuzz: could not read the token ids from GET /api/v1/tokens" >&2; exit 1; }
+done
 
 # Seed data: a namespace and a published plugin for the operations to find.
 curl -fsS -o /dev/null -X POST "$API/namespaces" -H "Authorization: Bearer $TOKEN" \
