@@ -205,6 +205,10 @@ test("A publishes from the dashboard, B reviews, A replies, C marks it helpful a
   await c.page.goto(`${server.url}/plugins/${ID}`);
   await hydrated(c.page);
   assert.equal(await c.page.locator("[data-testid=review]").count(), 0);
+  // Its author still sees it, and why.
+  await b.page.goto(`${server.url}/plugins/${ID}`);
+  await hydrated(b.page);
+  await b.page.waitForSelector("[data-testid=own-review-hidden]");
 
   for (const u of [a, b, c, m]) {
     assert.deepEqual(u.errors, []);

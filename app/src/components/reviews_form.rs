@@ -201,6 +201,9 @@ pub fn OwnReview(
                 <strong>"Your review: "</strong>
                 <Stars value=own.stars as f64 class="small"/>
                 " " {own.title.clone()}
+                {own.hidden.is_some().then(|| view! {
+                    <span class="muted" data-testid="own-review-hidden">" (hidden by a moderator: only you and the admins see it)"</span>
+                })}
             </p>
             <details class="review-edit" open=open>
                 <summary class="btn btn-small" data-testid="edit-review">"Edit your review"</summary>
