@@ -110,6 +110,8 @@ async fn published_plugins_are_found_with_typos_prefixes_and_splits() {
     })
     .await;
     println!("published to searchable: {:?}", started.elapsed());
+    // The index follows the log in batches: the later plugins may come a moment after.
+    until(&app, "", |v| v["total"] == 3).await;
     let v = search(&app, "q=calender").await;
     assert_eq!(ids(&v)[0], "acme.calendar");
     assert_eq!(v["did_you_mean"], "calendar");
