@@ -23,6 +23,7 @@ pub mod event_counts;
 pub mod events;
 pub mod housekeeping;
 pub mod links;
+pub mod passwords;
 pub mod redact;
 pub mod registry;
 pub mod request_context;
