@@ -1,10 +1,24 @@
 //! The filter form of the admin log pages (`/admin/events`, `/admin/audit-log`):
 //! a plain GET form of text and date fields, one of them with suggestions from
-//! a datalist, each with its hint and the field error the last query got.
+//! a datalist, each with its hint and the field error the last query got; and
+//! the link to the next (older) page with the same filter.
 
 use leptos::prelude::*;
 
+use crate::components::query::enc;
 use crate::error::UiError;
+
+/// `base?k=v&…&cursor=c`: the filter's non-empty values and the cursor of the
+/// next page.
+pub fn older_href(base: &str, filter: &[(&'static str, String)], cursor: &str) -> String {
+    let mut q: Vec<String> = filter
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", enc(v)))
+        .collect();
+    q.push(format!("cursor={}", enc(cursor)));
+    format!("{base}?{}", q.join("&"))
+}
 
 /// One field: label, query name, input type, hint (empty: none).
 pub type FilterField = (&'static str, &'static str, &'static str, &'static str);

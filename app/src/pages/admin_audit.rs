@@ -14,7 +14,6 @@ use trellis_types::EventOut;
 use crate::api::accounts::SessionContext;
 use crate::api::moderation::{audit_log_page, AuditData, PAGE_SIZE};
 use crate::components::log_filter::LogFilterForm;
-use crate::components::query::enc;
 use crate::error::UiError;
 use crate::pages::account::SignInRequired;
 use crate::pages::admin_events::AdminOnly;
@@ -120,15 +119,9 @@ fn AuditFilter(
 /// The log table, with the link to older entries.
 #[component]
 fn AuditTable(d: AuditData, filter: Vec<(&'static str, String)>) -> impl IntoView {
-    let older = d.next_cursor.map(|c| {
-        let mut q: Vec<String> = filter
-            .iter()
-            .filter(|(_, v)| !v.is_empty())
-            .map(|(k, v)| format!("{k}={}", enc(v)))
-            .collect();
-        q.push(format!("cursor={}", enc(&c)));
-        format!("/admin/audit-log?{}", q.join("&"))
-    });
+    let older = d
+        .next_cursor
+        .map(|c| crate::components::log_filter::older_href("/admin/audit-log", &filter, &c));
     view! {
         <section class="panel">
             <h2>"Entries"</h2>

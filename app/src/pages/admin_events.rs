@@ -13,7 +13,6 @@ use trellis_types::{EventBusOut, EventOut, FOLLOWER_LAG_CAP};
 use crate::api::accounts::SessionContext;
 use crate::api::events::{admin_events, AdminEventsData, PAGE_SIZE};
 use crate::components::log_filter::LogFilterForm;
-use crate::components::query::enc;
 use crate::components::time::date_time;
 use crate::error::UiError;
 use crate::pages::account::SignInRequired;
@@ -169,15 +168,9 @@ fn QueueHealth(h: EventBusOut) -> impl IntoView {
 /// The log table, with the link to older events.
 #[component]
 fn EventLog(d: AdminEventsData, filter: Vec<(&'static str, String)>) -> impl IntoView {
-    let older = d.next_cursor.map(|c| {
-        let mut q: Vec<String> = filter
-            .iter()
-            .filter(|(_, v)| !v.is_empty())
-            .map(|(k, v)| format!("{k}={}", enc(v)))
-            .collect();
-        q.push(format!("cursor={}", enc(&c)));
-        format!("/admin/events?{}", q.join("&"))
-    });
+    let older = d
+        .next_cursor
+        .map(|c| crate::components::log_filter::older_href("/admin/events", &filter, &c));
     view! {
         <section class="panel">
             <h2>"Event log"</h2>
