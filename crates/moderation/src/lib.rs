@@ -82,7 +82,7 @@ pub(crate) fn reason(raw: &str, what: &str) -> AppResult<String> {
     let r = trellis_reviews::text::clean_text(raw);
     // The length as sent counts too: what cleaning removes does not make a
     // reason over the documented limit acceptable.
-    let n = r.chars().count().max(raw.trim().chars().count());
+    let n = r.chars().count().max(raw.chars().count());
     let problem = if r.is_empty() {
         Some(invalid("reason", "too_short", "Give a reason."))
     } else if n > MAX_REASON {
@@ -151,6 +151,13 @@ mod tests {
         let sent = format!("\u{97}{}", "x".repeat(super::MAX_REASON));
         assert_eq!(
             super::reason(&sent, "x").unwrap_err().errors[0].code,
+            "too_long"
+        );
+        // Leading white space counts as sent too (the schema's maxLength
+        // counts every character of the JSON string).
+        let padded = format!("\u{a0}{}", "x".repeat(super::MAX_REASON));
+        assert_eq!(
+            super::reason(&padded, "x").unwrap_err().errors[0].code,
             "too_long"
         );
         assert!(super::reason(&"x".repeat(super::MAX_REASON), "x").is_ok());

@@ -48,7 +48,7 @@ pub async fn report_plugin(
     }
     let raw = input.text.as_deref().unwrap_or("");
     let text = trellis_reviews::text::clean_text(raw);
-    if text.chars().count().max(raw.trim().chars().count()) > MAX_REPORT_TEXT {
+    if text.chars().count().max(raw.chars().count()) > MAX_REPORT_TEXT {
         errors.push(invalid(
             "text",
             "too_long",

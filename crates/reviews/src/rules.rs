@@ -29,10 +29,12 @@ pub(crate) fn check_stars(stars: i64, errors: &mut Vec<FieldError>) {
 
 pub(crate) fn check_title(raw: &str, errors: &mut Vec<FieldError>) -> String {
     let t = text::clean_line(raw);
+    // Counted as sent, too: the documented limit is on the JSON string.
     let n = t.chars().count();
+    let sent = raw.chars().count();
     if n == 0 {
         errors.push(invalid("title", "too_short", "Give a title."));
-    } else if n > MAX_TITLE {
+    } else if n.max(sent) > MAX_TITLE {
         errors.push(invalid(
             "title",
             "too_long",
@@ -52,7 +54,7 @@ pub(crate) fn check_body(
     let n = t.chars().count();
     if n == 0 {
         errors.push(invalid(field, "too_short", "Write some text."));
-    } else if n > max {
+    } else if n.max(raw.chars().count()) > max {
         errors.push(invalid(
             field,
             "too_long",
