@@ -42,6 +42,10 @@ pub const HOST_FUNCTIONS: &[(&str, &str)] = &[
         "secret_get",
         "read the secrets listed in permissions.secrets",
     ),
+    (
+        "invoke",
+        "call the invoke export of a plugin listed in dependencies",
+    ),
 ];
 
 /// `namespace.name`, both parts lowercase ASCII: a letter, then letters, digits or
