@@ -59,8 +59,10 @@ pub fn router(state: ServerState, metrics: Arc<Metrics>) -> Router {
     // state and this response's CSP nonce.
     let context = {
         let app_state = app_state.clone();
+        let runtime = state.runtime.clone();
         move || {
             provide_context(app_state.clone());
+            provide_context(runtime.clone());
             provide_context(OpenApiDocument(api::openapi::rendered()));
             csp_nonce();
         }

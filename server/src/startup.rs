@@ -117,14 +117,15 @@ impl Server {
         search: Option<Arc<trellis_search::SearchIndex>>,
     ) -> Result<Server, StartError> {
         let role = app.config.role;
-        let state = ServerState::new(app.clone())?;
+        let runtime = trellis_runtime::Runtime::new(app.clone());
+        let state = ServerState::with_runtime(app.clone(), runtime.clone())?;
         let metrics = Metrics::new();
         let router = if role.serves_api() {
             crate::router(state, metrics.clone())
         } else {
             crate::router::ops_router(state, metrics.clone())
         };
-        let workers = trellis_worker::start(&app, role, search);
+        let workers = trellis_worker::start(&app, role, search, runtime);
         tracing::info!(role = role.as_str(), workers = ?workers.names(), "background workers started");
         Ok(Server {
             state: app,

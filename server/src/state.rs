@@ -20,6 +20,14 @@ pub struct ServerState {
     pub session_key: Arc<[u8; 64]>,
     /// Encrypts the answers kept for `Idempotency-Key` replays (key derived from the session secret).
     pub sealer: Arc<Sealer>,
+    /// This process's plugin runtime (shared with its workers).
+    pub runtime: Arc<trellis_runtime::Runtime>,
+}
+
+impl FromRef<ServerState> for Arc<trellis_runtime::Runtime> {
+    fn from_ref(s: &ServerState) -> Self {
+        s.runtime.clone()
+    }
 }
 
 impl FromRef<ServerState> for AppState {
@@ -37,6 +45,15 @@ impl FromRef<ServerState> for LeptosOptions {
 impl ServerState {
     /// The web front end's state around `app`.
     pub fn new(app: AppState) -> Result<ServerState, StartError> {
+        let runtime = trellis_runtime::Runtime::new(app.clone());
+        Self::with_runtime(app, runtime)
+    }
+
+    /// The same, with the runtime the process's workers use.
+    pub fn with_runtime(
+        app: AppState,
+        runtime: Arc<trellis_runtime::Runtime>,
+    ) -> Result<ServerState, StartError> {
         let session_key = app.session_key.clone();
         let sealer = Arc::new(Sealer::new(&session_key[..], "idempotency"));
         let leptos = LeptosOptions::builder()
@@ -50,6 +67,7 @@ impl ServerState {
             leptos,
             session_key,
             sealer,
+            runtime,
         })
     }
 }

@@ -23,6 +23,7 @@ pub async fn create_token(
     scope_read: Option<String>,
     scope_publish: Option<String>,
     scope_webhooks: Option<String>,
+    scope_plugins: Option<String>,
     scope_admin: Option<String>,
 ) -> Result<TokenCreated, UiError> {
     use super::ssr::*;
@@ -34,6 +35,7 @@ pub async fn create_token(
         (scope_read, Scope::Read),
         (scope_publish, Scope::Publish),
         (scope_webhooks, Scope::Webhooks),
+        (scope_plugins, Scope::Plugins),
         (scope_admin, Scope::Admin),
     ]
     .into_iter()

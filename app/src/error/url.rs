@@ -26,6 +26,9 @@ fn sentence(code: &str) -> Option<&'static str> {
         "payload_too_large" => "That is too large.",
         "unavailable" => "Trellis could not be reached. Try again shortly.",
         "internal" => "Something went wrong on our side. Try again shortly.",
+        "plugin_failed" => "The plugin failed. Its log says why.",
+        "resolution_failed" => "These plugins cannot be installed together.",
+        "package_invalid" => "The package could not be verified.",
         _ => return None,
     })
 }

@@ -95,6 +95,7 @@ pub fn TokensPage() -> impl IntoView {
                                     <label><input type="checkbox" name="scope_read" checked/>" read"</label>
                                     <label><input type="checkbox" name="scope_publish"/>" publish"</label>
                                     <label><input type="checkbox" name="scope_webhooks"/>" webhooks"</label>
+                                    <label><input type="checkbox" name="scope_plugins"/>" plugins"</label>
                                     {u.is_admin.then(|| view! {
                                         <label><input type="checkbox" name="scope_admin"/>" admin"</label>
                                     })}

@@ -510,3 +510,21 @@ pub async fn delete_if_never_downloaded(
     }
     Ok(Some(shas))
 }
+
+/// Display names of these plugins: `(id, display_name)`.
+pub async fn display_names(c: &mut AnyConnection, ids: &[String]) -> Result<Vec<(String, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT id, display_name FROM plugins WHERE id IN ({})",
+        crate::placeholders(1, ids.len())
+    )));
+    for id in ids {
+        q = q.bind(id.clone());
+    }
+    let rows = q.fetch_all(&mut *c).await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("display_name")?)))
+        .collect()
+}

@@ -80,9 +80,11 @@ macro_rules! event_type {
 
 mod moderation;
 mod reviews;
+mod runtime;
 mod webhooks;
 pub use moderation::*;
 pub use reviews::*;
+pub use runtime::*;
 pub use webhooks::*;
 
 event_type! {
@@ -410,6 +412,13 @@ pub fn catalogue() -> Vec<EventTypeOut> {
         entry::<WebhookEndpointSecretRotated>(),
         entry::<WebhookEndpointDisabled>(),
         entry::<WebhookTest>(),
+        entry::<PluginInstalled>(),
+        entry::<PluginUpdated>(),
+        entry::<PluginUninstalled>(),
+        entry::<PluginEnabled>(),
+        entry::<PluginDisabled>(),
+        entry::<PluginConfigured>(),
+        entry::<PluginHealthChanged>(),
     ]
 }
 

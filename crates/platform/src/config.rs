@@ -14,7 +14,7 @@ use url::Url;
 use crate::redact::redact_url;
 
 pub use crate::config_sections::{
-    DemoConfig, EventsConfig, LogFormat, MetricsConfig, RegistryConfig, Role, SearchConfig,
+    DemoConfig, EventsConfig, LogFormat, MetricsConfig, PluginsConfig, RegistryConfig, Role, SearchConfig,
     StorageConfig, WebhooksConfig,
 };
 
@@ -93,6 +93,7 @@ pub struct Config {
     pub demo: DemoConfig,
     pub search: SearchConfig,
     pub webhooks: WebhooksConfig,
+    pub plugins: PluginsConfig,
 }
 
 type Flat = BTreeMap<String, (toml::Value, Source)>;
@@ -428,6 +429,12 @@ fn build(flat: &Flat) -> Result<Config, ConfigError> {
         .filter(|s| !s.is_empty())
         .collect();
     let disable_after = r.int("webhooks.disable_after_failing_secs", 0, 365 * 86_400)? as u64;
+    let plugin_networks: Vec<String> = r
+        .string("plugins.allow_networks")?
+        .split(',')
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect();
 
     Ok(Config {
         role,
@@ -496,6 +503,20 @@ fn build(flat: &Flat) -> Result<Config, ConfigError> {
                 0,
                 30 * 86_400,
             )? as u64),
+        },
+        plugins: PluginsConfig {
+            pool_size: r.int("plugins.pool_size", 1, 64)? as usize,
+            max_concurrent_calls: r.int("plugins.max_concurrent_calls", 1, 1024)? as usize,
+            fuel_per_call: r.int("plugins.fuel_per_call", 1_000, 1_000_000_000_000)? as u64,
+            http_timeout: Duration::from_millis(r.int("plugins.http_timeout_ms", 100, 60_000)? as u64),
+            http_max_response_bytes: r.int("plugins.http_max_response_bytes", 1, 64 << 20)? as usize,
+            allow_networks: plugin_networks,
+            kv_max_bytes: r.int("plugins.kv_max_bytes", 1, 1 << 30)?,
+            kv_max_keys: r.int("plugins.kv_max_keys", 1, 1_000_000)?,
+            log_lines_kept: r.int("plugins.log_lines_kept", 10, 1_000_000)?,
+            log_lines_per_call: r.int("plugins.log_lines_per_call", 1, 100_000)? as usize,
+            breaker_failures: r.int("plugins.breaker_failures", 1, 1000)? as u32,
+            max_hops: r.int("plugins.max_hops", 1, 64)? as u32,
         },
     })
 }

@@ -157,6 +157,37 @@ pub struct SearchConfig {
     pub results_cache_entries: usize,
 }
 
+/// The plugin runtime (`[plugins]`): the limits every installed plugin runs
+/// under, beside the memory and time its manifest asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PluginsConfig {
+    /// Instances kept ready per installation.
+    pub pool_size: usize,
+    /// Plugin calls running at once in this process (each on a blocking thread).
+    pub max_concurrent_calls: usize,
+    /// Fuel (WebAssembly instructions, roughly) one call may burn.
+    pub fuel_per_call: u64,
+    /// Deadline of one outbound HTTP request of a plugin.
+    pub http_timeout: Duration,
+    /// The largest response body a plugin may receive.
+    pub http_max_response_bytes: usize,
+    /// Networks plugin requests may reach although the address guard denies
+    /// them (CIDR text), as `webhooks.allow_networks`.
+    pub allow_networks: Vec<String>,
+    /// Key-value store quota per installation: bytes of keys and values, keys.
+    pub kv_max_bytes: i64,
+    pub kv_max_keys: i64,
+    /// Log lines kept per installation, and kept from one call.
+    pub log_lines_kept: i64,
+    pub log_lines_per_call: usize,
+    /// Failed calls in a row that trip the circuit breaker (disable the
+    /// installation).
+    pub breaker_failures: u32,
+    /// Hops after which an event emitted by a plugin is no longer delivered to
+    /// plugins.
+    pub max_hops: u32,
+}
+
 /// Demo content (`[demo]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DemoConfig {

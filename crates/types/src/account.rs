@@ -60,17 +60,26 @@ pub enum Scope {
     Publish,
     /// Manage webhook endpoints.
     Webhooks,
+    /// Install, configure, call and remove plugins in the owner's workspaces.
+    Plugins,
     /// Administer the instance (only effective for admins).
     Admin,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 4] = [Scope::Read, Scope::Publish, Scope::Webhooks, Scope::Admin];
+    pub const ALL: [Scope; 5] = [
+        Scope::Read,
+        Scope::Publish,
+        Scope::Webhooks,
+        Scope::Plugins,
+        Scope::Admin,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             Scope::Read => "read",
             Scope::Publish => "publish",
             Scope::Webhooks => "webhooks",
+            Scope::Plugins => "plugins",
             Scope::Admin => "admin",
         }
     }

@@ -61,6 +61,9 @@ pub enum ErrorCode {
     PreconditionFailed,
     /// An admin disabled the account: its sign-ins, sessions and API tokens are refused.
     AccountDisabled,
+    /// An installed plugin's call failed (timeout, trap, out of fuel or memory,
+    /// a violation of its permissions, output that is not JSON).
+    PluginFailed,
 }
 
 impl ErrorCode {
@@ -93,6 +96,7 @@ impl ErrorCode {
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::PreconditionFailed => "precondition_failed",
             ErrorCode::AccountDisabled => "account_disabled",
+            ErrorCode::PluginFailed => "plugin_failed",
         }
     }
 
@@ -122,6 +126,7 @@ impl ErrorCode {
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::PreconditionFailed => 412,
+            ErrorCode::PluginFailed => 502,
         }
     }
 
@@ -154,6 +159,7 @@ impl ErrorCode {
             ErrorCode::UnsupportedMediaType => "Unsupported content type",
             ErrorCode::PreconditionFailed => "The resource has changed",
             ErrorCode::AccountDisabled => "Account disabled",
+            ErrorCode::PluginFailed => "The plugin failed",
         }
     }
 }

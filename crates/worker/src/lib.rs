@@ -34,6 +34,7 @@ pub fn start(
     state: &AppState,
     role: Role,
     search: Option<std::sync::Arc<trellis_search::SearchIndex>>,
+    runtime: std::sync::Arc<trellis_runtime::Runtime>,
 ) -> Supervisor {
     let mut s = Supervisor::new();
     event_counter::register(
@@ -52,10 +53,13 @@ pub fn start(
     if role.runs_workers() {
         workers::housekeeping(&mut s, state.clone());
         workers::event_retention(&mut s, state.clone());
-        workers::job_runner(&mut s, state.clone());
+        workers::job_runner(&mut s, state.clone(), runtime.clone());
         workers::event_log_file(&mut s, state.clone());
         workers::webhook_dispatcher(&mut s, state.clone());
         workers::webhook_retention(&mut s, state.clone());
+        workers::plugin_dispatcher(&mut s, runtime.clone());
+        workers::install_attempt_retention(&mut s, state.clone());
     }
+    workers::plugin_health(&mut s, runtime);
     s
 }

@@ -38,8 +38,14 @@ fn host_name() -> String {
 }
 
 /// Every job handler this build has, by kind.
-pub fn job_handlers(state: &AppState) -> HashMap<&'static str, Arc<dyn JobHandler>> {
-    let mut all: Vec<Arc<dyn JobHandler>> = vec![Arc::new(DeleteArtifact(state.clone()))];
+pub fn job_handlers(
+    state: &AppState,
+    runtime: &Arc<trellis_runtime::Runtime>,
+) -> HashMap<&'static str, Arc<dyn JobHandler>> {
+    let mut all: Vec<Arc<dyn JobHandler>> = vec![
+        Arc::new(DeleteArtifact(state.clone())),
+        Arc::new(trellis_runtime::dispatch::PluginEventJob(runtime.clone())),
+    ];
     match trellis_webhooks::Deliverer::new(state.clone()) {
         Ok(d) => all.push(Arc::new(d)),
         // Deliveries stay queued (and show on the admin page) until a process
@@ -57,6 +63,44 @@ pub fn webhook_dispatcher(s: &mut Supervisor, state: AppState) {
         async move {
             let mut f = trellis_webhooks::Dispatcher::new(state.clone());
             crate::follow::run(state.db.clone(), &mut f, poll, stop).await
+        }
+    });
+}
+
+/// Turns events into `plugin.event` jobs for the installed plugins that
+/// subscribe to them (a follower shared by every worker process).
+pub fn plugin_dispatcher(s: &mut Supervisor, runtime: Arc<trellis_runtime::Runtime>) {
+    let poll = Duration::from_millis(runtime.state.config.events.poll_ms);
+    s.spawn("plugin-dispatcher", move |stop| {
+        let runtime = runtime.clone();
+        async move {
+            let db = runtime.state.db.clone();
+            let mut f = trellis_runtime::dispatch::Dispatcher::new(runtime);
+            crate::follow::run(db, &mut f, poll, stop).await
+        }
+    });
+}
+
+/// Writes the health of the plugins this process ran, every two seconds and
+/// once more at shutdown (every process runs plugins).
+pub fn plugin_health(s: &mut Supervisor, runtime: Arc<trellis_runtime::Runtime>) {
+    s.every("plugin-health", Duration::from_secs(2), true, move || {
+        let runtime = runtime.clone();
+        async move {
+            trellis_runtime::health::flush(&runtime).await?;
+            Ok::<(), trellis_platform::AppError>(())
+        }
+    });
+}
+
+/// Deletes install attempts older than a year, daily.
+pub fn install_attempt_retention(s: &mut Supervisor, state: AppState) {
+    s.every("install-attempt-retention", Duration::from_secs(86_400), false, move || {
+        let state = state.clone();
+        async move {
+            let before = trellis_db::now_ms() - 365 * 86_400_000;
+            trellis_db::installations::prune_attempts(&mut *state.db.conn().await?, before).await?;
+            Ok::<(), trellis_platform::AppError>(())
         }
     });
 }
@@ -90,8 +134,8 @@ pub fn event_retention(s: &mut Supervisor, state: AppState) {
 }
 
 /// Runs jobs of the event bus.
-pub fn job_runner(s: &mut Supervisor, state: AppState) {
-    let handlers = Arc::new(job_handlers(&state));
+pub fn job_runner(s: &mut Supervisor, state: AppState, runtime: Arc<trellis_runtime::Runtime>) {
+    let handlers = Arc::new(job_handlers(&state, &runtime));
     let cfg = RunnerConfig {
         claimer: node_name(),
         concurrency: state.config.events.job_concurrency,

@@ -7,6 +7,7 @@ pub mod cursor;
 pub mod downloads;
 pub mod events;
 pub mod extract;
+pub mod installations;
 pub mod moderation;
 pub mod namespaces;
 pub mod openapi;
@@ -45,6 +46,9 @@ pub fn routes() -> Router<ServerState> {
         )
         .route("/tokens/{id}", delete(accounts::revoke_token))
         .route("/admin/users", get(admin::list_users))
+        .route("/admin/plugin-health", get(installations::admin_health))
+        .route("/admin/install-stats", get(installations::install_stats))
+        .merge(runtime_routes())
         .route("/admin/event-bus", get(admin::get_event_bus))
         .route("/admin/audit-log", get(audit::list_audit_log))
         .route("/admin/reports", get(moderation::list_reports))
@@ -202,4 +206,27 @@ pub fn routes() -> Router<ServerState> {
 
 async fn not_found() -> ApiError {
     AppError::not_found("This API endpoint").into()
+}
+
+/// The plugin runtime's routes (workspaces and installations).
+fn runtime_routes() -> Router<ServerState> {
+    use installations as i;
+    Router::new()
+        .route("/workspaces/{ws}", get(i::get_workspace))
+        .route("/workspaces/{ws}/install-plan", post(i::install_plan))
+        .route("/workspaces/{ws}/installations", post(i::install))
+        .route("/workspaces/{ws}/updates", get(i::list_updates).post(i::update_all))
+        .route("/workspaces/{ws}/health", get(i::workspace_health))
+        .route(
+            "/installations/{id}",
+            get(i::get_installation).patch(i::patch_installation).delete(i::uninstall),
+        )
+        .route("/installations/{id}/config", get(i::get_config).put(i::put_config))
+        .route("/installations/{id}/update-plan", post(i::update_plan))
+        .route("/installations/{id}/update", post(i::update))
+        .route("/installations/{id}/rollback", post(i::rollback))
+        .route("/installations/{id}/invoke", post(i::invoke))
+        .route("/installations/{id}/health", get(i::installation_health))
+        .route("/installations/{id}/logs", get(i::logs))
+        .layer(DefaultBodyLimit::max(i::MAX_BODY))
 }

@@ -19,7 +19,7 @@ use serde_json::{json, Map, Value};
 use utoipa::OpenApi;
 
 use super::{
-    accounts, admin, audit, downloads, events, moderation, namespaces, plugins, resolve, reviews,
+    accounts, admin, audit, downloads, events, installations, moderation, namespaces, plugins, resolve, reviews,
     search, stats, webhooks,
 };
 use crate::middleware::{idempotency, rate_limit};
@@ -86,6 +86,25 @@ use crate::middleware::{idempotency, rate_limit};
         admin::list_users,
         admin::get_event_bus,
         audit::list_audit_log,
+        installations::get_workspace,
+        installations::install_plan,
+        installations::install,
+        installations::list_updates,
+        installations::update_all,
+        installations::workspace_health,
+        installations::get_installation,
+        installations::patch_installation,
+        installations::uninstall,
+        installations::get_config,
+        installations::put_config,
+        installations::update_plan,
+        installations::update,
+        installations::rollback,
+        installations::invoke,
+        installations::installation_health,
+        installations::logs,
+        installations::admin_health,
+        installations::install_stats,
         moderation::report_plugin,
         moderation::get_delisting,
         moderation::put_delisting,
@@ -125,6 +144,7 @@ use crate::middleware::{idempotency, rate_limit};
         (name = "account", description = "The calling user, their sessions, security log and invitations."),
         (name = "tokens", description = "API tokens."),
         (name = "admin", description = "Instance administration."),
+        (name = "installations", description = "The plugin runtime: workspaces, install plans and installs, updates and rollbacks, configuration, invoke, health and logs (docs/runtime.md, docs/plugin-api.md)."),
         (name = "moderation", description = "Reports of plugins and reviews, the moderation queue, hidden reviews and delisted plugins (docs/registry.md, \"Moderation\")."),
         (name = "events", description = "The event catalogue and the event log (docs/events.md)."),
         (name = "webhooks", description = "Webhook endpoints, their messages and delivery attempts, and delivery analytics (`webhooks` scope)."),
@@ -193,6 +213,7 @@ const PROBLEMS: &[(&str, u16, &str)] = &[
     ("Unprocessable", 422, "`validation_failed` (with `errors` naming the fields), `package_invalid` or `resolution_failed`."),
     ("RateLimited", 429, "`rate_limited`: too many writes this minute; wait `Retry-After` seconds."),
     ("Internal", 500, "`internal`: our fault; quote `request_id` to an administrator."),
+    ("PluginFailed", 502, "`plugin_failed`: the plugin's call failed (`kind`: `timeout`, `out_of_fuel`, `out_of_memory`, `trap`, `violation`, `bad_output`, `missing_export`, `load`); its log says more."),
     ("Unavailable", 503, "`unavailable`: the database or object storage is unreachable; retry later."),
 ];
 
@@ -214,7 +235,7 @@ macro_rules! problem_responses {
         }
     )*};
 }
-problem_responses!(Conflict, PreconditionFailed, Unprocessable);
+problem_responses!(Conflict, PreconditionFailed, Unprocessable, PluginFailed);
 
 /// A raw binary body (a `.tar.gz` package).
 pub struct GzipBody;

@@ -14,4 +14,8 @@ pub mod security_headers;
 /// Routes (as the OpenAPI document names them) answered by `POST` that compute
 /// rather than change anything: neither rate limited as writes nor taking an
 /// `Idempotency-Key`.
-pub const COMPUTATIONS: &[&str] = &["/api/v1/resolve"];
+pub const COMPUTATIONS: &[&str] = &[
+    "/api/v1/resolve",
+    "/api/v1/workspaces/{ws}/install-plan",
+    "/api/v1/installations/{id}/update-plan",
+];

@@ -1,0 +1,494 @@
+//! One-click installs: the plan (from the registry's resolver, with what each
+//! plugin asks for) and the install itself.
+//!
+//! A plan asks the resolver for the wanted plugin together with everything the
+//! workspace has installed, held at its installed version (`=x.y.z`), so a plan
+//! never moves what is installed; a conflict comes back as `resolution_failed`
+//! with the resolver's explanation. Installing needs consent to the plan's
+//! permissions. Every new package is then read from storage and verified
+//! before anything is written: its SHA-256 against the registry's, its
+//! signature when its namespace requires signatures, its API range against
+//! this host, its exports against what it subscribes to, and that its module
+//! compiles under its limits. Only then, in one transaction, are the
+//! installations written, enabled, with their `plugin.installed` events. Every
+//! attempt is recorded with its outcome (`install_attempts`).
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use trellis_db::installations::{AttemptRow, InstallationRow};
+use trellis_platform::{Actor, AppError, AppResult};
+use trellis_types::{
+    ErrorCode, InstallIn, InstallPlanOut, InstallResultOut, PermissionsOut, PlanStepOut, ResolveIn,
+    ResolveWant,
+};
+
+use crate::out::meta_of;
+use crate::workspace::{require_manage, Workspace};
+use crate::Runtime;
+
+/// Permissions in `new` that `old` does not grant.
+pub fn added(new: &PermissionsOut, old: &PermissionsOut) -> PermissionsOut {
+    let diff = |n: &[String], o: &[String]| -> Vec<String> {
+        n.iter().filter(|x| !o.contains(x)).cloned().collect()
+    };
+    PermissionsOut {
+        network: diff(&new.network, &old.network),
+        host_functions: diff(&new.host_functions, &old.host_functions),
+        secrets: diff(&new.secrets, &old.secrets),
+    }
+}
+
+pub(crate) fn is_empty(p: &PermissionsOut) -> bool {
+    p.network.is_empty() && p.host_functions.is_empty() && p.secrets.is_empty()
+}
+
+/// A new installation id.
+pub(crate) fn new_id() -> String {
+    format!("ins_{}", uuid::Uuid::new_v4().simple())
+}
+
+/// What the resolver is asked: `wants` plus every installation held at its
+/// version, except those in `free` (plugins allowed to move).
+pub(crate) async fn resolve_steps(
+    rt: &Runtime,
+    ws: &str,
+    installed: &[InstallationRow],
+    wants: Vec<ResolveWant>,
+    free: &[String],
+) -> AppResult<InstallPlanOut> {
+    let mut asks = wants;
+    for i in installed {
+        if asks.iter().any(|w| w.id == i.plugin_id) || free.contains(&i.plugin_id) {
+            continue;
+        }
+        asks.push(ResolveWant {
+            id: i.plugin_id.clone(),
+            req: Some(format!("={}", i.version)),
+        });
+    }
+    let plan = trellis_platform::registry::resolve::resolve(
+        &rt.state,
+        &ResolveIn {
+            plugins: asks,
+            api_version: None,
+        },
+    )
+    .await?;
+    let ids: Vec<String> = plan.plan.iter().map(|p| p.id.clone()).collect();
+    let mut c = rt.state.db.conn().await?;
+    let names: std::collections::HashMap<String, String> =
+        trellis_db::plugins::display_names(&mut c, &ids)
+            .await?
+            .into_iter()
+            .collect();
+    let mut steps = Vec::new();
+    for p in plan.plan {
+        let current = installed.iter().find(|i| i.plugin_id == p.id);
+        let action = match current {
+            None => "install",
+            Some(i) if i.version == p.version => "keep",
+            Some(_) => "update",
+        };
+        let v = trellis_db::plugins::version(&mut c, &p.id, &p.version)
+            .await?
+            .ok_or_else(|| AppError::not_found(format!("{} {}", p.id, p.version)))?;
+        let manifest: Value = trellis_db::json_column("plugin_versions.manifest", &v.manifest)?;
+        let meta = meta_of(&manifest);
+        let granted = match current {
+            Some(i) => trellis_db::json_column("installations.granted", &i.granted)?,
+            None => PermissionsOut {
+                network: vec![],
+                host_functions: vec![],
+                secrets: vec![],
+            },
+        };
+        let requested_by = p.requested_by.clone();
+        steps.push(PlanStepOut {
+            display_name: names.get(&p.id).cloned().unwrap_or_else(|| p.id.clone()),
+            new_permissions: added(&p.permissions, &granted),
+            permissions: p.permissions,
+            installed_version: current.map(|i| i.version.clone()),
+            plugin: p.id,
+            version: p.version,
+            action: action.into(),
+            size: p.size,
+            sha256: p.sha256,
+            subscribes: meta.subscribes,
+            publishes: meta.publishes,
+            requested_by,
+        });
+    }
+    Ok(InstallPlanOut {
+        workspace: ws.to_owned(),
+        needs_consent: steps
+            .iter()
+            .any(|s| s.action != "keep" && !is_empty(&s.new_permissions)),
+        download_size: steps
+            .iter()
+            .filter(|s| s.action != "keep")
+            .map(|s| s.size)
+            .sum(),
+        steps,
+    })
+}
+
+fn check_id(plugin: &str) -> AppResult<()> {
+    if plugin.parse::<trellis_registry::PluginId>().is_err() {
+        return Err(AppError::field(
+            ErrorCode::ValidationFailed,
+            "plugin",
+            "invalid_id",
+            "A plugin id is `namespace.name` in lower case.",
+        ));
+    }
+    Ok(())
+}
+
+/// The plan for installing `input.plugin` into workspace `ws`.
+pub async fn plan(
+    rt: &Runtime,
+    actor: &Actor,
+    ws: &str,
+    input: &InstallIn,
+) -> AppResult<InstallPlanOut> {
+    let w = Workspace::parse(ws)?;
+    require_manage(&rt.state, actor, &w).await?;
+    check_id(&input.plugin)?;
+    let installed =
+        trellis_db::installations::of_workspace(&mut *rt.state.db.conn().await?, &w.name()).await?;
+    if let Some(i) = installed
+        .iter()
+        .find(|i| i.plugin_id == input.plugin && i.requested)
+    {
+        return Err(AppError::new(
+            ErrorCode::Conflict,
+            format!(
+                "{} {} is installed in {} already: update it instead.",
+                i.plugin_id, i.version, i.workspace
+            ),
+        ));
+    }
+    if input.req.as_ref().is_some_and(|r| r.chars().count() > 100) {
+        return Err(AppError::field(
+            ErrorCode::ValidationFailed,
+            "req",
+            "too_long",
+            "A version requirement is at most 100 characters.",
+        ));
+    }
+    let req = input
+        .req
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty() && *r != "*")
+        .map(str::to_owned);
+    resolve_steps(
+        rt,
+        &w.name(),
+        &installed,
+        vec![ResolveWant {
+            id: input.plugin.clone(),
+            req,
+        }],
+        &[],
+    )
+    .await
+}
+
+/// Reads a step's package and checks it (hash, signature, API range,
+/// exports, compiles). Nothing is written.
+pub(crate) async fn verify(rt: &Arc<Runtime>, step: &PlanStepOut) -> AppResult<()> {
+    let refuse = |code: &str, detail: String| {
+        AppError::field(ErrorCode::PackageInvalid, "plugin", code, detail)
+    };
+    let pkg = crate::host::read_package(rt, &step.sha256)
+        .await
+        .map_err(|e| {
+            refuse(
+                "integrity",
+                format!(
+                    "{} {} cannot be installed: its package failed verification ({}).",
+                    step.plugin, step.version, e.message
+                ),
+            )
+        })?;
+    let ns = step.plugin.split('.').next().unwrap_or_default();
+    let mut c = rt.state.db.conn().await?;
+    if let Some(ns) = trellis_db::namespaces::by_name(&mut c, ns).await? {
+        if ns.require_signatures {
+            let keys: Vec<String> = trellis_db::namespaces::keys(&mut c, ns.id)
+                .await?
+                .into_iter()
+                .map(|k| k.public_key)
+                .collect();
+            if let Err(problems) = trellis_registry::verify_package_signature(&pkg, &keys, true) {
+                return Err(refuse(
+                    "signature",
+                    format!(
+                        "{} {} is not signed by a current key of {}: {}",
+                        step.plugin,
+                        step.version,
+                        ns.name,
+                        problems
+                            .first()
+                            .map(|p| p.detail.clone())
+                            .unwrap_or_default()
+                    ),
+                ));
+            }
+        }
+    }
+    drop(c);
+    let api = semver::Version::parse(crate::API_VERSION).unwrap_or(semver::Version::new(1, 0, 0));
+    if !pkg.manifest.plugin.api.matches(&api) {
+        return Err(refuse(
+            "api_version",
+            format!(
+                "{} {} needs plugin API {}, this host has {}.",
+                step.plugin,
+                step.version,
+                pkg.manifest.plugin.api,
+                crate::API_VERSION
+            ),
+        ));
+    }
+    let exports = &pkg.manifest.runtime.exports;
+    if !pkg.manifest.events.subscribe.is_empty() && !exports.iter().any(|e| e == "on_event") {
+        return Err(refuse(
+            "missing_export",
+            format!(
+                "{} subscribes to events but does not export `on_event`.",
+                step.plugin
+            ),
+        ));
+    }
+    // It must compile under its limits (cached for when it runs).
+    rt.compile(&pkg).await.map_err(|e| {
+        refuse(
+            "module",
+            format!(
+                "{} {} cannot run here: {}",
+                step.plugin, step.version, e.message
+            ),
+        )
+    })?;
+    Ok(())
+}
+
+/// Records an attempt in its own transaction (a failure's outcome must
+/// survive the failure).
+pub(crate) async fn record_attempt(
+    rt: &Runtime,
+    actor: &Actor,
+    ws: &str,
+    plugin: &str,
+    version: Option<&str>,
+    action: &str,
+    outcome: Result<(), &AppError>,
+) {
+    let row = AttemptRow {
+        workspace: ws.to_owned(),
+        plugin_id: plugin.to_owned(),
+        version: version.map(str::to_owned),
+        action: action.to_owned(),
+        outcome: if outcome.is_ok() {
+            "succeeded"
+        } else {
+            "failed"
+        }
+        .into(),
+        error_code: outcome.err().map(|e| {
+            e.errors
+                .first()
+                .map(|f| f.code.clone())
+                .unwrap_or_else(|| e.code.as_str().to_owned())
+        }),
+        detail: outcome.err().map(|e| e.detail.chars().take(500).collect()),
+        user_id: Some(actor.user.id),
+        at: trellis_db::now_ms(),
+    };
+    let r = async {
+        let mut c = rt.state.db.conn().await?;
+        trellis_db::installations::record_attempt(&mut c, &row).await
+    }
+    .await;
+    if let Err(e) = r {
+        tracing::warn!(error = %e, "could not record an install attempt");
+    }
+}
+
+/// Installs `input.plugin` (and what it needs) into workspace `ws`, with
+/// consent; everything or nothing.
+pub async fn install(
+    rt: &Arc<Runtime>,
+    actor: &Actor,
+    ws: &str,
+    input: &InstallIn,
+) -> AppResult<InstallResultOut> {
+    let result = install_inner(rt, actor, ws, input).await;
+    let version = result.as_ref().ok().and_then(|r| {
+        r.plan
+            .steps
+            .iter()
+            .find(|s| s.plugin == input.plugin)
+            .map(|s| s.version.clone())
+    });
+    // Refusals before a plan (a workspace one may not manage, a bad id) are
+    // not install attempts.
+    let counts = match &result {
+        Ok(_) => true,
+        Err(e) => {
+            !matches!(
+                e.code,
+                ErrorCode::NotFound | ErrorCode::Forbidden | ErrorCode::InsufficientScope
+            ) && !(e.code == ErrorCode::ValidationFailed
+                && e.errors
+                    .iter()
+                    .any(|f| f.field == "consent" || f.field == "plugin" || f.field == "workspace"))
+        }
+    };
+    if counts {
+        record_attempt(
+            rt,
+            actor,
+            ws,
+            &input.plugin,
+            version.as_deref(),
+            "install",
+            result.as_ref().map(|_| ()),
+        )
+        .await;
+    }
+    result
+}
+
+async fn install_inner(
+    rt: &Arc<Runtime>,
+    actor: &Actor,
+    ws: &str,
+    input: &InstallIn,
+) -> AppResult<InstallResultOut> {
+    let plan = plan(rt, actor, ws, input).await?;
+    if !input.consent {
+        return Err(AppError::field(
+            ErrorCode::ValidationFailed,
+            "consent",
+            "required",
+            "Review the plan and consent to the permissions it asks for (`consent: true`). Nothing was installed.",
+        )
+        .with_extra(serde_json::json!({ "plan": plan })));
+    }
+    for s in plan.steps.iter().filter(|s| s.action == "install") {
+        verify(rt, s).await?;
+    }
+    let now = trellis_db::now_ms();
+    let w = Workspace::parse(&plan.workspace)?;
+    let ns = w.namespace().map(str::to_owned);
+    let mut tx = rt.state.db.begin().await?;
+    let mut changed = Vec::new();
+    for s in &plan.steps {
+        let requested = s.plugin == input.plugin;
+        match s.action.as_str() {
+            "install" => {
+                let row = InstallationRow {
+                    id: new_id(),
+                    workspace: plan.workspace.clone(),
+                    plugin_id: s.plugin.clone(),
+                    version: s.version.clone(),
+                    previous_version: None,
+                    sha256: s.sha256.clone(),
+                    requested,
+                    pinned: false,
+                    enabled: true,
+                    disabled_reason: None,
+                    granted: serde_json::to_string(&s.permissions).unwrap_or_default(),
+                    config: default_config(rt, &s.sha256).await.to_string(),
+                    secrets: None,
+                    installed_by: Some(actor.user.id),
+                    installed_at: now,
+                    updated_at: now,
+                };
+                trellis_db::installations::insert(&mut tx, &row)
+                    .await
+                    .map_err(|e| match e {
+                        trellis_db::DbError::Conflict => AppError::new(
+                            ErrorCode::Conflict,
+                            format!(
+                                "{} was installed in {} meanwhile.",
+                                s.plugin, plan.workspace
+                            ),
+                        ),
+                        e => e.into(),
+                    })?;
+                trellis_db::plugins::mark_downloaded(&mut tx, &s.plugin).await?;
+                trellis_platform::events::emit(
+                    &mut tx,
+                    &trellis_platform::events::actor(actor),
+                    &trellis_events::catalogue::PluginInstalled {
+                        installation: row.id.clone(),
+                        workspace: plan.workspace.clone(),
+                        plugin: s.plugin.clone(),
+                        version: s.version.clone(),
+                        requested,
+                        namespace: ns.clone(),
+                    },
+                )
+                .await?;
+                changed.push(row.id);
+            }
+            _ if requested => {
+                // Installed before as a dependency: now asked for.
+                if let Some(i) =
+                    trellis_db::installations::in_workspace(&mut tx, &plan.workspace, &s.plugin)
+                        .await?
+                {
+                    trellis_db::installations::set_requested(&mut tx, &i.id, now).await?;
+                    changed.push(i.id);
+                }
+            }
+            _ => {}
+        }
+    }
+    tx.commit().await?;
+    let installations = crate::manage::by_ids(rt, &changed).await?;
+    Ok(InstallResultOut {
+        plan,
+        installations,
+    })
+}
+
+/// The schema's defaults of a package (an empty object when unreadable: the
+/// install verified the package a moment ago).
+async fn default_config(rt: &Arc<Runtime>, sha256: &str) -> Value {
+    match crate::host::read_package(rt, sha256).await {
+        Ok(pkg) => crate::configure::defaults(&crate::configure::schema_of(&pkg)),
+        Err(_) => Value::Object(Default::default()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(net: &[&str], hf: &[&str]) -> PermissionsOut {
+        PermissionsOut {
+            network: net.iter().map(|s| s.to_string()).collect(),
+            host_functions: hf.iter().map(|s| s.to_string()).collect(),
+            secrets: vec![],
+        }
+    }
+
+    #[test]
+    fn added_permissions_are_what_the_old_grant_lacks() {
+        let a = added(
+            &p(&["a.com", "b.com"], &["log", "kv_get"]),
+            &p(&["a.com"], &["log"]),
+        );
+        assert_eq!(a, p(&["b.com"], &["kv_get"]));
+        assert!(is_empty(&added(
+            &p(&["a.com"], &[]),
+            &p(&["a.com"], &["log"])
+        )));
+    }
+}
