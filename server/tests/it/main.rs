@@ -53,3 +53,5 @@ mod webhooks;
 mod webhooks_delivery;
 mod webhooks_processes;
 mod webhooks_standard;
+mod runtime_install;
+mod runtime_support;
