@@ -62,7 +62,7 @@ for i in $(seq 1 300); do
   curl -fsS -o /dev/null -X POST "$API/tokens" -H "Authorization: Bearer $DECOY" \
     -H 'content-type: application/json' -d "{\"name\":\"decoy $i\",\"scopes\":[\"read\"]}"
 done
-TOKEN="$("$BIN" admin create-token fuzzer --scopes read,publish,webhooks,admin --name fuzzer)"
+TOKEN="$("$BIN" admin create-token fuzzer --scopes read,publish,webhooks,plugins,admin --name fuzzer)"
 # The ids of the run's own token and of one of the decoy's (see scripts/fuzz-api-hooks.py).
 token_id() { sed -E "s/.*\"id\":([0-9]+),\"name\":\"$1\".*/\1/"; }
 export FUZZ_OWN_TOKEN_ID="$(curl -fsS "$API/tokens" -H "Authorization: Bearer $TOKEN" | token_id fuzzer)"
@@ -110,7 +110,12 @@ MSG_ID="$(printf '%s' "$MSG" | sed -E 's/.*"id":"(msg_[A-Z0-9]+)".*/\1/')"
 REVIEW="$(curl -fsS -X POST "$API/plugins/fuzz.hello/reviews" -H "Authorization: Bearer $DECOY_PUB" \
   -H 'content-type: application/json' -d '{"stars":4,"title":"Seed review","text":"Seed review of the fuzz run."}')"
 REVIEW_ID="$(printf '%s' "$REVIEW" | sed -E 's/.*"id":([0-9]+).*/\1/')"
-sed -e "s/@HOOK_ID@/$HOOK_ID/; s/@MSG_ID@/$MSG_ID/; s/@REVIEW_ID@/$REVIEW_ID/" "$ROOT/scripts/fuzz-api.toml" >"$DATA/fuzz-api.toml"
+# An installation of the seed plugin in the namespace's workspace.
+INST="$(curl -fsS -X POST "$API/workspaces/fuzz/installations" -H "Authorization: Bearer $TOKEN" \
+  -H 'content-type: application/json' -d '{"plugin":"fuzz.hello","consent":true}')"
+INST_ID="$(printf '%s' "$INST" | sed -E 's/.*"id":"(ins_[0-9a-f]+)".*/\1/')"
+[[ "$INST_ID" =~ ^ins_[0-9a-f]+$ ]] || { echo "fuzz: could not install the seed plugin: $INST" >&2; exit 1; }
+sed -e "s/@HOOK_ID@/$HOOK_ID/; s/@MSG_ID@/$MSG_ID/; s/@REVIEW_ID@/$REVIEW_ID/; s/@INST_ID@/$INST_ID/" "$ROOT/scripts/fuzz-api.toml" >"$DATA/fuzz-api.toml"
 
 # The served document must be the checked-in one. schemathesis reads it from a
 # file: loading it from its URL would leave out the operation that serves it.

@@ -41,6 +41,7 @@ pub async fn render(app: &AppState) -> String {
     }
     let read = tokio::time::timeout(DB_TIMEOUT, read_db(app)).await;
     trellis_webhooks::metrics::render(&mut out);
+    trellis_runtime::metrics::render(&mut out);
     let (queue, followers, hooks) = match read {
         Ok(Ok(v)) => v,
         Ok(Err(e)) => {

@@ -209,6 +209,7 @@ async fn write(
             )
             .await?;
             tx.commit().await?;
+            crate::metrics::trip();
             rt.host.unload(&row.id);
             return Ok(());
         }

@@ -19,7 +19,8 @@
 //! - [`dispatch`]: events to plugins (a follower writing `plugin.event` jobs after
 //!   commit, and the job handler calling `on_event`), with a hop limit.
 //! - [`health`]: per-installation calls, errors, latency, fuel, the circuit breaker.
-//! - [`logs`]: each installation's bounded log.
+//! - [`logs`]: each installation's bounded log; [`metrics`]: this process's call
+//!   counters for `/metrics`.
 
 pub mod configure;
 pub mod dispatch;
@@ -28,6 +29,7 @@ pub mod host;
 pub mod install;
 pub mod logs;
 pub mod manage;
+pub mod metrics;
 mod out;
 pub mod status;
 pub mod testkit;

@@ -55,3 +55,6 @@ mod webhooks_processes;
 mod webhooks_standard;
 mod runtime_install;
 mod runtime_support;
+mod runtime_containment;
+mod runtime_events;
+mod runtime_updates;

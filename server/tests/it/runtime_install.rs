@@ -10,7 +10,9 @@ use serde_json::{json, Value};
 use trellis_db::sqlx::{self, Row};
 
 use crate::harness::TestApp;
-use crate::runtime_support::{install, installation_id, invoke, lab, publish, publish_all, package_as};
+use crate::runtime_support::{
+    install, installation_id, invoke, lab, package_as, publish, publish_all,
+};
 
 async fn count(app: &TestApp, sql: &'static str) -> i64 {
     let mut c = app.state.db.conn().await.unwrap();
@@ -35,22 +37,36 @@ async fn a_plugin_installs_with_its_dependency_after_consent_and_runs() {
     // The plan: dependency first, sizes, permissions, who asked for what.
     let r = lab
         .plugins
-        .post_json("/api/v1/workspaces/~alice/install-plan", json!({"plugin": "labs.uses-base"}))
+        .post_json(
+            "/api/v1/workspaces/~alice/install-plan",
+            json!({"plugin": "labs.uses-base"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let plan = r.json();
     let steps = plan["steps"].as_array().unwrap();
-    let names: Vec<&str> = steps.iter().map(|s| s["plugin"].as_str().unwrap()).collect();
+    let names: Vec<&str> = steps
+        .iter()
+        .map(|s| s["plugin"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["labs.base", "labs.uses-base"], "{plan}");
-    assert!(steps.iter().all(|s| s["action"] == "install" && s["size"].as_i64().unwrap() > 1000));
+    assert!(steps
+        .iter()
+        .all(|s| s["action"] == "install" && s["size"].as_i64().unwrap() > 1000));
     assert_eq!(steps[1]["permissions"]["host_functions"], json!(["invoke"]));
-    assert_eq!(steps[1]["new_permissions"]["host_functions"], json!(["invoke"]));
+    assert_eq!(
+        steps[1]["new_permissions"]["host_functions"],
+        json!(["invoke"])
+    );
     assert_eq!(plan["needs_consent"], true);
 
     // Without consent: the plan comes back in the error, nothing installed.
     let r = lab
         .plugins
-        .post_json("/api/v1/workspaces/~alice/installations", json!({"plugin": "labs.uses-base"}))
+        .post_json(
+            "/api/v1/workspaces/~alice/installations",
+            json!({"plugin": "labs.uses-base"}),
+        )
         .await;
     let p = r.problem(422, "validation_failed");
     assert_eq!(p["errors"][0]["field"], "consent", "{p}");
@@ -65,18 +81,38 @@ async fn a_plugin_installs_with_its_dependency_after_consent_and_runs() {
     assert_eq!(list.len(), 2, "{ws}");
     assert!(list.iter().all(|i| i["enabled"] == true));
     let dep = list.iter().find(|i| i["plugin"] == "labs.base").unwrap();
-    assert_eq!((dep["requested"].clone(), dep["version"].clone()), (json!(false), json!("1.0.0")));
+    assert_eq!(
+        (dep["requested"].clone(), dep["version"].clone()),
+        (json!(false), json!("1.0.0"))
+    );
     assert_eq!(ws["can_manage"], true);
 
     // It runs, and calls its dependency.
     let r = invoke(&lab.plugins, &uses, json!({"q": 1})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    assert_eq!(r.json()["output"], json!({"via": {"base": "1", "input": {"q": 1}}}));
+    assert_eq!(
+        r.json()["output"],
+        json!({"via": {"base": "1", "input": {"q": 1}}})
+    );
     assert!(r.json()["fuel"].as_i64().unwrap() > 0);
 
     // Events: one plugin.installed per installation, in the install's transaction.
-    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM events WHERE type = 'plugin.installed'").await, 2);
-    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM install_attempts WHERE outcome = 'succeeded'").await, 1);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM events WHERE type = 'plugin.installed'"
+        )
+        .await,
+        2
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM install_attempts WHERE outcome = 'succeeded'"
+        )
+        .await,
+        1
+    );
 
     // Installing twice is refused.
     let r = lab
@@ -89,13 +125,19 @@ async fn a_plugin_installs_with_its_dependency_after_consent_and_runs() {
     r.problem(409, "conflict");
 
     // The dependency cannot go while its dependent stays.
-    let r = lab.plugins.delete(&format!("/api/v1/installations/{base}")).await;
+    let r = lab
+        .plugins
+        .delete(&format!("/api/v1/installations/{base}"))
+        .await;
     let p = r.problem(409, "conflict");
     assert_eq!(p["required_by"], json!(["labs.uses-base"]), "{p}");
     assert_eq!(installed(&app).await, 2);
 
     // Removing the dependent offers the dependency; asking removes it too.
-    let r = lab.plugins.delete(&format!("/api/v1/installations/{uses}")).await;
+    let r = lab
+        .plugins
+        .delete(&format!("/api/v1/installations/{uses}"))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json()["unused_dependencies"], json!(["labs.base"]));
     assert_eq!(installed(&app).await, 1);
@@ -112,12 +154,21 @@ async fn a_plugin_installs_with_its_dependency_after_consent_and_runs() {
         .to_owned();
     let r = lab
         .plugins
-        .delete(&format!("/api/v1/installations/{uses}?remove_unused_dependencies=true"))
+        .delete(&format!(
+            "/api/v1/installations/{uses}?remove_unused_dependencies=true"
+        ))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json()["removed"], json!(["labs.base", "labs.uses-base"]));
     assert_eq!(installed(&app).await, 0);
-    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM events WHERE type = 'plugin.uninstalled'").await, 3);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM events WHERE type = 'plugin.uninstalled'"
+        )
+        .await,
+        3
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -133,7 +184,8 @@ async fn refused_installs_leave_nothing_behind() {
     .replace("\"labs.base\" = \"^1\"", "\"labs.base\" = \"^2\"");
     let dir = trellis_runtime::testkit::plugins_dir().join("testing/uses-base");
     std::fs::write(dir.join("plugin-conflict.generated.toml"), text).unwrap();
-    let bytes = trellis_runtime::testkit::package("testing/uses-base", "plugin-conflict.generated.toml");
+    let bytes =
+        trellis_runtime::testkit::package("testing/uses-base", "plugin-conflict.generated.toml");
     let _ = std::fs::remove_file(dir.join("plugin-conflict.generated.toml"));
     publish(&lab.publish, bytes).await;
 
@@ -146,15 +198,29 @@ async fn refused_installs_leave_nothing_behind() {
         )
         .await;
     let p = r.problem(422, "resolution_failed");
-    assert!(p["explanation"].as_str().unwrap().contains("labs.base"), "{p}");
+    assert!(
+        p["explanation"].as_str().unwrap().contains("labs.base"),
+        "{p}"
+    );
     assert_eq!(installed(&app).await, 0);
 
     // A package whose stored bytes no longer match its hash.
-    let v = lab.plugins.get("/api/v1/plugins/labs.echo/versions/1.0.0").await.json();
+    let v = lab
+        .plugins
+        .get("/api/v1/plugins/labs.echo/versions/1.0.0")
+        .await
+        .json();
     let sha = v["sha256"].as_str().unwrap().to_owned();
     let path = trellis_platform::registry::artifact_path(&sha);
     let store = app.state.storage.store();
-    let mut bytes = store.get(&path).await.unwrap().bytes().await.unwrap().to_vec();
+    let mut bytes = store
+        .get(&path)
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
     let last = bytes.len() - 1;
     bytes[last] ^= 0xff;
     store.put(&path, bytes.into()).await.unwrap();
@@ -169,7 +235,11 @@ async fn refused_installs_leave_nothing_behind() {
     assert_eq!(p["errors"][0]["code"], "integrity", "{p}");
     assert!(p["detail"].as_str().unwrap().contains("SHA-256"), "{p}");
     assert_eq!(installed(&app).await, 0);
-    let failed = count(&app, "SELECT COUNT(*) AS n FROM install_attempts WHERE outcome = 'failed'").await;
+    let failed = count(
+        &app,
+        "SELECT COUNT(*) AS n FROM install_attempts WHERE outcome = 'failed'",
+    )
+    .await;
     assert_eq!(failed, 2);
 
     // Someone else's workspace is not there to them; a read token cannot install.
@@ -194,7 +264,10 @@ async fn refused_installs_leave_nothing_behind() {
     // The namespace's workspace is its members'.
     let done = install(&lab.plugins, "labs", "labs.base").await;
     assert_eq!(done["installations"][0]["workspace"], "labs");
-    bob_t.get("/api/v1/workspaces/labs").await.problem(404, "not_found");
+    bob_t
+        .get("/api/v1/workspaces/labs")
+        .await
+        .problem(404, "not_found");
     let _: Value = done;
     let _ = package_as;
 }

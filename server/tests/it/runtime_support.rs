@@ -16,7 +16,9 @@ pub fn package(dir: &str, manifest: &str) -> Vec<u8> {
 /// A package of `dir` published as `version` (the manifest's version line
 /// rewritten), for several versions of one module.
 pub fn package_as(dir: &str, version: &str) -> Vec<u8> {
-    let root = trellis_runtime::testkit::plugins_dir().join("testing").join(dir);
+    let root = trellis_runtime::testkit::plugins_dir()
+        .join("testing")
+        .join(dir);
     let text = std::fs::read_to_string(root.join("plugin.toml")).unwrap();
     let mut out = String::new();
     for line in text.lines() {
@@ -101,12 +103,20 @@ pub async fn invoke(c: &Client, id: &str, input: Value) -> crate::harness::Resp 
 
 /// An installation's log lines, newest first.
 pub async fn log_lines(c: &Client, id: &str) -> Vec<String> {
-    let r = c.get(&format!("/api/v1/installations/{id}/logs?limit=500")).await;
+    let r = c
+        .get(&format!("/api/v1/installations/{id}/logs?limit=500"))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     r.json()["lines"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|l| format!("{} {}", l["level"].as_str().unwrap(), l["message"].as_str().unwrap()))
+        .map(|l| {
+            format!(
+                "{} {}",
+                l["level"].as_str().unwrap(),
+                l["message"].as_str().unwrap()
+            )
+        })
         .collect()
 }

@@ -239,14 +239,9 @@ fn emit(ctx: &CallCtx, input: Value) -> Result<Value, Fail> {
             kind.chars().take(100).collect::<String>()
         )));
     }
+    // One hop more than the event being handled; the dispatcher delivers
+    // nothing at `plugins.max_hops` to plugins (webhooks still get it).
     let hops = ctx.origin.hops + 1;
-    let max = ctx.rt.state.config.plugins.max_hops;
-    if hops >= max {
-        return Err(Fail::Error(
-            "hop_limit",
-            format!("this event would be {hops} hops from the one that started the chain; plugins stop at {max}"),
-        ));
-    }
     let data = input.get("data").cloned().unwrap_or(Value::Null);
     let envelope = json!({
         "workspace": ctx.loaded.workspace,
