@@ -10,6 +10,9 @@
 //! `trellis-bench webhooks`: webhook deliveries/s and latency to a loopback
 //! receiver on SQLite and PostgreSQL against a bare client's ceiling, and
 //! eventual delivery with 30 % of attempts failing.
+//! `trellis-bench runtime`: the plugin runtime (dispatch overhead against a raw
+//! Extism call, events/s through one and ten plugins, a five-plugin install,
+//! memory per installed plugin).
 //!
 //! Each starts a real Trellis (its own data directory; SQLite + files, or PostgreSQL /
 //! S3 when TRELLIS_DATABASE__URL / TRELLIS_STORAGE__* are set) on a loopback port,
@@ -24,6 +27,7 @@ mod load;
 mod nginx;
 mod pg_fts;
 mod relevance;
+mod runtime;
 mod search;
 mod server;
 mod webhooks;
@@ -40,6 +44,7 @@ async fn main() {
         Some("events") => events::run(quick).await,
         Some("search") => search::run(quick).await,
         Some("webhooks") => webhooks::run(quick).await,
+        Some("runtime") => runtime::run(quick).await,
         Some("relevance") => {
             let arg = |name: &str| {
                 args.iter()
@@ -67,7 +72,7 @@ async fn main() {
         _ => {
             eprintln!(
                 "usage: trellis-bench registry [--quick] | http [--quick] [--only WORD] | events [--quick] \
-                 | search [--quick] | webhooks [--quick] | relevance --catalog FILE.jsonl --queries FILE.jsonl [--json]"
+                 | search [--quick] | webhooks [--quick] | runtime [--quick] | relevance --catalog FILE.jsonl --queries FILE.jsonl [--json]"
             );
             std::process::exit(2);
         }
