@@ -66,6 +66,15 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("search") view=SearchPage ssr=SsrMode::Async/>
                     <Route path=path!("plugins/:id") view=PluginPage ssr=SsrMode::Async/>
                     <Route path=path!("plugins/:id/stats") view=crate::pages::plugin_stats::PluginStatsPage ssr=SsrMode::Async/>
+                    // The plugin runtime: install plans, workspaces, installations.
+                    <Route path=path!("plugins/:id/install") view=pages::runtime_install::InstallPlanPage ssr=SsrMode::Async/>
+                    <Route path=path!("workspaces/:ws") view=pages::runtime_workspace::WorkspacePage ssr=SsrMode::Async/>
+                    <Route path=path!("workspaces/:ws/health") view=pages::runtime_health::WorkspaceHealthPage ssr=SsrMode::Async/>
+                    <Route path=path!("workspaces/:ws/updates") view=pages::runtime_consent::UpdateAllPage ssr=SsrMode::Async/>
+                    <Route path=path!("installations/:id") view=pages::runtime_installation::InstallationPage ssr=SsrMode::Async/>
+                    <Route path=path!("installations/:id/update") view=pages::runtime_consent::UpdateConsentPage ssr=SsrMode::Async/>
+                    <Route path=path!("installations/:id/rollback") view=pages::runtime_consent::RollbackConsentPage ssr=SsrMode::Async/>
+                    <Route path=path!("installations/:id/uninstall") view=pages::runtime_uninstall::UninstallPage ssr=SsrMode::Async/>
                     <Route path=path!("namespaces/:ns") view=NamespacePage ssr=SsrMode::Async/>
                     <Route path=path!("categories/:slug") view=CategoryPage ssr=SsrMode::Async/>
                     <Route path=path!("signup") view=SignUpPage ssr=SsrMode::Async/>
@@ -78,6 +87,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin/moderation") view=pages::admin_moderation::AdminModerationPage ssr=SsrMode::Async/>
                     <Route path=path!("admin/users") view=pages::admin_users::AdminUsersPage ssr=SsrMode::Async/>
                     <Route path=path!("admin/audit-log") view=pages::admin_audit::AdminAuditPage ssr=SsrMode::Async/>
+                    <Route path=path!("admin/plugins") view=pages::admin_plugins::AdminPluginsPage ssr=SsrMode::Async/>
                     // The publisher dashboard.
                     <Route path=path!("dashboard") view=pages::dashboard::DashboardPage ssr=SsrMode::Async/>
                     <Route path=path!("dashboard/publish") view=pages::dashboard_publish::DashboardPublishPage ssr=SsrMode::Async/>

@@ -12,6 +12,8 @@ pub mod namespaces;
 pub mod plugin_pages;
 pub mod reference;
 pub mod reviews;
+pub mod runtime;
+pub mod runtime_actions;
 pub mod security;
 #[cfg(feature = "ssr")]
 pub mod ssr;

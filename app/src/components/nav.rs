@@ -51,6 +51,7 @@ pub fn Nav(session: SessionContext) -> impl IntoView {
                             match session.user.await {
                                 Ok(Some(u)) => view! {
                                     {u.is_admin.then(|| view! { <A href="/admin/moderation" attr:id="nav-admin">"Admin"</A> })}
+                                    <A href=format!("/workspaces/~{}", u.username) attr:id="nav-plugins">"Plugins"</A>
                                     <A href="/dashboard" attr:id="nav-dashboard">"Dashboard"</A>
                                     <A href="/webhooks" attr:id="nav-webhooks">"Webhooks"</A>
                                     <A href="/account/tokens">"API tokens"</A>

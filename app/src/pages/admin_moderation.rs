@@ -32,6 +32,7 @@ pub fn AdminTabs(current: &'static str) -> impl IntoView {
         ("/admin/users", "Users"),
         ("/admin/audit-log", "Audit log"),
         ("/admin/events", "Events"),
+        ("/admin/plugins", "Plugins"),
     ];
     view! {
         <nav class="admin-tabs" aria-label="Admin">

@@ -2,7 +2,7 @@
 //! notice with its replacement, the 90-day download chart, every version with
 //! dates and yanked marks, and beside them the side column
 //! (`components::plugin_side`): how to get it, its facts, permissions and
-//! dependencies.
+//! dependencies, with the install panel (`components::runtime_install_panel`).
 //!
 //! A listing (demo content imported without a package) has nothing to download:
 //! it shows where it was imported from and its repository, and leaves out the
@@ -98,6 +98,7 @@ fn PluginView(
     d: PluginPageData,
     moderation: crate::components::report_plugin::ModerationState,
     reviews: crate::components::reviews::ReviewsState,
+    install: crate::components::runtime_install_panel::InstallState,
 ) -> AnyView {
     let p = d.plugin;
     let latest = offered(&p, &d.versions).cloned();
@@ -163,6 +164,7 @@ fn PluginView(
             </div>
             <aside class="plugin-side" aria-label="Getting and judging this plugin">
                 <GetIt p=p.clone() version=latest.clone() listing/>
+                {latest.is_some().then(|| view! { <crate::components::runtime_install_panel::InstallPanel plugin=p.id.clone() state=install/> })}
                 <Facts p=p.clone() version=latest listing/>
                 {(!listing).then(|| view! {
                     <Permissions perms/>
@@ -184,11 +186,12 @@ pub fn PluginPage() -> impl IntoView {
     // below (see `ReviewsState`).
     let moderation = crate::components::report_plugin::ModerationState::new(id);
     let reviews = crate::components::reviews::ReviewsState::new(id);
+    let install = crate::components::runtime_install_panel::InstallState::new(id);
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(d) => view! { <PluginView d moderation reviews/> }.into_any(),
+                    Ok(d) => view! { <PluginView d moderation reviews install/> }.into_any(),
                     Err(e) if e.code == "not_found" => {
                         view! { <NotFound what=format!("The plugin {}", id())/> }.into_any()
                     }

@@ -1,0 +1,565 @@
+//! What the plugin runtime's pages show, read through `trellis_runtime`
+//! (which decides who may see what): the plugin page's install panel, the
+//! install plan, a workspace with its updates, an installation (configuration
+//! form, health, log), the consent pages of updates and rollbacks, the
+//! uninstall confirmation, workspace health and the admins' view. The actions
+//! are in `runtime_actions`.
+//!
+//! Server functions reach the runtime through [`rt::runtime`] (the server
+//! provides an `Arc<trellis_runtime::Runtime>` beside `AppState`).
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use trellis_types::{
+    ConfigOut, HealthOut, InstallPlanOut, InstallStatsOut, InstallationOut, LogPageOut, UpdateOut,
+    WorkspaceOut,
+};
+
+use crate::error::UiError;
+
+/// A host function and what it grants (`trellis_registry::HOST_FUNCTIONS`).
+pub type Meaning = (String, String);
+
+/// The plugin page's install panel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InstallChoices {
+    pub signed_in: bool,
+    /// Where the viewer may install: `~them`, then their namespaces.
+    pub workspaces: Vec<String>,
+    /// `(workspace, installation id)` where it is installed already (asked for).
+    pub installed: Vec<(String, String)>,
+}
+
+/// What the install page shows for a workspace.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum PlanView {
+    /// The plan, to consent to.
+    Ready(InstallPlanOut),
+    /// Installed there already.
+    Installed {
+        installation: String,
+        version: String,
+    },
+    /// The plan cannot be made or carried out (the resolver's explanation,
+    /// when it found conflicting requirements).
+    Refused {
+        code: String,
+        detail: String,
+        explanation: Option<String>,
+    },
+}
+
+/// `/plugins/{id}/install?workspace=…`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InstallPageData {
+    pub plugin: String,
+    pub workspace: String,
+    pub workspaces: Vec<String>,
+    pub view: PlanView,
+    pub meanings: Vec<Meaning>,
+}
+
+/// `/workspaces/{ws}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkspaceData {
+    pub ws: WorkspaceOut,
+    pub updates: Vec<UpdateOut>,
+    /// The viewer's own workspaces, for the switcher.
+    pub workspaces: Vec<String>,
+    /// Dependencies installed for plugins that are gone: nothing needs them.
+    pub unused: Vec<String>,
+}
+
+/// What a call of `invoke` from the installation page gave.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InvokeResult {
+    /// The JSON sent, as typed.
+    pub input: String,
+    pub ok: bool,
+    /// The output (pretty JSON) or why the call failed.
+    pub text: String,
+    pub duration_ms: i64,
+    pub fuel: i64,
+}
+
+/// `/installations/{id}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InstallationData {
+    pub inst: InstallationOut,
+    pub can_manage: bool,
+    pub config: ConfigOut,
+    pub health: HealthOut,
+    pub log: LogPageOut,
+    /// The log filter: the lowest level shown.
+    pub level: String,
+    pub before: Option<i64>,
+    pub update: Option<UpdateOut>,
+    pub meanings: Vec<Meaning>,
+    /// The last call's result, brought back after a form post without JavaScript.
+    pub invoked: Option<InvokeResult>,
+}
+
+/// `/installations/{id}/update` and `/installations/{id}/rollback`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConsentData {
+    pub inst: InstallationOut,
+    /// `update` or `rollback`.
+    pub kind: String,
+    /// The version asked for (update to a given version), if any.
+    pub version: Option<String>,
+    pub plan: InstallPlanOut,
+    pub meanings: Vec<Meaning>,
+}
+
+/// `/workspaces/{ws}/updates`: what "Update all" would do.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UpdateAllData {
+    pub workspace: String,
+    /// Each update "Update all" carries out, with its plan.
+    pub plans: Vec<(UpdateOut, InstallPlanOut)>,
+    /// Updates it leaves alone (pinned).
+    pub pinned: Vec<UpdateOut>,
+    pub meanings: Vec<Meaning>,
+}
+
+/// `/installations/{id}/uninstall`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UninstallData {
+    pub inst: InstallationOut,
+    /// Installed plugins that need it (then it cannot go).
+    pub needed_by: Vec<String>,
+    /// Dependencies nothing would need once it is gone.
+    pub unused: Vec<String>,
+}
+
+/// `/workspaces/{ws}/health`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkspaceHealthData {
+    pub workspace: String,
+    pub rows: Vec<HealthOut>,
+    pub workspaces: Vec<String>,
+}
+
+/// `/admin/plugins`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdminPluginsData {
+    pub stats: InstallStatsOut,
+    pub health: Vec<HealthOut>,
+}
+
+/// Plugin ids of `all` that nothing needs once `removed` are gone: installed
+/// as dependencies (not asked for) and needed by nothing that stays,
+/// transitively (as `trellis_runtime::manage::uninstall` decides).
+pub fn unused_after(all: &[InstallationOut], removed: &[String]) -> Vec<String> {
+    let mut gone: Vec<String> = removed.to_vec();
+    loop {
+        let needed: Vec<&String> = all
+            .iter()
+            .filter(|i| !gone.contains(&i.plugin))
+            .flat_map(|i| i.dependencies.iter())
+            .collect();
+        let more: Vec<String> = all
+            .iter()
+            .filter(|i| !i.requested && !gone.contains(&i.plugin) && !needed.contains(&&i.plugin))
+            .map(|i| i.plugin.clone())
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        gone.extend(more);
+    }
+    let mut out: Vec<String> = gone.into_iter().filter(|g| !removed.contains(g)).collect();
+    out.sort();
+    out
+}
+
+/// Plugin ids of `all` (other than `plugin` itself) that depend on `plugin`.
+pub fn needed_by(all: &[InstallationOut], plugin: &str) -> Vec<String> {
+    all.iter()
+        .filter(|i| i.plugin != plugin && i.dependencies.iter().any(|d| d == plugin))
+        .map(|i| i.plugin.clone())
+        .collect()
+}
+
+/// Server-side helpers: the runtime and the actor.
+#[cfg(feature = "ssr")]
+pub mod rt {
+    use std::sync::Arc;
+
+    use leptos::prelude::*;
+    use trellis_platform::{Actor, AppError};
+    use trellis_runtime::Runtime;
+
+    use crate::error::UiError;
+
+    /// The runtime the server provides.
+    pub fn runtime() -> Result<Arc<Runtime>, UiError> {
+        use_context::<Arc<Runtime>>()
+            .ok_or_else(|| AppError::internal("Runtime missing from context").into())
+    }
+
+    /// The runtime and the signed-in actor (`unauthenticated` otherwise).
+    pub async fn acting() -> Result<(Arc<Runtime>, Actor), UiError> {
+        let rt = runtime()?;
+        let s = crate::api::ssr::session().await?;
+        let actor = crate::api::ssr::require_actor(&rt.state, &s).await?;
+        Ok((rt, actor))
+    }
+
+    /// The runtime and the actor, if someone is signed in.
+    pub async fn maybe_acting() -> Result<(Arc<Runtime>, Option<Actor>), UiError> {
+        let rt = runtime()?;
+        let s = crate::api::ssr::session().await?;
+        let user = trellis_platform::session::current_user(&rt.state, &s).await?;
+        let actor = match user {
+            Some(u) => Some(Actor::session(
+                u,
+                Some(crate::api::ssr::client_addr().await),
+            )),
+            None => None,
+        };
+        Ok((rt, actor))
+    }
+
+    /// Every host function with what it grants.
+    pub fn meanings() -> Vec<super::Meaning> {
+        trellis_registry::HOST_FUNCTIONS
+            .iter()
+            .map(|(n, m)| (n.to_string(), m.to_string()))
+            .collect()
+    }
+
+    /// The viewer's workspaces, with `current` first among them when it is
+    /// someone else's (an admin looking).
+    pub async fn switcher(
+        rt: &Runtime,
+        actor: &Actor,
+        current: &str,
+    ) -> Result<Vec<String>, UiError> {
+        let mut out = trellis_runtime::manage::workspaces_of(rt, actor).await?;
+        if !current.is_empty() && !out.iter().any(|w| w == current) {
+            out.insert(0, current.to_owned());
+        }
+        Ok(out)
+    }
+
+    /// Purpose of the sealed results of `invoke` carried in a URL.
+    pub const INVOKE_SEAL: &str = "runtime-ui-invoke";
+
+    /// What a sealed result is bound to: the viewer and the installation.
+    pub fn invoke_context(actor: &Actor, installation: &str) -> String {
+        format!("{}:{installation}", actor.user.id)
+    }
+}
+
+/// The install panel of a plugin page: the viewer's workspaces and where
+/// the plugin is installed already (signed out: nothing but that).
+#[server]
+pub async fn install_options(plugin: String) -> Result<InstallChoices, UiError> {
+    let (rt, actor) = rt::maybe_acting().await?;
+    let Some(actor) = actor else {
+        return Ok(InstallChoices {
+            signed_in: false,
+            workspaces: Vec::new(),
+            installed: Vec::new(),
+        });
+    };
+    let workspaces = trellis_runtime::manage::workspaces_of(&rt, &actor).await?;
+    let mut installed = Vec::new();
+    for ws in &workspaces {
+        let w = trellis_runtime::manage::workspace(&rt, &actor, ws).await?;
+        if let Some(i) = w
+            .installations
+            .iter()
+            .find(|i| i.plugin == plugin && i.requested)
+        {
+            installed.push((ws.clone(), i.id.clone()));
+        }
+    }
+    Ok(InstallChoices {
+        signed_in: true,
+        workspaces,
+        installed,
+    })
+}
+
+/// The install plan of `plugin` in `workspace` (the viewer's own by default).
+#[server]
+pub async fn install_page(
+    plugin: String,
+    workspace: Option<String>,
+) -> Result<InstallPageData, UiError> {
+    use trellis_types::ErrorCode;
+    let (rt, actor) = rt::acting().await?;
+    let ws = workspace
+        .filter(|w| !w.trim().is_empty())
+        .unwrap_or_else(|| format!("~{}", actor.user.username));
+    let current = trellis_runtime::manage::workspace(&rt, &actor, &ws).await?;
+    let workspaces = rt::switcher(&rt, &actor, &current.workspace).await?;
+    let view = match current
+        .installations
+        .iter()
+        .find(|i| i.plugin == plugin && i.requested)
+    {
+        Some(i) => PlanView::Installed {
+            installation: i.id.clone(),
+            version: i.version.clone(),
+        },
+        None => {
+            let input = trellis_types::InstallIn {
+                plugin: plugin.clone(),
+                req: None,
+                consent: false,
+            };
+            match trellis_runtime::install::plan(&rt, &actor, &ws, &input).await {
+                Ok(plan) => PlanView::Ready(plan),
+                Err(e)
+                    if matches!(
+                        e.code,
+                        ErrorCode::ResolutionFailed
+                            | ErrorCode::Conflict
+                            | ErrorCode::PackageInvalid
+                    ) =>
+                {
+                    PlanView::Refused {
+                        code: e.code.as_str().to_owned(),
+                        detail: e.detail.clone(),
+                        explanation: e
+                            .extra
+                            .as_ref()
+                            .and_then(|x| x.get("explanation"))
+                            .and_then(|x| x.as_str())
+                            .map(str::to_owned),
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    Ok(InstallPageData {
+        plugin,
+        workspace: current.workspace,
+        workspaces,
+        view,
+        meanings: rt::meanings(),
+    })
+}
+
+/// A workspace with its installations and available updates.
+#[server]
+pub async fn workspace_page(workspace: String) -> Result<WorkspaceData, UiError> {
+    let (rt, actor) = rt::acting().await?;
+    let ws = trellis_runtime::manage::workspace(&rt, &actor, &workspace).await?;
+    let updates = trellis_runtime::updates::available(&rt, &actor, &ws.workspace).await?;
+    let workspaces = rt::switcher(&rt, &actor, &ws.workspace).await?;
+    let unused = unused_after(&ws.installations, &[]);
+    Ok(WorkspaceData {
+        ws,
+        updates,
+        workspaces,
+        unused,
+    })
+}
+
+/// The health of every installation of a workspace.
+#[server]
+pub async fn workspace_health_page(workspace: String) -> Result<WorkspaceHealthData, UiError> {
+    let (rt, actor) = rt::acting().await?;
+    let w = trellis_runtime::workspace::Workspace::parse(&workspace)?;
+    let rows = trellis_runtime::status::workspace_health(&rt, &actor, &w.name()).await?;
+    let workspaces = rt::switcher(&rt, &actor, &w.name()).await?;
+    Ok(WorkspaceHealthData {
+        workspace: w.name(),
+        rows,
+        workspaces,
+    })
+}
+
+/// An installation: overview, configuration, health, a page of its log
+/// (`level`: the lowest level shown; `before`: older than that line) and,
+/// after a call without JavaScript, its sealed result (`invoked`).
+#[server]
+pub async fn installation_page(
+    id: String,
+    level: Option<String>,
+    before: Option<String>,
+    invoked: Option<String>,
+) -> Result<InstallationData, UiError> {
+    use trellis_runtime::workspace::{access, Access, Workspace};
+    let (rt, actor) = rt::acting().await?;
+    let inst = trellis_runtime::manage::get(&rt, &actor, &id).await?;
+    let ws = Workspace::parse(&inst.workspace)?;
+    let can_manage = access(&rt.state, &actor, &ws).await? == Access::Manage;
+    let config = trellis_runtime::configure::get(&rt, &actor, &id).await?;
+    let health = trellis_runtime::status::health(&rt, &actor, &id).await?;
+    let level = level
+        .filter(|l| trellis_runtime::logs::LEVELS.contains(&l.as_str()))
+        .unwrap_or_else(|| "debug".into());
+    let before = before
+        .and_then(|b| b.parse::<i64>().ok())
+        .filter(|b| *b > 0);
+    let log = trellis_runtime::logs::page(&rt, &actor, &id, Some(&level), before, 50).await?;
+    let update = trellis_runtime::updates::available(&rt, &actor, &inst.workspace)
+        .await?
+        .into_iter()
+        .find(|u| u.installation == inst.id);
+    let invoked = invoked.and_then(|sealed| {
+        let sealer =
+            trellis_platform::seal::Sealer::new(&rt.state.session_key[..], rt::INVOKE_SEAL);
+        let plain = sealer.open(&rt::invoke_context(&actor, &inst.id), &sealed)?;
+        serde_json::from_slice::<InvokeResult>(&plain).ok()
+    });
+    Ok(InstallationData {
+        inst,
+        can_manage,
+        config,
+        health,
+        log,
+        level,
+        before,
+        update,
+        meanings: rt::meanings(),
+        invoked,
+    })
+}
+
+/// What an update (`kind` `update`, to `version` or the newest) or a
+/// rollback (`kind` `rollback`) of an installation would do.
+#[server]
+pub async fn consent_page(
+    id: String,
+    kind: String,
+    version: Option<String>,
+) -> Result<ConsentData, UiError> {
+    let (rt, actor) = rt::acting().await?;
+    let inst = trellis_runtime::manage::get(&rt, &actor, &id).await?;
+    let version = version.filter(|v| !v.trim().is_empty());
+    let target = if kind == "rollback" {
+        Some(inst.previous_version.clone().ok_or_else(|| {
+            trellis_platform::AppError::new(
+                trellis_types::ErrorCode::Conflict,
+                format!("{} has no earlier version to roll back to.", inst.plugin),
+            )
+        })?)
+    } else {
+        version.clone()
+    };
+    let plan = trellis_runtime::updates::plan(&rt, &actor, &id, target.as_deref()).await?;
+    Ok(ConsentData {
+        inst,
+        kind: if kind == "rollback" {
+            kind
+        } else {
+            "update".into()
+        },
+        version,
+        plan,
+        meanings: rt::meanings(),
+    })
+}
+
+/// What "Update all" would do in a workspace.
+#[server]
+pub async fn update_all_page(workspace: String) -> Result<UpdateAllData, UiError> {
+    let (rt, actor) = rt::acting().await?;
+    let ws = trellis_runtime::manage::workspace(&rt, &actor, &workspace).await?;
+    let updates = trellis_runtime::updates::available(&rt, &actor, &ws.workspace).await?;
+    let mut plans = Vec::new();
+    let mut pinned = Vec::new();
+    for u in updates {
+        if u.pinned {
+            pinned.push(u);
+            continue;
+        }
+        // Dependencies move with what needs them.
+        let requested = ws
+            .installations
+            .iter()
+            .any(|i| i.id == u.installation && i.requested);
+        if !requested {
+            continue;
+        }
+        let plan = trellis_runtime::updates::plan(&rt, &actor, &u.installation, None).await?;
+        plans.push((u, plan));
+    }
+    Ok(UpdateAllData {
+        workspace: ws.workspace,
+        plans,
+        pinned,
+        meanings: rt::meanings(),
+    })
+}
+
+/// What uninstalling an installation would do.
+#[server]
+pub async fn uninstall_page(id: String) -> Result<UninstallData, UiError> {
+    let (rt, actor) = rt::acting().await?;
+    let inst = trellis_runtime::manage::get(&rt, &actor, &id).await?;
+    let ws = trellis_runtime::manage::workspace(&rt, &actor, &inst.workspace).await?;
+    let needed_by = needed_by(&ws.installations, &inst.plugin);
+    let unused = unused_after(&ws.installations, std::slice::from_ref(&inst.plugin));
+    Ok(UninstallData {
+        inst,
+        needed_by,
+        unused,
+    })
+}
+
+/// Install attempts over 30 days and every installation's health (admins).
+#[server]
+pub async fn admin_plugins_page() -> Result<AdminPluginsData, UiError> {
+    let (rt, actor) = rt::acting().await?;
+    let stats = trellis_runtime::status::install_stats(&rt, &actor, 30).await?;
+    let health = trellis_runtime::status::all_health(&rt, &actor).await?;
+    Ok(AdminPluginsData { stats, health })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use trellis_types::PermissionsOut;
+
+    fn inst(plugin: &str, requested: bool, deps: &[&str]) -> InstallationOut {
+        InstallationOut {
+            id: format!("ins_{plugin}"),
+            workspace: "~a".into(),
+            plugin: plugin.into(),
+            display_name: plugin.into(),
+            version: "1.0.0".into(),
+            previous_version: None,
+            requested,
+            pinned: false,
+            enabled: true,
+            disabled_reason: None,
+            granted: PermissionsOut::default(),
+            subscribes: vec![],
+            publishes: vec![],
+            dependencies: deps.iter().map(|d| d.to_string()).collect(),
+            status: "unknown".into(),
+            installed_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    #[test]
+    fn unused_dependencies_follow_the_runtimes_rule() {
+        let all = vec![
+            inst("a.app", true, &["a.mid"]),
+            inst("a.mid", false, &["a.leaf"]),
+            inst("a.leaf", false, &[]),
+            inst("a.other", true, &[]),
+        ];
+        assert_eq!(
+            unused_after(&all, &["a.app".into()]),
+            vec!["a.leaf".to_string(), "a.mid".to_string()]
+        );
+        assert!(unused_after(&all, &[]).is_empty());
+        assert_eq!(needed_by(&all, "a.mid"), vec!["a.app".to_string()]);
+        let mut shared = all.clone();
+        shared[3].dependencies = vec!["a.leaf".into()];
+        assert_eq!(
+            unused_after(&shared, &["a.app".into()]),
+            vec!["a.mid".to_string()]
+        );
+    }
+}
