@@ -339,13 +339,15 @@ pub async fn install(
     let counts = match &result {
         Ok(_) => true,
         Err(e) => {
-            !matches!(
+            let refused_early = matches!(
                 e.code,
                 ErrorCode::NotFound | ErrorCode::Forbidden | ErrorCode::InsufficientScope
-            ) && !(e.code == ErrorCode::ValidationFailed
+            );
+            let not_attempted = e.code == ErrorCode::ValidationFailed
                 && e.errors
                     .iter()
-                    .any(|f| f.field == "consent" || f.field == "plugin" || f.field == "workspace"))
+                    .any(|f| ["consent", "plugin", "workspace", "req"].contains(&f.field.as_str()));
+            !refused_early && !not_attempted
         }
     };
     if counts {

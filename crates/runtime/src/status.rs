@@ -77,6 +77,8 @@ fn health_out(r: &InstallationRow, h: Option<&HealthRow>) -> HealthOut {
         last_error_at: h.and_then(|h| h.last_error_at),
         consecutive_failures: h.map(|h| h.consecutive_failures).unwrap_or(0),
         updated_at: h.map(|h| h.updated_at),
+        reported_status: None,
+        reported_message: None,
     }
 }
 
@@ -92,10 +94,57 @@ async fn healths(rt: &Arc<Runtime>, rows: Vec<InstallationRow>) -> AppResult<Vec
     Ok(rows.iter().map(|r| health_out(r, h.get(&r.id))).collect())
 }
 
-/// One installation's health.
+/// One installation's health, with what its own `health` export reports
+/// (asked now, when it is enabled and exports one; the call counts like any).
 pub async fn health(rt: &Arc<Runtime>, actor: &Actor, id: &str) -> AppResult<HealthOut> {
     let row = installation_for(rt, actor, id, false).await?;
-    Ok(healths(rt, vec![row]).await?.remove(0))
+    let reported = if row.enabled {
+        self_report(rt, &row).await
+    } else {
+        None
+    };
+    let mut out = healths(rt, vec![row]).await?.remove(0);
+    if let Some((status, message)) = reported {
+        out.reported_status = Some(status);
+        out.reported_message = message;
+    }
+    Ok(out)
+}
+
+/// Calls the `health` export: `(status, message)`, `None` when it has none.
+async fn self_report(rt: &Arc<Runtime>, row: &InstallationRow) -> Option<(String, Option<String>)> {
+    let loaded = rt.loaded(row).await.ok()?;
+    if !loaded.exports("health") {
+        return None;
+    }
+    Some(
+        match rt
+            .call(row, "health", &serde_json::json!({}), CallOrigin::default())
+            .await
+        {
+            Ok(done) => {
+                let status = done
+                    .output
+                    .get("status")
+                    .and_then(|s| s.as_str())
+                    .filter(|s| ["ok", "degraded", "failing"].contains(s));
+                match status {
+                    Some(s) => (
+                        s.to_owned(),
+                        done.output
+                            .get("message")
+                            .and_then(|m| m.as_str())
+                            .map(|m| m.chars().take(300).collect()),
+                    ),
+                    None => (
+                        "unreachable".into(),
+                        Some("`health` did not answer with a status".into()),
+                    ),
+                }
+            }
+            Err(e) => ("unreachable".into(), Some(e.to_string())),
+        },
+    )
 }
 
 /// The health of a workspace's installations.

@@ -113,7 +113,7 @@ pub async fn require_manage(state: &AppState, actor: &Actor, ws: &Workspace) -> 
         Access::View => Err(AppError::forbidden(format!(
             "Only {} may change the plugins of workspace `{}`.",
             match ws {
-                Workspace::User(u) => format!("{u}"),
+                Workspace::User(u) => u.clone(),
                 Workspace::Namespace(n) => format!("members of {n}"),
             },
             ws.name()

@@ -264,6 +264,13 @@ pub struct HealthOut {
     pub last_error_at: Option<i64>,
     pub consecutive_failures: i64,
     pub updated_at: Option<i64>,
+    /// What the plugin's own `health` export said when this was read (one
+    /// installation at a time, enabled and exporting it): `ok`, `degraded`,
+    /// `failing`, or `unreachable` when the call failed.
+    #[serde(default)]
+    pub reported_status: Option<String>,
+    #[serde(default)]
+    pub reported_message: Option<String>,
 }
 
 /// Install attempts and their success rate, for admins.

@@ -98,11 +98,18 @@ async fn plugins_receive_what_their_workspace_may_see_and_answer_each_other() {
     // Her own install, though, is an event about her workspace.
     assert_eq!(jobs_for(&app, &alices, "plugin.installed").await, 1);
     // Its answer is an event of its declared type, one hop on, from its installation.
-    eventually_within("echo.received", 30, || async {
-        !events(&app, "echo.received").await.is_empty()
+    eventually_within("echo's answer to the review", 30, || async {
+        events(&app, "echo.received")
+            .await
+            .iter()
+            .any(|(_, d)| d["data"]["type"] == "review.created")
     })
     .await;
-    let (_, data) = events(&app, "echo.received").await.remove(0);
+    let (_, data) = events(&app, "echo.received")
+        .await
+        .into_iter()
+        .find(|(_, d)| d["data"]["type"] == "review.created")
+        .unwrap();
     assert_eq!(data["installation"], json!(bobs), "{data}");
     assert_eq!(data["workspace"], "~bob");
     assert_eq!(data["data"]["type"], "review.created");

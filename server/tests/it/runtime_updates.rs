@@ -185,14 +185,14 @@ async fn updates_ask_again_for_wider_permissions_and_roll_back() {
         .iter()
         .filter(|r| r.get::<String, _>("data").contains("\"rollback\":true"))
         .count();
-    assert_eq!((rows.len(), rolls), (7, 3));
+    assert_eq!((rows.len(), rolls), (6, 3));
     let n: i64 =
         sqlx::query("SELECT COUNT(*) AS n FROM install_attempts WHERE outcome = 'succeeded'")
             .fetch_one(&mut *db)
             .await
             .unwrap()
             .get("n");
-    assert_eq!(n, 8);
+    assert_eq!(n, 7);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -12,11 +12,14 @@ use extism::Plugin;
 use super::{CallError, CallOrigin, Loaded};
 use crate::Runtime;
 
+/// A log line: `(unix ms, level, message)`.
+pub(crate) type LogLine = (i64, String, String);
+
 /// What a call shares with its host functions: log lines, the first
 /// violation, timing.
 #[derive(Default)]
 pub(crate) struct CallShared {
-    logs: Mutex<(Vec<(i64, String, String)>, usize)>,
+    logs: Mutex<(Vec<LogLine>, usize)>,
     violation: Mutex<Option<String>>,
     timing: Mutex<(Duration, u64)>,
 }
@@ -43,6 +46,11 @@ impl CallShared {
             }
         }
     }
+    /// Whether this call wrote all the log lines it may.
+    pub(crate) fn log_budget_spent(&self, max: usize) -> bool {
+        self.logs.lock().map(|l| l.0.len() >= max).unwrap_or(true)
+    }
+
     pub(crate) fn violate(&self, what: String) {
         if let Ok(mut v) = self.violation.lock() {
             v.get_or_insert(what);

@@ -285,7 +285,7 @@ impl Runtime {
         let loaded = match self.loaded(row).await {
             Ok(l) => l,
             Err(e) => {
-                self.after_call(row, &e.kind, Err(&e), Duration::ZERO, 0, Vec::new(), 0)
+                self.after_call(row, e.kind, Err(&e), Duration::ZERO, 0, Vec::new(), 0)
                     .await;
                 return Err(e);
             }
