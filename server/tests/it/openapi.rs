@@ -94,9 +94,10 @@ async fn every_operation_follows_the_conventions() {
             assert!(responses.contains_key("401"), "{id}: secured but no 401");
         }
         // Writes are rate limited and creating requests take an Idempotency-Key
-        // (docs/api-design.md); `POST /resolve` is a computation, neither.
+        // (docs/api-design.md); computations (`POST /resolve`, install and update
+        // plans: `middleware::COMPUTATIONS`) are neither.
         let write = matches!(method.as_str(), "POST" | "PUT" | "PATCH" | "DELETE")
-            && path != "/api/v1/resolve";
+            && !trellis_server::middleware::COMPUTATIONS.contains(&path.as_str());
         let takes_key = op["parameters"].as_array().is_some_and(|ps| {
             ps.iter()
                 .any(|p| p["$ref"] == "#/components/parameters/IdempotencyKey")
