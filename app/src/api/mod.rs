@@ -14,6 +14,7 @@ pub mod reference;
 pub mod reviews;
 pub mod runtime;
 pub mod runtime_actions;
+pub mod runtime_installations;
 pub mod security;
 #[cfg(feature = "ssr")]
 pub mod ssr;

@@ -9,7 +9,7 @@ use leptos_meta::Title;
 use trellis_types::InstallStatsOut;
 
 use crate::api::accounts::SessionContext;
-use crate::api::runtime::admin_plugins_page;
+use crate::api::runtime_installations::admin_plugins_page;
 use crate::components::runtime_health::HealthTable;
 use crate::components::runtime_ui::{utc_ms, ws_href};
 use crate::pages::account::SignInRequired;

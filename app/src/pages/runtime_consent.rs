@@ -9,8 +9,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::runtime::{consent_page, update_all_page, ConsentData, UpdateAllData};
+use crate::api::runtime::{ConsentData, UpdateAllData};
 use crate::api::runtime_actions::{RollbackInstallation, UpdateAllPlugins, UpdateInstallation};
+use crate::api::runtime_installations::{consent_page, update_all_page};
 use crate::components::form::{last_error, LastError};
 use crate::components::runtime_ui::{inst_href, runtime_failed, ws_href, FieldMsg, PlanList};
 

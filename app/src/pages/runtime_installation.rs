@@ -10,8 +10,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::runtime::{installation_page, InstallationData};
+use crate::api::runtime::InstallationData;
 use crate::api::runtime_actions::{InvokePlugin, SavePluginConfig};
+use crate::api::runtime_installations::installation_page;
 use crate::components::form::last_error;
 use crate::components::runtime_config::ConfigPanel;
 use crate::components::runtime_health::HealthPanel;

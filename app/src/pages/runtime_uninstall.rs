@@ -8,8 +8,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::runtime::{uninstall_page, UninstallData};
+use crate::api::runtime::UninstallData;
 use crate::api::runtime_actions::UninstallPlugin;
+use crate::api::runtime_installations::uninstall_page;
 use crate::components::form::last_error;
 use crate::components::runtime_ui::{inst_href, runtime_failed, ws_href, ActionErrors};
 

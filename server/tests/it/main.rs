@@ -28,6 +28,7 @@ mod pages_discovery;
 mod pages_moderation;
 mod pages_reviews;
 mod pages_runtime;
+mod pages_runtime_manage;
 mod pages_security;
 mod pages_stats;
 mod pages_webhooks;
