@@ -7,7 +7,7 @@
 //! needs the `plugins` scope, looking needs `read`.
 
 use trellis_platform::{Actor, AppError, AppResult, AppState};
-use trellis_types::{ErrorCode, Scope};
+use trellis_types::Scope;
 
 /// A parsed workspace name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,14 +19,9 @@ pub enum Workspace {
 impl Workspace {
     /// `~name` is a user's, anything else a namespace's.
     pub fn parse(s: &str) -> Result<Workspace, AppError> {
-        let bad = || {
-            AppError::field(
-                ErrorCode::ValidationFailed,
-                "workspace",
-                "invalid",
-                "A workspace is `~username` (yours) or a namespace name.",
-            )
-        };
+        // A name no workspace can have names none: not found, like one that
+        // does not exist or that one may not see.
+        let bad = || AppError::not_found(format!("Workspace `{}`", s.chars().take(64).collect::<String>()));
         let (user, name) = match s.strip_prefix('~') {
             Some(n) => (true, n),
             None => (false, s),

@@ -126,7 +126,7 @@ impl ErrorCode {
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::PreconditionFailed => 412,
-            ErrorCode::PluginFailed => 502,
+            ErrorCode::PluginFailed => 424,
         }
     }
 

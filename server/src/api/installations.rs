@@ -391,7 +391,7 @@ pub async fn rollback(
     responses(
         (status = 200, description = "What the plugin returned.", body = InvokeOut),
         (status = 409, response = Conflict),
-        (status = 502, response = PluginFailed),
+        (status = 424, response = PluginFailed),
     )
 )]
 pub async fn invoke(

@@ -213,7 +213,7 @@ const PROBLEMS: &[(&str, u16, &str)] = &[
     ("Unprocessable", 422, "`validation_failed` (with `errors` naming the fields), `package_invalid` or `resolution_failed`."),
     ("RateLimited", 429, "`rate_limited`: too many writes this minute; wait `Retry-After` seconds."),
     ("Internal", 500, "`internal`: our fault; quote `request_id` to an administrator."),
-    ("PluginFailed", 502, "`plugin_failed`: the plugin's call failed (`kind`: `timeout`, `out_of_fuel`, `out_of_memory`, `trap`, `violation`, `bad_output`, `missing_export`, `load`); its log says more."),
+    ("PluginFailed", 424, "`plugin_failed`: the plugin's call failed (`kind`: `timeout`, `out_of_fuel`, `out_of_memory`, `trap`, `violation`, `bad_output`, `missing_export`, `load`); its log says more."),
     ("Unavailable", 503, "`unavailable`: the database or object storage is unreachable; retry later."),
 ];
 

@@ -14,7 +14,7 @@ use crate::runtime_support::{install, installation_id, invoke, lab, log_lines, p
 
 async fn failed(c: &Client, id: &str, input: Value) -> Value {
     let r = invoke(c, id, input).await;
-    r.problem(502, "plugin_failed")
+    r.problem(424, "plugin_failed")
 }
 
 async fn health(c: &Client, id: &str) -> Value {
@@ -199,7 +199,7 @@ async fn the_breaker_disables_a_failing_plugin_and_the_server_keeps_serving() {
         "the hostile calls ended before the others were answered"
     );
     for c in calls {
-        c.await.unwrap().problem(502, "plugin_failed");
+        c.await.unwrap().problem(424, "plugin_failed");
     }
 
     // Three failures in a row: disabled by the breaker, with its events.
