@@ -60,3 +60,4 @@ mod runtime_support;
 mod runtime_containment;
 mod runtime_events;
 mod runtime_updates;
+mod runtime_config;

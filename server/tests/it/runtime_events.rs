@@ -70,9 +70,19 @@ fn relay_as(id: &str) -> Vec<u8> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plugins_receive_what_their_workspace_may_see_and_answer_each_other() {
-    let app = TestApp::new().await;
+    // Webhook messages are queued but never attempted (the first try is a week out).
+    let app = TestApp::with_env(&[("TRELLIS_WEBHOOKS__RETRY_SCHEDULE", "7d")]).await;
     let lab = lab(&app).await;
     publish_all(&lab, &["echo", "base"]).await;
+    // An instance-wide webhook endpoint for every event.
+    let admin = app.admin("opal").await;
+    let r = admin
+        .post_json(
+            "/api/v1/webhooks/endpoints",
+            json!({"url": "https://hooks.example.invalid/all", "event_types": ["*"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
 
     // bob's echo in his own workspace; alice's in hers.
     let bob = app.user("bob").await;
@@ -112,6 +122,17 @@ async fn plugins_receive_what_their_workspace_may_see_and_answer_each_other() {
         .unwrap();
     assert_eq!(data["installation"], json!(bobs), "{data}");
     assert_eq!(data["workspace"], "~bob");
+    // What a plugin emits reaches webhooks like any event.
+    eventually_within("a webhook message for echo.received", 30, || async {
+        let mut c = app.state.db.conn().await.unwrap();
+        sqlx::query("SELECT COUNT(*) AS n FROM webhook_messages WHERE event_type = 'echo.received'")
+            .fetch_one(&mut *c)
+            .await
+            .unwrap()
+            .get::<i64, _>("n")
+            > 0
+    })
+    .await;
     assert_eq!(data["data"]["type"], "review.created");
     assert!(data["hops"].as_i64().unwrap() >= 1, "{data}");
 
