@@ -350,6 +350,10 @@ pub async fn install_page(
 #[server]
 pub async fn workspace_page(workspace: String) -> Result<WorkspaceData, UiError> {
     let (rt, actor) = rt::acting().await?;
+    // Health first: reading it writes what this process measured, so each
+    // installation's status agrees with the health pages.
+    let w = trellis_runtime::workspace::Workspace::parse(&workspace)?;
+    trellis_runtime::status::workspace_health(&rt, &actor, &w.name()).await?;
     let ws = trellis_runtime::manage::workspace(&rt, &actor, &workspace).await?;
     let updates = trellis_runtime::updates::available(&rt, &actor, &ws.workspace).await?;
     let workspaces = rt::switcher(&rt, &actor, &ws.workspace).await?;

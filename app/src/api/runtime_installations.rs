@@ -23,11 +23,13 @@ pub async fn installation_page(
 ) -> Result<InstallationData, UiError> {
     use trellis_runtime::workspace::{access, Access, Workspace};
     let (rt, actor) = rt::acting().await?;
+    // Health first: reading it writes what this process measured, so the
+    // installation's status below agrees with it.
+    let health = trellis_runtime::status::health(&rt, &actor, &id).await?;
     let inst = trellis_runtime::manage::get(&rt, &actor, &id).await?;
     let ws = Workspace::parse(&inst.workspace)?;
     let can_manage = access(&rt.state, &actor, &ws).await? == Access::Manage;
     let config = trellis_runtime::configure::get(&rt, &actor, &id).await?;
-    let health = trellis_runtime::status::health(&rt, &actor, &id).await?;
     let level = level
         .filter(|l| trellis_runtime::logs::LEVELS.contains(&l.as_str()))
         .unwrap_or_else(|| "debug".into());

@@ -142,16 +142,20 @@ pub fn ConfigPanel(
     drafts: Vec<(String, String)>,
 ) -> impl IntoView {
     let error = last_error(action);
-    let body = if config.fields.is_empty() {
+    // Settings first, secrets after them.
+    let mut fields = config.fields;
+    fields.sort_by_key(|f| f.kind == "secret");
+    let has_fields = !fields.is_empty();
+    let body = if fields.is_empty() {
         view! { <p class="muted" data-testid="no-config">"This plugin has no settings."</p> }
             .into_any()
     } else if !can_manage {
-        view! { <ConfigValues fields=config.fields/> }.into_any()
+        view! { <ConfigValues fields/> }.into_any()
     } else {
         view! {
             <ActionForm action attr:class="config-form" attr:data-testid="config-form">
                 <input type="hidden" name="id" value=id/>
-                {config.fields.into_iter().map(|f| {
+                {fields.into_iter().map(|f| {
                     let draft = if f.kind == "secret" {
                         None
                     } else {
@@ -176,7 +180,9 @@ pub fn ConfigPanel(
                     </div>
                 }
             })}
-            <p class="hint">"Checked on the server against the plugin's schema. Secrets are stored encrypted and never shown again."</p>
+            {has_fields.then(|| view! {
+                <p class="hint">"Checked on the server against the plugin's schema. Secrets are stored encrypted and never shown again."</p>
+            })}
             {body}
         </section>
     }

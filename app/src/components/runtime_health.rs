@@ -122,7 +122,7 @@ pub fn HealthTable(rows: Vec<HealthOut>, #[prop(optional)] workspaces: bool) -> 
                             <td data-label="Last error" class="last-error-cell">
                                 {match (h.last_error.clone(), h.last_error_at) {
                                     (Some(e), at) => view! {
-                                        <span class="break">{e}</span>
+                                        <span class="wrap-any">{e}</span>
                                         {at.map(|t| view! { <span class="small muted block">{utc_ms(t)}</span> })}
                                     }.into_any(),
                                     (None, _) => "—".into_any(),

@@ -76,7 +76,13 @@ fn meaning_of(meanings: &[Meaning], name: &str) -> Option<String> {
 
 /// What a set of permissions allows, each host function with its meaning.
 #[component]
-pub fn PermissionList(perms: PermissionsOut, meanings: Vec<Meaning>) -> impl IntoView {
+pub fn PermissionList(
+    perms: PermissionsOut,
+    meanings: Vec<Meaning>,
+    /// Before install: a secret is set afterwards.
+    #[prop(optional)]
+    planning: bool,
+) -> impl IntoView {
     let none =
         perms.network.is_empty() && perms.host_functions.is_empty() && perms.secrets.is_empty();
     if none {
@@ -98,7 +104,8 @@ pub fn PermissionList(perms: PermissionsOut, meanings: Vec<Meaning>) -> impl Int
                 <li class="perm perm-net" data-testid="perm-net">"Network: HTTP requests to " <code>{h}</code></li>
             }).collect_view()}
             {perms.secrets.into_iter().map(|s| view! {
-                <li class="perm perm-secret" data-testid="perm-secret">"Secret: reads " <code>{s}</code> " (you set it after install)"</li>
+                <li class="perm perm-secret" data-testid="perm-secret">"Secret: reads " <code>{s}</code>
+                    {planning.then_some(" (you set it in its settings after install)")}</li>
             }).collect_view()}
         </ul>
     }
@@ -178,7 +185,7 @@ fn PlanStep(
             {(!keep).then(|| view! {
                 <div class="plan-perms">
                     <h4>{perm_title}</h4>
-                    <PermissionList perms meanings=meanings.clone()/>
+                    <PermissionList perms meanings=meanings.clone() planning=true/>
                 </div>
                 {events_line("Receives events:", step.subscribes.clone())}
                 {events_line("Publishes events:", step.publishes.clone())}

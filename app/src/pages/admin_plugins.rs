@@ -35,10 +35,14 @@ fn InstallStats(s: InstallStatsOut) -> impl IntoView {
                     </dd>
                 </div>
             </dl>
-            <div class="rate-bar" role="img" aria-label=format!("Success rate {} against a target of {}", pct(s.success_rate), pct(s.target))>
-                <span class="rate-fill" class:rate-bad=!meets style=format!("width: {:.1}%", s.success_rate * 100.0)></span>
-                <span class="rate-target" style=format!("left: {:.1}%", s.target * 100.0) title="Target"></span>
-            </div>
+            // Drawn as SVG: its sizes are attributes (the page's CSP allows no inline style).
+            <svg class="rate-bar" viewBox="0 0 1000 12" preserveAspectRatio="none" role="img"
+                aria-label=format!("Success rate {} against a target of {}", pct(s.success_rate), pct(s.target))>
+                <rect class="rate-track" x="0" y="2" width="1000" height="8" rx="4"/>
+                <rect class=if meets { "rate-fill" } else { "rate-fill rate-fill-bad" } x="0" y="2"
+                    width=format!("{:.0}", s.success_rate.clamp(0.0, 1.0) * 1000.0) height="8" rx="4"/>
+                <rect class="rate-target" x=format!("{:.0}", s.target * 1000.0 - 2.0) y="0" width="4" height="12"/>
+            </svg>
             <p class="hint" data-testid="rate-verdict">{
                 if s.attempts == 0 {
                     format!("No install, update or rollback was attempted. The target is {}.", pct(s.target))
@@ -56,17 +60,19 @@ fn InstallStats(s: InstallStatsOut) -> impl IntoView {
                     <div class="table-wrap">
                         <table class="table failures-table" data-testid="failures-table">
                             <thead><tr>
-                                <th scope="col">"When"</th><th scope="col">"Plugin"</th><th scope="col">"Workspace"</th>
+                                <th scope="col">"Plugin"</th><th scope="col">"When"</th><th scope="col">"Workspace"</th>
                                 <th scope="col">"Action"</th><th scope="col">"Why"</th>
                             </tr></thead>
                             <tbody>
                                 {s.recent_failures.into_iter().map(|f| view! {
                                     <tr data-testid="failure-row">
+                                        <th scope="row">{f.plugin.clone()}
+                                            {f.version.clone().map(|v| view! { " " <code class="small">{v}</code> })}
+                                        </th>
                                         <td class="nowrap" data-label="When">{utc_ms(f.at)}</td>
-                                        <th scope="row" data-label="Plugin">{f.plugin.clone()} " " <code class="small">{f.version.clone().unwrap_or_default()}</code></th>
                                         <td data-label="Workspace"><a href=ws_href(&f.workspace)>{f.workspace.clone()}</a></td>
                                         <td data-label="Action">{f.action.clone()}</td>
-                                        <td data-label="Why" class="break">
+                                        <td data-label="Why" class="wrap-any">
                                             {f.error_code.clone().map(|c| view! { <code>{c}</code> " " })}
                                             {f.detail.clone().unwrap_or_default()}
                                         </td>

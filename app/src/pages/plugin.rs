@@ -163,8 +163,8 @@ fn PluginView(
                 <crate::components::reviews::ReviewsSection state=reviews/>
             </div>
             <aside class="plugin-side" aria-label="Getting and judging this plugin">
-                <GetIt p=p.clone() version=latest.clone() listing/>
                 {latest.is_some().then(|| view! { <crate::components::runtime_install_panel::InstallPanel plugin=p.id.clone() state=install/> })}
+                <GetIt p=p.clone() version=latest.clone() listing/>
                 <Facts p=p.clone() version=latest listing/>
                 {(!listing).then(|| view! {
                     <Permissions perms/>

@@ -21,17 +21,22 @@ pub fn WorkspaceHealthPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(d) => {
-                        let failing = d.rows.iter().filter(|h| matches!(h.status.as_str(), "failing" | "degraded")).count();
+                        let failing = d
+                            .rows
+                            .iter()
+                            .filter(|h| matches!(h.status.as_str(), "failing" | "degraded"))
+                            .count();
+                        let off = d.rows.iter().filter(|h| !h.enabled).count();
                         view! {
                             <Title text=format!("Health of {} — Trellis", d.workspace)/>
                             <section class="panel runtime-page">
                                 <p class="crumbs"><a href=ws_href(&d.workspace)>{d.workspace.clone()}</a> " / Health"</p>
                                 <h1>{format!("Health of {}", d.workspace)}</h1>
                                 <WorkspaceSwitcher current=d.workspace.clone() workspaces=d.workspaces path="/health"/>
-                                <p class="muted" data-testid="health-summary">{match (d.rows.len(), failing) {
-                                    (0, _) => "Nothing is installed here.".to_owned(),
-                                    (n, 0) => format!("{n} installed; none is failing."),
-                                    (n, f) => format!("{n} installed; {f} failing or degraded."),
+                                <p class="muted" data-testid="health-summary">{match (d.rows.len(), failing, off) {
+                                    (0, _, _) => "Nothing is installed here.".to_owned(),
+                                    (n, 0, 0) => format!("{n} installed; none is failing or disabled."),
+                                    (n, f, o) => format!("{n} installed: {f} failing or degraded, {o} disabled."),
                                 }}</p>
                                 <HealthTable rows=d.rows/>
                             </section>

@@ -38,11 +38,13 @@ fn UninstallView(d: UninstallData, action: ServerAction<UninstallPlugin>) -> imp
             <ActionForm action attr:class="consent-form" attr:data-testid="uninstall-form">
                 <input type="hidden" name="id" value=fid/>
                 {(!unused.is_empty()).then(|| view! {
-                    <div class="field check" data-testid="unused-deps">
-                        <label>
-                            <input type="checkbox" name="remove_unused" checked data-testid="remove-unused"/>
-                            {format!(" Also remove what nothing else needs then: {}", unused.join(", "))}
-                        </label>
+                    <div class="field" data-testid="unused-deps">
+                        <div class="field check">
+                            <label>
+                                <input type="checkbox" name="remove_unused" checked data-testid="remove-unused"/>
+                                {format!(" Also remove what nothing else needs then: {}", unused.join(", "))}
+                            </label>
+                        </div>
                         <p class="hint">"These were installed as its dependencies; no other installed plugin uses them."</p>
                     </div>
                 })}

@@ -273,7 +273,11 @@ fn WorkspaceView(d: WorkspaceData, a: WsActions) -> impl IntoView {
     view! {
         <Title text=format!("{title} — Trellis")/>
         <section class="panel runtime-page">
-            <p class="crumbs">"Workspaces / " {ws.clone()}</p>
+            <p class="crumbs">{match (d.ws.kind.as_str(), can) {
+                ("user", true) => "Your workspace",
+                ("user", false) => "A user's workspace",
+                _ => "A namespace's workspace",
+            }}</p>
             <div class="runtime-head">
                 <h1 data-testid="ws-title">{title}</h1>
                 <a href=format!("{back}/health") class="btn btn-small" data-testid="ws-health-link">"Health"</a>
