@@ -70,7 +70,7 @@ fn InstallStats(s: InstallStatsOut) -> impl IntoView {
                                             {f.version.clone().map(|v| view! { " " <code class="small">{v}</code> })}
                                         </th>
                                         <td class="nowrap" data-label="When">{utc_ms(f.at)}</td>
-                                        <td data-label="Workspace"><a href=ws_href(&f.workspace)>{f.workspace.clone()}</a></td>
+                                        <td data-label="Workspace" class="nowrap"><a href=ws_href(&f.workspace)>{f.workspace.clone()}</a></td>
                                         <td data-label="Action">{f.action.clone()}</td>
                                         <td data-label="Why" class="wrap-any">
                                             {f.error_code.clone().map(|c| view! { <code>{c}</code> " " })}
