@@ -148,40 +148,6 @@ pub struct AdminPluginsData {
     pub health: Vec<HealthOut>,
 }
 
-/// Plugin ids of `all` that nothing needs once `removed` are gone: installed
-/// as dependencies (not asked for) and needed by nothing that stays,
-/// transitively (as `trellis_runtime::manage::uninstall` decides).
-pub fn unused_after(all: &[InstallationOut], removed: &[String]) -> Vec<String> {
-    let mut gone: Vec<String> = removed.to_vec();
-    loop {
-        let needed: Vec<&String> = all
-            .iter()
-            .filter(|i| !gone.contains(&i.plugin))
-            .flat_map(|i| i.dependencies.iter())
-            .collect();
-        let more: Vec<String> = all
-            .iter()
-            .filter(|i| !i.requested && !gone.contains(&i.plugin) && !needed.contains(&&i.plugin))
-            .map(|i| i.plugin.clone())
-            .collect();
-        if more.is_empty() {
-            break;
-        }
-        gone.extend(more);
-    }
-    let mut out: Vec<String> = gone.into_iter().filter(|g| !removed.contains(g)).collect();
-    out.sort();
-    out
-}
-
-/// Plugin ids of `all` (other than `plugin` itself) that depend on `plugin`.
-pub fn needed_by(all: &[InstallationOut], plugin: &str) -> Vec<String> {
-    all.iter()
-        .filter(|i| i.plugin != plugin && i.dependencies.iter().any(|d| d == plugin))
-        .map(|i| i.plugin.clone())
-        .collect()
-}
-
 /// Server-side helpers: the runtime and the actor.
 #[cfg(feature = "ssr")]
 pub mod rt {
@@ -357,7 +323,7 @@ pub async fn workspace_page(workspace: String) -> Result<WorkspaceData, UiError>
     let ws = trellis_runtime::manage::workspace(&rt, &actor, &workspace).await?;
     let updates = trellis_runtime::updates::available(&rt, &actor, &ws.workspace).await?;
     let workspaces = rt::switcher(&rt, &actor, &ws.workspace).await?;
-    let unused = unused_after(&ws.installations, &[]);
+    let unused = trellis_types::unused_after(&ws.installations, &[]);
     Ok(WorkspaceData {
         ws,
         updates,
@@ -378,54 +344,4 @@ pub async fn workspace_health_page(workspace: String) -> Result<WorkspaceHealthD
         rows,
         workspaces,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use trellis_types::PermissionsOut;
-
-    fn inst(plugin: &str, requested: bool, deps: &[&str]) -> InstallationOut {
-        InstallationOut {
-            id: format!("ins_{plugin}"),
-            workspace: "~a".into(),
-            plugin: plugin.into(),
-            display_name: plugin.into(),
-            version: "1.0.0".into(),
-            previous_version: None,
-            requested,
-            pinned: false,
-            enabled: true,
-            disabled_reason: None,
-            granted: PermissionsOut::default(),
-            subscribes: vec![],
-            publishes: vec![],
-            dependencies: deps.iter().map(|d| d.to_string()).collect(),
-            status: "unknown".into(),
-            installed_at: 0,
-            updated_at: 0,
-        }
-    }
-
-    #[test]
-    fn unused_dependencies_follow_the_runtimes_rule() {
-        let all = vec![
-            inst("a.app", true, &["a.mid"]),
-            inst("a.mid", false, &["a.leaf"]),
-            inst("a.leaf", false, &[]),
-            inst("a.other", true, &[]),
-        ];
-        assert_eq!(
-            unused_after(&all, &["a.app".into()]),
-            vec!["a.leaf".to_string(), "a.mid".to_string()]
-        );
-        assert!(unused_after(&all, &[]).is_empty());
-        assert_eq!(needed_by(&all, "a.mid"), vec!["a.app".to_string()]);
-        let mut shared = all.clone();
-        shared[3].dependencies = vec!["a.leaf".into()];
-        assert_eq!(
-            unused_after(&shared, &["a.app".into()]),
-            vec!["a.mid".to_string()]
-        );
-    }
 }

@@ -5,11 +5,12 @@
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use super::runtime::{needed_by, rt, unused_after, InvokeResult};
+use super::runtime::{rt, InvokeResult};
 use super::runtime::{
     AdminPluginsData, ConsentData, InstallationData, UninstallData, UpdateAllData,
 };
 use crate::error::UiError;
+use trellis_types::{needed_by, unused_after};
 
 /// An installation: overview, configuration, health, a page of its log
 /// (`level`: the lowest level shown; `before`: older than that line) and,

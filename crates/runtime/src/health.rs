@@ -236,7 +236,7 @@ async fn write(
 
 /// Writes every installation's health that changed since its last write (the
 /// runtime's flusher, and before a health page reads the rows).
-pub async fn flush(rt: &Arc<Runtime>) -> Result<usize, trellis_platform::AppError> {
+pub async fn flush(rt: &Runtime) -> Result<usize, trellis_platform::AppError> {
     let now = trellis_db::now_ms();
     let rows: Vec<HealthRow> = {
         let Ok(mut all) = rt.health.stats.lock() else {

@@ -304,7 +304,15 @@ pub(crate) async fn record_attempt(
                 .map(|f| f.code.clone())
                 .unwrap_or_else(|| e.code.as_str().to_owned())
         }),
-        detail: outcome.err().map(|e| e.detail.chars().take(500).collect()),
+        // The resolver's explanation says more than the problem's detail.
+        detail: outcome.err().map(|e| {
+            let explained = e
+                .extra
+                .as_ref()
+                .and_then(|x| x.get("explanation"))
+                .and_then(|x| x.as_str());
+            explained.unwrap_or(&e.detail).chars().take(500).collect()
+        }),
         user_id: Some(actor.user.id),
         at: trellis_db::now_ms(),
     };

@@ -3,17 +3,16 @@
 //! installed plugin needs it; dependencies nothing needs any more are offered
 //! for removal, or removed with it when asked).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use trellis_db::installations::InstallationRow;
 use trellis_platform::{Actor, AppError, AppResult};
 use trellis_types::{
     ErrorCode, InstallationOut, InstallationPatchIn, UninstallIn, UninstalledOut, WorkspaceOut,
 };
 
 use crate::configure::installation_for;
-use crate::out::{metas, outs};
+use crate::out::outs;
 use crate::workspace::{access, require_view, Access, Workspace};
 use crate::Runtime;
 
@@ -39,6 +38,8 @@ pub async fn by_ids(rt: &Runtime, ids: &[String]) -> AppResult<Vec<InstallationO
 pub async fn workspace(rt: &Runtime, actor: &Actor, ws: &str) -> AppResult<WorkspaceOut> {
     let w = Workspace::parse(ws)?;
     let can = require_view(&rt.state, actor, &w).await?;
+    // Statuses come from the health rows: this process's news first.
+    crate::health::flush(rt).await?;
     let mut c = rt.state.db.conn().await?;
     let rows = trellis_db::installations::of_workspace(&mut c, &w.name()).await?;
     Ok(WorkspaceOut {
@@ -62,6 +63,7 @@ pub async fn workspaces_of(rt: &Runtime, actor: &Actor) -> AppResult<Vec<String>
 /// One installation.
 pub async fn get(rt: &Runtime, actor: &Actor, id: &str) -> AppResult<InstallationOut> {
     let row = installation_for(rt, actor, id, false).await?;
+    crate::health::flush(rt).await?;
     let mut c = rt.state.db.conn().await?;
     outs(&mut c, vec![row])
         .await?
@@ -129,35 +131,6 @@ pub async fn patch(
     get(rt, actor, id).await
 }
 
-/// Dependencies nothing in `keep` needs, transitively: installed as
-/// dependencies (not asked for) and not needed by anything that stays.
-fn unused(
-    all: &[InstallationRow],
-    removed: &BTreeSet<String>,
-    deps: &HashMap<String, Vec<String>>,
-) -> Vec<String> {
-    let mut gone = removed.clone();
-    loop {
-        let needed: BTreeSet<&String> = all
-            .iter()
-            .filter(|i| !gone.contains(&i.plugin_id))
-            .flat_map(|i| deps.get(&i.plugin_id).into_iter().flatten())
-            .collect();
-        let more: Vec<String> = all
-            .iter()
-            .filter(|i| {
-                !i.requested && !gone.contains(&i.plugin_id) && !needed.contains(&i.plugin_id)
-            })
-            .map(|i| i.plugin_id.clone())
-            .collect();
-        if more.is_empty() {
-            break;
-        }
-        gone.extend(more);
-    }
-    gone.difference(removed).cloned().collect()
-}
-
 /// Uninstalls a plugin (refused while another installed plugin needs it),
 /// and with `remove_unused_dependencies` the dependencies nothing needs now.
 pub async fn uninstall(
@@ -169,24 +142,9 @@ pub async fn uninstall(
     let row = installation_for(rt, actor, id, true).await?;
     let mut c = rt.state.db.conn().await?;
     let all = trellis_db::installations::of_workspace(&mut c, &row.workspace).await?;
-    let ids: Vec<String> = all.iter().map(|i| i.plugin_id.clone()).collect();
-    let metas = metas(&mut c, &ids).await?;
+    let shown = outs(&mut c, all.clone()).await?;
     drop(c);
-    let deps: HashMap<String, Vec<String>> = all
-        .iter()
-        .map(|i| {
-            let m = metas
-                .get(&(i.plugin_id.clone(), i.version.clone()))
-                .map(|m| m.dependencies.clone())
-                .unwrap_or_default();
-            (i.plugin_id.clone(), m)
-        })
-        .collect();
-    let needed_by: Vec<String> = all
-        .iter()
-        .filter(|i| i.id != row.id && deps[&i.plugin_id].contains(&row.plugin_id))
-        .map(|i| i.plugin_id.clone())
-        .collect();
+    let needed_by = trellis_types::needed_by(&shown, &row.plugin_id);
     if !needed_by.is_empty() {
         return Err(AppError::new(
             ErrorCode::Conflict,
@@ -200,7 +158,7 @@ pub async fn uninstall(
         .with_extra(serde_json::json!({ "required_by": needed_by })));
     }
     let mut removed: BTreeSet<String> = BTreeSet::from([row.plugin_id.clone()]);
-    let unused_now = unused(&all, &removed, &deps);
+    let unused_now = trellis_types::unused_after(&shown, std::slice::from_ref(&row.plugin_id));
     if input.remove_unused_dependencies {
         removed.extend(unused_now.iter().cloned());
     }
@@ -245,52 +203,4 @@ pub async fn uninstall(
 /// Whether an actor may look at every workspace (admins).
 pub async fn is_admin_view(rt: &Runtime, actor: &Actor, ws: &Workspace) -> AppResult<bool> {
     Ok(access(&rt.state, actor, ws).await? == Access::View)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn inst(plugin: &str, requested: bool) -> InstallationRow {
-        InstallationRow {
-            id: format!("ins_{plugin}"),
-            workspace: "~a".into(),
-            plugin_id: plugin.into(),
-            version: "1.0.0".into(),
-            previous_version: None,
-            sha256: String::new(),
-            requested,
-            pinned: false,
-            enabled: true,
-            disabled_reason: None,
-            granted: "{}".into(),
-            config: "{}".into(),
-            secrets: None,
-            installed_by: None,
-            installed_at: 0,
-            updated_at: 0,
-        }
-    }
-
-    #[test]
-    fn unused_dependencies_are_found_transitively() {
-        let all = vec![
-            inst("a.app", true),
-            inst("a.mid", false),
-            inst("a.leaf", false),
-            inst("a.other", true),
-        ];
-        let mut deps = HashMap::new();
-        deps.insert("a.app".to_string(), vec!["a.mid".to_string()]);
-        deps.insert("a.mid".to_string(), vec!["a.leaf".to_string()]);
-        deps.insert("a.leaf".to_string(), vec![]);
-        deps.insert("a.other".to_string(), vec![]);
-        let removed = BTreeSet::from(["a.app".to_string()]);
-        assert_eq!(
-            unused(&all, &removed, &deps),
-            vec!["a.leaf".to_string(), "a.mid".to_string()]
-        );
-        deps.insert("a.other".to_string(), vec!["a.leaf".to_string()]);
-        assert_eq!(unused(&all, &removed, &deps), vec!["a.mid".to_string()]);
-    }
 }

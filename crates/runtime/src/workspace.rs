@@ -21,7 +21,12 @@ impl Workspace {
     pub fn parse(s: &str) -> Result<Workspace, AppError> {
         // A name no workspace can have names none: not found, like one that
         // does not exist or that one may not see.
-        let bad = || AppError::not_found(format!("Workspace `{}`", s.chars().take(64).collect::<String>()));
+        let bad = || {
+            AppError::not_found(format!(
+                "Workspace `{}`",
+                s.chars().take(64).collect::<String>()
+            ))
+        };
         let (user, name) = match s.strip_prefix('~') {
             Some(n) => (true, n),
             None => (false, s),

@@ -35,7 +35,9 @@ pub struct InstallationOut {
     pub dependencies: Vec<String>,
     /// `healthy`, `degraded`, `failing` or `disabled`; `unknown` before any call.
     pub status: String,
+    /// Unix milliseconds, as every time of the runtime's shapes.
     pub installed_at: i64,
+    /// Unix milliseconds.
     pub updated_at: i64,
 }
 
@@ -261,8 +263,10 @@ pub struct HealthOut {
     /// Fuel burned in the recent window.
     pub fuel: i64,
     pub last_error: Option<String>,
+    /// Unix milliseconds.
     pub last_error_at: Option<i64>,
     pub consecutive_failures: i64,
+    /// When the row was last written (unix milliseconds).
     pub updated_at: Option<i64>,
     /// What the plugin's own `health` export said when this was read (one
     /// installation at a time, enabled and exporting it): `ok`, `degraded`,
@@ -298,6 +302,7 @@ pub struct InstallFailureOut {
     pub action: String,
     pub error_code: Option<String>,
     pub detail: Option<String>,
+    /// Unix milliseconds.
     pub at: i64,
 }
 
@@ -306,6 +311,7 @@ pub struct InstallFailureOut {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LogLineOut {
     pub id: i64,
+    /// Unix milliseconds.
     pub at: i64,
     /// `debug`, `info`, `warn`, `error`.
     pub level: String,
@@ -319,4 +325,88 @@ pub struct LogPageOut {
     pub lines: Vec<LogLineOut>,
     /// Pass as `before` for older lines.
     pub next_before: Option<i64>,
+}
+
+/// Plugin ids of `all` that nothing needs once `removed` are gone: installed
+/// as dependencies (not asked for) and needed by nothing that stays,
+/// transitively (the rule `trellis_runtime::manage::uninstall` applies).
+pub fn unused_after(all: &[InstallationOut], removed: &[String]) -> Vec<String> {
+    let mut gone: Vec<String> = removed.to_vec();
+    loop {
+        let needed: Vec<&String> = all
+            .iter()
+            .filter(|i| !gone.contains(&i.plugin))
+            .flat_map(|i| i.dependencies.iter())
+            .collect();
+        let more: Vec<String> = all
+            .iter()
+            .filter(|i| !i.requested && !gone.contains(&i.plugin) && !needed.contains(&&i.plugin))
+            .map(|i| i.plugin.clone())
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        gone.extend(more);
+    }
+    let mut out: Vec<String> = gone.into_iter().filter(|g| !removed.contains(g)).collect();
+    out.sort();
+    out
+}
+
+/// Plugin ids of `all` (other than `plugin` itself) that depend on `plugin`.
+pub fn needed_by(all: &[InstallationOut], plugin: &str) -> Vec<String> {
+    all.iter()
+        .filter(|i| i.plugin != plugin && i.dependencies.iter().any(|d| d == plugin))
+        .map(|i| i.plugin.clone())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::PermissionsOut;
+
+    fn inst(plugin: &str, requested: bool, deps: &[&str]) -> InstallationOut {
+        InstallationOut {
+            id: format!("ins_{plugin}"),
+            workspace: "~a".into(),
+            plugin: plugin.into(),
+            display_name: plugin.into(),
+            version: "1.0.0".into(),
+            previous_version: None,
+            requested,
+            pinned: false,
+            enabled: true,
+            disabled_reason: None,
+            granted: PermissionsOut::default(),
+            subscribes: vec![],
+            publishes: vec![],
+            dependencies: deps.iter().map(|d| d.to_string()).collect(),
+            status: "unknown".into(),
+            installed_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    #[test]
+    fn unused_dependencies_follow_the_runtimes_rule() {
+        let all = vec![
+            inst("a.app", true, &["a.mid"]),
+            inst("a.mid", false, &["a.leaf"]),
+            inst("a.leaf", false, &[]),
+            inst("a.other", true, &[]),
+        ];
+        assert_eq!(
+            unused_after(&all, &["a.app".into()]),
+            vec!["a.leaf".to_string(), "a.mid".to_string()]
+        );
+        assert!(unused_after(&all, &[]).is_empty());
+        assert_eq!(needed_by(&all, "a.mid"), vec!["a.app".to_string()]);
+        let mut shared = all.clone();
+        shared[3].dependencies = vec!["a.leaf".into()];
+        assert_eq!(
+            unused_after(&shared, &["a.app".into()]),
+            vec!["a.mid".to_string()]
+        );
+    }
 }

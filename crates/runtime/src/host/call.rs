@@ -216,13 +216,24 @@ fn classify(e: &extism::Error) -> CallError {
     } else {
         "trap"
     };
-    let mut message: String = text
+    // The first line names the call, the root cause says what happened
+    // (`wasm trap: wasm `unreachable` instruction executed`); backtraces go.
+    let first = text
         .lines()
         .next()
         .unwrap_or("")
-        .chars()
-        .take(300)
-        .collect();
+        .trim_end_matches(':')
+        .trim();
+    let root = e.root_cause().to_string();
+    let root = root.lines().next().unwrap_or("").trim();
+    let joined = if root.is_empty() || first.contains(root) {
+        first.to_owned()
+    } else if first.is_empty() || first.starts_with("error while executing") {
+        root.to_owned()
+    } else {
+        format!("{first}: {root}")
+    };
+    let mut message: String = joined.chars().take(300).collect();
     if message.is_empty() {
         message = kind.into();
     }
