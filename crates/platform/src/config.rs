@@ -14,8 +14,8 @@ use url::Url;
 use crate::redact::redact_url;
 
 pub use crate::config_sections::{
-    DemoConfig, EventsConfig, LogFormat, MetricsConfig, PluginsConfig, RegistryConfig, Role, SearchConfig,
-    StorageConfig, WebhooksConfig,
+    DemoConfig, EventsConfig, LogFormat, MetricsConfig, PluginsConfig, RegistryConfig, Role,
+    SearchConfig, StorageConfig, WebhooksConfig,
 };
 
 /// The defaults, with comments, as shipped in the binary.
@@ -508,8 +508,11 @@ fn build(flat: &Flat) -> Result<Config, ConfigError> {
             pool_size: r.int("plugins.pool_size", 1, 64)? as usize,
             max_concurrent_calls: r.int("plugins.max_concurrent_calls", 1, 1024)? as usize,
             fuel_per_call: r.int("plugins.fuel_per_call", 1_000, 1_000_000_000_000)? as u64,
-            http_timeout: Duration::from_millis(r.int("plugins.http_timeout_ms", 100, 60_000)? as u64),
-            http_max_response_bytes: r.int("plugins.http_max_response_bytes", 1, 64 << 20)? as usize,
+            http_timeout: Duration::from_millis(
+                r.int("plugins.http_timeout_ms", 100, 60_000)? as u64
+            ),
+            http_max_response_bytes: r.int("plugins.http_max_response_bytes", 1, 64 << 20)?
+                as usize,
             allow_networks: plugin_networks,
             kv_max_bytes: r.int("plugins.kv_max_bytes", 1, 1 << 30)?,
             kv_max_keys: r.int("plugins.kv_max_keys", 1, 1_000_000)?,

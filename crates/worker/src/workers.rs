@@ -95,14 +95,20 @@ pub fn plugin_health(s: &mut Supervisor, runtime: Arc<trellis_runtime::Runtime>)
 
 /// Deletes install attempts older than a year, daily.
 pub fn install_attempt_retention(s: &mut Supervisor, state: AppState) {
-    s.every("install-attempt-retention", Duration::from_secs(86_400), false, move || {
-        let state = state.clone();
-        async move {
-            let before = trellis_db::now_ms() - 365 * 86_400_000;
-            trellis_db::installations::prune_attempts(&mut *state.db.conn().await?, before).await?;
-            Ok::<(), trellis_platform::AppError>(())
-        }
-    });
+    s.every(
+        "install-attempt-retention",
+        Duration::from_secs(86_400),
+        false,
+        move || {
+            let state = state.clone();
+            async move {
+                let before = trellis_db::now_ms() - 365 * 86_400_000;
+                trellis_db::installations::prune_attempts(&mut *state.db.conn().await?, before)
+                    .await?;
+                Ok::<(), trellis_platform::AppError>(())
+            }
+        },
+    );
 }
 
 /// Deletes webhook attempts and finished messages past

@@ -215,13 +215,21 @@ fn runtime_routes() -> Router<ServerState> {
         .route("/workspaces/{ws}", get(i::get_workspace))
         .route("/workspaces/{ws}/install-plan", post(i::install_plan))
         .route("/workspaces/{ws}/installations", post(i::install))
-        .route("/workspaces/{ws}/updates", get(i::list_updates).post(i::update_all))
+        .route(
+            "/workspaces/{ws}/updates",
+            get(i::list_updates).post(i::update_all),
+        )
         .route("/workspaces/{ws}/health", get(i::workspace_health))
         .route(
             "/installations/{id}",
-            get(i::get_installation).patch(i::patch_installation).delete(i::uninstall),
+            get(i::get_installation)
+                .patch(i::patch_installation)
+                .delete(i::uninstall),
         )
-        .route("/installations/{id}/config", get(i::get_config).put(i::put_config))
+        .route(
+            "/installations/{id}/config",
+            get(i::get_config).put(i::put_config),
+        )
         .route("/installations/{id}/update-plan", post(i::update_plan))
         .route("/installations/{id}/update", post(i::update))
         .route("/installations/{id}/rollback", post(i::rollback))

@@ -19,8 +19,8 @@ use serde_json::{json, Map, Value};
 use utoipa::OpenApi;
 
 use super::{
-    accounts, admin, audit, downloads, events, installations, moderation, namespaces, plugins, resolve, reviews,
-    search, stats, webhooks,
+    accounts, admin, audit, downloads, events, installations, moderation, namespaces, plugins,
+    resolve, reviews, search, stats, webhooks,
 };
 use crate::middleware::{idempotency, rate_limit};
 
