@@ -6,9 +6,8 @@
 // header's search box included) and on a phone-sized screen.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { gzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
-import { startTrellis } from "./server.mjs";
+import { startTrellis, tarGz } from "./server.mjs";
 
 const PASSWORD = "correct horse battery staple";
 const NS = "orchard";
@@ -65,32 +64,6 @@ function manifest(p) {
     `api = "^1"\ncategories = ${list(p.categories)}\nkeywords = ${list(p.keywords)}\n${p.extra}\n` +
     `[runtime]\nentry = "plugin.wasm"\nexports = ["run"]\n\n${p.permissions}`
   );
-}
-
-// A .tar.gz of regular files (ustar headers).
-function tarGz(files) {
-  const blocks = [];
-  for (const [name, content] of Object.entries(files)) {
-    const data = Buffer.isBuffer(content) ? content : Buffer.from(content);
-    const h = Buffer.alloc(512);
-    const put = (s, off, len) => h.write(s, off, len, "ascii");
-    put(name, 0, 100);
-    put("0000644\0", 100, 8);
-    put("0000000\0", 108, 8);
-    put("0000000\0", 116, 8);
-    put(data.length.toString(8).padStart(11, "0") + "\0", 124, 12);
-    put(Math.floor(Date.now() / 1000).toString(8).padStart(11, "0") + "\0", 136, 12);
-    put("        ", 148, 8);
-    put("0", 156, 1);
-    put("ustar\0", 257, 6);
-    put("00", 263, 2);
-    let sum = 0;
-    for (const b of h) sum += b;
-    put(sum.toString(8).padStart(6, "0") + "\0 ", 148, 8);
-    blocks.push(h, data, Buffer.alloc((512 - (data.length % 512)) % 512));
-  }
-  blocks.push(Buffer.alloc(1024));
-  return gzipSync(Buffer.concat(blocks));
 }
 
 async function api(method, path, body, headers = {}) {

@@ -9,9 +9,8 @@ import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { gzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
-import { startTrellis } from "./server.mjs";
+import { startTrellis, tarGz } from "./server.mjs";
 
 const PASSWORD = "correct horse battery staple";
 const ADMIN = "e2e-moderator";
@@ -30,32 +29,6 @@ const MANIFEST =
   `schema_version = 1\n\n[plugin]\nid = "${ID}"\ndisplay_name = "Lumen Notes"\nversion = "1.0.0"\n` +
   `kind = "tool"\ndescription = "Keeps notes next to your work."\nlicense = "MIT"\napi = "^1"\n\n` +
   `[runtime]\nentry = "plugin.wasm"\nexports = ["run"]\n`;
-
-// A .tar.gz of regular files (ustar headers), as `trellis package` writes one.
-function tarGz(files) {
-  const blocks = [];
-  for (const [name, content] of Object.entries(files)) {
-    const data = Buffer.isBuffer(content) ? content : Buffer.from(content);
-    const h = Buffer.alloc(512);
-    const put = (s, off, len) => h.write(s, off, len, "ascii");
-    put(name, 0, 100);
-    put("0000644\0", 100, 8);
-    put("0000000\0", 108, 8);
-    put("0000000\0", 116, 8);
-    put(data.length.toString(8).padStart(11, "0") + "\0", 124, 12);
-    put(Math.floor(Date.now() / 1000).toString(8).padStart(11, "0") + "\0", 136, 12);
-    put("        ", 148, 8);
-    put("0", 156, 1);
-    put("ustar\0", 257, 6);
-    put("00", 263, 2);
-    let sum = 0;
-    for (const b of h) sum += b;
-    put(sum.toString(8).padStart(6, "0") + "\0 ", 148, 8);
-    blocks.push(h, data, Buffer.alloc((512 - (data.length % 512)) % 512));
-  }
-  blocks.push(Buffer.alloc(1024));
-  return gzipSync(Buffer.concat(blocks));
-}
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "trellis-e2e-reviews-"));

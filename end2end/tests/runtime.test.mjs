@@ -16,9 +16,8 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { gzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
-import { startTrellis } from "./server.mjs";
+import { startTrellis, tarGz } from "./server.mjs";
 
 const PASSWORD = "correct horse battery staple";
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -37,32 +36,6 @@ function wasm(crate) {
     if (r.status !== 0) throw new Error(`plugins/build.sh failed:\n${r.stderr}\n${r.stdout}`);
   }
   return readFileSync(path);
-}
-
-// A .tar.gz of regular files (ustar headers), as `trellis package` writes one.
-function tarGz(files) {
-  const blocks = [];
-  for (const [name, content] of Object.entries(files)) {
-    const data = Buffer.isBuffer(content) ? content : Buffer.from(content);
-    const h = Buffer.alloc(512);
-    const put = (s, off, len) => h.write(s, off, len, "ascii");
-    put(name, 0, 100);
-    put("0000644\0", 100, 8);
-    put("0000000\0", 108, 8);
-    put("0000000\0", 116, 8);
-    put(data.length.toString(8).padStart(11, "0") + "\0", 124, 12);
-    put(Math.floor(Date.now() / 1000).toString(8).padStart(11, "0") + "\0", 136, 12);
-    put("        ", 148, 8);
-    put("0", 156, 1);
-    put("ustar\0", 257, 6);
-    put("00", 263, 2);
-    let sum = 0;
-    for (const b of h) sum += b;
-    put(sum.toString(8).padStart(6, "0") + "\0 ", 148, 8);
-    blocks.push(h, data, Buffer.alloc((512 - (data.length % 512)) % 512));
-  }
-  blocks.push(Buffer.alloc(1024));
-  return gzipSync(Buffer.concat(blocks));
 }
 
 /// labs.herald at `version`: echo's module, its config schema, a dependency on

@@ -1,5 +1,7 @@
 // Starts a real Trellis server for a browser test: its own data directory and
-// free port on loopback, stopped (SIGTERM) when the test ends.
+// free port on loopback, stopped (SIGTERM) when the test ends. Also `tarGz`, the
+// package archives the tests publish.
+import { gzipSync } from "node:zlib";
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -69,4 +71,31 @@ export async function startTrellis({ env = {}, admins = [] } = {}) {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+// A .tar.gz of regular files (ustar headers), as `trellis package` writes one:
+// `{ "plugin.toml": text, "plugin.wasm": buffer, … }`.
+export function tarGz(files) {
+  const blocks = [];
+  for (const [name, content] of Object.entries(files)) {
+    const data = Buffer.isBuffer(content) ? content : Buffer.from(content);
+    const h = Buffer.alloc(512);
+    const put = (s, off, len) => h.write(s, off, len, "ascii");
+    put(name, 0, 100);
+    put("0000644\0", 100, 8);
+    put("0000000\0", 108, 8);
+    put("0000000\0", 116, 8);
+    put(data.length.toString(8).padStart(11, "0") + "\0", 124, 12);
+    put(Math.floor(Date.now() / 1000).toString(8).padStart(11, "0") + "\0", 136, 12);
+    put("        ", 148, 8);
+    put("0", 156, 1);
+    put("ustar\0", 257, 6);
+    put("00", 263, 2);
+    let sum = 0;
+    for (const b of h) sum += b;
+    put(sum.toString(8).padStart(6, "0") + "\0 ", 148, 8);
+    blocks.push(h, data, Buffer.alloc((512 - (data.length % 512)) % 512));
+  }
+  blocks.push(Buffer.alloc(1024));
+  return gzipSync(Buffer.concat(blocks));
 }

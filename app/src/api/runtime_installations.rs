@@ -10,6 +10,7 @@ use super::runtime::{
     AdminPluginsData, ConsentData, InstallationData, UninstallData, UpdateAllData,
 };
 use crate::error::UiError;
+#[cfg(feature = "ssr")]
 use trellis_types::{needed_by, unused_after};
 
 /// An installation: overview, configuration, health, a page of its log

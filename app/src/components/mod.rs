@@ -22,6 +22,7 @@ pub mod runtime_ui;
 pub mod search_box;
 pub mod stats_charts;
 pub mod time;
+pub mod to_sign_in;
 pub mod user_agent;
 pub mod webhook_charts;
 pub mod webhook_form;

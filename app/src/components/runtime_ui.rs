@@ -6,9 +6,9 @@
 //! back; not allowed: 403; unknown: 404).
 
 use leptos::prelude::*;
+use crate::components::to_sign_in::ToSignIn;
 use leptos_meta::Title;
-use leptos_router::components::Redirect;
-use leptos_router::hooks::{use_location, use_query_map};
+use leptos_router::hooks::use_query_map;
 use trellis_types::{InstallPlanOut, PermissionsOut, PlanStepOut};
 
 use crate::api::runtime::Meaning;
@@ -331,41 +331,12 @@ pub fn FieldMsg(name: String, error: LastError) -> impl IntoView {
     }
 }
 
-/// Sends a signed-out visitor to the sign-in page, with the way back in `next`.
-#[component]
-fn ToSignIn() -> impl IntoView {
-    let loc = use_location();
-    let path = loc.pathname.get_untracked();
-    let search = loc.search.get_untracked();
-    let search = search.trim_start_matches('?');
-    let here = if search.is_empty() {
-        path
-    } else {
-        format!("{path}?{search}")
-    };
-    let to = format!("/signin?next={}", enc(&here));
-    #[cfg(feature = "ssr")]
-    if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
-        opts.set_status(http::StatusCode::FOUND);
-        if let Ok(v) = http::HeaderValue::from_str(&to) {
-            opts.insert_header(http::header::LOCATION, v);
-        }
-    }
-    view! {
-        <Redirect path=to.clone()/>
-        <section class="panel narrow center">
-            <h1>"Sign in to continue"</h1>
-            <p>"Plugins are installed into your workspaces: sign in to see them."</p>
-            <a href=to class="btn btn-primary">"Sign in"</a>
-        </section>
-    }
-}
 
 /// A failed load, shown as the page.
 pub fn runtime_failed(e: UiError, what: String) -> AnyView {
     match e.code.as_str() {
         "not_found" => view! { <NotFound what/> }.into_any(),
-        "unauthenticated" => view! { <ToSignIn/> }.into_any(),
+        "unauthenticated" => view! { <ToSignIn why="Plugins are installed into your workspaces: sign in to see them."/> }.into_any(),
         "forbidden" | "insufficient_scope" => {
             #[cfg(feature = "ssr")]
             if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {

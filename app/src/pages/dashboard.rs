@@ -7,9 +7,9 @@
 //! the `done=` notices.
 
 use leptos::prelude::*;
+use crate::components::to_sign_in::ToSignIn;
 use leptos_meta::Title;
-use leptos_router::components::Redirect;
-use leptos_router::hooks::{use_location, use_query_map};
+use leptos_router::hooks::use_query_map;
 use trellis_types::{DashboardNamespaceOut, InvitationOut};
 
 use crate::api::dashboard::{dashboard_overview, OverviewData};
@@ -45,7 +45,7 @@ pub fn DashTabs(current: &'static str) -> impl IntoView {
 pub fn dash_failed(e: UiError, what: String) -> AnyView {
     match e.code.as_str() {
         "not_found" => view! { <NotFound what/> }.into_any(),
-        "unauthenticated" => view! { <ToSignIn/> }.into_any(),
+        "unauthenticated" => view! { <ToSignIn why="The dashboard belongs to your account."/> }.into_any(),
         "forbidden" | "insufficient_scope" => {
             #[cfg(feature = "ssr")]
             if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
@@ -65,37 +65,6 @@ pub fn dash_failed(e: UiError, what: String) -> AnyView {
     }
 }
 
-/// Sends a signed-out visitor to the sign-in page, with the way back in `next`.
-#[component]
-fn ToSignIn() -> impl IntoView {
-    let loc = use_location();
-    let path = loc.pathname.get_untracked();
-    let search = loc.search.get_untracked();
-    let search = search.trim_start_matches('?');
-    let here = if search.is_empty() {
-        path
-    } else {
-        format!("{path}?{search}")
-    };
-    let to = format!("/signin?next={}", enc(&here));
-    // Rendered on the server: answer with the redirect itself (the page below
-    // is its body, for anyone who stops there).
-    #[cfg(feature = "ssr")]
-    if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
-        opts.set_status(http::StatusCode::FOUND);
-        if let Ok(v) = http::HeaderValue::from_str(&to) {
-            opts.insert_header(http::header::LOCATION, v);
-        }
-    }
-    view! {
-        <Redirect path=to.clone()/>
-        <section class="panel narrow center">
-            <h1>"Sign in to continue"</h1>
-            <p>"The dashboard belongs to your account."</p>
-            <a href=to class="btn btn-primary">"Sign in"</a>
-        </section>
-    }
-}
 
 /// The success banner for the query's `done=` marker, its sentence from
 /// `text` (fixed sentences only), unless the query also carries an error.
