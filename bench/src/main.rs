@@ -44,7 +44,13 @@ async fn main() {
         Some("events") => events::run(quick).await,
         Some("search") => search::run(quick).await,
         Some("webhooks") => webhooks::run(quick).await,
-        Some("runtime") => runtime::run(quick).await,
+        Some("runtime") => {
+            let only = args
+                .iter()
+                .position(|a| a == "--only")
+                .and_then(|i| args.get(i + 1).cloned());
+            runtime::run(quick, only.as_deref()).await
+        }
         Some("relevance") => {
             let arg = |name: &str| {
                 args.iter()
@@ -72,7 +78,7 @@ async fn main() {
         _ => {
             eprintln!(
                 "usage: trellis-bench registry [--quick] | http [--quick] [--only WORD] | events [--quick] \
-                 | search [--quick] | webhooks [--quick] | runtime [--quick] | relevance --catalog FILE.jsonl --queries FILE.jsonl [--json]"
+                 | search [--quick] | webhooks [--quick] | runtime [--quick] [--only overhead|events|install|memory] | relevance --catalog FILE.jsonl --queries FILE.jsonl [--json]"
             );
             std::process::exit(2);
         }

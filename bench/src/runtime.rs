@@ -21,6 +21,9 @@
 //!   dependencies), `POST /workspaces/{ws}/installations`.
 //! - **memory** ([`flows`]): resident memory per loaded installation, and
 //!   the compiled-module cache (one module for many installations).
+//!
+//! `--quick` runs fewer calls, events and installs; `--only WORD` runs the
+//! parts whose name (`overhead`, `events`, `install`, `memory`) contains WORD.
 
 mod flows;
 mod lab;
@@ -149,6 +152,28 @@ pub struct Overhead {
     runtime: Stat,
     noop_raw: Stat,
     noop_runtime: Stat,
+}
+
+impl Overhead {
+    fn summary(&self) {
+        let (p50, mean) = (
+            self.runtime.p50 / self.raw.p50,
+            self.runtime.mean / self.raw.mean,
+        );
+        println!(
+            "dispatch overhead, labs.base invoke: Runtime::call p50 {:.1} us / raw extism {:.1} us = {p50:.2}x (mean {mean:.2}x; target at most 2x: {}); raw extism with the runtime's limits {:.1} us",
+            self.runtime.p50,
+            self.raw.p50,
+            if p50 <= 2.0 && mean <= 2.0 { "met" } else { "MISSED" },
+            self.raw_limits.p50
+        );
+        println!(
+            "host fixed cost per call (no-op module): {:.1} us at p50 (raw {:.1} us, Runtime::call {:.1} us)",
+            self.noop_runtime.p50 - self.noop_raw.p50,
+            self.noop_raw.p50,
+            self.noop_runtime.p50
+        );
+    }
 }
 
 async fn overhead(lab: &Lab, quick: bool, base: &[u8], noop: &[u8], fuel: u64) -> Overhead {
@@ -327,7 +352,8 @@ async fn overhead(lab: &Lab, quick: bool, base: &[u8], noop: &[u8], fuel: u64) -
     }
 }
 
-pub async fn run(quick: bool) {
+/// Runs every part, or those whose name contains `only`.
+pub async fn run(quick: bool, only: Option<&str>) {
     println!("# Trellis plugin runtime benchmark");
     println!("machine: {}", crate::http::machine());
     println!("load average before: {}", loadavg());
@@ -348,30 +374,41 @@ pub async fn run(quick: bool) {
         cfg.events.poll_ms
     );
     let fuel = cfg.plugins.fuel_per_call;
-    let o = overhead(&lab, quick, &base, &noop, fuel).await;
-    let ev = flows::events(&lab, quick, &noop, &template).await;
-    let inst = flows::install(&lab, &plan, &base, fuel).await;
-    let mem = flows::memory(&lab, &plan, &base, fuel).await;
+    let part = |name: &str| only.is_none_or(|o| name.contains(o));
+    let o = if part("overhead") {
+        Some(overhead(&lab, quick, &base, &noop, fuel).await)
+    } else {
+        None
+    };
+    let ev = if part("events") {
+        Some(flows::events(&lab, quick, &noop, &template).await)
+    } else {
+        None
+    };
+    let inst = if part("install") {
+        Some(flows::install(&lab, &plan, &base, fuel).await)
+    } else {
+        None
+    };
+    let mem = if part("memory") {
+        Some(flows::memory(&lab, &plan, &base, fuel).await)
+    } else {
+        None
+    };
 
     println!("\n## Summary");
-    println!(
-        "dispatch overhead, labs.base invoke: Runtime::call p50 {:.1} us / raw extism {:.1} us = {:.2}x (mean {:.2}x; target at most 2x: {}); raw extism with the runtime's limits {:.1} us",
-        o.runtime.p50,
-        o.raw.p50,
-        o.runtime.p50 / o.raw.p50,
-        o.runtime.mean / o.raw.mean,
-        if o.runtime.p50 <= 2.0 * o.raw.p50 && o.runtime.mean <= 2.0 * o.raw.mean { "met" } else { "MISSED" },
-        o.raw_limits.p50
-    );
-    println!(
-        "host fixed cost per call (no-op module): {:.1} us at p50 (raw {:.1} us, Runtime::call {:.1} us)",
-        o.noop_runtime.p50 - o.noop_raw.p50,
-        o.noop_raw.p50,
-        o.noop_runtime.p50
-    );
-    ev.summary();
-    inst.summary();
-    mem.summary();
+    if let Some(o) = o {
+        o.summary();
+    }
+    if let Some(ev) = ev {
+        ev.summary();
+    }
+    if let Some(inst) = inst {
+        inst.summary();
+    }
+    if let Some(mem) = mem {
+        mem.summary();
+    }
     println!(
         "run time {:.0} s; load average after: {}",
         started.elapsed().as_secs_f64(),
