@@ -5,8 +5,8 @@
 //! when its data could not be loaded (signed out: to the sign-in page and
 //! back; not allowed: 403; unknown: 404).
 
-use leptos::prelude::*;
 use crate::components::to_sign_in::ToSignIn;
+use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use trellis_types::{InstallPlanOut, PermissionsOut, PlanStepOut};
@@ -330,7 +330,6 @@ pub fn FieldMsg(name: String, error: LastError) -> impl IntoView {
         </div>
     }
 }
-
 
 /// A failed load, shown as the page.
 pub fn runtime_failed(e: UiError, what: String) -> AnyView {

@@ -6,8 +6,8 @@
 //! out: a redirect to the sign-in page; not a member: 403; unknown: 404) and
 //! the `done=` notices.
 
-use leptos::prelude::*;
 use crate::components::to_sign_in::ToSignIn;
+use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use trellis_types::{DashboardNamespaceOut, InvitationOut};
@@ -45,7 +45,9 @@ pub fn DashTabs(current: &'static str) -> impl IntoView {
 pub fn dash_failed(e: UiError, what: String) -> AnyView {
     match e.code.as_str() {
         "not_found" => view! { <NotFound what/> }.into_any(),
-        "unauthenticated" => view! { <ToSignIn why="The dashboard belongs to your account."/> }.into_any(),
+        "unauthenticated" => {
+            view! { <ToSignIn why="The dashboard belongs to your account."/> }.into_any()
+        }
         "forbidden" | "insufficient_scope" => {
             #[cfg(feature = "ssr")]
             if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
@@ -64,7 +66,6 @@ pub fn dash_failed(e: UiError, what: String) -> AnyView {
         _ => view! { <LoadFailed error=e/> }.into_any(),
     }
 }
-
 
 /// The success banner for the query's `done=` marker, its sentence from
 /// `text` (fixed sentences only), unless the query also carries an error.
