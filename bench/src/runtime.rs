@@ -357,6 +357,16 @@ pub async fn run(quick: bool, only: Option<&str>) {
     println!("# Trellis plugin runtime benchmark");
     println!("machine: {}", crate::http::machine());
     println!("load average before: {}", loadavg());
+    if std::env::var_os("RUST_BACKTRACE").is_some()
+        || std::env::var_os("RUST_LIB_BACKTRACE").is_some()
+    {
+        // Extism asks wasmtime for the fuel left after every call; without fuel
+        // that is an error, which captures a backtrace when these are set: the
+        // bare baseline would pay an unwinding per call that no server pays.
+        println!(
+            "note: RUST_BACKTRACE / RUST_LIB_BACKTRACE is set: the bare Extism baseline pays a backtrace capture per call (run with `env -u RUST_BACKTRACE`)"
+        );
+    }
     let started = Instant::now();
     let base = trellis_runtime::testkit::wasm("labs-base");
     let template = trellis_runtime::testkit::wasm("trellis-plugin-template");
@@ -374,6 +384,23 @@ pub async fn run(quick: bool, only: Option<&str>) {
         cfg.events.poll_ms
     );
     let fuel = cfg.plugins.fuel_per_call;
+    if std::env::var_os("BENCH_TMP_PROFILE").is_some() {
+        lab.publish(&manifest("base", &["invoke"], &[], &[], ""), &base)
+            .await;
+        let row = lab.install_row(NS, &format!("{NS}.base")).await;
+        let input = json!({"n": 1, "text": "trellis runtime benchmark"});
+        let t = Instant::now();
+        let mut n = 0;
+        while t.elapsed() < Duration::from_secs(8) {
+            lab.rt
+                .call(&row, "invoke", &input, CallOrigin::default())
+                .await
+                .expect("call");
+            n += 1;
+        }
+        println!("TMP {n} calls");
+        return;
+    }
     let part = |name: &str| only.is_none_or(|o| name.contains(o));
     let o = if part("overhead") {
         Some(overhead(&lab, quick, &base, &noop, fuel).await)
