@@ -72,28 +72,58 @@ fn loadavg() -> String {
 }
 
 /// `n` calls of `export` through `Runtime::call`, one at a time (after 200
-/// unmeasured ones), each timed.
+/// unmeasured ones), each timed: in a task on the runtime's workers, as the
+/// server calls (`on_worker`), or on the main thread's `block_on`.
 async fn time_runtime(
     rt: &Arc<Runtime>,
     row: &InstallationRow,
-    export: &str,
+    export: &'static str,
     input: &Value,
     n: usize,
+    on_worker: bool,
 ) -> Vec<Duration> {
-    for _ in 0..200 {
-        rt.call(row, export, input, CallOrigin::default())
-            .await
-            .expect("warm-up call");
+    let (rt, row, input) = (rt.clone(), row.clone(), input.clone());
+    let run = async move {
+        for _ in 0..200 {
+            rt.call(&row, export, &input, CallOrigin::default())
+                .await
+                .expect("warm-up call");
+        }
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            let t = Instant::now();
+            rt.call(&row, export, &input, CallOrigin::default())
+                .await
+                .expect("runtime call");
+            out.push(t.elapsed());
+        }
+        out
+    };
+    if on_worker {
+        tokio::spawn(run).await.expect("task")
+    } else {
+        run.await
     }
-    let mut out = Vec::with_capacity(n);
-    for _ in 0..n {
-        let t = Instant::now();
-        rt.call(row, export, input, CallOrigin::default())
-            .await
-            .expect("runtime call");
-        out.push(t.elapsed());
+}
+
+/// `n` round trips of a no-op closure through `spawn_blocking`, timed.
+async fn time_spawn_blocking(n: usize, on_worker: bool) -> Vec<Duration> {
+    let run = async move {
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            let t = Instant::now();
+            tokio::task::spawn_blocking(|| std::hint::black_box(1))
+                .await
+                .expect("spawn_blocking");
+            out.push(t.elapsed());
+        }
+        out
+    };
+    if on_worker {
+        tokio::spawn(run).await.expect("task")
+    } else {
+        run.await
     }
-    out
 }
 
 /// Calls/s of `Runtime::call` with `inflight` calls at once for `dur`.
@@ -199,8 +229,8 @@ async fn overhead(lab: &Lab, quick: bool, base: &[u8], noop: &[u8], fuel: u64) -
         .expect("raw call");
     let mut like = raw::instance(base, Setup::LikeRuntime(limits));
     let mut noop_bare = raw::instance(noop, Setup::Bare);
-    let (mut s_raw, mut s_like, mut s_rt, mut s_noop_raw, mut s_noop_rt) =
-        (vec![], vec![], vec![], vec![], vec![]);
+    let (mut s_raw, mut s_like, mut s_rt, mut s_rt_main) = (vec![], vec![], vec![], vec![]);
+    let (mut s_noop_raw, mut s_noop_rt) = (vec![], vec![]);
     for _ in 0..rounds {
         let (p, v) = time_raw(bare, Setup::Bare, "invoke", bytes.clone(), n).await;
         bare = p;
@@ -208,23 +238,18 @@ async fn overhead(lab: &Lab, quick: bool, base: &[u8], noop: &[u8], fuel: u64) -
         let (p, v) = time_raw(like, Setup::LikeRuntime(limits), "invoke", bytes.clone(), n).await;
         like = p;
         s_like.extend(v);
-        s_rt.extend(time_runtime(&lab.rt, &row, "invoke", &input, n).await);
+        s_rt.extend(time_runtime(&lab.rt, &row, "invoke", &input, n, true).await);
+        s_rt_main.extend(time_runtime(&lab.rt, &row, "invoke", &input, n, false).await);
         let (p, v) = time_raw(noop_bare, Setup::Bare, "invoke", bytes.clone(), n).await;
         noop_bare = p;
         s_noop_raw.extend(v);
-        s_noop_rt.extend(time_runtime(&lab.rt, &noop_row, "invoke", &input, n).await);
+        s_noop_rt.extend(time_runtime(&lab.rt, &noop_row, "invoke", &input, n, true).await);
     }
     drop((bare, like, noop_bare));
 
     // Pieces of the host path, measured alone.
-    let mut s_spawn = Vec::with_capacity(n);
-    for _ in 0..n {
-        let t = Instant::now();
-        tokio::task::spawn_blocking(|| std::hint::black_box(1))
-            .await
-            .expect("spawn_blocking");
-        s_spawn.push(t.elapsed());
-    }
+    let s_spawn = time_spawn_blocking(n, true).await;
+    let s_spawn_main = time_spawn_blocking(n, false).await;
     let mut s_json = Vec::with_capacity(n);
     for _ in 0..n {
         let t = Instant::now();
@@ -270,7 +295,11 @@ async fn overhead(lab: &Lab, quick: bool, base: &[u8], noop: &[u8], fuel: u64) -
         "raw extism, the runtime's setup (limits, fuel, fns)",
         like_s,
     );
-    show("trellis Runtime::call", rt_s);
+    show("trellis Runtime::call, from a task (as the server)", rt_s);
+    show(
+        "trellis Runtime::call, from the main thread",
+        stat(&s_rt_main),
+    );
     show(
         "REST POST /installations/{id}/invoke, 1 connection",
         stat(&s_rest),
@@ -288,7 +317,7 @@ async fn overhead(lab: &Lab, quick: bool, base: &[u8], noop: &[u8], fuel: u64) -
     );
     println!("no-op module (invoke returns at once, no output):");
     show("raw extism: Plugin::call", noop_raw);
-    show("trellis Runtime::call", noop_rt);
+    show("trellis Runtime::call, from a task", noop_rt);
     println!(
         "  the host's fixed cost per call: {:.1} us at p50 ({:.2}x raw)",
         noop_rt.p50 - noop_raw.p50,
@@ -296,8 +325,12 @@ async fn overhead(lab: &Lab, quick: bool, base: &[u8], noop: &[u8], fuel: u64) -
     );
     println!("pieces of the host path, measured alone:");
     show(
-        "tokio spawn_blocking round trip (no-op closure)",
+        "spawn_blocking round trip (no-op), from a task",
         stat(&s_spawn),
+    );
+    show(
+        "spawn_blocking round trip, from the main thread",
+        stat(&s_spawn_main),
     );
     show(
         "JSON: input to bytes, output bytes to a Value",
@@ -384,23 +417,6 @@ pub async fn run(quick: bool, only: Option<&str>) {
         cfg.events.poll_ms
     );
     let fuel = cfg.plugins.fuel_per_call;
-    if std::env::var_os("BENCH_TMP_PROFILE").is_some() {
-        lab.publish(&manifest("base", &["invoke"], &[], &[], ""), &base)
-            .await;
-        let row = lab.install_row(NS, &format!("{NS}.base")).await;
-        let input = json!({"n": 1, "text": "trellis runtime benchmark"});
-        let t = Instant::now();
-        let mut n = 0;
-        while t.elapsed() < Duration::from_secs(8) {
-            lab.rt
-                .call(&row, "invoke", &input, CallOrigin::default())
-                .await
-                .expect("call");
-            n += 1;
-        }
-        println!("TMP {n} calls");
-        return;
-    }
     let part = |name: &str| only.is_none_or(|o| name.contains(o));
     let o = if part("overhead") {
         Some(overhead(&lab, quick, &base, &noop, fuel).await)

@@ -290,6 +290,25 @@ pub async fn seed_demo(state: &AppState) {
     }
 }
 
+/// Publishes the official plugins of `demo.plugins_dir` (see
+/// `trellis_platform::registry::official`). A failure is logged, never fatal.
+pub async fn seed_official(state: &AppState) {
+    let Some(dir) = state.config.demo.plugins_dir.clone() else {
+        return;
+    };
+    match trellis_platform::registry::official::seed(state, &dir).await {
+        Ok(s) if s.published.is_empty() => {
+            tracing::info!(unchanged = s.unchanged, "the official plugins are published already")
+        }
+        Ok(s) => tracing::info!(
+            published = ?s.published,
+            unchanged = s.unchanged,
+            "published the official plugins into the namespace `trellis`"
+        ),
+        Err(e) => tracing::warn!(error = ?e, dir = %dir.display(), "could not publish the official plugins"),
+    }
+}
+
 /// `trellis serve`: serves until SIGTERM or Ctrl-C.
 pub async fn serve(config: Config) -> Result<(), String> {
     let public_url = config.public_url.clone();
@@ -298,6 +317,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
     let role = server.state.config.role;
     if role.serves_api() {
         seed_demo(&server.state).await;
+        seed_official(&server.state).await;
     }
     let listener = TcpListener::bind(listen)
         .await

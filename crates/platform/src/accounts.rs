@@ -404,6 +404,28 @@ pub async fn create_user_cli(
     Ok(user)
 }
 
+/// The instance's own account `name` (the publisher of the official plugins),
+/// created when missing. It has no usable password: nobody signs in as it.
+pub async fn system_user(state: &AppState, name: &str) -> AppResult<UserRow> {
+    let mut tx = state.db.begin().await?;
+    if let Some(u) = users::by_name(&mut tx, name).await? {
+        return Ok(u);
+    }
+    // "!" is no argon2 hash: every password check against it fails.
+    let user = users::insert(&mut tx, name, "!", false).await?;
+    security_log::record(
+        &mut tx,
+        user.id,
+        "signed_up",
+        None,
+        "The instance's own account, created to publish its official plugins; it cannot sign in.",
+    )
+    .await?;
+    user_created(&mut tx, &EventActor::System, &user).await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
 async fn user_created(
     tx: &mut trellis_db::AnyConnection,
     who: &EventActor,

@@ -435,6 +435,8 @@ fn build(flat: &Flat) -> Result<Config, ConfigError> {
         .map(|s| s.trim().to_owned())
         .filter(|s| !s.is_empty())
         .collect();
+    let http_overrides = crate::config_sections::parse_http_overrides(&r.string("plugins.http_overrides")?)
+        .map_err(|e| r.invalid("plugins.http_overrides", e))?;
 
     Ok(Config {
         role,
@@ -482,6 +484,9 @@ fn build(flat: &Flat) -> Result<Config, ConfigError> {
         },
         demo: DemoConfig {
             seed: r.bool("demo.seed")?,
+            plugins_dir: Some(r.string("demo.plugins_dir")?)
+                .filter(|s| !s.is_empty())
+                .map(PathBuf::from),
         },
         search: SearchConfig {
             results_cache_entries: r.int("search.results_cache_entries", 0, 100_000)? as usize,
@@ -514,12 +519,14 @@ fn build(flat: &Flat) -> Result<Config, ConfigError> {
             http_max_response_bytes: r.int("plugins.http_max_response_bytes", 1, 64 << 20)?
                 as usize,
             allow_networks: plugin_networks,
+            http_overrides,
             kv_max_bytes: r.int("plugins.kv_max_bytes", 1, 1 << 30)?,
             kv_max_keys: r.int("plugins.kv_max_keys", 1, 1_000_000)?,
             log_lines_kept: r.int("plugins.log_lines_kept", 10, 1_000_000)?,
             log_lines_per_call: r.int("plugins.log_lines_per_call", 1, 100_000)? as usize,
             breaker_failures: r.int("plugins.breaker_failures", 1, 1000)? as u32,
             max_hops: r.int("plugins.max_hops", 1, 64)? as u32,
+            dev_installs: r.bool("plugins.dev_installs")?,
         },
     })
 }

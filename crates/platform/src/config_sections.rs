@@ -174,6 +174,9 @@ pub struct PluginsConfig {
     /// Networks plugin requests may reach although the address guard denies
     /// them (CIDR text), as `webhooks.allow_networks`.
     pub allow_networks: Vec<String>,
+    /// `plugins.http_overrides`: requests to a host (the key, lowercase) go to
+    /// this base URL instead (`http://127.0.0.1:9000`, no trailing slash).
+    pub http_overrides: Vec<(String, String)>,
     /// Key-value store quota per installation: bytes of keys and values, keys.
     pub kv_max_bytes: i64,
     pub kv_max_keys: i64,
@@ -186,11 +189,63 @@ pub struct PluginsConfig {
     /// Hops after which an event emitted by a plugin is no longer delivered to
     /// plugins.
     pub max_hops: u32,
+    /// Whether developers may upload development builds (`trellis dev`) into
+    /// the workspaces they manage.
+    pub dev_installs: bool,
 }
 
 /// Demo content (`[demo]`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemoConfig {
     /// Seed the demo catalogue into a fresh instance at `trellis serve`.
     pub seed: bool,
+    /// A checkout's `plugins/` directory (modules built): `trellis serve`
+    /// publishes its official plugins into the namespace `trellis`.
+    pub plugins_dir: Option<std::path::PathBuf>,
+}
+
+/// `plugins.http_overrides`: comma-separated `host=base-url` pairs, the host
+/// lowercase without a port, the base an `http(s)://` URL without a path
+/// (its trailing slash dropped).
+pub(crate) fn parse_http_overrides(text: &str) -> Result<Vec<(String, String)>, String> {
+    let mut out = Vec::new();
+    for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (host, base) = pair
+            .split_once('=')
+            .ok_or_else(|| format!("`{pair}` is not `host=base-url`"))?;
+        let host = host.trim().to_ascii_lowercase();
+        let base = base.trim().trim_end_matches('/');
+        if host.is_empty() || host.contains(['/', ':', ' ']) {
+            return Err(format!("`{host}` is not a host name"));
+        }
+        let rest = base
+            .strip_prefix("http://")
+            .or_else(|| base.strip_prefix("https://"))
+            .ok_or_else(|| format!("`{base}` must start with http:// or https://"))?;
+        if rest.is_empty() || rest.contains(['/', '?', '#']) {
+            return Err(format!("`{base}` must be a scheme and an authority, no path"));
+        }
+        out.push((host, base.to_owned()));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_http_overrides;
+
+    #[test]
+    fn http_overrides_parse_and_refuse_what_they_cannot_use() {
+        assert_eq!(
+            parse_http_overrides(" Hooks.Slack.com = http://127.0.0.1:9000/ , api.github.com=https://mirror:8443").unwrap(),
+            vec![
+                ("hooks.slack.com".to_string(), "http://127.0.0.1:9000".to_string()),
+                ("api.github.com".to_string(), "https://mirror:8443".to_string()),
+            ]
+        );
+        assert!(parse_http_overrides("").unwrap().is_empty());
+        for bad in ["hooks.slack.com", "x=ftp://a", "x=http://a/path", "a:1=http://b", "=http://b"] {
+            assert!(parse_http_overrides(bad).is_err(), "{bad}");
+        }
+    }
 }

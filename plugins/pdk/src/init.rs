@@ -25,4 +25,8 @@ pub struct InitInput {
     /// The installation's non-secret configuration.
     #[serde(default)]
     pub config: Value,
+    /// The Trellis instance's public URL (`https://plugins.example.com`, no
+    /// trailing slash): where a plugin's page is `{site_url}/plugins/{id}`.
+    #[serde(default)]
+    pub site_url: String,
 }

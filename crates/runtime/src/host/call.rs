@@ -152,6 +152,7 @@ fn new_instance(loaded: &Arc<Loaded>, ctx: &CallCtx) -> Result<Plugin, CallError
             "workspace": loaded.workspace,
             "installation": loaded.id,
             "config": loaded.config,
+            "site_url": ctx.rt.state.config.public_url.as_str().trim_end_matches('/'),
         });
         let bytes = serde_json::to_vec(&input).unwrap_or_default();
         plugin

@@ -3,7 +3,8 @@
 //! addresses unless `plugins.allow_networks` allows others (the webhooks' address
 //! guard, checked at connect time), with its own deadline (the shorter of
 //! `plugins.http_timeout_ms` and what is left of the call) and a cap on the
-//! response body.
+//! response body. `plugins.http_overrides` sends a host's requests to another
+//! base URL (a local stand-in, a mirror) after the host was checked.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -22,6 +23,7 @@ pub(crate) struct PluginHttp {
     client: Option<reqwest::Client>,
     timeout: Duration,
     max_bytes: usize,
+    overrides: Vec<(String, url::Url)>,
 }
 
 impl PluginHttp {
@@ -41,13 +43,42 @@ impl PluginHttp {
         let client = ssrf::client(guard.clone(), cfg.http_timeout, cfg.http_timeout)
             .map_err(|e| tracing::error!(error = %e, "cannot build the plugins' HTTP client"))
             .ok();
+        let overrides = cfg
+            .http_overrides
+            .iter()
+            .filter_map(|(host, base)| match url::Url::parse(base) {
+                Ok(u) => {
+                    tracing::warn!(%host, %base, "plugins.http_overrides: a host's plugin requests go elsewhere");
+                    Some((host.clone(), u))
+                }
+                Err(e) => {
+                    tracing::warn!(%host, %base, error = %e, "plugins.http_overrides: not a URL, ignored");
+                    None
+                }
+            })
+            .collect();
         PluginHttp {
             guard,
             client,
             timeout: cfg.http_timeout,
             max_bytes: cfg.http_max_response_bytes,
+            overrides,
         }
     }
+}
+
+/// `url` with its scheme, host and port replaced by the override's base when
+/// `host` has one (path, query and fragment kept).
+fn overridden(overrides: &[(String, url::Url)], host: &str, mut url: url::Url) -> url::Url {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    if let Some((_, base)) = overrides.iter().find(|(h, _)| *h == host) {
+        let (path, query) = (url.path().to_owned(), url.query().map(str::to_owned));
+        let mut to = base.clone();
+        to.set_path(&path);
+        to.set_query(query.as_deref());
+        url = to;
+    }
+    url
 }
 
 /// Whether `host:port` is covered by a `permissions.network` entry (`host`,
@@ -98,6 +129,7 @@ pub(super) fn request(ctx: &CallCtx, input: Value) -> Result<Value, Fail> {
         )));
     }
     let http = &ctx.rt.host.http;
+    let url = overridden(&http.overrides, &host, url);
     if let Err(r) = ssrf::check_url(&http.guard, &url) {
         return Err(Fail::Error("refused", format!("{}: {}", r.ip, r.reason)));
     }
@@ -177,7 +209,25 @@ fn root(e: &dyn std::error::Error) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::host_allowed;
+    use super::{host_allowed, overridden};
+
+    #[test]
+    fn overrides_keep_path_and_query() {
+        let o = vec![(
+            "hooks.slack.com".to_string(),
+            url::Url::parse("http://127.0.0.1:9000").unwrap(),
+        )];
+        let u = url::Url::parse("https://hooks.slack.com/services/T0/B0/x?a=1").unwrap();
+        assert_eq!(
+            overridden(&o, "Hooks.Slack.com.", u).as_str(),
+            "http://127.0.0.1:9000/services/T0/B0/x?a=1"
+        );
+        let other = url::Url::parse("https://api.github.com/repos/a/b/issues").unwrap();
+        assert_eq!(
+            overridden(&o, "api.github.com", other.clone()),
+            other
+        );
+    }
 
     #[test]
     fn network_entries_match_hosts_and_ports() {
