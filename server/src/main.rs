@@ -1,5 +1,6 @@
 //! The `trellis` command: serve the platform, migrate the database, import a
-//! plugin catalogue, manage users, and (for publishers) log in, package, publish, yank, inspect and search.
+//! plugin catalogue, manage users, and (for publishers) log in, package, publish, yank, inspect and search,
+//! and (for plugin developers) start a plugin project, build it and run it on a Trellis while editing it.
 
 use std::io::Read;
 use std::path::PathBuf;

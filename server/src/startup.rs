@@ -298,14 +298,19 @@ pub async fn seed_official(state: &AppState) {
     };
     match trellis_platform::registry::official::seed(state, &dir).await {
         Ok(s) if s.published.is_empty() => {
-            tracing::info!(unchanged = s.unchanged, "the official plugins are published already")
+            tracing::info!(
+                unchanged = s.unchanged,
+                "the official plugins are published already"
+            )
         }
         Ok(s) => tracing::info!(
             published = ?s.published,
             unchanged = s.unchanged,
             "published the official plugins into the namespace `trellis`"
         ),
-        Err(e) => tracing::warn!(error = ?e, dir = %dir.display(), "could not publish the official plugins"),
+        Err(e) => {
+            tracing::warn!(error = ?e, dir = %dir.display(), "could not publish the official plugins")
+        }
     }
 }
 

@@ -64,6 +64,9 @@ fn Overview(d: InstallationData, a: WsActions) -> impl IntoView {
                 <dt>"Plugin"</dt><dd><a href=format!("/plugins/{}", i.plugin)>{i.plugin.clone()}</a></dd>
                 <dt>"Version"</dt><dd><code data-testid="installed-version">{i.version.clone()}</code>
                     {i.pinned.then(|| view! { " " <span class="tag">"pinned"</span> })}
+                    {i.dev.then(|| view! {
+                        " " <span class="tag" data-testid="dev-build" title="Uploaded with `trellis dev`, not a published version">"development build"</span>
+                    })}
                     {d.update.clone().filter(|u| !u.pinned).map(|u| view! {
                         " " <span class="small update-note">{format!("{} available", u.latest_version)}</span>
                     })}

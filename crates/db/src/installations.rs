@@ -32,10 +32,15 @@ pub struct InstallationRow {
     pub installed_by: Option<i64>,
     pub installed_at: i64,
     pub updated_at: i64,
+    /// A development build uploaded by `trellis dev`, not a registry version.
+    pub dev: bool,
+    /// A development build's manifest (JSON), `None` for registry installs.
+    pub dev_manifest: Option<String>,
 }
 
 const COLS: &str = "id, workspace, plugin_id, version, previous_version, sha256, requested, \
-    pinned, enabled, disabled_reason, granted, config, secrets, installed_by, installed_at, updated_at";
+    pinned, enabled, disabled_reason, granted, config, secrets, installed_by, installed_at, \
+    updated_at, dev, dev_manifest";
 
 fn row(r: &AnyRow) -> Result<InstallationRow> {
     Ok(InstallationRow {
@@ -55,6 +60,8 @@ fn row(r: &AnyRow) -> Result<InstallationRow> {
         installed_by: opt_i64(r, "installed_by")?,
         installed_at: r.try_get("installed_at")?,
         updated_at: r.try_get("updated_at")?,
+        dev: flag(r, "dev")?,
+        dev_manifest: r.try_get("dev_manifest")?,
     })
 }
 
@@ -64,8 +71,8 @@ pub async fn insert(c: &mut AnyConnection, i: &InstallationRow) -> Result<()> {
     sqlx::query(
         "INSERT INTO installations (id, workspace, plugin_id, version, previous_version, sha256, \
          requested, pinned, enabled, disabled_reason, granted, config, secrets, installed_by, \
-         installed_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+         installed_at, updated_at, dev, dev_manifest) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
     )
     .bind(&i.id)
     .bind(&i.workspace)
@@ -83,6 +90,8 @@ pub async fn insert(c: &mut AnyConnection, i: &InstallationRow) -> Result<()> {
     .bind(i.installed_by)
     .bind(i.installed_at)
     .bind(i.updated_at)
+    .bind(i.dev as i64)
+    .bind(&i.dev_manifest)
     .execute(&mut *c)
     .await
     .map_err(crate::DbError::from_insert)?;
@@ -192,6 +201,44 @@ pub async fn set_version(
     .execute(&mut *c)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Replaces an installation's package with a development build (`trellis
+/// dev`): the version and package it leaves become `previous_version`, the
+/// granted permissions are the build's, and it is enabled again.
+pub async fn set_dev_build(
+    c: &mut AnyConnection,
+    id: &str,
+    build: &DevBuild<'_>,
+    previous: &str,
+    at: i64,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE installations SET version = $2, previous_version = $3, sha256 = $4, granted = $5, \
+         dev = 1, dev_manifest = $6, enabled = 1, disabled_reason = NULL, updated_at = $7 \
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(build.version)
+    .bind(previous)
+    .bind(build.sha256)
+    .bind(build.granted)
+    .bind(build.manifest)
+    .bind(at)
+    .execute(&mut *c)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// What a development build changes in its installation.
+#[derive(Debug, Clone, Copy)]
+pub struct DevBuild<'a> {
+    pub version: &'a str,
+    pub sha256: &'a str,
+    /// JSON: the permissions granted (the build's manifest's).
+    pub granted: &'a str,
+    /// JSON: the build's manifest.
+    pub manifest: &'a str,
 }
 
 /// Enables or disables an installation (`reason` when disabling).

@@ -435,8 +435,9 @@ fn build(flat: &Flat) -> Result<Config, ConfigError> {
         .map(|s| s.trim().to_owned())
         .filter(|s| !s.is_empty())
         .collect();
-    let http_overrides = crate::config_sections::parse_http_overrides(&r.string("plugins.http_overrides")?)
-        .map_err(|e| r.invalid("plugins.http_overrides", e))?;
+    let http_overrides =
+        crate::config_sections::parse_http_overrides(&r.string("plugins.http_overrides")?)
+            .map_err(|e| r.invalid("plugins.http_overrides", e))?;
 
     Ok(Config {
         role,

@@ -223,7 +223,9 @@ pub(crate) fn parse_http_overrides(text: &str) -> Result<Vec<(String, String)>, 
             .or_else(|| base.strip_prefix("https://"))
             .ok_or_else(|| format!("`{base}` must start with http:// or https://"))?;
         if rest.is_empty() || rest.contains(['/', '?', '#']) {
-            return Err(format!("`{base}` must be a scheme and an authority, no path"));
+            return Err(format!(
+                "`{base}` must be a scheme and an authority, no path"
+            ));
         }
         out.push((host, base.to_owned()));
     }
@@ -237,14 +239,29 @@ mod tests {
     #[test]
     fn http_overrides_parse_and_refuse_what_they_cannot_use() {
         assert_eq!(
-            parse_http_overrides(" Hooks.Slack.com = http://127.0.0.1:9000/ , api.github.com=https://mirror:8443").unwrap(),
+            parse_http_overrides(
+                " Hooks.Slack.com = http://127.0.0.1:9000/ , api.github.com=https://mirror:8443"
+            )
+            .unwrap(),
             vec![
-                ("hooks.slack.com".to_string(), "http://127.0.0.1:9000".to_string()),
-                ("api.github.com".to_string(), "https://mirror:8443".to_string()),
+                (
+                    "hooks.slack.com".to_string(),
+                    "http://127.0.0.1:9000".to_string()
+                ),
+                (
+                    "api.github.com".to_string(),
+                    "https://mirror:8443".to_string()
+                ),
             ]
         );
         assert!(parse_http_overrides("").unwrap().is_empty());
-        for bad in ["hooks.slack.com", "x=ftp://a", "x=http://a/path", "a:1=http://b", "=http://b"] {
+        for bad in [
+            "hooks.slack.com",
+            "x=ftp://a",
+            "x=http://a/path",
+            "a:1=http://b",
+            "=http://b",
+        ] {
             assert!(parse_http_overrides(bad).is_err(), "{bad}");
         }
     }

@@ -46,6 +46,7 @@ pub const HOST_FUNCTIONS: &[(&str, &str)] = &[
         "invoke",
         "call the invoke export of a plugin listed in dependencies",
     ),
+    ("read_registry", "read public plugins, versions and reviews"),
 ];
 
 /// `namespace.name`, both parts lowercase ASCII: a letter, then letters, digits or

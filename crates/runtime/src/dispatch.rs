@@ -142,9 +142,12 @@ impl Follower for Dispatcher {
                 continue;
             };
             let key = (row.plugin_id.clone(), row.version.clone());
-            let subscribe = match self.subscriptions.get(&key) {
-                Some(s) => s.clone(),
-                None => {
+            let dev = crate::out::dev_meta(&row).map_err(|e| FollowerError::from(e.detail))?;
+            let subscribe = match (dev, self.subscriptions.get(&key)) {
+                // A development build changes under the same version.
+                (Some(m), _) => m.subscribes,
+                (None, Some(s)) => s.clone(),
+                (None, None) => {
                     let s = subscriptions(&mut tx, &row).await?;
                     self.subscriptions.insert(key, s.clone());
                     s

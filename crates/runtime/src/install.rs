@@ -59,7 +59,8 @@ pub(crate) async fn resolve_steps(
 ) -> AppResult<InstallPlanOut> {
     let mut asks = wants;
     for i in installed {
-        if asks.iter().any(|w| w.id == i.plugin_id) || free.contains(&i.plugin_id) {
+        // A development build is no registry version: nothing to hold it at.
+        if i.dev || asks.iter().any(|w| w.id == i.plugin_id) || free.contains(&i.plugin_id) {
             continue;
         }
         asks.push(ResolveWant {
@@ -196,23 +197,33 @@ pub async fn plan(
     .await
 }
 
+/// Reads a stored package and checks its SHA-256 (`integrity` otherwise).
+pub(crate) async fn read_stored(
+    rt: &Runtime,
+    sha256: &str,
+    plugin: &str,
+    version: &str,
+) -> AppResult<trellis_registry::Package> {
+    crate::host::read_package(rt, sha256).await.map_err(|e| {
+        AppError::field(
+            ErrorCode::PackageInvalid,
+            "plugin",
+            "integrity",
+            format!(
+                "{plugin} {version} cannot be installed: its package failed verification ({}).",
+                e.message
+            ),
+        )
+    })
+}
+
 /// Reads a step's package and checks it (hash, signature, API range,
 /// exports, compiles). Nothing is written.
 pub(crate) async fn verify(rt: &Arc<Runtime>, step: &PlanStepOut) -> AppResult<()> {
     let refuse = |code: &str, detail: String| {
         AppError::field(ErrorCode::PackageInvalid, "plugin", code, detail)
     };
-    let pkg = crate::host::read_package(rt, &step.sha256)
-        .await
-        .map_err(|e| {
-            refuse(
-                "integrity",
-                format!(
-                    "{} {} cannot be installed: its package failed verification ({}).",
-                    step.plugin, step.version, e.message
-                ),
-            )
-        })?;
+    let pkg = read_stored(rt, &step.sha256, &step.plugin, &step.version).await?;
     let ns = step.plugin.split('.').next().unwrap_or_default();
     let mut c = rt.state.db.conn().await?;
     if let Some(ns) = trellis_db::namespaces::by_name(&mut c, ns).await? {
@@ -240,14 +251,29 @@ pub(crate) async fn verify(rt: &Arc<Runtime>, step: &PlanStepOut) -> AppResult<(
         }
     }
     drop(c);
+    check_runnable(rt, &pkg, &step.plugin, &step.version).await
+}
+
+/// The checks of a package that hold whoever made it: its plugin-API range
+/// against this host, `on_event` exported when it subscribes to events, and
+/// its module compiling under its limits (`package_invalid` otherwise).
+pub(crate) async fn check_runnable(
+    rt: &Arc<Runtime>,
+    pkg: &trellis_registry::Package,
+    plugin: &str,
+    version: &str,
+) -> AppResult<()> {
+    let refuse = |code: &str, detail: String| {
+        AppError::field(ErrorCode::PackageInvalid, "plugin", code, detail)
+    };
     let api = semver::Version::parse(crate::API_VERSION).unwrap_or(semver::Version::new(1, 0, 0));
     if !pkg.manifest.plugin.api.matches(&api) {
         return Err(refuse(
             "api_version",
             format!(
                 "{} {} needs plugin API {}, this host has {}.",
-                step.plugin,
-                step.version,
+                plugin,
+                version,
                 pkg.manifest.plugin.api,
                 crate::API_VERSION
             ),
@@ -259,18 +285,15 @@ pub(crate) async fn verify(rt: &Arc<Runtime>, step: &PlanStepOut) -> AppResult<(
             "missing_export",
             format!(
                 "{} subscribes to events but does not export `on_event`.",
-                step.plugin
+                plugin
             ),
         ));
     }
     // It must compile under its limits (cached for when it runs).
-    rt.compile(&pkg).await.map_err(|e| {
+    rt.compile(pkg).await.map_err(|e| {
         refuse(
             "module",
-            format!(
-                "{} {} cannot run here: {}",
-                step.plugin, step.version, e.message
-            ),
+            format!("{} {} cannot run here: {}", plugin, version, e.message),
         )
     })?;
     Ok(())
@@ -418,6 +441,8 @@ async fn install_inner(
                     installed_by: Some(actor.user.id),
                     installed_at: now,
                     updated_at: now,
+                    dev: false,
+                    dev_manifest: None,
                 };
                 trellis_db::installations::insert(&mut tx, &row)
                     .await
@@ -470,7 +495,7 @@ async fn install_inner(
 
 /// The schema's defaults of a package (an empty object when unreadable: the
 /// install verified the package a moment ago).
-async fn default_config(rt: &Arc<Runtime>, sha256: &str) -> Value {
+pub(crate) async fn default_config(rt: &Arc<Runtime>, sha256: &str) -> Value {
     match crate::host::read_package(rt, sha256).await {
         Ok(pkg) => crate::configure::defaults(&crate::configure::schema_of(&pkg)),
         Err(_) => Value::Object(Default::default()),

@@ -12,7 +12,8 @@
 //! - [`install`]: install plans from the resolver and installs (verified package,
 //!   consent, everything or nothing); [`manage`]: listing, uninstall, enable,
 //!   disable, pin; [`updates`]: available updates, update one or all (consent
-//!   again when permissions widen), rollback.
+//!   again when permissions widen), rollback; [`dev`]: development builds
+//!   uploaded by `trellis dev`, installed without publishing.
 //! - [`status`]: `invoke`, health views and the admins' install success rate.
 //! - [`configure`]: the configuration form generated from the plugin's JSON Schema,
 //!   validated on the server, secrets sealed.
@@ -23,6 +24,7 @@
 //!   counters for `/metrics`.
 
 pub mod configure;
+pub mod dev;
 pub mod dispatch;
 pub mod health;
 pub mod host;

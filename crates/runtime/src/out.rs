@@ -54,6 +54,18 @@ pub(crate) async fn metas(
     Ok(out)
 }
 
+/// A development build's metadata, from the manifest kept on its row (the
+/// registry has no version of it).
+pub(crate) fn dev_meta(r: &InstallationRow) -> AppResult<Option<VersionMeta>> {
+    match (&r.dev_manifest, r.dev) {
+        (Some(m), true) => {
+            let m: Value = trellis_db::json_column("installations.dev_manifest", m)?;
+            Ok(Some(meta_of(&m)))
+        }
+        _ => Ok(None),
+    }
+}
+
 /// Installations as shown, in the order given.
 pub(crate) async fn outs(
     c: &mut AnyConnection,
@@ -75,10 +87,13 @@ pub(crate) async fn outs(
         .collect();
     rows.into_iter()
         .map(|r| {
-            let meta = metas
-                .get(&(r.plugin_id.clone(), r.version.clone()))
-                .cloned()
-                .unwrap_or_default();
+            let meta = match dev_meta(&r)? {
+                Some(m) => m,
+                None => metas
+                    .get(&(r.plugin_id.clone(), r.version.clone()))
+                    .cloned()
+                    .unwrap_or_default(),
+            };
             let status = if !r.enabled {
                 "disabled".to_owned()
             } else {
@@ -121,5 +136,6 @@ pub(crate) fn installation_out(
         status,
         installed_at: r.installed_at,
         updated_at: r.updated_at,
+        dev: r.dev,
     })
 }

@@ -34,7 +34,8 @@ pub async fn available(rt: &Runtime, actor: &Actor, ws: &str) -> AppResult<Vec<U
     let versions = trellis_db::plugins::versions_of(&mut c, &ids).await?;
     let api = semver::Version::parse(crate::API_VERSION).unwrap_or(semver::Version::new(1, 0, 0));
     let mut out = Vec::new();
-    for r in rows {
+    // A development build is replaced by uploading another, never updated.
+    for r in rows.into_iter().filter(|r| !r.dev) {
         let Ok(current) = semver::Version::parse(&r.version) else {
             continue;
         };
@@ -98,8 +99,24 @@ pub async fn plan(
     version: Option<&str>,
 ) -> AppResult<InstallPlanOut> {
     let row = installation_for(rt, actor, id, true).await?;
+    refuse_dev(&row)?;
     let req = exact(version)?;
     plan_for(rt, &row, req.or_else(|| Some(format!(">={}", row.version)))).await
+}
+
+/// A development build moves only by uploading another (`trellis dev`); to
+/// return to registry versions, uninstall it and install from the registry.
+fn refuse_dev(row: &InstallationRow) -> AppResult<()> {
+    if row.dev {
+        return Err(AppError::new(
+            ErrorCode::Conflict,
+            format!(
+                "{} is a development build: upload a new build with `trellis dev`, or uninstall it and install a published version.",
+                row.plugin_id
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn exact(version: Option<&str>) -> AppResult<Option<String>> {
@@ -225,6 +242,8 @@ async fn apply(
                     installed_by: Some(actor.user.id),
                     installed_at: now,
                     updated_at: now,
+                    dev: false,
+                    dev_manifest: None,
                 };
                 trellis_db::installations::insert(&mut tx, &new).await?;
                 trellis_db::plugins::mark_downloaded(&mut tx, &s.plugin).await?;
@@ -277,6 +296,7 @@ pub async fn update(
     input: &UpdateIn,
 ) -> AppResult<InstallResultOut> {
     let row = installation_for(rt, actor, id, true).await?;
+    refuse_dev(&row)?;
     let result = async {
         if row.pinned {
             return Err(AppError::new(
@@ -390,6 +410,7 @@ pub async fn rollback(
     input: &ConsentIn,
 ) -> AppResult<InstallResultOut> {
     let row = installation_for(rt, actor, id, true).await?;
+    refuse_dev(&row)?;
     let Some(prev) = row.previous_version.clone() else {
         return Err(AppError::new(
             ErrorCode::Conflict,

@@ -39,6 +39,10 @@ pub struct InstallationOut {
     pub installed_at: i64,
     /// Unix milliseconds.
     pub updated_at: i64,
+    /// A development build uploaded by `trellis dev` (not a registry version;
+    /// update checks leave it alone).
+    #[serde(default)]
+    pub dev: bool,
 }
 
 /// A workspace and what is installed in it.
@@ -385,6 +389,7 @@ mod tests {
             status: "unknown".into(),
             installed_at: 0,
             updated_at: 0,
+            dev: false,
         }
     }
 

@@ -31,6 +31,7 @@ extern "ExtismHost" {
     pub fn trellis_emit(input: String) -> String;
     pub fn trellis_http(input: String) -> String;
     pub fn trellis_invoke(input: String) -> String;
+    pub fn trellis_read(input: String) -> String;
 }
 
 /// The host functions.
@@ -45,6 +46,7 @@ pub enum Host {
     Emit,
     Http,
     Invoke,
+    Read,
 }
 
 /// Sends the request in the memory block at `offset` to a host function and returns
@@ -63,6 +65,7 @@ fn raw(f: Host, offset: u64) -> u64 {
             Host::Emit => trellis_emit_impl(offset),
             Host::Http => trellis_http_impl(offset),
             Host::Invoke => trellis_invoke_impl(offset),
+            Host::Read => trellis_read_impl(offset),
         }
     }
 }

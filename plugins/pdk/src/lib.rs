@@ -14,6 +14,7 @@
 //! | [`emit()`] | `trellis_emit` | `emit_event` |
 //! | [`http::request`] | `trellis_http` | `http_request` |
 //! | [`invoke()`] | `trellis_invoke` | `invoke` |
+//! | [`registry::plugin`], [`registry::version`], [`registry::review`] | `trellis_read` | `read_registry` |
 //!
 //! Every wrapper returns `Result<T, HostError>`: an `Err` is a recoverable failure the
 //! host reported (`{"error":{"code":…,"message":…}}`, e.g. `quota_exceeded` or
@@ -46,6 +47,7 @@ pub mod http;
 pub mod init;
 pub mod kv;
 pub mod log;
+pub mod registry;
 
 pub use calls::{config, config_as, emit, invoke, secret};
 pub use error::HostError;

@@ -8,6 +8,7 @@ pub mod downloads;
 pub mod events;
 pub mod extract;
 pub mod installations;
+pub mod installations_dev;
 pub mod moderation;
 pub mod namespaces;
 pub mod openapi;
@@ -104,6 +105,12 @@ pub fn routes() -> Router<ServerState> {
             get(plugins::list_plugins)
                 .put(plugins::publish_plugin)
                 .layer(DefaultBodyLimit::disable()),
+        )
+        // Development builds, like publishing, count the body against
+        // `registry.max_compressed_bytes` themselves.
+        .route(
+            "/workspaces/{ws}/dev-installations/{plugin}",
+            put(installations_dev::dev_install).layer(DefaultBodyLimit::disable()),
         )
         .route(
             "/plugins/{id}",

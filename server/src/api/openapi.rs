@@ -19,8 +19,8 @@ use serde_json::{json, Map, Value};
 use utoipa::OpenApi;
 
 use super::{
-    accounts, admin, audit, downloads, events, installations, moderation, namespaces, plugins,
-    resolve, reviews, search, stats, webhooks,
+    accounts, admin, audit, downloads, events, installations, installations_dev, moderation,
+    namespaces, plugins, resolve, reviews, search, stats, webhooks,
 };
 use crate::middleware::{idempotency, rate_limit};
 
@@ -89,6 +89,7 @@ use crate::middleware::{idempotency, rate_limit};
         installations::get_workspace,
         installations::install_plan,
         installations::install,
+        installations_dev::dev_install,
         installations::list_updates,
         installations::update_all,
         installations::workspace_health,

@@ -50,6 +50,40 @@ pub enum PublisherCommand {
     },
     /// Show a plugin and its versions.
     Info { id: String },
+    /// Write a new plugin project (Rust on extism-pdk) that builds, tests and
+    /// publishes as it is.
+    New {
+        /// The plugin id, `namespace.plugin-name`.
+        name: String,
+        /// What the plugin is: an agent (reacts to events, keeps state), an
+        /// integration (calls a web service) or a tool (answers invoke).
+        #[arg(long, value_enum)]
+        kind: super::new::Kind,
+        /// Where to write it (default: ./<plugin-name>); must be empty or new.
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Build a plugin's module (cargo, wasm32-unknown-unknown, release) and copy
+    /// it to the manifest's `runtime.entry`.
+    Build {
+        /// The plugin directory (holding plugin.toml and Cargo.toml).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Build a plugin, install it as a development build into a workspace of a
+    /// running Trellis, then rebuild and reload it on every change of its
+    /// sources, printing its log lines. Ctrl-C stops.
+    Dev {
+        /// The plugin directory.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// The workspace: `~you` (default) or a namespace you belong to.
+        #[arg(long)]
+        workspace: Option<String>,
+        /// The Trellis URL (default: the one `trellis login` stored).
+        #[arg(long)]
+        registry: Option<String>,
+    },
     /// Search plugins.
     Search { query: String },
 }
@@ -172,6 +206,27 @@ pub async fn run(cmd: PublisherCommand) -> Result<(), String> {
             print_info(&p, &vs);
             Ok(())
         }
+        PublisherCommand::New { name, kind, dir } => {
+            let dir = super::new::run(&name, kind, dir)?;
+            println!(
+                "wrote {} ({name}, {}): `cargo test` tests it, `trellis build {0}` builds it, `trellis dev {0}` runs it on a Trellis",
+                dir.display(),
+                format!("{kind:?}").to_lowercase()
+            );
+            Ok(())
+        }
+        PublisherCommand::Build { dir } => {
+            let entry = tokio::task::spawn_blocking(move || super::dev::build(&dir))
+                .await
+                .map_err(|e| e.to_string())??;
+            println!("built {}", entry.display());
+            Ok(())
+        }
+        PublisherCommand::Dev {
+            dir,
+            workspace,
+            registry,
+        } => super::dev::run(api(registry.as_deref()), dir, workspace).await,
         PublisherCommand::Search { query } => {
             let api = api(None);
             let req = api

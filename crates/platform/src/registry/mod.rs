@@ -13,6 +13,7 @@ pub mod feeds;
 pub mod import;
 pub mod import_map;
 pub mod namespaces;
+pub mod official;
 pub mod plugins;
 pub mod publish;
 pub mod resolve;

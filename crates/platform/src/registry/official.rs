@@ -22,7 +22,7 @@ use trellis_events::catalogue as ev;
 use trellis_types::{ErrorCode, NamespaceRole, SigningKeyIn};
 
 use crate::events::{emit, EventActor};
-use crate::{accounts, AppError, AppResult, AppState, Actor};
+use crate::{accounts, Actor, AppError, AppResult, AppState};
 
 /// The namespace the official plugins are published into.
 pub const NAMESPACE: &str = "trellis";
@@ -108,9 +108,8 @@ pub async fn seed(state: &AppState, plugins_dir: &Path) -> AppResult<Seeded> {
         let l = todo.remove(i);
         let bytes = signed_package(l.files, &kp)?;
         let len = bytes.len() as u64;
-        let body = futures::stream::iter([Ok::<Bytes, std::convert::Infallible>(Bytes::from(
-            bytes,
-        ))]);
+        let body =
+            futures::stream::iter([Ok::<Bytes, std::convert::Infallible>(Bytes::from(bytes))]);
         super::publish::publish(state, &actor, Some(len), body).await?;
         done.push(l.id.clone());
         out.published.push((l.id, l.version));
@@ -175,9 +174,8 @@ fn signed_package(
 
 fn read_all(plugins_dir: &Path) -> AppResult<Vec<Local>> {
     let official = plugins_dir.join("official");
-    let entries = std::fs::read_dir(&official).map_err(|e| {
-        AppError::internal(format!("cannot read {}: {e}", official.display()))
-    })?;
+    let entries = std::fs::read_dir(&official)
+        .map_err(|e| AppError::internal(format!("cannot read {}: {e}", official.display())))?;
     let mut dirs: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.join("plugin.toml").is_file())
@@ -190,7 +188,8 @@ fn read_all(plugins_dir: &Path) -> AppResult<Vec<Local>> {
 /// built module (under the manifest's entry name).
 fn read_one(plugins_dir: &Path, dir: &Path) -> AppResult<Local> {
     let read = |p: &Path| {
-        std::fs::read(p).map_err(|e| AppError::internal(format!("cannot read {}: {e}", p.display())))
+        std::fs::read(p)
+            .map_err(|e| AppError::internal(format!("cannot read {}: {e}", p.display())))
     };
     let manifest_bytes = read(&dir.join("plugin.toml"))?;
     let text = String::from_utf8_lossy(&manifest_bytes).into_owned();

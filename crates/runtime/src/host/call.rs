@@ -200,18 +200,26 @@ fn explain(e: CallError, loaded: &Loaded, ctx: &CallCtx) -> CallError {
     CallError::new(e.kind, message)
 }
 
-/// Sorts an Extism error into a stable kind.
+/// Sorts an Extism error into a stable kind. Extism reports a timeout as
+/// the bare message `timeout`, the memory limiter as `oom`, fuel as `plugin
+/// ran out of fuel`, and an error the plugin returned as that message alone;
+/// only a wasmtime trap (a chain with its backtrace) is read for words, so a
+/// plugin's own message ("the service did not answer in time") never decides
+/// the kind.
 fn classify(e: &extism::Error) -> CallError {
     let text = format!("{e:#}");
+    let root_cause = e.root_cause().to_string();
+    let root_l = root_cause.trim().to_ascii_lowercase();
+    let trapped = e.chain().count() > 1;
     let lower = text.to_ascii_lowercase();
-    let kind = if lower.contains("timeout") || lower.contains("interrupt") {
+    let kind = if root_l == "timeout" || (trapped && lower.contains("interrupt")) {
         "timeout"
-    } else if lower.contains("fuel") {
+    } else if root_l == "plugin ran out of fuel" || (trapped && lower.contains("all fuel consumed"))
+    {
         "out_of_fuel"
-    } else if lower.contains("memory")
-        || lower.contains("alloc")
-        || lower.contains("oom")
-        || lower.contains("limit")
+    } else if root_l == "oom"
+        || (trapped
+            && (lower.contains("memory") || lower.contains("alloc") || lower.contains("limit")))
     {
         "out_of_memory"
     } else {
@@ -243,6 +251,25 @@ fn classify(e: &extism::Error) -> CallError {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_plugins_own_message_never_decides_the_kind() {
+        let kind = |e: extism::Error| super::classify(&e).kind;
+        assert_eq!(kind(extism::Error::msg("timeout")), "timeout");
+        assert_eq!(kind(extism::Error::msg("oom")), "out_of_memory");
+        assert_eq!(
+            kind(extism::Error::msg("plugin ran out of fuel")),
+            "out_of_fuel"
+        );
+        for own in [
+            "Slack did not answer in time (timeout)",
+            "rate limited: no room left in the memory of the queue",
+            "interrupted by the user; fuel prices",
+        ] {
+            let e = super::classify(&extism::Error::msg(own));
+            assert_eq!((e.kind, e.message.as_str()), ("trap", own));
+        }
+    }
+
     #[test]
     fn outputs_must_be_json() {
         assert_eq!(super::parse_output("invoke", b"{\"a\":1}").unwrap()["a"], 1);

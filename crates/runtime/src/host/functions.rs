@@ -1,12 +1,13 @@
 //! The host functions plugins import from `extism:host/user` (docs/plugin-api.md):
 //! `trellis_log`, `trellis_config_get`, `trellis_secret_get`, `trellis_kv_get`,
-//! `trellis_kv_set`, `trellis_kv_delete`, `trellis_emit`, `trellis_http` and
-//! `trellis_invoke`. Each takes one JSON string and answers one:
-//! `{"ok": value}` or `{"error": {"code", "message"}}` for what a plugin may
-//! handle. Using one without the permission, emitting an undeclared event
-//! type, reaching an unapproved host, reading an ungranted secret or invoking
-//! a plugin that is not a dependency is a violation: the function fails, which
-//! fails the whole call (recorded, and counted by the circuit breaker).
+//! `trellis_kv_set`, `trellis_kv_delete`, `trellis_emit`, `trellis_http`,
+//! `trellis_invoke` and `trellis_read` (in `read`). Each takes one JSON
+//! string and answers one: `{"ok": value}` or `{"error": {"code", "message"}}`
+//! for what a plugin may handle. Using one without the permission, emitting an
+//! undeclared event type, reaching an unapproved host, reading an ungranted
+//! secret or invoking a plugin that is not a dependency is a violation: the
+//! function fails, which fails the whole call (recorded, and counted by the
+//! circuit breaker).
 
 use extism::{CurrentPlugin, PluginBuilder, UserData, Val, PTR};
 use serde_json::{json, Value};
@@ -23,7 +24,7 @@ pub(super) enum Fail {
 
 type HostFn = fn(&CallCtx, Value) -> Result<Value, Fail>;
 
-const FUNCTIONS: [(&str, HostFn); 9] = [
+const FUNCTIONS: [(&str, HostFn); 10] = [
     ("trellis_log", log),
     ("trellis_config_get", config_get),
     ("trellis_secret_get", secret_get),
@@ -33,6 +34,7 @@ const FUNCTIONS: [(&str, HostFn); 9] = [
     ("trellis_emit", emit),
     ("trellis_http", super::http::request),
     ("trellis_invoke", invoke),
+    ("trellis_read", super::read::read),
 ];
 
 /// Adds every host function to a plugin builder.

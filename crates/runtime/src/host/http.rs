@@ -159,7 +159,13 @@ pub(super) fn request(ctx: &CallCtx, input: Value) -> Result<Value, Fail> {
     let answer = ctx.handle.block_on(async move {
         tokio::time::timeout(deadline, async move {
             let resp = req.send().await.map_err(|e| {
-                let code = if e.is_connect() { "connect" } else { "request" };
+                let code = if e.is_timeout() {
+                    "timeout"
+                } else if e.is_connect() {
+                    "connect"
+                } else {
+                    "request"
+                };
                 Fail::Error(code, format!("the request failed: {}", root(&e)))
             })?;
             let status = resp.status().as_u16();
@@ -172,7 +178,8 @@ pub(super) fn request(ctx: &CallCtx, input: Value) -> Result<Value, Fail> {
             let mut stream = resp.bytes_stream();
             while let Some(chunk) = stream.next().await {
                 let chunk = chunk.map_err(|e| {
-                    Fail::Error("request", format!("the body failed: {}", root(&e)))
+                    let code = if e.is_timeout() { "timeout" } else { "request" };
+                    Fail::Error(code, format!("the body failed: {}", root(&e)))
                 })?;
                 if body.len() + chunk.len() > max {
                     return Err(Fail::Error(
@@ -223,10 +230,7 @@ mod tests {
             "http://127.0.0.1:9000/services/T0/B0/x?a=1"
         );
         let other = url::Url::parse("https://api.github.com/repos/a/b/issues").unwrap();
-        assert_eq!(
-            overridden(&o, "api.github.com", other.clone()),
-            other
-        );
+        assert_eq!(overridden(&o, "api.github.com", other.clone()), other);
     }
 
     #[test]

@@ -13,11 +13,13 @@
 //! rollback, configuration), the next call loads it again and replaces the
 //! entry; calls in flight hold the old [`Loaded`] and finish on it.
 //!
-//! Host functions are in [`functions`]; the plugin's outbound HTTP in [`http`].
+//! Host functions are in [`functions`]; the plugin's outbound HTTP in [`http`];
+//! its read-only view of the public registry in [`read`].
 
 mod call;
 mod functions;
 mod http;
+mod read;
 
 pub(crate) use call::{run_blocking, CallCtx};
 

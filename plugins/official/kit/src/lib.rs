@@ -1,0 +1,4 @@
+//! What the official plugins share (a library, not a plugin): [`outcome`] records the
+//! last call to the service an integration talks to and turns it into its health.
+
+pub mod outcome;
