@@ -1,4 +1,6 @@
-//! What the official plugins share (a library, not a plugin): [`outcome`] records the
-//! last call to the service an integration talks to and turns it into its health.
+//! What the official plugins share (a library, not a plugin): [`notifier`] is the chat
+//! notifiers' common part, [`outcome`] records the last call to the service an integration
+//! talks to and turns it into its health.
 
+pub mod notifier;
 pub mod outcome;

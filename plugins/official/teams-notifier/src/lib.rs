@@ -16,184 +16,212 @@
 //!   <event envelope>}` answers the JSON body it would post, without posting.
 //! * `health` reports `degraded` while the secret is missing, `failing` when it is not a
 //!   Teams webhook URL, and otherwise the outcome of the last message (kv `last_delivery`).
-
-use std::sync::Mutex;
+//!
+//! The exports are the shared notifier's (`trellis_official_kit::notifier`); this file says
+//! what is Teams's: the webhook URL it accepts, the body it posts and how it reads the answer.
 
 use extism_pdk::{plugin_fn, FnResult};
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use trellis_pdk::{http, kv, log, Event, Health, HealthStatus, HostError};
+use trellis_official_kit::notifier::{self, cut, header, Service};
+use trellis_pdk::{http, Health};
 
-const PLUGIN: &str = "trellis.teams-notifier";
-const FORMATTER: &str = "trellis.notify-format";
 const SECRET: &str = "TEAMS_WEBHOOK_URL";
 const SERVICE: &str = "Teams";
-/// kv key of the last delivery's [`Outcome`].
-const LAST: &str = "last_delivery";
-/// kv key of the ids of the last events delivered (a redelivered event is not posted twice).
-const SENT: &str = "sent_events";
 
-/// The instance's public URL and this installation's workspace and id, from `init`.
-static INSTANCE: Mutex<(String, String, String)> =
-    Mutex::new((String::new(), String::new(), String::new()));
+/// Teams, for the shared notifier.
+struct Teams;
 
-/// The settings (`config.schema.json`).
-#[derive(Debug, Default, Deserialize)]
-struct Config {
-    /// The event types to post; `None` means every subscribed type.
-    #[serde(default)]
-    events: Option<Vec<String>>,
-}
+impl Service for Teams {
+    const PLUGIN: &'static str = "trellis.teams-notifier";
+    const SECRET: &'static str = SECRET;
+    const NAME: &'static str = SERVICE;
+    const WHERE: &'static str = "";
 
-/// The outcome of one delivery, kept in kv for `health`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Outcome {
-    /// `ok`, `degraded` or `failing`.
-    status: Health,
-    /// The HTTP status, or the host's error code (`timeout`, `connect`, …).
-    code: String,
-    message: String,
-    /// When (the response's `Date`, else the event's time).
-    at: String,
-    /// The event delivered (`test` for a test message).
-    event: String,
-    /// A fingerprint of the webhook URL used, so a new URL starts with a clean slate.
-    url: String,
+    fn not_configured() -> String {
+        format!(
+            "Not configured: set the secret {SECRET} to the URL of a Teams Workflows webhook \
+             (https://….logic.azure.com/workflows/…) or incoming webhook \
+             (https://….webhook.office.com/…)."
+        )
+    }
+
+    fn check_url(url: &str) -> Result<(), String> {
+        let ok = host_of(url)
+            .is_some_and(|h| h.ends_with(".logic.azure.com") || h.ends_with(".webhook.office.com"));
+        if ok {
+            Ok(())
+        } else {
+            Err(format!(
+                "The secret {SECRET} is not a Teams webhook URL: it must be an https:// URL on \
+             *.logic.azure.com (Workflows) or *.webhook.office.com (incoming webhook)."
+            ))
+        }
+    }
+
+    /// The JSON body for Teams: a message with one Adaptive Card 1.4
+    /// (<https://adaptivecards.io/explorer/>).
+    fn body(m: &Value) -> Value {
+        let s = |k: &str| m.get(k).and_then(Value::as_str).unwrap_or("");
+        let color = match s("severity") {
+            "critical" => "Attention",
+            "warning" => "Warning",
+            _ => "Default",
+        };
+        let mut card_body = vec![
+            json!({"type": "TextBlock", "text": s("title"), "size": "Medium", "weight": "Bolder",
+                   "style": "heading", "color": color, "wrap": true}),
+            json!({"type": "TextBlock", "text": s("text"), "wrap": true}),
+        ];
+        let facts: Vec<Value> = m
+            .get("fields")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|f| {
+                json!({
+                    "title": f.get("name").and_then(Value::as_str).unwrap_or(""),
+                    "value": f.get("value").and_then(Value::as_str).unwrap_or(""),
+                })
+            })
+            .collect();
+        if !facts.is_empty() {
+            card_body.push(json!({"type": "FactSet", "facts": facts}));
+        }
+        card_body.push(
+            json!({"type": "TextBlock", "text": format!("Trellis · {}", s("type")),
+                              "isSubtle": true, "size": "Small", "wrap": true}),
+        );
+        let mut card = json!({
+            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+            "type": "AdaptiveCard",
+            "version": "1.4",
+            "body": card_body,
+            "msteams": {"width": "Full"},
+        });
+        if let Some(url) = m.get("url").and_then(Value::as_str) {
+            let name = m
+                .get("plugin")
+                .and_then(Value::as_str)
+                .unwrap_or("the plugin");
+            card["actions"] = json!([{"type": "Action.OpenUrl", "title": format!("View {name} on Trellis"), "url": url}]);
+        }
+        json!({
+            "type": "message",
+            "attachments": [{
+                "contentType": "application/vnd.microsoft.card.adaptive",
+                "contentUrl": null,
+                "content": card,
+            }],
+        })
+    }
+
+    /// Teams' answer: 202 (Workflows) or 200 (incoming webhooks), or a status with a JSON
+    /// error `{"error": {"code", "message"}}` (Workflows) or a line of text (incoming
+    /// webhooks). A legacy incoming webhook may also answer 200 with a delivery error as text.
+    fn classify(res: &http::Response) -> (Health, String) {
+        let s = res.status;
+        let raw = res.body.trim();
+        let err: Value = serde_json::from_str(raw).unwrap_or(Value::Null);
+        let code = err
+            .pointer("/error/code")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let text = err
+            .pointer("/error/message")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .unwrap_or_else(|| {
+                if err.is_null() {
+                    cut(raw, 200)
+                } else {
+                    String::new()
+                }
+            });
+        if (200..300).contains(&s) {
+            // "Webhook message delivery failed with error: Microsoft Teams endpoint returned
+            // HTTP error 429 …": the legacy connector's way of reporting a failure.
+            if raw.contains("delivery failed") {
+                let st = if raw.contains(" 429") {
+                    Health::Degraded
+                } else {
+                    Health::Failing
+                };
+                return (
+                    st,
+                    format!(
+                        "{SERVICE} answered {s} but did not deliver: {}",
+                        cut(raw, 300)
+                    ),
+                );
+            }
+            return (Health::Ok, format!("Delivered (HTTP {s})."));
+        }
+        let detail = match (code, text.as_str()) {
+            ("", "") => String::new(),
+            ("", t) => format!(" ({t})"),
+            (c, "") => format!(" ({c})"),
+            (c, t) => format!(" ({c}: {t})"),
+        };
+        let said = format!("{SERVICE} answered {s}{detail}");
+        let fix = format!(
+            "create a Workflows webhook (\"Post to a channel when a webhook request is received\") \
+             and set the secret {SECRET} to its URL"
+        );
+        match s {
+            429 => {
+                let after = header(res, "retry-after")
+                    .map(|r| format!(" (retry after {r} s)"))
+                    .unwrap_or_default();
+                (
+                    Health::Degraded,
+                    format!("{said}: too many messages{after}; deliveries are retried."),
+                )
+            }
+            500..=599 => (
+                Health::Degraded,
+                format!("{said}: a problem on Microsoft's side; deliveries are retried."),
+            ),
+            401 | 403 => (
+                Health::Failing,
+                format!(
+                    "{said}: the URL's signature is wrong or the workflow no longer accepts \
+                     this sender; copy the URL again from the workflow, or {fix}."
+                ),
+            ),
+            404 | 410 => (
+                Health::Failing,
+                format!("{said}: the workflow or webhook no longer exists; {fix}."),
+            ),
+            400 => (
+                Health::Failing,
+                format!(
+                    "{said}: Teams refused the card as invalid; please report this to the \
+                     plugin's maintainers."
+                ),
+            ),
+            _ => (Health::Failing, format!("{said}: the message was refused.")),
+        }
+    }
 }
 
 #[plugin_fn]
 pub fn init(input: Value) -> FnResult<Value> {
-    let s = |k: &str| {
-        input
-            .get(k)
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_owned()
-    };
-    *INSTANCE.lock().unwrap_or_else(|e| e.into_inner()) =
-        (s("site_url"), s("workspace"), s("installation"));
-    Ok(json!({}))
+    notifier::init(input)
 }
 
 #[plugin_fn]
 pub fn on_event(input: Value) -> FnResult<Value> {
-    let event: Event = serde_json::from_value(input.clone())?;
-    let config: Config = trellis_pdk::config_as().unwrap_or_default();
-    if let Some(events) = &config.events {
-        if !events.iter().any(|e| e == &event.kind) {
-            return Ok(json!({"skipped": "event type not selected"}));
-        }
-    }
-    let url = match webhook_url()? {
-        None => {
-            log::warn(format!(
-                "{} not posted: the secret {SECRET} is not set",
-                event.kind
-            ))?;
-            return Ok(json!({"skipped": "not configured"}));
-        }
-        Some(Err(problem)) => {
-            record(&failure(Health::Failing, "config", &problem, &event, ""))?;
-            return Err(extism_pdk::Error::msg(problem).into());
-        }
-        Some(Ok(url)) => url,
-    };
-    let mut sent: Vec<String> = kv::get_as(SENT)?.unwrap_or_default();
-    if sent.contains(&event.id) {
-        return Ok(json!({"skipped": "already posted"}));
-    }
-    let message = format(input)?;
-    let outcome = deliver(&url, &body(&message), &event.id, &event.occurred_at);
-    record(&outcome)?;
-    if outcome.status != Health::Ok {
-        log::error(format!("{} not posted: {}", event.kind, outcome.message))?;
-        return Err(extism_pdk::Error::msg(outcome.message).into());
-    }
-    sent.push(event.id.clone());
-    let excess = sent.len().saturating_sub(50);
-    sent.drain(..excess);
-    kv::set(SENT, &sent)?;
-    log::info(format!("posted {} {} to {SERVICE}", event.kind, event.id))?;
-    Ok(json!({"sent": true}))
+    notifier::on_event::<Teams>(input)
 }
 
 #[plugin_fn]
 pub fn invoke(input: Value) -> FnResult<Value> {
-    if let Some(envelope) = input.get("preview") {
-        return Ok(json!({"body": body(&format(envelope.clone())?)}));
-    }
-    if input.get("test") != Some(&Value::Bool(true)) {
-        return Err(extism_pdk::Error::msg(
-            "expected {\"test\": true} (post a test message) or {\"preview\": <event>} \
-             (show the message an event would post)",
-        )
-        .into());
-    }
-    let url = match webhook_url()? {
-        None => return Err(extism_pdk::Error::msg(not_configured()).into()),
-        Some(Err(problem)) => return Err(extism_pdk::Error::msg(problem).into()),
-        Some(Ok(url)) => url,
-    };
-    let (_, workspace, installation) = instance();
-    let event = json!({
-        "id": "test", "type": "trellis.test", "occurred_at": "",
-        "subject": {"kind": "plugin", "id": PLUGIN}, "namespace": "trellis",
-        "actor": {"type": "system"},
-        "data": {"plugin": PLUGIN, "workspace": workspace, "installation": installation},
-    });
-    let outcome = deliver(&url, &body(&format(event)?), "test", "");
-    record(&outcome)?;
-    if outcome.status != Health::Ok {
-        return Err(extism_pdk::Error::msg(outcome.message).into());
-    }
-    Ok(json!({"sent": true, "status": outcome.code.parse::<u16>().unwrap_or(200)}))
+    notifier::invoke::<Teams>(input)
 }
 
 #[plugin_fn]
 pub fn health(_input: Value) -> FnResult<Value> {
-    let url = match webhook_url()? {
-        None => return Ok(HealthStatus::degraded(not_configured()).to_json()),
-        Some(Err(problem)) => return Ok(HealthStatus::failing(problem).to_json()),
-        Some(Ok(url)) => url,
-    };
-    let last: Option<Outcome> = kv::get_as(LAST)?;
-    let status = match last {
-        Some(o) if o.url == fingerprint(&url) => {
-            let when = if o.at.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", o.at)
-            };
-            match o.status {
-                Health::Ok => HealthStatus {
-                    status: Health::Ok,
-                    message: Some(format!("Last message delivered{when}.")),
-                },
-                s => HealthStatus {
-                    status: s,
-                    message: Some(format!("{}{when}", o.message)),
-                },
-            }
-        }
-        _ => HealthStatus {
-            status: Health::Ok,
-            message: Some("Configured; no message sent to this webhook yet.".into()),
-        },
-    };
-    Ok(status.to_json())
-}
-
-/// The instance's `(site_url, workspace, installation)`.
-fn instance() -> (String, String, String) {
-    INSTANCE.lock().map(|i| i.clone()).unwrap_or_default()
-}
-
-fn not_configured() -> String {
-    format!(
-        "Not configured: set the secret {SECRET} to the URL of a Teams Workflows webhook \
-         (https://….logic.azure.com/workflows/…) or incoming webhook \
-         (https://….webhook.office.com/…)."
-    )
+    notifier::health::<Teams>()
 }
 
 /// The host of an `https://` URL, without port or user info.
@@ -202,271 +230,4 @@ fn host_of(url: &str) -> Option<String> {
     let authority = rest.split(['/', '?', '#']).next()?;
     let host = authority.rsplit('@').next()?.split(':').next()?;
     Some(host.to_ascii_lowercase())
-}
-
-/// The webhook URL: `None` when the secret is not set, `Some(Err(why))` when it is not a
-/// Teams webhook URL (the plugin may only reach *.logic.azure.com and *.webhook.office.com).
-fn webhook_url() -> Result<Option<Result<String, String>>, HostError> {
-    let Some(url) = trellis_pdk::secret(SECRET)? else {
-        return Ok(None);
-    };
-    let url = url.trim().to_owned();
-    if url.is_empty() {
-        return Ok(None);
-    }
-    let ok = host_of(&url)
-        .is_some_and(|h| h.ends_with(".logic.azure.com") || h.ends_with(".webhook.office.com"));
-    Ok(Some(if ok {
-        Ok(url)
-    } else {
-        Err(format!(
-            "The secret {SECRET} is not a Teams webhook URL: it must be an https:// URL on \
-             *.logic.azure.com (Workflows) or *.webhook.office.com (incoming webhook)."
-        ))
-    }))
-}
-
-/// Asks `trellis.notify-format` for the neutral message of an event envelope.
-fn format(envelope: Value) -> Result<Value, HostError> {
-    let (site_url, _, _) = instance();
-    trellis_pdk::invoke(FORMATTER, &json!({"event": envelope, "site_url": site_url}))
-}
-
-/// The JSON body for Teams: a message with one Adaptive Card 1.4
-/// (<https://adaptivecards.io/explorer/>).
-fn body(m: &Value) -> Value {
-    let s = |k: &str| m.get(k).and_then(Value::as_str).unwrap_or("");
-    let color = match s("severity") {
-        "critical" => "Attention",
-        "warning" => "Warning",
-        _ => "Default",
-    };
-    let mut card_body = vec![
-        json!({"type": "TextBlock", "text": s("title"), "size": "Medium", "weight": "Bolder",
-               "style": "heading", "color": color, "wrap": true}),
-        json!({"type": "TextBlock", "text": s("text"), "wrap": true}),
-    ];
-    let facts: Vec<Value> = m
-        .get("fields")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .map(|f| {
-            json!({
-                "title": f.get("name").and_then(Value::as_str).unwrap_or(""),
-                "value": f.get("value").and_then(Value::as_str).unwrap_or(""),
-            })
-        })
-        .collect();
-    if !facts.is_empty() {
-        card_body.push(json!({"type": "FactSet", "facts": facts}));
-    }
-    card_body.push(
-        json!({"type": "TextBlock", "text": format!("Trellis · {}", s("type")),
-                          "isSubtle": true, "size": "Small", "wrap": true}),
-    );
-    let mut card = json!({
-        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-        "type": "AdaptiveCard",
-        "version": "1.4",
-        "body": card_body,
-        "msteams": {"width": "Full"},
-    });
-    if let Some(url) = m.get("url").and_then(Value::as_str) {
-        let name = m
-            .get("plugin")
-            .and_then(Value::as_str)
-            .unwrap_or("the plugin");
-        card["actions"] = json!([{"type": "Action.OpenUrl", "title": format!("View {name} on Trellis"), "url": url}]);
-    }
-    json!({
-        "type": "message",
-        "attachments": [{
-            "contentType": "application/vnd.microsoft.card.adaptive",
-            "contentUrl": null,
-            "content": card,
-        }],
-    })
-}
-
-/// POSTs the body and classifies the answer.
-fn deliver(url: &str, body: &Value, event: &str, when: &str) -> Outcome {
-    let req = http::Request::new("POST", url)
-        .header("Content-Type", "application/json")
-        .body(body.to_string());
-    let mut o = Outcome {
-        status: Health::Ok,
-        code: String::new(),
-        message: String::new(),
-        at: when.to_owned(),
-        event: event.to_owned(),
-        url: fingerprint(url),
-    };
-    match http::request(&req) {
-        Ok(res) => {
-            if let Some(date) = header(&res, "date") {
-                o.at = date;
-            }
-            o.code = res.status.to_string();
-            (o.status, o.message) = classify(&res);
-        }
-        Err(mut e) => {
-            // A deadline the host's HTTP client noticed first may come as a `request`
-            // error saying it timed out: the same thing for the user.
-            if e.is(http::REQUEST) && e.message.contains("timed out") {
-                e.code = http::TIMEOUT.to_owned();
-            }
-            o.code = e.code.clone();
-            (o.status, o.message) = match e.code.as_str() {
-                http::TIMEOUT => (
-                    Health::Degraded,
-                    format!("{SERVICE} did not answer in time; deliveries are retried."),
-                ),
-                http::CONNECT => (
-                    Health::Degraded,
-                    format!(
-                        "Could not connect to {SERVICE}: {}; deliveries are retried.",
-                        e.message
-                    ),
-                ),
-                _ => (
-                    Health::Failing,
-                    format!("The request to {SERVICE} failed ({e})."),
-                ),
-            };
-        }
-    }
-    o
-}
-
-/// A response header, by lower-case name.
-fn header(res: &http::Response, name: &str) -> Option<String> {
-    res.headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.clone())
-}
-
-/// Teams' answer: 202 (Workflows) or 200 (incoming webhooks), or a status with a JSON
-/// error `{"error": {"code", "message"}}` (Workflows) or a line of text (incoming
-/// webhooks). A legacy incoming webhook may also answer 200 with a delivery error as text.
-fn classify(res: &http::Response) -> (Health, String) {
-    let s = res.status;
-    let raw = res.body.trim();
-    let err: Value = serde_json::from_str(raw).unwrap_or(Value::Null);
-    let code = err
-        .pointer("/error/code")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let text = err
-        .pointer("/error/message")
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .unwrap_or_else(|| {
-            if err.is_null() {
-                cut(raw, 200)
-            } else {
-                String::new()
-            }
-        });
-    if (200..300).contains(&s) {
-        // "Webhook message delivery failed with error: Microsoft Teams endpoint returned
-        // HTTP error 429 …": the legacy connector's way of reporting a failure.
-        if raw.contains("delivery failed") {
-            let st = if raw.contains(" 429") {
-                Health::Degraded
-            } else {
-                Health::Failing
-            };
-            return (
-                st,
-                format!(
-                    "{SERVICE} answered {s} but did not deliver: {}",
-                    cut(raw, 300)
-                ),
-            );
-        }
-        return (Health::Ok, format!("Delivered (HTTP {s})."));
-    }
-    let detail = match (code, text.as_str()) {
-        ("", "") => String::new(),
-        ("", t) => format!(" ({t})"),
-        (c, "") => format!(" ({c})"),
-        (c, t) => format!(" ({c}: {t})"),
-    };
-    let said = format!("{SERVICE} answered {s}{detail}");
-    let fix = format!(
-        "create a Workflows webhook (\"Post to a channel when a webhook request is received\") \
-         and set the secret {SECRET} to its URL"
-    );
-    match s {
-        429 => {
-            let after = header(res, "retry-after")
-                .map(|r| format!(" (retry after {r} s)"))
-                .unwrap_or_default();
-            (
-                Health::Degraded,
-                format!("{said}: too many messages{after}; deliveries are retried."),
-            )
-        }
-        500..=599 => (
-            Health::Degraded,
-            format!("{said}: a problem on Microsoft's side; deliveries are retried."),
-        ),
-        401 | 403 => (
-            Health::Failing,
-            format!(
-                "{said}: the URL's signature is wrong or the workflow no longer accepts \
-                 this sender; copy the URL again from the workflow, or {fix}."
-            ),
-        ),
-        404 | 410 => (
-            Health::Failing,
-            format!("{said}: the workflow or webhook no longer exists; {fix}."),
-        ),
-        400 => (
-            Health::Failing,
-            format!(
-                "{said}: Teams refused the card as invalid; please report this to the \
-                 plugin's maintainers."
-            ),
-        ),
-        _ => (Health::Failing, format!("{said}: the message was refused.")),
-    }
-}
-
-/// At most `max` characters, with `…` when cut.
-fn cut(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_owned();
-    }
-    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
-
-/// An outcome recorded without an HTTP exchange.
-fn failure(status: Health, code: &str, message: &str, event: &Event, url: &str) -> Outcome {
-    Outcome {
-        status,
-        code: code.to_owned(),
-        message: message.to_owned(),
-        at: event.occurred_at.clone(),
-        event: event.id.clone(),
-        url: fingerprint(url),
-    }
-}
-
-fn record(o: &Outcome) -> Result<(), HostError> {
-    kv::set(LAST, o)
-}
-
-/// FNV-1a of the URL, in hex: enough to notice that the secret changed, without storing it.
-fn fingerprint(url: &str) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in url.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{h:016x}")
 }
