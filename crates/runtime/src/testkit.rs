@@ -8,7 +8,8 @@
 //! * [`wasm`]: the built module of a crate (`"labs-echo"` →
 //!   `plugins/target/wasm32-unknown-unknown/release/labs_echo.wasm`).
 //! * [`package`]: a `.tar.gz` package of a plugin directory with a chosen manifest
-//!   (`package("testing/ticker", "plugin-2.0.0.toml")`), ready to publish.
+//!   (`package("testing/ticker", "plugin-2.0.0.toml")`), ready to publish;
+//!   [`package_text`] with a manifest given as text.
 //!
 //! Needs only std and `trellis_registry`; the first call may take a minute (a cold
 //! build of the plugins workspace).
@@ -89,16 +90,26 @@ pub fn wasm(crate_name: &str) -> Vec<u8> {
 /// when the manifest names one. Panics when the manifest does not parse or a file is
 /// missing.
 pub fn package(dir: &str, manifest_file: &str) -> Vec<u8> {
+    let path = plugins_dir().join(dir).join(manifest_file);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    package_text(dir, &text)
+}
+
+/// A `.tar.gz` package of the plugin in `dir` with `manifest` (the text of a
+/// `plugin.toml`, e.g. the directory's own with its version changed) as its
+/// manifest; otherwise as [`package`]. Nothing is written to disk, so tests
+/// running at once never see each other's manifests.
+pub fn package_text(dir: &str, manifest: &str) -> Vec<u8> {
     let root = plugins_dir().join(dir);
     let read = |name: &str| {
         let path = root.join(name);
         std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
     };
-    let manifest_bytes = read(manifest_file);
-    let text = String::from_utf8(manifest_bytes.clone())
-        .unwrap_or_else(|_| panic!("{dir}/{manifest_file} is not UTF-8"));
-    let manifest = trellis_registry::parse_manifest(&text)
-        .unwrap_or_else(|problems| panic!("{dir}/{manifest_file} is invalid: {problems:?}"));
+    let manifest_bytes = manifest.as_bytes().to_vec();
+    let text = manifest;
+    let manifest = trellis_registry::parse_manifest(text)
+        .unwrap_or_else(|problems| panic!("{dir}: the manifest is invalid: {problems:?}"));
     let crate_name = crate_name(&root.join("Cargo.toml"));
     let mut files: Vec<(String, Vec<u8>)> = vec![
         ("plugin.toml".to_string(), manifest_bytes),

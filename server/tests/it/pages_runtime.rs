@@ -13,7 +13,7 @@ use trellis_platform::registry::import::{self, ImportOptions};
 
 use crate::harness::{eventually, Client, TestApp};
 use crate::pages_reviews::{location, post_form};
-use crate::runtime_support::{install, installation_id, lab, package, publish, publish_all};
+use crate::runtime_support::{install, installation_id, lab, publish, publish_all};
 
 use app::api::runtime_actions::{
     InstallPlugin, InvokePlugin, SavePluginConfig, SetInstallationEnabled,
@@ -217,9 +217,7 @@ async fn plans_that_cannot_be_made_explain_why_and_listings_offer_no_install() {
     let text = std::fs::read_to_string(dir.join("plugin.toml"))
         .unwrap()
         .replace("\"labs.base\" = \"^1\"", "\"labs.base\" = \"^2\"");
-    std::fs::write(dir.join("plugin-pages-conflict.generated.toml"), text).unwrap();
-    let bytes = package("uses-base", "plugin-pages-conflict.generated.toml");
-    let _ = std::fs::remove_file(dir.join("plugin-pages-conflict.generated.toml"));
+    let bytes = trellis_runtime::testkit::package_text("testing/uses-base", &text);
     publish(&lab.publish, bytes).await;
 
     let plan = page(&lab.session, "/plugins/labs.uses-base/install").await;

@@ -182,11 +182,7 @@ async fn refused_installs_leave_nothing_behind() {
     )
     .unwrap()
     .replace("\"labs.base\" = \"^1\"", "\"labs.base\" = \"^2\"");
-    let dir = trellis_runtime::testkit::plugins_dir().join("testing/uses-base");
-    std::fs::write(dir.join("plugin-conflict.generated.toml"), text).unwrap();
-    let bytes =
-        trellis_runtime::testkit::package("testing/uses-base", "plugin-conflict.generated.toml");
-    let _ = std::fs::remove_file(dir.join("plugin-conflict.generated.toml"));
+    let bytes = trellis_runtime::testkit::package_text("testing/uses-base", &text);
     publish(&lab.publish, bytes).await;
 
     // A plan whose dependencies conflict: the resolver's explanation.

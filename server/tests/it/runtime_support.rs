@@ -29,11 +29,7 @@ pub fn package_as(dir: &str, version: &str) -> Vec<u8> {
             out.push('\n');
         }
     }
-    let tmp = root.join(format!("plugin-{version}.generated.toml"));
-    std::fs::write(&tmp, out).unwrap();
-    let bytes = package(dir, tmp.file_name().unwrap().to_str().unwrap());
-    let _ = std::fs::remove_file(&tmp);
-    bytes
+    trellis_runtime::testkit::package_text(&format!("testing/{dir}"), &out)
 }
 
 /// Publishes a package, expecting success.
