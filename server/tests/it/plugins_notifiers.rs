@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 use axum::http::StatusCode;
 use serde_json::{json, Value};
 
-use crate::official_support::{health, install_configured, invoke, official_app, Official};
+use crate::official_support::{
+    health, install_configured, invoke, official_app, wait_health, Official,
+};
 use crate::receiver::{Received, Receiver};
 use crate::registry_support::send_empty;
 use crate::runtime_support::{install, installation_id, package_as, publish};
@@ -141,16 +143,20 @@ async fn slack_gets_new_versions_as_blocks_and_a_test_message() {
         "{context}"
     );
 
-    // Health: the last message went out.
-    let h = health(c, &id).await;
-    assert_eq!(h["reported_status"], "ok", "{h}");
-    assert!(
-        h["reported_message"]
-            .as_str()
-            .unwrap()
-            .starts_with("Last message delivered"),
-        "{h}"
-    );
+    // Health: the last message went out (recorded once Slack's answer is
+    // back, a moment after the stand-in saw the request).
+    wait_health(
+        c,
+        &id,
+        |h| {
+            h["reported_status"] == "ok"
+                && h["reported_message"]
+                    .as_str()
+                    .is_some_and(|m| m.starts_with("Last message delivered"))
+        },
+        Duration::from_secs(20),
+    )
+    .await;
 
     // A test message on demand.
     let r = invoke(c, &id, json!({"test": true})).await;
