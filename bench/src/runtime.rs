@@ -8,9 +8,9 @@
 //!
 //! - **dispatch overhead**: `invoke` of `labs.base` (JSON in, JSON out, no
 //!   host function) called one at a time through `Runtime::call` (the full
-//!   host path: loaded-installation lookup, concurrency permit, blocking
-//!   thread, instance pool, memory / fuel / timeout limits, health record, log
-//!   append) against the same module called through extism 1.30 directly
+//!   host path: loaded-installation lookup, concurrency permit, the hand-off
+//!   of the async worker (`block_in_place`), instance pool, memory / fuel /
+//!   timeout limits, health record, log append) against the same module called through extism 1.30 directly
 //!   (`Plugin::call`, no limits: the baseline) and set up as the
 //!   runtime sets it up (limits, host functions); the same for a no-op module
 //!   (the host's fixed cost per call); `POST /installations/{id}/invoke`;
@@ -325,11 +325,11 @@ async fn overhead(lab: &Lab, quick: bool, base: &[u8], noop: &[u8], fuel: u64) -
     );
     println!("pieces of the host path, measured alone:");
     show(
-        "spawn_blocking round trip (no-op), from a task",
+        "spawn_blocking round trip (the hop calls took before)",
         stat(&s_spawn),
     );
     show(
-        "spawn_blocking round trip, from the main thread",
+        "spawn_blocking round trip, from the main thread (same)",
         stat(&s_spawn_main),
     );
     show(

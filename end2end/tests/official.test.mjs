@@ -148,9 +148,17 @@ test("a new user installs the Slack notifier from its page, points it at Slack, 
   await hydrated(page);
   const hook = "https://hooks.slack.com/services/T0E2E/B0E2E/e2e-stand-in";
   await page.fill("[data-testid=cfg-secret-SLACK_WEBHOOK_URL]", hook);
+  // Which events post: a checkbox each, all ticked while unset (the default);
+  // reviews are left out.
+  const events = "[data-testid=cfg-field-events] input[type=checkbox]";
+  assert.equal(await page.locator(events).count(), 5);
+  assert.equal(await page.locator(`${events}:checked`).count(), 5);
+  await page.uncheck(`${events}[value='events:4']`);
   await page.click("[data-testid=config-save]");
   await page.waitForURL(/done=configured/);
   await page.waitForSelector("[data-testid=secret-state-SLACK_WEBHOOK_URL]:text-is('set')");
+  assert.equal(await page.locator(`${events}:checked`).count(), 4);
+  assert.equal(await page.locator(`${events}[value='events:4']`).isChecked(), false);
   assert.doesNotMatch(await page.content(), /e2e-stand-in/);
   await shot(page, "03-configured");
 

@@ -229,18 +229,21 @@ pub async fn uninstall_plugin(id: String, remove_unused: Option<String>) -> Resu
 }
 
 /// Saves installation `id`'s configuration form: `values[<field>]` as typed
-/// (read by each field's kind; an empty secret keeps the stored one) and
+/// (read by each field's kind; an empty secret keeps the stored one),
+/// `picks[]`, the ticked boxes of `choices` fields (`name:index`), and
 /// `clear[]`, secrets to forget.
 #[server]
 pub async fn save_plugin_config(
     id: String,
     values: Option<BTreeMap<String, String>>,
     clear: Option<Vec<String>>,
+    picks: Option<Vec<String>>,
 ) -> Result<(), UiError> {
     use super::runtime::rt;
     let (rt, actor) = rt::acting().await?;
-    let values = values.unwrap_or_default();
+    let mut values = values.unwrap_or_default();
     let form = trellis_runtime::configure::get(&rt, &actor, &id).await?;
+    trellis_runtime::configure::merge_picks(&form.fields, &mut values, &picks.unwrap_or_default());
     let result = async {
         let mut typed =
             trellis_runtime::configure::coerce_form(&form.fields, &values).map_err(|errors| {

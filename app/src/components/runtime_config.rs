@@ -1,6 +1,7 @@
 //! An installation's configuration form, generated from the plugin's config
 //! JSON Schema (`trellis_runtime::configure`): text, whole numbers, numbers,
-//! yes/no, a choice, JSON, and secrets. A secret is a password field that
+//! yes/no, a choice, several choices (checkboxes), a list (one item per
+//! line), JSON, and secrets. A secret is a password field that
 //! shows only whether one is stored, never its value (left empty it keeps
 //! the stored one; "Forget it" clears it). The server reads and checks the
 //! form; a refused one shows each field's error under it and keeps what was
@@ -75,6 +76,48 @@ fn ConfigInput(f: ConfigFieldOut, draft: Option<String>, error: LastError) -> im
             }
             .into_any()
         }
+        "choices" => {
+            // Unset, the defaults are what applies: show them ticked.
+            let shown = if value.is_empty() && f.value.is_none() {
+                f.default.clone().unwrap_or_default()
+            } else {
+                value
+            };
+            let picked: Vec<&str> = shown.lines().map(str::trim).collect();
+            let boxes = f
+                .choices
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    view! {
+                        <label class="choice">
+                            <input type="checkbox" name="picks[]" value=format!("{}:{i}", f.name)
+                                checked=picked.contains(&c.as_str())/>
+                            <code>{c.clone()}</code>
+                        </label>
+                    }
+                })
+                .collect_view();
+            return view! {
+                <fieldset class="field choices" class:has-error=has_error data-testid=format!("cfg-field-{}", f.name)>
+                    <legend>
+                        {f.title.clone()}
+                        {f.required.then(|| view! { <span class="muted small">" (required)"</span> })}
+                    </legend>
+                    <input type="hidden" name=name value=""/>
+                    <div class="choice-list">{boxes}</div>
+                    {f.description.clone().map(|d| view! { <p class="hint">{d}</p> })}
+                    <FieldMsg name=err_name error/>
+                </fieldset>
+            }
+            .into_any();
+        }
+        "list" => view! {
+            <textarea id=id name=name rows="4" spellcheck="false"
+                placeholder=f.default.clone().filter(|d| !d.is_empty()).map(|d| format!("One per line. Default:\n{d}"))
+                    .unwrap_or_else(|| "One per line".into())>{value}</textarea>
+        }
+        .into_any(),
         "enum" => view! {
             <select id=id name=name>
                 {(!f.required).then(|| view! { <option value="" selected=value.is_empty()>"—"</option> })}
@@ -123,6 +166,8 @@ fn ConfigValues(fields: Vec<ConfigFieldOut>) -> impl IntoView {
             {fields.into_iter().map(|f| {
                 let shown = if f.kind == "secret" {
                     if f.is_set { "set".to_owned() } else { "not set".to_owned() }
+                } else if matches!(f.kind.as_str(), "list" | "choices") {
+                    f.value.as_ref().map_or_else(|| "—".into(), |v| v.replace('\n', ", "))
                 } else {
                     f.value.clone().unwrap_or_else(|| "—".into())
                 };

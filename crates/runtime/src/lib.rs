@@ -5,7 +5,7 @@
 //!   and who may see or manage it.
 //! - [`host`]: the sandbox. Compiled modules cached by SHA-256 and limits, a small
 //!   pool of instances per loaded installation, every call bounded by memory, fuel
-//!   and a wall-clock timeout and run on a blocking thread, the host functions
+//!   and a wall-clock timeout and run off the async workers, the host functions
 //!   (log, key-value store, emit, HTTP, config, secrets, invoke a dependency), and
 //!   hot reload: a new version replaces the loaded one while calls in flight finish
 //!   on the old.

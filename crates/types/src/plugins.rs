@@ -194,15 +194,18 @@ pub struct ConfigFieldOut {
     pub name: String,
     pub title: String,
     pub description: Option<String>,
-    /// `string`, `integer`, `number`, `boolean`, `enum`, `secret`, `json`.
+    /// `string`, `integer`, `number`, `boolean`, `enum`, `choices` (an array
+    /// of strings from an enum), `list` (an array of strings), `secret`,
+    /// `json`.
     pub kind: String,
     pub required: bool,
-    /// Choices of an `enum` field.
+    /// Choices of an `enum` or `choices` field.
     pub choices: Vec<String>,
     pub minimum: Option<f64>,
     pub maximum: Option<f64>,
     pub max_length: Option<u64>,
-    /// The current value as text (never for secrets).
+    /// The current value as text (never for secrets); a `list` or `choices`
+    /// field's items one per line, as is its default.
     pub value: Option<String>,
     pub default: Option<String>,
     /// For secrets: whether one is stored (its value is never shown again).

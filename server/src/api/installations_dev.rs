@@ -5,52 +5,17 @@
 
 use std::sync::Arc;
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
-use futures::StreamExt;
-use trellis_platform::AppError;
+use trellis_platform::registry::publish;
 use trellis_runtime::Runtime;
-use trellis_types::{ErrorCode, InstallationOut};
+use trellis_types::InstallationOut;
 
 use super::extract::{ApiPath, Caller};
 use super::openapi::{Conflict, GzipBody, Unprocessable};
 use super::problem::ApiError;
-
-fn too_large(max: u64) -> ApiError {
-    AppError::new(
-        ErrorCode::PayloadTooLarge,
-        format!("The package is larger than the {max} bytes this instance accepts."),
-    )
-    .into()
-}
-
-/// Reads the body, refusing it past `max` bytes without holding more.
-async fn receive(headers: &HeaderMap, body: Body, max: u64) -> Result<Bytes, ApiError> {
-    let declared: Option<u64> = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok());
-    if declared.is_some_and(|n| n > max) {
-        return Err(too_large(max));
-    }
-    let mut stream = body.into_data_stream();
-    let mut buf = Vec::new();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|_| {
-            ApiError::from(AppError::new(
-                ErrorCode::BadRequest,
-                "The upload was interrupted. Try again.",
-            ))
-        })?;
-        if (buf.len() + chunk.len()) as u64 > max {
-            return Err(too_large(max));
-        }
-        buf.extend_from_slice(&chunk);
-    }
-    Ok(Bytes::from(buf))
-}
 
 /// Upload a development build (`trellis dev`) of a plugin into a workspace:
 /// the `.tar.gz` package is the raw body. Checked as a publish and an install
@@ -95,22 +60,9 @@ pub async fn dev_install(
         // Before reading anything.
         return Err(trellis_runtime::dev::refused_here().into());
     }
-    let ctype = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("application/gzip");
-    if !matches!(
-        ctype,
-        "application/gzip" | "application/x-gzip" | "application/octet-stream"
-    ) {
-        return Err(AppError::new(
-            ErrorCode::UnsupportedMediaType,
-            "Send the package as the raw body with `Content-Type: application/gzip`.",
-        )
-        .into());
-    }
+    let declared = super::plugins::package_upload(&headers)?;
     let max = rt.state.config.registry.limits.max_compressed_bytes;
-    let bytes = receive(&headers, body, max).await?;
+    let bytes = publish::receive_package(declared, body.into_data_stream(), max).await?;
     let done = trellis_runtime::dev::upload(&rt, &caller, &ws, &plugin, bytes).await?;
     let status = if done.created {
         StatusCode::CREATED

@@ -46,6 +46,14 @@ pub async fn publish_plugin(
     headers: HeaderMap,
     body: Body,
 ) -> Result<(StatusCode, Json<PublishedOut>), ApiError> {
+    let declared = package_upload(&headers)?;
+    let out = publish::publish(&state, &caller, declared, body.into_data_stream()).await?;
+    Ok((StatusCode::CREATED, Json(out)))
+}
+
+/// A package upload's headers: a gzip media type (or none), and the length it
+/// announces, if any.
+pub(super) fn package_upload(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
     let ctype = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -60,12 +68,10 @@ pub async fn publish_plugin(
         )
         .into());
     }
-    let declared = headers
+    Ok(headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok());
-    let out = publish::publish(&state, &caller, declared, body.into_data_stream()).await?;
-    Ok((StatusCode::CREATED, Json(out)))
+        .and_then(|v| v.parse().ok()))
 }
 
 /// The plugin search's query parameters.

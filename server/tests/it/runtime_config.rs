@@ -2,7 +2,7 @@
 //! values validated on the server (nothing saved when they break the schema),
 //! secrets sealed and never shown again, the plugin seeing the new values at
 //! its next call; and signatures checked again at install where the namespace
-//! requires them.
+//! requires them. Arrays of strings in the settings form: checkboxes and lines.
 
 use axum::http::StatusCode;
 use serde_json::{json, Value};
@@ -203,4 +203,111 @@ async fn signatures_are_checked_again_at_install_where_the_namespace_requires_th
     .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     install(&lab.plugins, "~alice", "labs.signed").await;
+}
+
+/// Arrays of strings in a schema: the Slack notifier's `events` (items from an
+/// enum) are checkboxes, the GitHub plugin's `labels` a list, one per line;
+/// both saved from the settings form without JavaScript.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn string_arrays_are_checkboxes_and_lines_in_the_settings_form() {
+    use app::api::runtime_actions::SavePluginConfig;
+    use leptos::server_fn::ServerFn;
+
+    use crate::official_support::{install_configured, official_app};
+    use crate::pages_reviews::{location, post_form};
+    use crate::pages_runtime::{page, part};
+
+    let o = official_app(&[], &[]).await;
+    let c = &o.lab.plugins;
+    let s = &o.lab.session;
+    let slack = install_configured(c, "~alice", "trellis.slack-notifier", json!({}), json!({})).await;
+    let here = format!("/installations/{slack}");
+    let config = c.get(&format!("/api/v1/installations/{slack}/config")).await.json();
+    let events = field(&config, "events");
+    assert_eq!(events["kind"], "choices", "{events}");
+    assert_eq!(events["choices"][1], "plugin.version.published", "{events}");
+
+    // Unset: the defaults (every event) show ticked.
+    let p = page(s, &here).await;
+    let group = part(&p, "cfg-field-events");
+    assert!(group.starts_with("<fieldset"), "{group}");
+    assert_eq!(group.matches(r#"name="picks[]""#).count(), 5, "{group}");
+    assert_eq!(group.matches("checked").count(), 5, "{group}");
+
+    // Two ticked, saved: the configuration is those two, in the schema's order.
+    let r = post_form(
+        s,
+        SavePluginConfig::PATH,
+        &here,
+        &[
+            ("id", &slack),
+            ("values[events]", ""),
+            ("picks[]", "events:3"),
+            ("picks[]", "events:1"),
+        ],
+    )
+    .await;
+    assert_eq!(location(&r), format!("{here}?done=configured#config"));
+    let config = c.get(&format!("/api/v1/installations/{slack}/config")).await.json();
+    assert_eq!(
+        config["values"]["events"],
+        json!(["plugin.deprecated", "plugin.version.published"]),
+        "{config}"
+    );
+    let group = part(&page(s, &here).await, "cfg-field-events").to_owned();
+    assert_eq!(group.matches("checked").count(), 2, "{group}");
+
+    // None ticked: an empty list (no event posts), not the default.
+    let r = post_form(
+        s,
+        SavePluginConfig::PATH,
+        &here,
+        &[("id", &slack), ("values[events]", "")],
+    )
+    .await;
+    assert_eq!(location(&r), format!("{here}?done=configured#config"));
+    let config = c.get(&format!("/api/v1/installations/{slack}/config")).await.json();
+    assert_eq!(config["values"]["events"], json!([]), "{config}");
+
+    // A list: one label per line, blank lines dropped; a label the schema
+    // refuses names the field and saves nothing.
+    let gh = install_configured(c, "~alice", "trellis.github-issues", json!({}), json!({})).await;
+    let here = format!("/installations/{gh}");
+    let input = part(&page(s, &here).await, "cfg-field-labels").to_owned();
+    assert!(input.contains("<textarea"), "{input}");
+    let r = post_form(
+        s,
+        SavePluginConfig::PATH,
+        &here,
+        &[
+            ("id", &gh),
+            ("values[owner]", "acme"),
+            ("values[repo]", "plugins"),
+            ("values[labels]", "bug\r\n\r\n  from trellis \r\n"),
+        ],
+    )
+    .await;
+    assert_eq!(location(&r), format!("{here}?done=configured#config"));
+    let config = c.get(&format!("/api/v1/installations/{gh}/config")).await.json();
+    assert_eq!(config["values"]["labels"], json!(["bug", "from trellis"]), "{config}");
+    assert_eq!(field(&config, "labels")["value"], "bug\nfrom trellis", "{config}");
+    let long = "x".repeat(51);
+    let r = post_form(
+        s,
+        SavePluginConfig::PATH,
+        &here,
+        &[
+            ("id", &gh),
+            ("values[owner]", "acme"),
+            ("values[repo]", "plugins"),
+            ("values[labels]", &format!("ok\n{long}")),
+        ],
+    )
+    .await;
+    let back = location(&r);
+    assert!(back.contains("draft_labels="), "{back}");
+    let p = page(s, &back).await;
+    assert!(part(&p, "cfg-field-labels").contains("has-error"), "{p}");
+    let config = c.get(&format!("/api/v1/installations/{gh}/config")).await.json();
+    assert_eq!(config["values"]["labels"], json!(["bug", "from trellis"]), "{config}");
 }

@@ -49,13 +49,21 @@ pub fn package_invalid(problems: Vec<PackageProblem>) -> AppError {
     e
 }
 
-/// Reads the body, counting bytes and refusing it as soon as it passes `max`, so
-/// no more than `max` bytes are ever held.
-async fn receive<S, E>(mut body: S, max: u64) -> AppResult<Bytes>
+/// Reads an uploaded package: refused before reading anything when its
+/// announced length (`declared_len`) is over `max` bytes, and as soon as
+/// what arrived is, without holding more.
+pub async fn receive_package<S, E>(
+    declared_len: Option<u64>,
+    mut body: S,
+    max: u64,
+) -> AppResult<Bytes>
 where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: std::fmt::Display,
 {
+    if declared_len.is_some_and(|n| n > max) {
+        return Err(too_large(max));
+    }
     let mut buf = bytes::BytesMut::new();
     while let Some(chunk) = body.next().await {
         let chunk = chunk.map_err(|e| {
@@ -95,10 +103,7 @@ where
     let user = &actor.user;
     let limits = state.config.registry.limits.clone();
     let max = limits.max_compressed_bytes;
-    if declared_len.is_some_and(|n| n > max) {
-        return Err(too_large(max));
-    }
-    let bytes = receive(body, max).await?;
+    let bytes = receive_package(declared_len, body, max).await?;
 
     // Read the archive once: the manifest says who the package belongs to.
     let (b, l) = (bytes.clone(), limits.clone());

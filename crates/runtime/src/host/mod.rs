@@ -5,7 +5,10 @@
 //! A loaded installation ([`Loaded`]) holds its parsed manifest, what its
 //! installer granted, its configuration and a small pool of instances. Calls
 //! take an instance from the pool (or make one, running the plugin's `init`),
-//! run on a blocking thread under a process-wide limit of concurrent calls, and
+//! run off the async workers under a process-wide limit of concurrent calls
+//! (on a multi-thread runtime the calling thread hands its worker role to a
+//! fresh thread with `block_in_place` and runs the call; elsewhere the call
+//! goes to a blocking thread), and
 //! give the instance back only when the call succeeded (a trapped or
 //! interrupted instance is dropped).
 //!
@@ -24,12 +27,14 @@ mod read;
 pub(crate) use call::{run_blocking, CallCtx};
 
 use std::collections::{BTreeMap, HashMap};
+use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use extism::{CompiledPlugin, Manifest as ExtismManifest, Plugin, PluginBuilder, Wasm};
 use object_store::ObjectStoreExt;
 use sha2::{Digest, Sha256};
+use tokio::runtime::RuntimeFlavor;
 use trellis_db::installations::InstallationRow;
 use trellis_platform::config::PluginsConfig;
 use trellis_registry::Manifest;
@@ -299,20 +304,31 @@ impl Runtime {
             .acquire_owned()
             .await
             .map_err(|_| CallError::new("load", "the runtime is stopping"))?;
-        let (rt, l, export_s, input) = (
-            self.clone(),
-            loaded.clone(),
-            export.to_owned(),
-            input.clone(),
-        );
         let handle = tokio::runtime::Handle::current();
-        let done = tokio::task::spawn_blocking(move || {
+        let (result, shared) = if handle.runtime_flavor() == RuntimeFlavor::MultiThread {
+            // This thread hands its worker role to another and runs the call
+            // itself: no async worker waits, and no hop to another thread
+            // (the hop was most of the host's fixed cost per call).
             let _permit = permit;
-            run_blocking(&rt, &l, &export_s, &input, origin, &handle)
-        })
-        .await
-        .map_err(|e| CallError::new("trap", format!("the call panicked: {e}")))?;
-        let (result, shared) = done;
+            let run = || run_blocking(self, &loaded, export, input, origin, &handle);
+            tokio::task::block_in_place(|| std::panic::catch_unwind(AssertUnwindSafe(run)))
+                .map_err(|_| CallError::new("trap", "the call panicked"))?
+        } else {
+            // A current-thread runtime has no worker to hand over: the call
+            // goes to a blocking thread.
+            let (rt, l, export_s, input) = (
+                self.clone(),
+                loaded.clone(),
+                export.to_owned(),
+                input.clone(),
+            );
+            tokio::task::spawn_blocking(move || {
+                let _permit = permit;
+                run_blocking(&rt, &l, &export_s, &input, origin, &handle)
+            })
+            .await
+            .map_err(|e| CallError::new("trap", format!("the call panicked: {e}")))?
+        };
         let (lines, dropped) = shared.take_logs();
         let (duration, fuel) = (shared.duration(), shared.fuel());
         self.after_call(

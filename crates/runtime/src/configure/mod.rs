@@ -7,6 +7,7 @@
 //! (AES-256-GCM, `trellis_platform::seal`, bound to the installation) apart
 //! from the rest, never shown again, given to the plugin only through
 //! `trellis_secret_get`; leaving one out of an update keeps it, `null` clears it.
+//! The form's fields and the reading of its text are in [`form`].
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -15,9 +16,12 @@ use serde_json::{Map, Value};
 use trellis_db::installations::InstallationRow;
 use trellis_platform::seal::Sealer;
 use trellis_platform::{Actor, AppError, AppResult, AppState};
-use trellis_types::{ConfigFieldOut, ConfigIn, ConfigOut, FieldError, PermissionsOut};
+use trellis_types::{ConfigIn, ConfigOut, FieldError, PermissionsOut};
 
 use crate::Runtime;
+
+mod form;
+pub use form::{coerce_form, fields, merge_picks};
 
 const PURPOSE: &str = "plugin-secrets";
 
@@ -73,145 +77,6 @@ pub(crate) fn secret_names(schema: &Value, granted: &PermissionsOut) -> Vec<Stri
         }
     }
     out
-}
-
-fn text_of(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-/// The form: one field per schema property (secrets as `secret` fields), then
-/// each granted secret the schema does not describe.
-pub fn fields(
-    schema: &Value,
-    granted: &PermissionsOut,
-    values: &Value,
-    secrets: &BTreeMap<String, String>,
-) -> Vec<ConfigFieldOut> {
-    let secret = secret_names(schema, granted);
-    let required: Vec<&str> = schema
-        .get("required")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    let mut out = Vec::new();
-    if let Some(props) = schema.get("properties").and_then(Value::as_object) {
-        for (name, p) in props {
-            let is_secret = secret.contains(name);
-            let choices: Vec<String> = p
-                .get("enum")
-                .and_then(Value::as_array)
-                .map(|a| a.iter().map(text_of).collect())
-                .unwrap_or_default();
-            let ty = p.get("type").and_then(Value::as_str).unwrap_or("json");
-            let kind = if is_secret {
-                "secret"
-            } else if !choices.is_empty() {
-                "enum"
-            } else {
-                match ty {
-                    "string" | "integer" | "number" | "boolean" => ty,
-                    _ => "json",
-                }
-            };
-            out.push(ConfigFieldOut {
-                name: name.clone(),
-                title: p
-                    .get("title")
-                    .and_then(Value::as_str)
-                    .unwrap_or(name)
-                    .to_owned(),
-                description: p
-                    .get("description")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned),
-                kind: kind.into(),
-                required: required.contains(&name.as_str()),
-                choices,
-                minimum: p.get("minimum").and_then(Value::as_f64),
-                maximum: p.get("maximum").and_then(Value::as_f64),
-                max_length: p.get("maxLength").and_then(Value::as_u64),
-                value: (!is_secret)
-                    .then(|| values.get(name).map(text_of))
-                    .flatten(),
-                default: p.get("default").map(text_of),
-                is_set: is_secret && secrets.contains_key(name),
-            });
-        }
-    }
-    for name in &granted.secrets {
-        if !out.iter().any(|f| &f.name == name) {
-            out.push(ConfigFieldOut {
-                name: name.clone(),
-                title: name.clone(),
-                description: Some("A secret this plugin reads.".into()),
-                kind: "secret".into(),
-                required: false,
-                choices: Vec::new(),
-                minimum: None,
-                maximum: None,
-                max_length: None,
-                value: None,
-                default: None,
-                is_set: secrets.contains_key(name),
-            });
-        }
-    }
-    out
-}
-
-/// Form text to typed values, by each field's kind (an empty optional field
-/// is left out; an empty secret keeps the stored one).
-pub fn coerce_form(
-    fields: &[ConfigFieldOut],
-    form: &BTreeMap<String, String>,
-) -> Result<Map<String, Value>, Vec<FieldError>> {
-    let mut out = Map::new();
-    let mut errors = Vec::new();
-    for f in fields {
-        let raw = form.get(&f.name).map(|s| s.trim()).unwrap_or("");
-        if f.kind == "boolean" {
-            out.insert(
-                f.name.clone(),
-                Value::Bool(matches!(raw, "on" | "true" | "1")),
-            );
-            continue;
-        }
-        if raw.is_empty() {
-            continue;
-        }
-        let v = match f.kind.as_str() {
-            "integer" => raw
-                .parse::<i64>()
-                .map(Value::from)
-                .map_err(|_| "Enter a whole number."),
-            "number" => raw
-                .parse::<f64>()
-                .ok()
-                .and_then(serde_json::Number::from_f64)
-                .map(Value::Number)
-                .ok_or("Enter a number."),
-            "json" => serde_json::from_str(raw).map_err(|_| "Enter JSON."),
-            _ => Ok(Value::String(raw.to_owned())),
-        };
-        match v {
-            Ok(v) => {
-                out.insert(f.name.clone(), v);
-            }
-            Err(m) => errors.push(FieldError {
-                field: format!("values.{}", f.name),
-                code: "invalid_type".into(),
-                detail: m.into(),
-            }),
-        }
-    }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
-    }
 }
 
 /// Checks `values` against the schema; errors name `values.<field>` and never
@@ -472,25 +337,5 @@ mod tests {
         );
         let missing = apply(&schema(), &granted, &BTreeMap::new(), &Map::new()).unwrap_err();
         assert_eq!(missing[0].field, "values");
-    }
-
-    #[test]
-    fn form_text_becomes_typed_values() {
-        let granted = PermissionsOut {
-            network: vec![],
-            host_functions: vec![],
-            secrets: vec![],
-        };
-        let form = fields(&schema(), &granted, &json!({}), &BTreeMap::new());
-        let mut text = BTreeMap::new();
-        text.insert("greeting".to_string(), "yo".to_string());
-        text.insert("repeat".to_string(), "3".to_string());
-        let v = coerce_form(&form, &text).unwrap();
-        assert_eq!(Value::Object(v), json!({"greeting": "yo", "repeat": 3}));
-        text.insert("repeat".to_string(), "three".to_string());
-        assert_eq!(
-            coerce_form(&form, &text).unwrap_err()[0].field,
-            "values.repeat"
-        );
     }
 }
