@@ -220,9 +220,13 @@ async fn string_arrays_are_checkboxes_and_lines_in_the_settings_form() {
     let o = official_app(&[], &[]).await;
     let c = &o.lab.plugins;
     let s = &o.lab.session;
-    let slack = install_configured(c, "~alice", "trellis.slack-notifier", json!({}), json!({})).await;
+    let slack =
+        install_configured(c, "~alice", "trellis.slack-notifier", json!({}), json!({})).await;
     let here = format!("/installations/{slack}");
-    let config = c.get(&format!("/api/v1/installations/{slack}/config")).await.json();
+    let config = c
+        .get(&format!("/api/v1/installations/{slack}/config"))
+        .await
+        .json();
     let events = field(&config, "events");
     assert_eq!(events["kind"], "choices", "{events}");
     assert_eq!(events["choices"][1], "plugin.version.published", "{events}");
@@ -248,7 +252,10 @@ async fn string_arrays_are_checkboxes_and_lines_in_the_settings_form() {
     )
     .await;
     assert_eq!(location(&r), format!("{here}?done=configured#config"));
-    let config = c.get(&format!("/api/v1/installations/{slack}/config")).await.json();
+    let config = c
+        .get(&format!("/api/v1/installations/{slack}/config"))
+        .await
+        .json();
     assert_eq!(
         config["values"]["events"],
         json!(["plugin.deprecated", "plugin.version.published"]),
@@ -266,7 +273,10 @@ async fn string_arrays_are_checkboxes_and_lines_in_the_settings_form() {
     )
     .await;
     assert_eq!(location(&r), format!("{here}?done=configured#config"));
-    let config = c.get(&format!("/api/v1/installations/{slack}/config")).await.json();
+    let config = c
+        .get(&format!("/api/v1/installations/{slack}/config"))
+        .await
+        .json();
     assert_eq!(config["values"]["events"], json!([]), "{config}");
 
     // A list: one label per line, blank lines dropped; a label the schema
@@ -288,9 +298,20 @@ async fn string_arrays_are_checkboxes_and_lines_in_the_settings_form() {
     )
     .await;
     assert_eq!(location(&r), format!("{here}?done=configured#config"));
-    let config = c.get(&format!("/api/v1/installations/{gh}/config")).await.json();
-    assert_eq!(config["values"]["labels"], json!(["bug", "from trellis"]), "{config}");
-    assert_eq!(field(&config, "labels")["value"], "bug\nfrom trellis", "{config}");
+    let config = c
+        .get(&format!("/api/v1/installations/{gh}/config"))
+        .await
+        .json();
+    assert_eq!(
+        config["values"]["labels"],
+        json!(["bug", "from trellis"]),
+        "{config}"
+    );
+    assert_eq!(
+        field(&config, "labels")["value"],
+        "bug\nfrom trellis",
+        "{config}"
+    );
     let long = "x".repeat(51);
     let r = post_form(
         s,
@@ -308,6 +329,13 @@ async fn string_arrays_are_checkboxes_and_lines_in_the_settings_form() {
     assert!(back.contains("draft_labels="), "{back}");
     let p = page(s, &back).await;
     assert!(part(&p, "cfg-field-labels").contains("has-error"), "{p}");
-    let config = c.get(&format!("/api/v1/installations/{gh}/config")).await.json();
-    assert_eq!(config["values"]["labels"], json!(["bug", "from trellis"]), "{config}");
+    let config = c
+        .get(&format!("/api/v1/installations/{gh}/config"))
+        .await
+        .json();
+    assert_eq!(
+        config["values"]["labels"],
+        json!(["bug", "from trellis"]),
+        "{config}"
+    );
 }

@@ -41,7 +41,12 @@ fn item_strings(p: &Value) -> Option<Vec<String>> {
     let choices: Vec<String> = items
         .get("enum")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
         .unwrap_or_default();
     let strings = items.get("type").and_then(Value::as_str) == Some("string");
     (strings || !choices.is_empty()).then_some(choices)
@@ -111,9 +116,7 @@ pub fn fields(
                 minimum: p.get("minimum").and_then(Value::as_f64),
                 maximum: p.get("maximum").and_then(Value::as_f64),
                 max_length: p.get("maxLength").and_then(Value::as_u64),
-                value: (!is_secret)
-                    .then(|| values.get(name).map(shown))
-                    .flatten(),
+                value: (!is_secret).then(|| values.get(name).map(shown)).flatten(),
                 default: p.get("default").map(shown),
                 is_set: is_secret && secrets.contains_key(name),
             });
@@ -301,8 +304,10 @@ mod tests {
         let mut text = BTreeMap::new();
         text.insert("events".to_string(), String::new());
         text.insert("labels".to_string(), " bug \n\n triage\n".to_string());
-        let picks = ["events:2", "events:0", "events:2", "events:9", "nope:0", "labels:0"]
-            .map(String::from);
+        let picks = [
+            "events:2", "events:0", "events:2", "events:9", "nope:0", "labels:0",
+        ]
+        .map(String::from);
         merge_picks(&form, &mut text, &picks);
         let v = coerce_form(&form, &text).unwrap();
         assert_eq!(
