@@ -205,28 +205,40 @@ async fn signatures_are_checked_again_at_install_where_the_namespace_requires_th
     install(&lab.plugins, "~alice", "labs.signed").await;
 }
 
+/// Posts installation `id`'s settings form without JavaScript from its
+/// page; where the answer redirects.
+async fn save_form(c: &Client, id: &str, form: &[(&str, &str)]) -> String {
+    use app::api::runtime_actions::SavePluginConfig;
+    use leptos::server_fn::ServerFn;
+    let mut all = vec![("id", id)];
+    all.extend_from_slice(form);
+    let here = format!("/installations/{id}");
+    let r = crate::pages_reviews::post_form(c, SavePluginConfig::PATH, &here, &all).await;
+    crate::pages_reviews::location(&r)
+}
+
+/// Installation `id`'s configuration over REST.
+async fn config_of(c: &Client, id: &str) -> Value {
+    let r = c.get(&format!("/api/v1/installations/{id}/config")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.json()
+}
+
 /// Arrays of strings in a schema: the Slack notifier's `events` (items from an
 /// enum) are checkboxes, the GitHub plugin's `labels` a list, one per line;
 /// both saved from the settings form without JavaScript.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn string_arrays_are_checkboxes_and_lines_in_the_settings_form() {
-    use app::api::runtime_actions::SavePluginConfig;
-    use leptos::server_fn::ServerFn;
-
     use crate::official_support::{install_configured, official_app};
-    use crate::pages_reviews::{location, post_form};
     use crate::pages_runtime::{page, part};
 
     let o = official_app(&[], &[]).await;
-    let c = &o.lab.plugins;
-    let s = &o.lab.session;
+    let (c, s) = (&o.lab.plugins, &o.lab.session);
     let slack =
         install_configured(c, "~alice", "trellis.slack-notifier", json!({}), json!({})).await;
     let here = format!("/installations/{slack}");
-    let config = c
-        .get(&format!("/api/v1/installations/{slack}/config"))
-        .await
-        .json();
+    let saved = format!("{here}?done=configured#config");
+    let config = config_of(c, &slack).await;
     let events = field(&config, "events");
     assert_eq!(events["kind"], "choices", "{events}");
     assert_eq!(events["choices"][1], "plugin.version.published", "{events}");
@@ -238,45 +250,22 @@ async fn string_arrays_are_checkboxes_and_lines_in_the_settings_form() {
     assert_eq!(group.matches(r#"name="picks[]""#).count(), 5, "{group}");
     assert_eq!(group.matches("checked").count(), 5, "{group}");
 
-    // Two ticked, saved: the configuration is those two, in the schema's order.
-    let r = post_form(
-        s,
-        SavePluginConfig::PATH,
-        &here,
-        &[
-            ("id", &slack),
-            ("values[events]", ""),
-            ("picks[]", "events:3"),
-            ("picks[]", "events:1"),
-        ],
-    )
-    .await;
-    assert_eq!(location(&r), format!("{here}?done=configured#config"));
-    let config = c
-        .get(&format!("/api/v1/installations/{slack}/config"))
-        .await
-        .json();
-    assert_eq!(
-        config["values"]["events"],
-        json!(["plugin.deprecated", "plugin.version.published"]),
-        "{config}"
-    );
+    // Two ticked, saved: the configuration is those two, in the order ticked.
+    let form = [
+        ("values[events]", ""),
+        ("picks[]", "events:3"),
+        ("picks[]", "events:1"),
+    ];
+    assert_eq!(save_form(s, &slack, &form).await, saved);
+    let config = config_of(c, &slack).await;
+    let two = json!(["plugin.deprecated", "plugin.version.published"]);
+    assert_eq!(config["values"]["events"], two, "{config}");
     let group = part(&page(s, &here).await, "cfg-field-events").to_owned();
     assert_eq!(group.matches("checked").count(), 2, "{group}");
 
     // None ticked: an empty list (no event posts), not the default.
-    let r = post_form(
-        s,
-        SavePluginConfig::PATH,
-        &here,
-        &[("id", &slack), ("values[events]", "")],
-    )
-    .await;
-    assert_eq!(location(&r), format!("{here}?done=configured#config"));
-    let config = c
-        .get(&format!("/api/v1/installations/{slack}/config"))
-        .await
-        .json();
+    assert_eq!(save_form(s, &slack, &[("values[events]", "")]).await, saved);
+    let config = config_of(c, &slack).await;
     assert_eq!(config["values"]["events"], json!([]), "{config}");
 
     // A list: one label per line, blank lines dropped; a label the schema
@@ -285,57 +274,30 @@ async fn string_arrays_are_checkboxes_and_lines_in_the_settings_form() {
     let here = format!("/installations/{gh}");
     let input = part(&page(s, &here).await, "cfg-field-labels").to_owned();
     assert!(input.contains("<textarea"), "{input}");
-    let r = post_form(
-        s,
-        SavePluginConfig::PATH,
-        &here,
-        &[
-            ("id", &gh),
-            ("values[owner]", "acme"),
-            ("values[repo]", "plugins"),
-            ("values[labels]", "bug\r\n\r\n  from trellis \r\n"),
-        ],
-    )
-    .await;
-    assert_eq!(location(&r), format!("{here}?done=configured#config"));
-    let config = c
-        .get(&format!("/api/v1/installations/{gh}/config"))
-        .await
-        .json();
+    let repo = [("values[owner]", "acme"), ("values[repo]", "plugins")];
+    let form = [
+        &repo[..],
+        &[("values[labels]", "bug\r\n\r\n  from trellis \r\n")],
+    ]
+    .concat();
     assert_eq!(
-        config["values"]["labels"],
-        json!(["bug", "from trellis"]),
-        "{config}"
+        save_form(s, &gh, &form).await,
+        format!("{here}?done=configured#config")
     );
+    let config = config_of(c, &gh).await;
+    let labels = json!(["bug", "from trellis"]);
+    assert_eq!(config["values"]["labels"], labels, "{config}");
     assert_eq!(
         field(&config, "labels")["value"],
         "bug\nfrom trellis",
         "{config}"
     );
-    let long = "x".repeat(51);
-    let r = post_form(
-        s,
-        SavePluginConfig::PATH,
-        &here,
-        &[
-            ("id", &gh),
-            ("values[owner]", "acme"),
-            ("values[repo]", "plugins"),
-            ("values[labels]", &format!("ok\n{long}")),
-        ],
-    )
-    .await;
-    let back = location(&r);
+    let long = format!("ok\n{}", "x".repeat(51));
+    let form = [&repo[..], &[("values[labels]", long.as_str())]].concat();
+    let back = save_form(s, &gh, &form).await;
     assert!(back.contains("draft_labels="), "{back}");
     let p = page(s, &back).await;
     assert!(part(&p, "cfg-field-labels").contains("has-error"), "{p}");
-    let config = c
-        .get(&format!("/api/v1/installations/{gh}/config"))
-        .await
-        .json();
-    assert_eq!(
-        config["values"]["labels"],
-        json!(["bug", "from trellis"]),
-        "{config}"
-    );
+    let config = config_of(c, &gh).await;
+    assert_eq!(config["values"]["labels"], labels, "{config}");
 }
