@@ -25,8 +25,9 @@ use trellis_platform::{Actor, AppError, AppResult};
 use trellis_registry::{Package, PublishContext};
 use trellis_types::{ErrorCode, InstallationOut, PermissionsOut};
 
-use crate::install::{check_runnable, default_config, new_id, read_stored};
+use crate::install::{default_config, new_id};
 use crate::manage::next_stamp;
+use crate::verify::{check_runnable, read_stored};
 use crate::workspace::{require_manage, Workspace};
 use crate::Runtime;
 

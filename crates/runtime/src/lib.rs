@@ -10,7 +10,8 @@
 //!   hot reload: a new version replaces the loaded one while calls in flight finish
 //!   on the old.
 //! - [`install`]: install plans from the resolver and installs (verified package,
-//!   consent, everything or nothing); [`manage`]: listing, uninstall, enable,
+//!   consent, everything or nothing), each package checked first by
+//!   [`verify`]; [`manage`]: listing, uninstall, enable,
 //!   disable, pin; [`updates`]: available updates, update one or all (consent
 //!   again when permissions widen), rollback; [`dev`]: development builds
 //!   uploaded by `trellis dev`, installed without publishing.
@@ -36,6 +37,7 @@ mod out;
 pub mod status;
 pub mod testkit;
 pub mod updates;
+mod verify;
 pub mod workspace;
 
 use std::sync::Arc;

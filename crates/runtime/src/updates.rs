@@ -19,8 +19,9 @@ use trellis_types::{
 };
 
 use crate::configure::installation_for;
-use crate::install::{added, record_attempt, resolve_steps, verify};
+use crate::install::{added, record_attempt, resolve_steps};
 use crate::manage::next_stamp;
+use crate::verify::verify;
 use crate::workspace::{require_manage, require_view, Workspace};
 use crate::Runtime;
 
