@@ -279,15 +279,21 @@ pub async fn save_plugin_config(
             Ok(())
         }
         Err(e) => {
-            let secret: Vec<&str> = form
-                .fields
-                .iter()
-                .filter(|f| f.kind == "secret")
-                .map(|f| f.name.as_str())
-                .collect();
+            // Never a secret; an empty `choices` field is kept (none ticked
+            // is a value, not the defaults).
+            let kind = |k: &str| {
+                form.fields
+                    .iter()
+                    .find(|f| f.name == k)
+                    .map(|f| f.kind.as_str())
+            };
             let drafts: Vec<(String, String)> = values
                 .into_iter()
-                .filter(|(k, v)| !secret.contains(&k.as_str()) && !v.is_empty())
+                .filter(|(k, v)| match kind(k) {
+                    Some("secret") => false,
+                    Some("choices") => true,
+                    _ => !v.is_empty(),
+                })
                 .collect();
             Err(keep_draft::<SavePluginConfig>(&id, &drafts, e.into()))
         }

@@ -31,6 +31,7 @@ fn num(v: Option<f64>) -> Option<String> {
 fn ConfigInput(f: ConfigFieldOut, draft: Option<String>, error: LastError) -> impl IntoView {
     let id = format!("cfg-{}", f.name);
     let name = format!("values[{}]", f.name);
+    let drafted = draft.is_some();
     let value = draft.or(f.value.clone()).unwrap_or_default();
     let err_name = format!("values.{}", f.name);
     let has_error = {
@@ -77,8 +78,9 @@ fn ConfigInput(f: ConfigFieldOut, draft: Option<String>, error: LastError) -> im
             .into_any()
         }
         "choices" => {
-            // Unset, the defaults are what applies: show them ticked.
-            let shown = if value.is_empty() && f.value.is_none() {
+            // Unset (and not sent back refused), the defaults are what
+            // applies: show them ticked.
+            let shown = if !drafted && f.value.is_none() {
                 f.default.clone().unwrap_or_default()
             } else {
                 value

@@ -7,9 +7,10 @@
 //! with the resolver's explanation. Installing needs consent to the plan's
 //! permissions. Every new package is then read from storage and verified
 //! before anything is written ([`crate::verify`]: its SHA-256, its signature
-//! where required, its API range, its exports, its module compiling). Only then, in one transaction, are the
-//! installations written, enabled, with their `plugin.installed` events. Every
-//! attempt is recorded with its outcome (`install_attempts`).
+//! where required, its API range, its exports, its module compiling). Only
+//! then, in one transaction, are the installations written, enabled, with
+//! their `plugin.installed` events. Every attempt is recorded with its outcome
+//! (`install_attempts`).
 
 use std::sync::Arc;
 

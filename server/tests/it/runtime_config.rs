@@ -293,11 +293,22 @@ async fn string_arrays_are_checkboxes_and_lines_in_the_settings_form() {
         "{config}"
     );
     let long = format!("ok\n{}", "x".repeat(51));
-    let form = [&repo[..], &[("values[labels]", long.as_str())]].concat();
+    // (Its events all unticked: they come back unticked, not as the defaults.)
+    let form = [
+        &repo[..],
+        &[("values[labels]", long.as_str()), ("values[events]", "")],
+    ]
+    .concat();
     let back = save_form(s, &gh, &form).await;
     assert!(back.contains("draft_labels="), "{back}");
     let p = page(s, &back).await;
     assert!(part(&p, "cfg-field-labels").contains("has-error"), "{p}");
+    let events = part(&p, "cfg-field-events");
+    let events = &events[..events.find("</fieldset>").unwrap()];
+    assert!(
+        events.contains("picks[]") && !events.contains("checked"),
+        "{events}"
+    );
     let config = config_of(c, &gh).await;
     assert_eq!(config["values"]["labels"], labels, "{config}");
 }
