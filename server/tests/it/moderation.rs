@@ -279,6 +279,12 @@ async fn hidden_reviews_leave_lists_ratings_and_search_and_their_author_still_re
     }
     let anon = app.client();
     assert_eq!(anon.get(&format!("{K}/rating")).await.json()["count"], 2);
+    // The index has both reviews before the hiding, so the one-review state
+    // awaited below is the hiding's and not the first review's.
+    eventually("search counts both reviews", || async {
+        app.client().get("/api/v1/search?q=kanban").await.json()["hits"][0]["rating_count"] == 2
+    })
+    .await;
 
     // Refusals first: nothing changes.
     let before = snapshot(&app).await;
