@@ -450,15 +450,17 @@ pub async fn mark_downloaded(c: &mut AnyConnection, plugin_id: &str) -> Result<(
     Ok(())
 }
 
-/// Whether any version's artifact is `sha256`.
+/// Whether a stored package `sha256` is still used: the artifact of a version,
+/// or the package of an installation (a development build has no version).
 pub async fn artifact_in_use(c: &mut AnyConnection, sha256: &str) -> Result<bool> {
-    Ok(
-        sqlx::query("SELECT 1 AS one FROM plugin_versions WHERE sha256 = $1 LIMIT 1")
-            .bind(sha256)
-            .fetch_optional(&mut *c)
-            .await?
-            .is_some(),
+    Ok(sqlx::query(
+        "SELECT 1 AS one FROM plugin_versions WHERE sha256 = $1 \
+         UNION ALL SELECT 1 AS one FROM installations WHERE sha256 = $1 LIMIT 1",
     )
+    .bind(sha256)
+    .fetch_optional(&mut *c)
+    .await?
+    .is_some())
 }
 
 /// Deletes a plugin, its versions and its statistics, but only if no node has

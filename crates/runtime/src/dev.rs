@@ -8,6 +8,9 @@
 //! installation of that plugin in the workspace, marked `dev`: created the
 //! first time (`plugin.installed`), replaced on every later upload
 //! (`plugin.updated`; its `updated_at` moves, so every process hot-reloads it).
+//! The package a build replaces (or an uninstall leaves) is deleted from
+//! storage by an `artifact.delete` job written in the same transaction, unless
+//! something still uses the same bytes.
 //!
 //! The granted permissions are the manifest's: the developer installs their
 //! own code, so consent is implicit. The developer must belong to the
@@ -30,6 +33,26 @@ use crate::manage::next_stamp;
 use crate::verify::{check_runnable, read_stored};
 use crate::workspace::{require_manage, Workspace};
 use crate::Runtime;
+
+/// Lets the package of development build `left` go once the transaction that
+/// replaced or removed it commits: an `artifact.delete` job, which keeps it
+/// while a version or another installation still uses the same bytes. A
+/// registry package is left alone (its version keeps it).
+pub(crate) async fn release_package(
+    tx: &mut trellis_db::AnyConnection,
+    left: &InstallationRow,
+    event: &str,
+) -> AppResult<()> {
+    if left.dev {
+        trellis_platform::registry::artifact_deletion::enqueue_delete(
+            tx,
+            &left.sha256,
+            Some(event),
+        )
+        .await?;
+    }
+    Ok(())
+}
 
 /// What an upload did.
 #[derive(Debug, Clone)]
@@ -175,7 +198,7 @@ pub async fn upload(
                 next_stamp(cur.updated_at),
             )
             .await?;
-            trellis_platform::events::emit(
+            let event = trellis_platform::events::emit(
                 &mut tx,
                 &ev,
                 &trellis_events::catalogue::PluginUpdated {
@@ -189,6 +212,9 @@ pub async fn upload(
                 },
             )
             .await?;
+            if cur.sha256 != sha256 {
+                release_package(&mut tx, &cur, &event).await?;
+            }
             if !cur.enabled {
                 trellis_platform::events::emit(
                     &mut tx,

@@ -170,7 +170,7 @@ pub async fn uninstall(
     let mut gone = Vec::new();
     for i in all.iter().filter(|i| removed.contains(&i.plugin_id)) {
         if trellis_db::installations::delete(&mut tx, &i.id).await? {
-            trellis_platform::events::emit(
+            let event = trellis_platform::events::emit(
                 &mut tx,
                 &ev,
                 &trellis_events::catalogue::PluginUninstalled {
@@ -182,6 +182,7 @@ pub async fn uninstall(
                 },
             )
             .await?;
+            crate::dev::release_package(&mut tx, i, &event).await?;
             gone.push(i.id.clone());
         }
     }

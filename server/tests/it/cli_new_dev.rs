@@ -2,7 +2,9 @@
 //! a real server on a loopback port: each kind's project builds for wasm32,
 //! passes its own `cargo test` natively and publishes unchanged; `trellis dev`
 //! installs a development build, reloads it when its source changes, and
-//! prints its log lines. Also the dev-installations endpoint's refusals.
+//! prints its log lines; the package a build replaces, and the last one when
+//! it is uninstalled, leave storage. Also the dev-installations endpoint's
+//! refusals.
 
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -14,7 +16,7 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use serde_json::json;
 
-use crate::harness::{Client, TestApp};
+use crate::harness::{eventually, Client, TestApp};
 
 /// One cargo target directory for every project these tests build, so the
 /// dependencies are compiled once.
@@ -246,6 +248,27 @@ async fn invoke(c: &Client, id: &str) -> serde_json::Value {
     r.json()["output"].clone()
 }
 
+/// Where installation `id`'s package is stored.
+async fn package_key(app: &TestApp, id: &str) -> object_store::path::Path {
+    use trellis_db::sqlx::{self, Row};
+    let row = sqlx::query("SELECT sha256 FROM installations WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *app.state.db.conn().await.unwrap())
+        .await
+        .unwrap();
+    let sha: String = row.get("sha256");
+    object_store::path::Path::from(format!("artifacts/sha256/{}/{sha}.tar.gz", &sha[..2]))
+}
+
+async fn stored(app: &TestApp, key: &object_store::path::Path) -> bool {
+    use object_store::ObjectStoreExt;
+    match app.state.storage.store().head(key).await {
+        Ok(_) => true,
+        Err(object_store::Error::NotFound { .. }) => false,
+        Err(e) => panic!("storage: {e}"),
+    }
+}
+
 async fn put_package(c: &Client, path: &str, ctype: &str, body: Vec<u8>) -> crate::harness::Resp {
     c.send(
         Request::put(path)
@@ -319,6 +342,9 @@ async fn dev_installs_reloads_on_change_and_prints_logs() {
         .await;
     r.problem(409, "conflict");
 
+    let first = package_key(&app, &id).await;
+    assert!(stored(&app, &first).await);
+
     let logic = dir.join("src/logic.rs");
     let source = std::fs::read_to_string(&logic).unwrap();
     std::fs::write(
@@ -337,6 +363,15 @@ async fn dev_installs_reloads_on_change_and_prints_logs() {
     let again = api.get(&format!("/api/v1/installations/{id}")).await;
     assert_eq!(again.json()["dev"], true);
     assert!(again.json()["updated_at"].as_i64() > inst["updated_at"].as_i64());
+    // The replaced build's package leaves storage (a job of the queue,
+    // written with the replacement); the new one stays.
+    let second = package_key(&app, &id).await;
+    assert_ne!(first, second);
+    eventually("the replaced build's package is deleted", || async {
+        !stored(&app, &first).await
+    })
+    .await;
+    assert!(stored(&app, &second).await);
 
     // The endpoint's refusals, with the module `trellis dev` built.
     let path = "/api/v1/workspaces/~alice/dev-installations/labs.dev-agent";
@@ -375,6 +410,13 @@ async fn dev_installs_reloads_on_change_and_prints_logs() {
     .await
     .problem(422, "validation_failed");
     drop(dev);
+    // Uninstalled, the last build's package goes too.
+    let r = api.delete(&format!("/api/v1/installations/{id}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    eventually("the uninstalled build's package is deleted", || async {
+        !stored(&app, &second).await
+    })
+    .await;
     server.abort();
 }
 

@@ -1,8 +1,10 @@
 //! Deleting stored artifacts, as durable jobs: a deleted plugin's packages are
 //! removed from the object store by an `artifact.delete` job enqueued in the
 //! deletion's own transaction, so a process that dies right after the commit
-//! never leaves them behind. Artifacts are stored by content hash and two
-//! versions may share one, so the job deletes only what no version uses.
+//! never leaves them behind. The packages of development builds (`trellis
+//! dev`) that were replaced or uninstalled go the same way. Artifacts are
+//! stored by content hash and versions and installations may share one, so the
+//! job deletes only what none of them uses.
 
 use async_trait::async_trait;
 use object_store::ObjectStoreExt;
