@@ -358,6 +358,7 @@ async fn jobs_rows(b: &Bench, extra: &[(&str, String)], postgres: bool, quick: b
             let log = std::env::temp_dir().join(format!("trellis-bench-worker-{procs}-{w}.log"));
             workers.push(worker(&bin, &env, log).await);
         }
+        let worker_pids: Vec<u32> = workers.iter().map(|w| w.0.id()).collect();
         // Events at a steady rate while the jobs run; a follower measures its lag.
         // Stopped by a signal once the jobs are done, and awaited (bounded by
         // two minutes in any case).
@@ -397,16 +398,22 @@ async fn jobs_rows(b: &Bench, extra: &[(&str, String)], postgres: bool, quick: b
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         let start = Instant::now();
+        let cpu_before = crate::cpu::sample();
         let mut last_check = Instant::now();
         loop {
             step(db, &mut meter, 500).await.expect("follow");
-            // Counting jobs is a query of its own: every 250 ms, not every poll.
+            // Whether the queue has drained is a query of its own: every 250 ms,
+            // not every poll, and one that reads a single index entry (counting
+            // the jobs would scan them all and load the database it measures).
             if last_check.elapsed() >= Duration::from_millis(250) {
                 last_check = Instant::now();
-                let s = trellis_db::jobs::stats(&mut db.conn().await.unwrap())
-                    .await
-                    .unwrap();
-                if s.done - done_base >= n as i64 || start.elapsed() > Duration::from_secs(180) {
+                let left = trellis_db::jobs::any_unfinished(
+                    &mut db.conn().await.unwrap(),
+                    "artifact.delete",
+                )
+                .await
+                .unwrap();
+                if !left || start.elapsed() > Duration::from_secs(180) {
                     break;
                 }
             }
@@ -414,6 +421,15 @@ async fn jobs_rows(b: &Bench, extra: &[(&str, String)], postgres: bool, quick: b
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         let el = start.elapsed().as_secs_f64();
+        let cpu_after = crate::cpu::sample();
+        let done = trellis_db::jobs::stats(&mut db.conn().await.unwrap())
+            .await
+            .unwrap()
+            .done
+            - done_base;
+        if done < n as i64 {
+            println!("jobs/s:                  only {done} of {n} jobs were done after 180 s");
+        }
         let _ = stop_writer.send(true);
         writer.await.expect("event writer");
         drop(workers);
@@ -431,6 +447,12 @@ async fn jobs_rows(b: &Bench, extra: &[(&str, String)], postgres: bool, quick: b
         println!(
             "jobs/s:                  {procs} worker process(es), {n} artifact.delete jobs: {rate:.0} jobs/s ({el:.1} s){vs}"
         );
+        if let (Some(b), Some(a)) = (&cpu_before, &cpu_after) {
+            println!(
+                "CPU during that run:     {}",
+                crate::cpu::summary(b, a, &[("worker processes", worker_pids.clone())])
+            );
+        }
         if !meter.lags.is_empty() {
             println!(
                 "follower lag:            {} events at ~100/s during that run: p50 {:.0} ms, p99 {:.0} ms (follower polling every 50 ms)",

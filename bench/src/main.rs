@@ -20,6 +20,7 @@
 //! count and time. Results are written up in docs/benchmarks.md.
 
 mod bare;
+mod cpu;
 mod events;
 mod graph;
 mod http;

@@ -75,8 +75,10 @@ pub async fn list(
         ints.push(t);
     }
     if let Some(p) = before {
+        // The plain range first, so that the index is entered at the cursor
+        // (see `events::read_after`).
         let (a, b, c2) = (next(), next(), next());
-        sql += &format!(" AND (tx < {a} OR (tx = {b} AND seq < {c2}))");
+        sql += &format!(" AND tx <= {a} AND (tx < {b} OR seq < {c2})");
         ints.extend([p.tx, p.tx, p.seq]);
     }
     sql += &format!(" ORDER BY tx DESC, seq DESC LIMIT {}", next());

@@ -99,6 +99,13 @@ pub async fn insert(c: &mut AnyConnection, e: &NewEvent<'_>) -> Result<()> {
 
 /// Up to `limit` events after `after` (from the start when `None`), in log order,
 /// never past the horizon.
+///
+/// Every "after position" predicate in this module starts with a plain range on
+/// `tx` (`tx >= $1`) before the exact test: statements are prepared, and
+/// PostgreSQL's generic plan for `tx > $1 OR (tx = $1 AND seq > $2)` alone
+/// walks the `events_log` index from the start of the log and filters, a
+/// cost that grows with the log (28 ms a read at 60,000 events, against 0.09 ms
+/// with the range).
 pub async fn read_after(
     c: &mut AnyConnection,
     after: Option<Position>,
@@ -107,7 +114,7 @@ pub async fn read_after(
     let after = after.unwrap_or(Position { tx: -1, seq: -1 });
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM events \
-         WHERE (tx > $1 OR (tx = $1 AND seq > $2)) AND tx < (SELECT tx FROM event_horizon) \
+         WHERE tx >= $1 AND (tx > $1 OR seq > $2) AND tx < (SELECT tx FROM event_horizon) \
          ORDER BY tx, seq LIMIT $3"
     )))
     .bind(after.tx)
@@ -147,7 +154,7 @@ pub async fn behind(
     let after = after.unwrap_or(Position { tx: -1, seq: -1 });
     let row = sqlx::query(
         "SELECT COUNT(*) AS n, MIN(occurred_at) AS first FROM (SELECT occurred_at FROM events \
-         WHERE tx > $1 OR (tx = $1 AND seq > $2) LIMIT $3) AS pending",
+         WHERE tx >= $1 AND (tx > $1 OR seq > $2) LIMIT $3) AS pending",
     )
     .bind(after.tx)
     .bind(after.seq)
@@ -258,7 +265,7 @@ pub async fn list(
     if let Some(p) = before {
         let a = next(&mut binds, Bind::Int(p.tx));
         let b = next(&mut binds, Bind::Int(p.seq));
-        sql += &format!(" AND (tx < {a} OR (tx = {a} AND seq < {b}))");
+        sql += &format!(" AND tx <= {a} AND (tx < {a} OR seq < {b})");
     }
     sql += &format!(
         " ORDER BY tx DESC, seq DESC LIMIT {}",

@@ -295,6 +295,19 @@ pub struct QueueStats {
     pub oldest_due_at: Option<i64>,
 }
 
+/// Whether any job of `kind` is still to run (queued or running): a cheap
+/// check (the first entry of an index) for waiting until a queue has drained,
+/// where [`stats`] counts every row.
+pub async fn any_unfinished(c: &mut AnyConnection, kind: &str) -> Result<bool> {
+    Ok(sqlx::query(
+        "SELECT 1 AS one FROM jobs WHERE state IN ('queued', 'running') AND kind = $1 LIMIT 1",
+    )
+    .bind(kind)
+    .fetch_optional(&mut *c)
+    .await?
+    .is_some())
+}
+
 /// Counts jobs by state.
 pub async fn stats(c: &mut AnyConnection) -> Result<QueueStats> {
     let now = now_ms();
