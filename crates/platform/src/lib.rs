@@ -16,6 +16,7 @@
 pub mod accounts;
 pub mod actor;
 pub mod config;
+mod config_build;
 pub mod config_sections;
 pub mod discovery;
 pub mod error;
