@@ -75,10 +75,16 @@ ensure_postgres() {
     sleep 0.2
   done
   su postgres -c "psql -p $port -qc \"ALTER USER postgres PASSWORD 'postgres'\"" >/dev/null
-  # Drop databases left by earlier runs.
-  su postgres -c "psql -p $port -qAtc \"select datname from pg_database where datname like 'trellis_test_%'\"" |
-    while read -r db; do su postgres -c "psql -p $port -qc 'DROP DATABASE \"$db\"'" >/dev/null; done
+  PG_PORT="$port"
+  drop_test_databases
   export TRELLIS_TEST_POSTGRES_URL="postgres://postgres:postgres@127.0.0.1:$port/postgres"
+}
+
+# Drops the databases test runs create (one per test, `trellis_test_*`): left
+# behind, hundreds of them keep autovacuum busy and slow the machine down.
+drop_test_databases() {
+  su postgres -c "psql -p $PG_PORT -qAtc \"select datname from pg_database where datname like 'trellis_test_%'\"" |
+    while read -r db; do su postgres -c "psql -p $PG_PORT -qc 'DROP DATABASE \"$db\" WITH (FORCE)'" >/dev/null; done
 }
 
 free_port() {

@@ -41,6 +41,7 @@ ensure_s3
 say "tests on PostgreSQL + S3"
 # The same command as above, so every artifact is reused.
 cargo test --workspace --exclude trellis-frontend 2>&1 | tee target/test-postgres.log
+drop_test_databases
 
 # The server binary was built by the test run above (it is what the CLI tests
 # run); only the browser bundle is missing.
