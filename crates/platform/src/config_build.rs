@@ -41,6 +41,16 @@ impl Reader<'_> {
         }
     }
 
+    /// Comma-separated text, each item trimmed, empty items dropped.
+    fn list(&self, key: &str) -> Result<Vec<String>, ConfigError> {
+        Ok(self
+            .string(key)?
+            .split(',')
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect())
+    }
+
     fn int(&self, key: &str, min: i64, max: i64) -> Result<i64, ConfigError> {
         let n = match self.0.get(key).map(|(v, _)| v) {
             Some(toml::Value::Integer(n)) => *n,
@@ -153,19 +163,9 @@ pub(crate) fn build(flat: &Flat) -> Result<Config, ConfigError> {
                 format!("expected 1 to 50 comma-separated delays such as \"0s, 5s, 5m, 2h\" (each at most 7d), got \"{schedule_s}\""),
             )
         })?;
-    let allow_networks: Vec<String> = r
-        .string("webhooks.allow_networks")?
-        .split(',')
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty())
-        .collect();
+    let allow_networks = r.list("webhooks.allow_networks")?;
     let disable_after = r.int("webhooks.disable_after_failing_secs", 0, 365 * 86_400)? as u64;
-    let plugin_networks: Vec<String> = r
-        .string("plugins.allow_networks")?
-        .split(',')
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty())
-        .collect();
+    let plugin_networks = r.list("plugins.allow_networks")?;
     let http_overrides =
         crate::config_sections::parse_http_overrides(&r.string("plugins.http_overrides")?)
             .map_err(|e| r.invalid("plugins.http_overrides", e))?;
