@@ -295,9 +295,10 @@ pub struct QueueStats {
     pub oldest_due_at: Option<i64>,
 }
 
-/// Whether any job of `kind` is still to run (queued or running): a cheap
-/// check (the first entry of an index) for waiting until a queue has drained,
-/// where [`stats`] counts every row.
+/// Whether any job of `kind` is still to run (queued or running), for waiting
+/// until a queue has drained: it stops at the first such job found through the
+/// state indexes, where [`stats`] counts every row of the table (after a burst
+/// it still steps over the dead index entries of the jobs already claimed).
 pub async fn any_unfinished(c: &mut AnyConnection, kind: &str) -> Result<bool> {
     Ok(sqlx::query(
         "SELECT 1 AS one FROM jobs WHERE state IN ('queued', 'running') AND kind = $1 LIMIT 1",

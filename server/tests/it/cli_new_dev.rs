@@ -256,8 +256,7 @@ async fn package_key(app: &TestApp, id: &str) -> object_store::path::Path {
         .fetch_one(&mut *app.state.db.conn().await.unwrap())
         .await
         .unwrap();
-    let sha: String = row.get("sha256");
-    object_store::path::Path::from(format!("artifacts/sha256/{}/{sha}.tar.gz", &sha[..2]))
+    trellis_platform::registry::artifact_path(&row.get::<String, _>("sha256"))
 }
 
 async fn stored(app: &TestApp, key: &object_store::path::Path) -> bool {
