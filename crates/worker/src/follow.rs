@@ -3,10 +3,11 @@
 //! Also the followers Trellis has today:
 //! - [`EventLogFile`]: appends every event, in log order and once, to a JSON
 //!   Lines file (`events.log_file`), for log shippers. Its position is the last
-//!   line of the file itself, so a crash between writing and recording cannot
-//!   write an event twice; a torn last line is cut off at start. The follower
-//!   holds an exclusive lock on the file while it runs, so two processes
-//!   configured with the same file never interleave (the second waits).
+//!   line of the file itself, read once when it starts (a torn last line is cut
+//!   off then) and kept in memory after each write, so a crash between writing
+//!   and recording cannot write an event twice. The follower holds an exclusive
+//!   lock on the file while it runs, so two processes configured with the same
+//!   file never interleave (the second waits).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -52,6 +53,8 @@ pub struct EventLogFile {
     name: String,
     /// The file, open and locked, once [`Follower::position`] ran.
     file: Option<tokio::fs::File>,
+    /// The position of the file's last line, once read from the file.
+    last: Option<Option<Position>>,
 }
 
 impl EventLogFile {
@@ -60,6 +63,7 @@ impl EventLogFile {
             path,
             name: format!("event-log-file@{node}"),
             file: None,
+            last: None,
         }
     }
 
@@ -100,6 +104,9 @@ impl Follower for EventLogFile {
     }
 
     async fn position(&mut self) -> Result<Option<Position>, FollowerError> {
+        if let Some(last) = self.last {
+            return Ok(last);
+        }
         self.open().await?;
         let text = tokio::fs::read(&self.path).await?;
         // Everything after the last newline is a line torn by a crash: cut it.
@@ -113,13 +120,16 @@ impl Follower for EventLogFile {
             .split(|b| *b == b'\n')
             .rfind(|l| !l.is_empty())
         else {
+            self.last = Some(None);
             return Ok(None);
         };
         let line: Line = serde_json::from_slice(last)?;
-        Ok(Some(Position {
+        let at = Position {
             tx: line.position.0,
             seq: line.position.1,
-        }))
+        };
+        self.last = Some(Some(at));
+        Ok(Some(at))
     }
 
     async fn apply(&mut self, events: &[EventRow]) -> Result<(), FollowerError> {
@@ -136,6 +146,9 @@ impl Follower for EventLogFile {
         f.seek(std::io::SeekFrom::End(0)).await?;
         f.write_all(&out).await?;
         f.sync_data().await?;
+        if let Some(e) = events.last() {
+            self.last = Some(Some(e.position));
+        }
         Ok(())
     }
 }

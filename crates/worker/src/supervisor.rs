@@ -1,5 +1,6 @@
 //! The supervisor: spawns named workers, restarts one that returns an error or
-//! panics (after a pause that doubles from one second up to a minute), and
+//! panics (after a pause that doubles from one second up to a minute, and
+//! starts again from one second once a run lasted a minute or more), and
 //! stops them all on [`Supervisor::shutdown`], waiting up to a grace period
 //! before aborting the ones that do not finish.
 
@@ -68,6 +69,7 @@ impl Supervisor {
         let task = tokio::spawn(async move {
             let mut pause = FIRST_PAUSE;
             loop {
+                let started = tokio::time::Instant::now();
                 let run = tokio::spawn(make(stop.clone()));
                 match run.await {
                     Ok(Ok(())) if stop.is_stopped() => break,
@@ -84,6 +86,10 @@ impl Supervisor {
                 }
                 if stop.is_stopped() {
                     break;
+                }
+                if started.elapsed() >= LONGEST_PAUSE {
+                    // It ran well for a while: this failure is a new one.
+                    pause = FIRST_PAUSE;
                 }
                 let mut s = stop.clone();
                 tokio::select! {
@@ -182,6 +188,34 @@ mod tests {
             3,
             "two panics, then a run that lasts"
         );
+        assert!(s.shutdown(Duration::from_secs(1)).await.is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_pause_doubles_and_starts_over_after_a_long_run() {
+        // Fails at once five times (pauses 1, 2, 4, 8 s), then fails after
+        // running two minutes, then fails at once again.
+        let starts = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let t0 = tokio::time::Instant::now();
+        let mut s = Supervisor::new();
+        let r = starts.clone();
+        s.spawn("failing", move |_stop| {
+            let n = {
+                let mut v = r.lock().unwrap();
+                v.push(t0.elapsed().as_secs());
+                v.len()
+            };
+            async move {
+                if n == 5 {
+                    tokio::time::sleep(Duration::from_secs(120)).await;
+                }
+                Err::<(), WorkerError>("down".into())
+            }
+        });
+        tokio::time::sleep(Duration::from_secs(200)).await;
+        let got = starts.lock().unwrap().clone();
+        // 0, 1, 3, 7, 15; that run fails at 135 and the pause is 1 s again.
+        assert_eq!(got[..7], [0, 1, 3, 7, 15, 136, 138]);
         assert!(s.shutdown(Duration::from_secs(1)).await.is_empty());
     }
 

@@ -463,19 +463,24 @@ async fn the_event_log_file_has_each_event_once_in_order_across_restarts() {
     for i in 0..5 {
         app.user(&format!("user{i}")).await;
     }
-    let lines = |f: std::path::PathBuf| async move {
-        std::fs::read_to_string(&f)
-            .unwrap_or_default()
+    // The file's whole lines, and whether it ends with one.
+    let read = |f: std::path::PathBuf| async move {
+        let text = std::fs::read_to_string(&f).unwrap_or_default();
+        let whole = text.rfind('\n').map_or("", |i| &text[..i]);
+        let lines = whole
             .lines()
             .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-            .collect::<Vec<_>>()
+            .collect::<Vec<_>>();
+        (lines, text.is_empty() || text.ends_with('\n'))
     };
     eventually("five sign-ups in the file", || async {
-        lines(file.clone()).await.len() == 5
+        read(file.clone()).await.0.len() == 5
     })
     .await;
-    // A torn last line (a crash mid-write) is cut, and writing goes on after
-    // the last whole line, from another process state.
+    // A crash mid-write leaves a torn last line: the next process cuts it and
+    // goes on after the last whole line.
+    let saved = app.saved();
+    app.stop().await;
     {
         use std::io::Write;
         let mut f = std::fs::OpenOptions::new()
@@ -484,27 +489,40 @@ async fn the_event_log_file_has_each_event_once_in_order_across_restarts() {
             .unwrap();
         f.write_all(b"{\"position\":[0,").unwrap();
     }
-    let again = app.restart().await;
-    // One writer per file: the new process waits for the old one's lock.
-    app.stop().await;
+    let again = TestApp::again(&saved).await;
     for i in 5..8 {
         again.user(&format!("user{i}")).await;
     }
-    eventually("eight sign-ups in the file", || async {
-        lines(file.clone()).await.len() == 8
+    eventually("eight sign-ups in the file, the torn line cut", || async {
+        let (lines, whole) = read(file.clone()).await;
+        lines.len() == 8 && whole
     })
     .await;
-    let got = lines(file.clone()).await;
+    // One writer per file: a second process configured with the same file
+    // waits for the first one's lock, then takes over where it stopped.
+    let second = again.restart().await;
+    second.user("user8").await;
+    eventually("nine sign-ups in the file", || async {
+        read(file.clone()).await.0.len() == 9
+    })
+    .await;
+    again.stop().await;
+    second.user("user9").await;
+    eventually("ten sign-ups in the file", || async {
+        read(file.clone()).await.0.len() >= 10
+    })
+    .await;
+    second.stop().await;
+    let (got, whole) = read(file.clone()).await;
+    assert!(whole);
     let users: Vec<&str> = got
         .iter()
         .map(|l| l["data"]["username"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        users,
-        ["user0", "user1", "user2", "user3", "user4", "user5", "user6", "user7"]
-    );
+    let want: Vec<String> = (0..10).map(|i| format!("user{i}")).collect();
+    assert_eq!(users, want);
     let ids: HashSet<&str> = got.iter().map(|l| l["id"].as_str().unwrap()).collect();
-    assert_eq!(ids.len(), 8);
+    assert_eq!(ids.len(), 10);
 }
 
 /// A clean stop lets running jobs finish for the grace period and hands the rest
