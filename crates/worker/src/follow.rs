@@ -5,9 +5,13 @@
 //!   Lines file (`events.log_file`), for log shippers. Its position is the last
 //!   line of the file itself, read once when it starts (a torn last line is cut
 //!   off then) and kept in memory after each write, so a crash between writing
-//!   and recording cannot write an event twice. The follower holds an exclusive
-//!   lock on the file while it runs, so two processes configured with the same
-//!   file never interleave (the second waits).
+//!   and recording cannot write an event twice. A file without a whole line (new,
+//!   or rotated away) goes on after the follower's cursor in the database, saved
+//!   after each write: rotation never replays the log, and only the first file
+//!   starts from the oldest kept event. A file moved away while the follower runs
+//!   is noticed at the next write, which goes to a new file at the path. The
+//!   follower holds an exclusive lock on the file while it runs, so two processes
+//!   configured with the same file never interleave (the second waits).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -49,6 +53,7 @@ pub async fn run(
 /// Appends the log to a JSON Lines file, one envelope per line with its log
 /// position (`"position": [tx, seq]`).
 pub struct EventLogFile {
+    db: Db,
     path: PathBuf,
     name: String,
     /// The file, open and locked, once [`Follower::position`] ran.
@@ -58,8 +63,9 @@ pub struct EventLogFile {
 }
 
 impl EventLogFile {
-    pub fn new(path: PathBuf, node: &str) -> Self {
+    pub fn new(db: Db, path: PathBuf, node: &str) -> Self {
         EventLogFile {
+            db,
             path,
             name: format!("event-log-file@{node}"),
             file: None,
@@ -87,6 +93,28 @@ impl EventLogFile {
             self.file = Some(tokio::fs::File::from_std(f));
         }
         Ok(self.file.as_mut().expect("opened above"))
+    }
+
+    /// Whether the open file is no longer the one at the path (rotated away).
+    async fn moved(&self) -> Result<bool, FollowerError> {
+        let Some(f) = &self.file else {
+            return Ok(false);
+        };
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let ours = f.metadata().await?;
+            Ok(match tokio::fs::metadata(&self.path).await {
+                Ok(m) => m.dev() != ours.dev() || m.ino() != ours.ino(),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => true,
+                Err(e) => return Err(e.into()),
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = f;
+            Ok(false)
+        }
     }
 }
 
@@ -120,8 +148,10 @@ impl Follower for EventLogFile {
             .split(|b| *b == b'\n')
             .rfind(|l| !l.is_empty())
         else {
-            self.last = Some(None);
-            return Ok(None);
+            // New or rotated: on from where the last file ended, if anywhere.
+            let at = trellis_db::events::cursor(&mut *self.db.conn().await?, &self.name).await?;
+            self.last = Some(at);
+            return Ok(at);
         };
         let line: Line = serde_json::from_slice(last)?;
         let at = Position {
@@ -141,6 +171,11 @@ impl Follower for EventLogFile {
             };
             serde_json::to_writer(&mut out, &line)?;
             out.push(b'\n');
+        }
+        if self.moved().await? {
+            // Rotated away: the old file keeps what it has (flushed at each
+            // write) and the events go on in a new one at the path.
+            self.file = None;
         }
         let f = self.open().await?;
         f.seek(std::io::SeekFrom::End(0)).await?;

@@ -164,7 +164,7 @@ pub fn event_log_file(s: &mut Supervisor, state: AppState) {
     s.spawn("event-log-file", move |stop| {
         let (db, path, node) = (state.db.clone(), path.clone(), node.clone());
         async move {
-            let mut f = EventLogFile::new(path, &node);
+            let mut f = EventLogFile::new(db.clone(), path, &node);
             crate::follow::run(db, &mut f, poll, stop).await
         }
     });

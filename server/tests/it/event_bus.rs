@@ -525,6 +525,59 @@ async fn the_event_log_file_has_each_event_once_in_order_across_restarts() {
     assert_eq!(ids.len(), 10);
 }
 
+/// Rotating the event log file, while the server runs or while it is stopped,
+/// goes on in a new file at the path and never writes an event again.
+#[tokio::test]
+async fn a_rotated_event_log_file_goes_on_without_replaying() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("events.jsonl");
+    let file_s = file.display().to_string();
+    let app = TestApp::with_env(&[
+        ("TRELLIS_EVENTS__LOG_FILE", &file_s),
+        ("TRELLIS_EVENTS__POLL_MS", "20"),
+    ])
+    .await;
+    let users = |f: std::path::PathBuf| {
+        std::fs::read_to_string(f)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                v["data"]["username"].as_str().unwrap().to_owned()
+            })
+            .collect::<Vec<_>>()
+    };
+    app.user("first").await;
+    eventually("first in the file", || async {
+        users(file.clone()) == ["first"]
+    })
+    .await;
+    // Moved away while running (logrotate's default).
+    let one = dir.path().join("events.jsonl.1");
+    std::fs::rename(&file, &one).unwrap();
+    app.user("second").await;
+    eventually("second in a new file", || async {
+        users(file.clone()) == ["second"]
+    })
+    .await;
+    assert_eq!(users(one.clone()), ["first"]);
+    // Moved away while stopped: the next process goes on after the last event
+    // written, not from the oldest one kept.
+    let saved = app.saved();
+    app.stop().await;
+    let two = dir.path().join("events.jsonl.2");
+    std::fs::rename(&file, &two).unwrap();
+    let again = TestApp::again(&saved).await;
+    again.user("third").await;
+    eventually("third in a new file", || async {
+        users(file.clone()) == ["third"]
+    })
+    .await;
+    assert_eq!(users(two), ["second"]);
+    assert_eq!(users(one), ["first"]);
+    again.stop().await;
+}
+
 /// A clean stop lets running jobs finish for the grace period and hands the rest
 /// back to the queue at once, the interrupted attempt not counted.
 #[tokio::test]
