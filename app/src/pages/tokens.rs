@@ -77,7 +77,7 @@ pub fn TokensPage() -> impl IntoView {
                         <section class="panel">
                             <h1>"API tokens"</h1>
                             <p class="muted">
-                                "Tokens let scripts, the CLI and SDKs act as you. Send one as "
+                                "Tokens let scripts, the CLI and other API clients act as you. Send one as "
                                 <code>"Authorization: Bearer trls_…"</code> "."
                             </p>
                             {move || created().map(|c| view! {

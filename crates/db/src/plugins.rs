@@ -450,6 +450,25 @@ pub async fn mark_downloaded(c: &mut AnyConnection, plugin_id: &str) -> Result<(
     Ok(())
 }
 
+/// Takes the lock of the stored package `sha256` until the end of the
+/// transaction `c` (begun with [`crate::Db::begin`]). Whatever adds a use of a
+/// package and whatever deletes an unused one take it, so a deletion that found
+/// it unused finishes before a new use commits: the new use then stores the
+/// package again. PostgreSQL: an advisory lock on the hash; SQLite: nothing
+/// more, as its write transactions already run one at a time.
+pub async fn lock_artifact(c: &mut AnyConnection, sha256: &str) -> Result<()> {
+    if c.backend_name() == "PostgreSQL" {
+        // The function returns `void`, which the Any driver cannot decode.
+        sqlx::query(
+            "SELECT 1 AS one FROM (SELECT pg_advisory_xact_lock(hashtextextended($1, 0))) AS l",
+        )
+        .bind(format!("artifact:{sha256}"))
+        .execute(&mut *c)
+        .await?;
+    }
+    Ok(())
+}
+
 /// Whether a stored package `sha256` is still used: the artifact of a version,
 /// or the package of an installation (a development build has no version).
 pub async fn artifact_in_use(c: &mut AnyConnection, sha256: &str) -> Result<bool> {

@@ -168,7 +168,7 @@ pub async fn upload(
     let path = trellis_platform::registry::artifact_path(&sha256);
     let store = rt.state.storage.store();
     if store.head(&path).await.is_err() {
-        store.put(&path, PutPayload::from(bytes)).await?;
+        store.put(&path, PutPayload::from(bytes.clone())).await?;
     }
     let stored = read_stored(rt, &sha256, &id, &version).await?;
     check_runnable(rt, &stored, &id, &version).await?;
@@ -187,6 +187,7 @@ pub async fn upload(
     let ns_of_ws = w.namespace().map(str::to_owned);
     let ev = trellis_platform::events::actor(actor);
     let mut tx = rt.state.db.begin().await?;
+    trellis_db::plugins::lock_artifact(&mut tx, &sha256).await?;
     let current = trellis_db::installations::in_workspace(&mut tx, &workspace, &id).await?;
     let (inst_id, created) = match current {
         Some(cur) => {
@@ -278,6 +279,11 @@ pub async fn upload(
         }
     };
     tx.commit().await?;
+    // A pending deletion of these bytes (an earlier build's) may have removed
+    // them before this commit (see `artifact_deletion`): store them again.
+    if store.head(&path).await.is_err() {
+        store.put(&path, PutPayload::from(bytes)).await?;
+    }
     // A new build starts with a clean slate: the breaker's count begins again.
     rt.health.reset(&inst_id);
     let installation = crate::manage::by_ids(rt, std::slice::from_ref(&inst_id))

@@ -450,16 +450,22 @@ async fn retention_keeps_what_a_follower_or_a_pending_job_needs() {
     assert!(stepped.applied >= 1);
 }
 
-#[tokio::test]
-async fn the_event_log_file_has_each_event_once_in_order_across_restarts() {
+/// An instance writing its event log to `events.jsonl` in a fresh directory
+/// (kept alive by the returned guard), following the log every 20 ms.
+async fn with_event_log_file() -> (tempfile::TempDir, std::path::PathBuf, TestApp) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("events.jsonl");
-    let file_s = file.display().to_string();
     let app = TestApp::with_env(&[
-        ("TRELLIS_EVENTS__LOG_FILE", &file_s),
+        ("TRELLIS_EVENTS__LOG_FILE", &file.display().to_string()),
         ("TRELLIS_EVENTS__POLL_MS", "20"),
     ])
     .await;
+    (dir, file, app)
+}
+
+#[tokio::test]
+async fn the_event_log_file_has_each_event_once_in_order_across_restarts() {
+    let (_dir, file, app) = with_event_log_file().await;
     for i in 0..5 {
         app.user(&format!("user{i}")).await;
     }
@@ -529,14 +535,7 @@ async fn the_event_log_file_has_each_event_once_in_order_across_restarts() {
 /// goes on in a new file at the path and never writes an event again.
 #[tokio::test]
 async fn a_rotated_event_log_file_goes_on_without_replaying() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("events.jsonl");
-    let file_s = file.display().to_string();
-    let app = TestApp::with_env(&[
-        ("TRELLIS_EVENTS__LOG_FILE", &file_s),
-        ("TRELLIS_EVENTS__POLL_MS", "20"),
-    ])
-    .await;
+    let (dir, file, app) = with_event_log_file().await;
     let users = |f: std::path::PathBuf| {
         std::fs::read_to_string(f)
             .unwrap_or_default()

@@ -7,7 +7,9 @@ use object_store::ObjectStoreExt;
 use serde_json::json;
 
 use crate::harness::{eventually, TestApp};
-use crate::registry_support::{download, flush, publish_ok, publisher, send_empty, send_json, Pkg};
+use crate::registry_support::{
+    download, flush, publish_bytes, publish_ok, publisher, send_empty, send_json, Pkg,
+};
 
 #[tokio::test]
 async fn yanking_moves_latest_but_keeps_exact_downloads() {
@@ -197,6 +199,82 @@ async fn a_plugin_is_deletable_only_until_downloaded() {
         .problem(409, "conflict");
     assert_eq!(
         app.client().get("/api/v1/plugins/acme.used").await.status,
+        200
+    );
+}
+
+/// A plugin deleted and published again byte for byte while the deletion of its
+/// first package is still pending keeps its package, whichever of the publish
+/// and the deletion job gets the artifact's lock first.
+#[tokio::test]
+async fn a_package_published_again_survives_the_pending_deletion_of_its_twin() {
+    use std::time::Duration;
+    use trellis_events::jobs::{Done, JobHandler};
+    use trellis_platform::registry::artifact_deletion::{DeleteArtifact, KIND};
+    use trellis_platform::registry::artifact_path;
+
+    // An API process only: the deletion waits in the queue for this test to run
+    // it. No write limit: counting a write would wait for the lock held below
+    // (on SQLite) before the publish even looks at the stored package.
+    let app = TestApp::with_env(&[
+        ("TRELLIS_SERVER__ROLE", "api"),
+        ("TRELLIS_API__WRITES_PER_MINUTE", "0"),
+    ])
+    .await;
+    let (_alice, t) = publisher(&app, "alice", "acme").await;
+    let pkg = Pkg::new("acme.twin", "1.0.0");
+    let sha = publish_ok(&t, &pkg).await["sha256"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        send_empty(&t, "DELETE", "/api/v1/plugins/acme.twin")
+            .await
+            .status,
+        204
+    );
+    let mut job = {
+        let mut c = app.state.db.conn().await.unwrap();
+        let lease = trellis_db::now_ms() + 60_000;
+        trellis_db::jobs::claim(&mut c, "test", &[KIND], lease, 1)
+            .await
+            .unwrap()
+    };
+    let job = job.pop().expect("the deletion is queued");
+
+    // The lock held here stands for the moment both reach it together.
+    let mut held = app.state.db.begin().await.unwrap();
+    trellis_db::plugins::lock_artifact(&mut held, &sha)
+        .await
+        .unwrap();
+    let publishing = tokio::spawn({
+        let (t, bytes) = (t.clone(), pkg.bytes());
+        async move { publish_bytes(&t, bytes).await }
+    });
+    // The publish finds the package still stored and waits for the lock...
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // ...and so does the deletion, which finds it unused until the publish commits.
+    let deleting = tokio::spawn({
+        let handler = DeleteArtifact(app.state.clone());
+        async move { handler.run(&job).await }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    held.rollback().await.unwrap();
+    let r = publishing.await.unwrap();
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.json()["sha256"], sha.as_str(), "the same bytes");
+    assert!(matches!(deleting.await.unwrap(), Ok(Done::Recorded)));
+    assert!(
+        app.state
+            .storage
+            .store()
+            .head(&artifact_path(&sha))
+            .await
+            .is_ok(),
+        "the package published again is stored"
+    );
+    assert_eq!(
+        download(&app.client(), "acme.twin", "1.0.0").await.status,
         200
     );
 }

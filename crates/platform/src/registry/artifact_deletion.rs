@@ -4,7 +4,10 @@
 //! never leaves them behind. The packages of development builds (`trellis
 //! dev`) that were replaced or uninstalled go the same way. Artifacts are
 //! stored by content hash and versions and installations may share one, so the
-//! job deletes only what none of them uses.
+//! job deletes only what none of them uses. It checks and deletes holding the
+//! artifact's lock ([`trellis_db::plugins::lock_artifact`]), which a publish or
+//! a development upload of the same bytes takes before its use commits; the
+//! upload stores the bytes again after its commit if this job deleted them.
 
 use async_trait::async_trait;
 use object_store::ObjectStoreExt;
@@ -53,18 +56,26 @@ impl JobHandler for DeleteArtifact {
             .as_str()
             .filter(|s| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()))
             .ok_or_else(|| JobFailure::Permanent("payload has no valid sha256".into()))?;
-        let mut c = self.0.db.conn().await.map_err(JobFailure::retry)?;
-        if trellis_db::plugins::artifact_in_use(&mut c, sha)
+        let mut tx = self.0.db.begin().await.map_err(JobFailure::retry)?;
+        trellis_db::plugins::lock_artifact(&mut tx, sha)
             .await
-            .map_err(JobFailure::retry)?
-        {
-            // Published again (or shared by another version) since: keep it.
-            return Ok(Done::Complete);
+            .map_err(JobFailure::retry)?;
+        // Published again (or shared by another version) since: kept.
+        let used = trellis_db::plugins::artifact_in_use(&mut tx, sha)
+            .await
+            .map_err(JobFailure::retry)?;
+        if !used {
+            // Deleted under the lock: a new use of these bytes commits after this.
+            match self.0.storage.store().delete(&artifact_path(sha)).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(JobFailure::retry(e)),
+            }
         }
-        drop(c);
-        match self.0.storage.store().delete(&artifact_path(sha)).await {
-            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(Done::Complete),
-            Err(e) => Err(JobFailure::retry(e)),
-        }
+        // The outcome commits with the check, in the one write this job makes.
+        trellis_db::jobs::complete(&mut tx, job.id, &job.claimed_by)
+            .await
+            .map_err(JobFailure::retry)?;
+        tx.commit().await.map_err(JobFailure::retry)?;
+        Ok(Done::Recorded)
     }
 }

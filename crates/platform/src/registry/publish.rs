@@ -162,9 +162,15 @@ where
     let path = artifact_path(&sha256);
     let store = state.storage.store();
     if store.head(&path).await.is_err() {
-        store.put(&path, PutPayload::from(bytes)).await?;
+        store.put(&path, PutPayload::from(bytes.clone())).await?;
     }
     record(state, actor, ns.id, &validated, &sha256, size).await?;
+    // The pending deletion of a deleted plugin's identical package may have
+    // removed these bytes before this version committed (see
+    // `artifact_deletion`): store them again.
+    if store.head(&path).await.is_err() {
+        store.put(&path, PutPayload::from(bytes)).await?;
+    }
     Ok(PublishedOut {
         download_url: state.links.download_url(&id, &version),
         id,
@@ -232,6 +238,7 @@ async fn record(
         published_by: actor.user.id,
     };
     let mut tx = state.db.begin().await?;
+    plugins::lock_artifact(&mut tx, sha256).await?;
     let is_new = plugins::by_id(&mut tx, &id).await?.is_none();
     plugins::insert_version(&mut tx, &plugin, &new)
         .await
