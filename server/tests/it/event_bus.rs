@@ -585,7 +585,12 @@ async fn a_stopping_runner_hands_unfinished_jobs_back() {
     use trellis_db::jobs::ClaimedJob;
     use trellis_events::jobs::{Done, JobFailure, JobHandler};
 
-    struct Slow;
+    /// Counts the jobs that started; the even ones finish 100 ms after the stop
+    /// is asked for (within the grace period), the odd ones never do.
+    struct Slow {
+        started: Arc<std::sync::atomic::AtomicUsize>,
+        stopping: tokio::sync::watch::Receiver<bool>,
+    }
     #[async_trait]
     impl JobHandler for Slow {
         fn kind(&self) -> &'static str {
@@ -593,8 +598,10 @@ async fn a_stopping_runner_hands_unfinished_jobs_back() {
         }
         async fn run(&self, job: &ClaimedJob) -> Result<Done, JobFailure> {
             let i: serde_json::Value = serde_json::from_str(&job.payload).unwrap();
+            self.started
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             if i["i"].as_u64().unwrap().is_multiple_of(2) {
-                // Finishes within the grace period.
+                let _ = self.stopping.clone().wait_for(|s| *s).await;
                 tokio::time::sleep(Duration::from_millis(100)).await;
             } else {
                 tokio::time::sleep(Duration::from_secs(3600)).await;
@@ -604,8 +611,14 @@ async fn a_stopping_runner_hands_unfinished_jobs_back() {
     }
     let app = TestApp::new().await;
     enqueue_n(&app, "test.slow", 4).await;
+    let started = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let (stopping, stopping_rx) = tokio::sync::watch::channel(false);
+    let slow = Slow {
+        started: started.clone(),
+        stopping: stopping_rx,
+    };
     let handlers: std::collections::HashMap<&'static str, Arc<dyn JobHandler>> =
-        [("test.slow", Arc::new(Slow) as Arc<dyn JobHandler>)]
+        [("test.slow", Arc::new(slow) as Arc<dyn JobHandler>)]
             .into_iter()
             .collect();
     let mut s = trellis_worker::Supervisor::new();
@@ -621,13 +634,17 @@ async fn a_stopping_runner_hands_unfinished_jobs_back() {
         trellis_worker::jobs::run(db.clone(), handlers.clone(), cfg.clone(), stop)
     });
     eventually("all four jobs running", || async {
+        started.load(std::sync::atomic::Ordering::SeqCst) == 4
+    })
+    .await;
+    assert_eq!(
         jobs::stats(&mut app.state.db.conn().await.unwrap())
             .await
             .unwrap()
-            .running
-            == 4
-    })
-    .await;
+            .running,
+        4
+    );
+    stopping.send_replace(true);
     assert!(
         s.shutdown(Duration::from_secs(10)).await.is_empty(),
         "the runner stopped within its grace"
