@@ -193,8 +193,8 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn the_pause_doubles_and_starts_over_after_a_long_run() {
-        // Fails at once five times (pauses 1, 2, 4, 8 s), then fails after
-        // running two minutes, then fails at once again.
+        // The first four runs fail at once (pauses 1, 2, 4, 8 s), the fifth
+        // after running two minutes, the ones after at once again.
         let starts = Arc::new(std::sync::Mutex::new(Vec::new()));
         let t0 = tokio::time::Instant::now();
         let mut s = Supervisor::new();
