@@ -199,7 +199,8 @@ fn health_row(r: &AnyRow) -> Result<HealthRow> {
     })
 }
 
-/// Writes an installation's health (insert or replace).
+/// Writes an installation's health (insert or replace), unless the stored row
+/// is newer (a flush that read the figures before a call wrote its own).
 pub async fn save_health(c: &mut AnyConnection, h: &HealthRow) -> Result<()> {
     sqlx::query(
         "INSERT INTO plugin_health (installation_id, status, calls, errors, p50_ms, p95_ms, fuel, \
@@ -209,7 +210,8 @@ pub async fn save_health(c: &mut AnyConnection, h: &HealthRow) -> Result<()> {
          calls = excluded.calls, errors = excluded.errors, p50_ms = excluded.p50_ms, \
          p95_ms = excluded.p95_ms, fuel = excluded.fuel, last_error = excluded.last_error, \
          last_error_at = excluded.last_error_at, \
-         consecutive_failures = excluded.consecutive_failures, updated_at = excluded.updated_at",
+         consecutive_failures = excluded.consecutive_failures, updated_at = excluded.updated_at \
+         WHERE plugin_health.updated_at <= excluded.updated_at",
     )
     .bind(&h.installation_id)
     .bind(&h.status)

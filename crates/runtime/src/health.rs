@@ -38,6 +38,9 @@ struct Stats {
     status: String,
     flushed_at: i64,
     dirty: bool,
+    /// Held from taking a call's outcome to committing what it writes, so an
+    /// installation's rows and events are written in the order of its calls.
+    turn: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Stats {
@@ -106,16 +109,23 @@ pub(crate) async fn record(
     duration: Duration,
     fuel: u64,
 ) {
-    let now = trellis_db::now_ms();
     let breaker = rt.state.config.plugins.breaker_failures as i64;
+    let turn = {
+        let Ok(mut all) = rt.health.stats.lock() else {
+            return;
+        };
+        entry(&mut all, &row.id).turn.clone()
+    };
+    // Concurrent calls of one installation write one after another: without
+    // this a call that saw `failing` could commit after the one that tripped
+    // the breaker and leave `failing` as the last change after `disabled`.
+    let _turn = turn.lock().await;
+    let now = trellis_db::now_ms();
     let (health, change, trip) = {
         let Ok(mut all) = rt.health.stats.lock() else {
             return;
         };
-        let s = all.entry(row.id.clone()).or_insert_with(|| Stats {
-            status: "unknown".into(),
-            ..Stats::default()
-        });
+        let s = entry(&mut all, &row.id);
         let ms = duration.as_millis() as u64;
         s.window.push_back((ms, result.is_ok(), fuel));
         if s.window.len() > WINDOW {
@@ -147,6 +157,13 @@ pub(crate) async fn record(
     if let Err(e) = write(rt, row, &health, change, trip).await {
         tracing::warn!(installation = %row.id, error = %e, "could not record plugin health");
     }
+}
+
+fn entry<'a>(all: &'a mut HashMap<String, Stats>, id: &str) -> &'a mut Stats {
+    all.entry(id.to_owned()).or_insert_with(|| Stats {
+        status: "unknown".into(),
+        ..Stats::default()
+    })
 }
 
 async fn write(
