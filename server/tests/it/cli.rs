@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
-use crate::harness::{fresh_env, PASSWORD};
+use crate::harness::{fresh_env, unmigrated_env, PASSWORD};
 
 /// The `trellis` binary with exactly `env` (plus PATH).
 pub fn trellis(env: &[(String, String)]) -> Command {
@@ -34,7 +34,7 @@ pub fn run(env: &[(String, String)], args: &[&str], stdin: Option<&str>) -> Outp
 #[tokio::test]
 async fn migrate_then_create_admin() {
     let dir = tempfile::tempdir().unwrap();
-    let env = fresh_env(dir.path()).await;
+    let env = unmigrated_env(dir.path()).await;
     let out = trellis(&env).arg("migrate").output().unwrap();
     assert!(
         out.status.success(),

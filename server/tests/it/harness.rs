@@ -3,7 +3,7 @@
 //!
 //! Backends come from the environment so the same suite runs on both:
 //! - `TRELLIS_TEST_POSTGRES_URL` set: each test gets its own PostgreSQL database
-//!   (created on that server), else its own SQLite file;
+//!   (a copy of one this process migrated), else its own SQLite file;
 //! - `TRELLIS_TEST_S3_ENDPOINT` set: each test gets its own bucket on that
 //!   S3-compatible server, else a directory.
 
@@ -65,8 +65,62 @@ pub fn backends() -> String {
     )
 }
 
+/// A database this test process migrated once, which every test's database
+/// copies (`CREATE DATABASE ... TEMPLATE`): the copy is far cheaper than
+/// running every migration again per test. Named like the test databases, so
+/// `drop_test_databases` (scripts/lib.sh) drops it with them.
+async fn migrated_template(admin_url: &str) -> &'static str {
+    static TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    TEMPLATE
+        .get_or_init(|| async {
+            let name = unique("trellis_test_template_");
+            create_database(admin_url, &name).await;
+            let db = trellis_db::Db::connect(
+                &database_url(admin_url, &name),
+                1,
+                std::time::Duration::from_secs(10),
+            )
+            .await
+            .expect("connect to the template database");
+            db.migrate().await.expect("migrate the template database");
+            // A template cannot be copied while anyone is connected to it.
+            db.close().await;
+            name
+        })
+        .await
+}
+
+async fn create_database(admin_url: &str, what: &str) {
+    let admin = trellis_db::Db::connect(admin_url, 1, std::time::Duration::from_secs(10))
+        .await
+        .expect("TRELLIS_TEST_POSTGRES_URL is set but PostgreSQL is not reachable");
+    trellis_db::sqlx::query(trellis_db::sqlx::AssertSqlSafe(format!(
+        "CREATE DATABASE {what}"
+    )))
+    .execute(admin.pool())
+    .await
+    .unwrap_or_else(|e| panic!("CREATE DATABASE {what}: {e}"));
+    admin.close().await;
+}
+
+fn database_url(admin_url: &str, name: &str) -> String {
+    let mut url = url::Url::parse(admin_url).unwrap();
+    url.set_path(&format!("/{name}"));
+    url.to_string()
+}
+
 /// The environment (TRELLIS_* variables) for a fresh instance.
 pub async fn fresh_env(dir: &std::path::Path) -> Vec<(String, String)> {
+    env_for(dir, true).await
+}
+
+/// Like [`fresh_env`], with a database no migration has touched yet (on
+/// SQLite every fresh database is one).
+pub async fn unmigrated_env(dir: &std::path::Path) -> Vec<(String, String)> {
+    env_for(dir, false).await
+}
+
+async fn env_for(dir: &std::path::Path, migrated: bool) -> Vec<(String, String)> {
     let mut env = vec![
         ("TRELLIS_DATA_DIR".to_string(), dir.display().to_string()),
         ("TRELLIS_LOG__LEVEL".into(), "warn".into()),
@@ -80,19 +134,16 @@ pub async fn fresh_env(dir: &std::path::Path) -> Vec<(String, String)> {
     ];
     if let Ok(admin_url) = std::env::var("TRELLIS_TEST_POSTGRES_URL") {
         let name = unique("trellis_test_");
-        let admin = trellis_db::Db::connect(&admin_url, 1, std::time::Duration::from_secs(10))
-            .await
-            .expect("TRELLIS_TEST_POSTGRES_URL is set but PostgreSQL is not reachable");
-        trellis_db::sqlx::query(trellis_db::sqlx::AssertSqlSafe(format!(
-            "CREATE DATABASE {name}"
-        )))
-        .execute(admin.pool())
-        .await
-        .expect("create test database");
-        admin.close().await;
-        let mut url = url::Url::parse(&admin_url).unwrap();
-        url.set_path(&format!("/{name}"));
-        env.push(("TRELLIS_DATABASE__URL".into(), url.to_string()));
+        if migrated {
+            let template = migrated_template(&admin_url).await;
+            create_database(&admin_url, &format!("{name} TEMPLATE {template}")).await;
+        } else {
+            create_database(&admin_url, &name).await;
+        }
+        env.push((
+            "TRELLIS_DATABASE__URL".into(),
+            database_url(&admin_url, &name),
+        ));
     }
     if let Ok(endpoint) = std::env::var("TRELLIS_TEST_S3_ENDPOINT") {
         let bucket = unique("trellis-test-").replace('_', "-");
