@@ -74,7 +74,7 @@ async fn migrated_template(admin_url: &str) -> &'static str {
     TEMPLATE
         .get_or_init(|| async {
             let name = unique("trellis_test_template_");
-            create_database(admin_url, &name).await;
+            create_database(admin_url, &name, None).await;
             let db = trellis_db::Db::connect(
                 &database_url(admin_url, &name),
                 1,
@@ -90,7 +90,13 @@ async fn migrated_template(admin_url: &str) -> &'static str {
         .await
 }
 
-async fn create_database(admin_url: &str, what: &str) {
+/// Creates database `name` on the server of `admin_url`, empty or as a copy of
+/// `template`.
+async fn create_database(admin_url: &str, name: &str, template: Option<&str>) {
+    let what = match template {
+        Some(t) => format!("{name} TEMPLATE {t}"),
+        None => name.to_owned(),
+    };
     let admin = trellis_db::Db::connect(admin_url, 1, std::time::Duration::from_secs(10))
         .await
         .expect("TRELLIS_TEST_POSTGRES_URL is set but PostgreSQL is not reachable");
@@ -134,12 +140,11 @@ async fn env_for(dir: &std::path::Path, migrated: bool) -> Vec<(String, String)>
     ];
     if let Ok(admin_url) = std::env::var("TRELLIS_TEST_POSTGRES_URL") {
         let name = unique("trellis_test_");
-        if migrated {
-            let template = migrated_template(&admin_url).await;
-            create_database(&admin_url, &format!("{name} TEMPLATE {template}")).await;
-        } else {
-            create_database(&admin_url, &name).await;
-        }
+        let template = match migrated {
+            true => Some(migrated_template(&admin_url).await),
+            false => None,
+        };
+        create_database(&admin_url, &name, template).await;
         env.push((
             "TRELLIS_DATABASE__URL".into(),
             database_url(&admin_url, &name),
