@@ -531,12 +531,34 @@ where
 /// Waits until followers can read every committed event of `db`. On PostgreSQL
 /// they stop below the oldest transaction in flight anywhere on the server
 /// (other tests' databases included), so the readable end trails commits briefly.
+///
+/// A test running beside this one can hold a transaction open for seconds on
+/// a loaded machine, so the bound is generous; if it is reached, the failure
+/// names the transactions that held the horizon back.
 pub async fn log_readable(db: &trellis_db::Db) {
-    eventually("every committed event is readable by followers", || async {
-        trellis_db::events::above_horizon(&mut db.conn().await.unwrap())
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(90);
+    loop {
+        let mut c = db.conn().await.unwrap();
+        if trellis_db::events::above_horizon(&mut c).await.unwrap() == 0 {
+            return;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            let open = trellis_db::sqlx::query(
+                "SELECT datname || ' ' || state || ' for ' || (now() - xact_start)::text || ': ' \
+                 || left(query, 200) AS t FROM pg_stat_activity \
+                 WHERE xact_start < now() - interval '5 seconds'",
+            )
+            .fetch_all(&mut *c)
             .await
-            .unwrap()
-            == 0
-    })
-    .await;
+            .map(|rows| {
+                use trellis_db::sqlx::Row;
+                rows.iter()
+                    .map(|r| r.get::<String, _>("t"))
+                    .collect::<Vec<_>>()
+            });
+            panic!("committed events still not readable by followers after 90 s; open transactions: {open:?}");
+        }
+        drop(c);
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
