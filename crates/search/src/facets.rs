@@ -5,7 +5,7 @@
 use trellis_types::{Facet, FacetValue, SEARCH_FACETS};
 
 use crate::snapshot::{DocKey, Snapshot};
-use crate::table::{DocMeta, NUM_FACETS};
+use crate::table::NUM_FACETS;
 
 /// Values shown per facet (selected ones are always added).
 const TOP_VALUES: usize = 20;
@@ -40,11 +40,12 @@ impl Filters {
     }
 
     /// A bit per facet whose filter the document fails.
-    pub(crate) fn failures(&self, key: DocKey, meta: &DocMeta) -> u8 {
+    pub(crate) fn failures(&self, snap: &Snapshot, key: DocKey) -> u8 {
         let mut mask = 0u8;
+        let table = snap.table(key);
         for (f, allowed) in self.allowed[key.0 as usize].iter().enumerate() {
             if let Some(allowed) = allowed {
-                if !meta.facets[f].iter().any(|&o| allowed[o as usize]) {
+                if !table.facet(key.1, f).iter().any(|&o| allowed[o as usize]) {
                     mask |= 1 << f;
                 }
             }
@@ -54,38 +55,54 @@ impl Filters {
 }
 
 /// Counts facet values over the matching documents.
-pub(crate) struct FacetCounter<'a> {
-    /// Per facet, counts by global value number.
-    counts: [Vec<u64>; NUM_FACETS],
-    global: &'a [[Vec<u32>; NUM_FACETS]],
+pub(crate) struct FacetCounter {
+    /// Per segment, per facet, counts by the segment's value ordinals (merged into
+    /// the snapshot's value numbers once, in [`FacetCounter::finish`]).
+    counts: Vec<[Vec<u64>; NUM_FACETS]>,
 }
 
-impl<'a> FacetCounter<'a> {
-    pub(crate) fn new(snap: &'a Snapshot) -> FacetCounter<'a> {
+impl FacetCounter {
+    pub(crate) fn new(snap: &Snapshot) -> FacetCounter {
         FacetCounter {
-            counts: std::array::from_fn(|f| vec![0; snap.facet_values.values[f].len()]),
-            global: &snap.facet_values.global,
+            counts: snap
+                .tables
+                .iter()
+                .map(|t| std::array::from_fn(|f| vec![0; t.values[f].len()]))
+                .collect(),
         }
     }
 
     /// Counts a matching document in every facet whose filter it passes, ignoring
     /// that facet's own filter (`failures` has a bit per failed facet filter).
-    pub(crate) fn add(&mut self, key: DocKey, meta: &DocMeta, failures: u8) {
-        let global = &self.global[key.0 as usize];
-        for (f, (counts, ords)) in self.counts.iter_mut().zip(&meta.facets).enumerate() {
+    pub(crate) fn add(&mut self, snap: &Snapshot, key: DocKey, failures: u8) {
+        let counts = &mut self.counts[key.0 as usize];
+        let table = snap.table(key);
+        for (f, counts) in counts.iter_mut().enumerate() {
             if failures & !(1 << f) == 0 {
-                for &o in ords {
-                    counts[global[f][o as usize] as usize] += 1;
+                for &o in table.facet(key.1, f) {
+                    counts[o as usize] += 1;
                 }
             }
         }
     }
 
     pub(crate) fn finish(self, snap: &Snapshot, filters: &Filters) -> Vec<Facet> {
+        let mut merged: [Vec<u64>; NUM_FACETS] =
+            std::array::from_fn(|f| vec![0; snap.facet_values.values[f].len()]);
+        for (segment, counts) in self.counts.iter().enumerate() {
+            let global = &snap.facet_values.global[segment];
+            for (f, counts) in counts.iter().enumerate() {
+                for (o, &c) in counts.iter().enumerate() {
+                    if c > 0 {
+                        merged[f][global[f][o] as usize] += c;
+                    }
+                }
+            }
+        }
         (0..NUM_FACETS)
             .map(|f| {
                 let all = &snap.facet_values.values[f];
-                let mut values: Vec<(&str, u64, &str)> = self.counts[f]
+                let mut values: Vec<(&str, u64, &str)> = merged[f]
                     .iter()
                     .enumerate()
                     .filter(|(_, c)| **c > 0)

@@ -17,7 +17,7 @@ use std::collections::{HashMap, HashSet};
 use crate::matching::{self, DocMatch};
 use crate::query::{is_stopword, Plan};
 use crate::schema::TextField;
-use crate::snapshot::{DocKey, Snapshot};
+use crate::snapshot::{DocKey, DocMap, Snapshot};
 use crate::tokenizer::{stem, terms};
 use crate::{PluginDoc, RankingWeights, SearchError};
 
@@ -43,7 +43,7 @@ pub(crate) struct Feedback {
     pub terms: Vec<(String, f64)>,
     /// Per document holding any related word: its related share (0..1] and how many
     /// related words it holds.
-    pub related: HashMap<DocKey, (f64, usize)>,
+    pub related: DocMap<(f64, usize)>,
     /// What a full related share is worth: the weighted mean text score of the
     /// feedback documents.
     pub scale: f64,
@@ -136,9 +136,9 @@ impl Feedback {
             .iter()
             .map(|f| w.field_boosts[f.index()])
             .fold(f64::MIN_POSITIVE, f64::max);
-        let mut related: HashMap<DocKey, (f64, usize)> = HashMap::new();
+        let mut related: DocMap<(f64, usize)> = DocMap::default();
         for (term, tw) in &terms {
-            let mut best: HashMap<DocKey, f64> = HashMap::new();
+            let mut best: DocMap<f64> = DocMap::default();
             for f in FIELDS {
                 let fw = (w.field_boosts[f.index()] / max_boost).clamp(0.0, 1.0);
                 for key in matching::term_docs(snap, f, term)? {
@@ -171,7 +171,7 @@ impl Feedback {
     pub(crate) fn alone(
         &self,
         snap: &Snapshot,
-        matches: &HashMap<DocKey, DocMatch>,
+        matches: &DocMap<DocMatch>,
         limit: usize,
     ) -> Vec<DocKey> {
         let mut out: Vec<(DocKey, f64)> = self

@@ -12,7 +12,7 @@ use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader, Term};
 
 use crate::query::{MatchKind, Plan};
 use crate::schema::TextField;
-use crate::snapshot::{DocKey, Snapshot};
+use crate::snapshot::{DocKey, DocMap, Snapshot};
 use crate::tokenizer::stem;
 use crate::SearchError;
 
@@ -142,13 +142,13 @@ pub(crate) fn collect(
     snap: &Snapshot,
     plan: &Plan,
     boosts: &[f64; 6],
-) -> Result<HashMap<DocKey, DocMatch>, SearchError> {
+) -> Result<DocMap<DocMatch>, SearchError> {
     let n = plan.clauses.len();
     let mut lookup = Lookup {
         snap,
         cache: HashMap::new(),
     };
-    let mut docs: HashMap<DocKey, DocMatch> = HashMap::new();
+    let mut docs: DocMap<DocMatch> = DocMap::default();
     for (ci, clause) in plan.clauses.iter().enumerate() {
         for (alt_index, alt) in clause.alts.iter().enumerate() {
             for field in TextField::ALL {
@@ -169,7 +169,7 @@ pub(crate) fn collect(
                     [a, b] if field != TextField::Bigrams => {
                         let pa = lookup.postings(field, a)?;
                         let pb = lookup.postings(field, b)?;
-                        let pb: HashMap<DocKey, f64> = pb.iter().copied().collect();
+                        let pb: DocMap<f64> = pb.iter().copied().collect();
                         pair = pa
                             .iter()
                             .filter_map(|(k, sa)| pb.get(k).map(|sb| (*k, (sa + sb) / 2.0)))

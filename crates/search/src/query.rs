@@ -3,7 +3,7 @@
 //! budget, completions of the last word, a split into two known words, a join with its
 //! neighbour), plus "did you mean".
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use trellis_types::{
     SearchQuery, SearchSort, SEARCH_FACETS, SEARCH_MAX_DEPTH, SEARCH_MAX_LIMIT,
@@ -183,14 +183,15 @@ pub(crate) struct Clause {
     pub joined_with_next: Option<String>,
     /// Stems of the single-word alternatives a name word may match, with the best
     /// weight and whether it keeps the name exact (see [`Clause::accepts`]).
-    accepted: HashMap<String, (f64, bool)>,
+    accepted: rustc_hash::FxHashMap<String, (f64, bool)>,
 }
 
 impl Clause {
-    /// How `word` (a document word) stands for this clause, if it does (plurals aside):
-    /// the best single-word alternative's weight and whether it keeps a name exact.
-    pub(crate) fn accepts(&self, word: &str) -> Option<(f64, bool)> {
-        self.accepted.get(stem(word).as_ref()).copied()
+    /// How a document word, given by its stem (`tokenizer::stem`), stands for this
+    /// clause, if it does (plurals aside): the best single-word alternative's weight
+    /// and whether it keeps a name exact.
+    pub(crate) fn accepts(&self, stemmed: &str) -> Option<(f64, bool)> {
+        self.accepted.get(stemmed).copied()
     }
 
     fn index_alternatives(&mut self) {
@@ -336,7 +337,7 @@ impl Plan {
                 alts,
                 weight,
                 joined_with_next: None,
-                accepted: HashMap::new(),
+                accepted: Default::default(),
             });
         }
         for i in 1..n {

@@ -308,13 +308,12 @@ impl<'a> Ranker<'a> {
         // document does have imply it (see [`implied`]).
         let mut weight_implied = 0f64;
         if self.w.implied > 0.0 && self.implied.len() == n * n {
-            let has: Vec<bool> = m.hits.iter().map(about).collect();
             for i in 0..n {
                 if m.hits[i].iter().any(Option::is_some) {
                     continue;
                 }
                 let p = (0..n)
-                    .filter(|&j| has[j])
+                    .filter(|&j| about(&m.hits[j]))
                     .map(|j| self.implied[i * n + j])
                     .fold(0f64, f64::max);
                 weight_implied += self.plan.clauses[i].weight * (self.w.implied * p).min(1.0);
@@ -328,7 +327,18 @@ impl<'a> Ranker<'a> {
             matched_share.powf(self.w.coverage_exponent)
         };
         let coverage_loss = base * (1.0 - coverage);
-        let (exact, prefix_bonus, bonus_detail) = self.name_bonus(meta);
+        // A name can only start with the query when its first word matched the name
+        // field (as itself, a typo, completion, split or join): most matches of a
+        // broad query do not, and reading their names is the costly part of scoring.
+        let name_hit = m
+            .hits
+            .first()
+            .is_some_and(|h| h[TextField::Name.index()].is_some());
+        let (exact, prefix_bonus, bonus_detail) = if name_hit {
+            self.name_bonus(meta)
+        } else {
+            (0.0, 0.0, String::new())
+        };
         if self.explain {
             if exact > 0.0 {
                 parts.push(component("exact_match", exact, bonus_detail.clone()));
@@ -399,11 +409,16 @@ impl<'a> Ranker<'a> {
         let n = self.plan.clauses.len() as f64;
         // Display names are read as written; names (ids) may carry ecosystem words
         // (`obsidian-excalidraw-plugin`), which are skipped.
-        for (label, words, in_id) in [
-            ("display name", &meta.display_words, false),
-            ("name", &meta.name_words, true),
+        for (label, words, stems, in_id) in [
+            (
+                "display name",
+                &meta.display_words,
+                &meta.display_stems,
+                false,
+            ),
+            ("name", &meta.name_words, &meta.name_stems, true),
         ] {
-            match self.walk(words, in_id) {
+            match self.walk(words, stems, in_id) {
                 Some((true, factor)) if self.w.exact_name * factor > best.0 => {
                     best = (
                         self.w.exact_name * factor,
@@ -426,8 +441,9 @@ impl<'a> Ranker<'a> {
         best
     }
 
-    /// `Some((whole name, weight))` when `words` start with the query's words.
-    fn walk(&mut self, words: &[String], in_id: bool) -> Option<(bool, f64)> {
+    /// `Some((whole name, weight))` when `words` (stemmed: `stems`) start with the
+    /// query's words.
+    fn walk(&mut self, words: &[String], stems: &[String], in_id: bool) -> Option<(bool, f64)> {
         let clauses = &self.plan.clauses;
         let (mut i, mut j, mut factor) = (0usize, 0usize, 1.0f64);
         // A name matched through a completion or a loose correction is never exact.
@@ -437,7 +453,7 @@ impl<'a> Ranker<'a> {
             if clauses[i].joined_with_next.as_ref() == Some(w) {
                 i += 2;
                 j += 1;
-            } else if let Some((f, exact_ok)) = clauses[i].accepts(w) {
+            } else if let Some((f, exact_ok)) = clauses[i].accepts(&stems[j]) {
                 factor *= f;
                 inexact |= !exact_ok;
                 i += 1;

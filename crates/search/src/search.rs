@@ -2,8 +2,6 @@
 //! facets, score, sort, page, and dress the page's hits (stored fields, highlights,
 //! explanations).
 
-use std::collections::HashMap;
-
 use tantivy::schema::Value;
 use tantivy::{DocAddress, TantivyDocument};
 use trellis_types::{Highlights, SearchHit, SearchQuery, SearchResults, SearchSort};
@@ -14,7 +12,7 @@ use crate::highlight::Highlighter;
 use crate::matching::{self, DocMatch};
 use crate::query::{validate, Plan};
 use crate::ranking::{self, compare, explanation, Ranker};
-use crate::snapshot::{DocKey, Snapshot};
+use crate::snapshot::{DocKey, DocMap, Snapshot};
 use crate::{PluginDoc, RankingWeights, SearchError};
 
 /// Runs `query` on `snap`.
@@ -27,10 +25,10 @@ pub(crate) fn run(
     let plan = Plan::build(&v.text, &snap.vocab, snap.stats.num_docs, weights);
     // An empty query matches everything; text without a single word (only symbols or
     // emoji) matches nothing.
-    let matches: Option<HashMap<DocKey, DocMatch>> = if v.text.is_empty() {
+    let matches: Option<DocMap<DocMatch>> = if v.text.is_empty() {
         None
     } else if plan.is_empty() {
-        Some(HashMap::new())
+        Some(DocMap::default())
     } else {
         Some(matching::collect(snap, &plan, &weights.field_boosts)?)
     };
@@ -48,9 +46,8 @@ pub(crate) fn run(
     let mut results: Vec<(DocKey, f64)> = Vec::new();
     let mut firsts: Vec<(DocKey, f64, f64, f64)> = Vec::new();
     let mut consider = |key: DocKey, m: Option<&DocMatch>| {
-        let meta = snap.meta(key);
-        let failures = filters.failures(key, meta);
-        counter.add(key, meta, failures);
+        let failures = filters.failures(snap, key);
+        counter.add(snap, key, failures);
         if failures == 0 {
             let score = if relevance {
                 let s = ranker.score(key, m);
@@ -66,7 +63,13 @@ pub(crate) fn run(
     };
     match &matches {
         None => snap.alive().for_each(|k| consider(k, None)),
-        Some(map) => map.iter().for_each(|(k, m)| consider(*k, Some(m))),
+        Some(map) => {
+            // In index order: the per-document columns are then read front to back
+            // (a large result set in hash order misses the cache on nearly every one).
+            let mut ordered: Vec<(&DocKey, &DocMatch)> = map.iter().collect();
+            ordered.sort_unstable_by_key(|e| *e.0);
+            ordered.into_iter().for_each(|(k, m)| consider(*k, Some(m)))
+        }
     }
     // Pseudo-relevance feedback: the words the best results share find more of the same.
     let feedback = match &matches {
@@ -91,9 +94,8 @@ pub(crate) fn run(
                 }
                 let mut ranker = Ranker::new(snap, &plan, weights, &implied, Some(&fb), false);
                 for key in fb.alone(snap, map, weights.feedback_docs) {
-                    let meta = snap.meta(key);
-                    let failures = filters.failures(key, meta);
-                    counter.add(key, meta, failures);
+                    let failures = filters.failures(snap, key);
+                    counter.add(snap, key, failures);
                     if failures == 0 {
                         results.push((key, ranker.score_alone(key).score));
                     }

@@ -19,6 +19,10 @@ use crate::SearchError;
 /// A document's place in a snapshot: (segment ordinal, Tantivy doc id).
 pub(crate) type DocKey = (u32, u32);
 
+/// A map keyed by document: every query builds a few with one entry per matching
+/// document, so they use a fast non-cryptographic hash (keys are not user-chosen).
+pub(crate) type DocMap<V> = rustc_hash::FxHashMap<DocKey, V>;
+
 /// Bayesian-average prior weight: a rating counts as much as this many votes at the
 /// catalogue's mean.
 pub(crate) const RATING_PRIOR_VOTES: f64 = 5.0;
@@ -35,7 +39,7 @@ pub(crate) struct Stats {
     /// Mean rating over all votes (3.0 without any).
     pub rating_mean: f64,
     /// Per word of names: in how many names (ids) and display names it appears.
-    pub name_word_docs: HashMap<String, (u32, u32)>,
+    pub name_word_docs: rustc_hash::FxHashMap<String, (u32, u32)>,
 }
 
 /// See the module doc.
@@ -151,7 +155,7 @@ impl Snapshot {
     fn compute_stats(&self) -> Stats {
         let (mut n, mut any_recent, mut max_total, mut max_recent) = (0u64, false, 0u64, 0u64);
         let (mut votes, mut stars) = (0f64, 0f64);
-        let mut name_word_docs: HashMap<String, (u32, u32)> = HashMap::new();
+        let mut name_word_docs: rustc_hash::FxHashMap<String, (u32, u32)> = Default::default();
         for key in self.alive() {
             let m = self.meta(key);
             n += 1;

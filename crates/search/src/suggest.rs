@@ -67,7 +67,7 @@ impl SuggestIndex {
             entries.push(Entry {
                 id: meta.id.clone(),
                 display_name: meta.display_name.clone(),
-                kind: meta.kind(snap.table(key)),
+                kind: snap.table(key).kind(key.1),
                 popularity: snap.popularity(meta),
                 deprecated: meta.deprecated,
                 words: ws,

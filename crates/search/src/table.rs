@@ -10,7 +10,7 @@ use tantivy::schema::Field;
 use tantivy::SegmentReader;
 
 use crate::schema::{Fields, LABEL_SEP};
-use crate::tokenizer::terms;
+use crate::tokenizer::{stem, terms};
 use crate::SearchError;
 
 /// Facets are indexed in [`trellis_types::SEARCH_FACETS`] order: category, kind,
@@ -29,6 +29,10 @@ pub(crate) struct DocMeta {
     pub name_sort: String,
     pub display_words: Vec<String>,
     pub name_words: Vec<String>,
+    /// The stems of `display_words` and `name_words` (what query words are matched
+    /// against when ranking), computed once rather than for every query.
+    pub display_stems: Vec<String>,
+    pub name_stems: Vec<String>,
     pub downloads_total: u64,
     pub downloads_recent: u64,
     pub rating_avg: Option<f64>,
@@ -36,17 +40,6 @@ pub(crate) struct DocMeta {
     pub created_at: i64,
     pub updated_at: i64,
     pub deprecated: bool,
-    /// Per facet, ordinals into the segment's [`SegmentTable::values`].
-    pub facets: [Vec<u32>; NUM_FACETS],
-}
-
-impl DocMeta {
-    pub(crate) fn kind(&self, table: &SegmentTable) -> String {
-        self.facets[KIND]
-            .first()
-            .map(|&o| table.values[KIND][o as usize].clone())
-            .unwrap_or_default()
-    }
 }
 
 /// The columns of one segment.
@@ -59,6 +52,29 @@ pub(crate) struct SegmentTable {
     pub values: [Vec<String>; NUM_FACETS],
     /// Category labels, parallel to `values[CATEGORY]`.
     pub category_labels: Vec<String>,
+    /// Every document's facet ordinals into `values`, document after document and
+    /// facet after facet: read for every match of every query, so kept in one
+    /// contiguous array rather than behind each [`DocMeta`].
+    facet_ords: Vec<u32>,
+    /// Where each (document, facet) ends in `facet_ords`: `NUM_FACETS` per document.
+    facet_ends: Vec<u32>,
+}
+
+impl SegmentTable {
+    /// Document `doc`'s values of facet `f`, as ordinals into [`SegmentTable::values`].
+    pub(crate) fn facet(&self, doc: u32, f: usize) -> &[u32] {
+        let i = doc as usize * NUM_FACETS + f;
+        let start = if i == 0 { 0 } else { self.facet_ends[i - 1] };
+        &self.facet_ords[start as usize..self.facet_ends[i] as usize]
+    }
+
+    /// Document `doc`'s kind.
+    pub(crate) fn kind(&self, doc: u32) -> String {
+        self.facet(doc, KIND)
+            .first()
+            .map(|&o| self.values[KIND][o as usize].clone())
+            .unwrap_or_default()
+    }
 }
 
 fn str_column(reader: &SegmentReader, name: &str) -> Result<Option<StrColumn>, SearchError> {
@@ -76,6 +92,10 @@ fn dictionary(col: &Option<StrColumn>) -> Result<Vec<String>, SearchError> {
         out.push(s);
     }
     Ok(out)
+}
+
+fn stems(words: &[String]) -> Vec<String> {
+    words.iter().map(|w| stem(w).into_owned()).collect()
 }
 
 fn ords(col: &Option<StrColumn>, doc: u32) -> Vec<u32> {
@@ -147,6 +167,8 @@ impl SegmentTable {
         let deprecated = ff.bool(&name(fields.deprecated))?;
 
         let mut docs = Vec::with_capacity(reader.max_doc() as usize);
+        let mut facet_ords = Vec::new();
+        let mut facet_ends = Vec::with_capacity(reader.max_doc() as usize * NUM_FACETS);
         for doc in 0..reader.max_doc() {
             let display_name = first_str(&display_col, &displays, doc);
             let plugin_name = first_str(&name_col, &names, doc);
@@ -163,11 +185,19 @@ impl SegmentTable {
                     .filter(|&i| req.matches(&api[i as usize]))
                     .collect();
             }
+            let display_words = terms(&display_name);
+            let name_words = terms(&plugin_name);
+            for values in facets {
+                facet_ords.extend(values);
+                facet_ends.push(facet_ords.len() as u32);
+            }
             docs.push(DocMeta {
                 id: first_str(&id_col, &ids, doc),
                 name_sort: display_name.to_lowercase(),
-                display_words: terms(&display_name),
-                name_words: terms(&plugin_name),
+                display_stems: stems(&display_words),
+                name_stems: stems(&name_words),
+                display_words,
+                name_words,
                 display_name,
                 downloads_total: downloads_total.first(doc).unwrap_or(0),
                 downloads_recent: downloads_recent.first(doc).unwrap_or(0),
@@ -176,13 +206,14 @@ impl SegmentTable {
                 created_at: created_at.first(doc).unwrap_or(0),
                 updated_at: updated_at.first(doc).unwrap_or(0),
                 deprecated: deprecated.first(doc).unwrap_or(false),
-                facets,
             });
         }
         Ok(SegmentTable {
             docs,
             values,
             category_labels,
+            facet_ords,
+            facet_ends,
         })
     }
 }
