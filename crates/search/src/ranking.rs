@@ -165,8 +165,10 @@ impl<'a> Ranker<'a> {
                 }
             }
         }
-        let pop = self.snap.popularity(meta);
-        let rating = (self.snap.bayes_rating(meta) - self.snap.stats.rating_mean) / 4.0;
+        let rank = self.snap.rank(key);
+        let pop = self.snap.popularity_of(rank);
+        let bayes = self.snap.bayes(rank.rating_avg, rank.rating_count);
+        let rating = (bayes - self.snap.stats.rating_mean) / 4.0;
         let pop_part = text * self.w.popularity * pop.powf(self.w.popularity_exponent) * quality;
         let rating_part = text * self.w.rating * rating;
         let mut score = text + pop_part + rating_part + exact;
@@ -186,13 +188,11 @@ impl<'a> Ranker<'a> {
                 rating_part,
                 format!(
                     "Bayesian average {:.2} from {} ratings (mean {:.2})",
-                    self.snap.bayes_rating(meta),
-                    meta.rating_count,
-                    self.snap.stats.rating_mean
+                    bayes, rank.rating_count, self.snap.stats.rating_mean
                 ),
             ));
         }
-        if meta.deprecated {
+        if rank.deprecated {
             let cut = score * (1.0 - self.w.deprecated);
             score -= cut;
             if self.explain {

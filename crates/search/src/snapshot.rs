@@ -12,7 +12,7 @@ use tantivy::Searcher;
 
 use crate::schema::Fields;
 use crate::suggest::SuggestIndex;
-use crate::table::{DocMeta, SegmentTable, CATEGORY, NUM_FACETS};
+use crate::table::{DocMeta, RankColumns, SegmentTable, CATEGORY, NUM_FACETS};
 use crate::vocab::Vocab;
 use crate::SearchError;
 
@@ -195,19 +195,42 @@ impl Snapshot {
         } else {
             m.downloads_total
         };
+        self.log_popularity((d as f64).ln_1p())
+    }
+
+    /// [`Snapshot::popularity`] from the dense ranking columns.
+    pub(crate) fn popularity_of(&self, r: &RankColumns) -> f64 {
+        self.log_popularity(if self.stats.use_recent {
+            r.log_recent
+        } else {
+            r.log_total
+        })
+    }
+
+    fn log_popularity(&self, log_downloads: f64) -> f64 {
         if self.stats.max_log_downloads <= 0.0 {
             0.0
         } else {
-            (d as f64).ln_1p() / self.stats.max_log_downloads
+            log_downloads / self.stats.max_log_downloads
         }
+    }
+
+    /// The document's dense ranking columns.
+    pub(crate) fn rank(&self, key: DocKey) -> &RankColumns {
+        &self.tables[key.0 as usize].rank[key.1 as usize]
     }
 
     /// The Bayesian average rating: the mean pulls ratings with few votes towards it.
     pub(crate) fn bayes_rating(&self, m: &DocMeta) -> f64 {
+        self.bayes(m.rating_avg, m.rating_count)
+    }
+
+    /// [`Snapshot::bayes_rating`] of an average over `count` ratings.
+    pub(crate) fn bayes(&self, avg: Option<f64>, count: u64) -> f64 {
         let mean = self.stats.rating_mean;
-        match m.rating_avg {
-            Some(avg) if m.rating_count > 0 => {
-                let n = m.rating_count as f64;
+        match avg {
+            Some(avg) if count > 0 => {
+                let n = count as f64;
                 (RATING_PRIOR_VOTES * mean + avg * n) / (RATING_PRIOR_VOTES + n)
             }
             _ => mean,
