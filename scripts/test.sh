@@ -7,10 +7,13 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
+# Each step says when it started, in seconds into the run: where a slow run spent its time.
+say() { printf '\033[1;34m==>\033[0m [%4ds] %s\n' "$SECONDS" "$*"; }
 mkdir -p target
 
 cleanup() {
   [ -n "${MOTO_PID:-}" ] && kill "$MOTO_PID" 2>/dev/null || true
+  [ -n "${FRONT_PID:-}" ] && kill "$FRONT_PID" 2>/dev/null || true
 }
 trap cleanup EXIT
 
@@ -30,25 +33,45 @@ bash scripts/check-wasm-deps.sh
 say "tests on SQLite + filesystem storage"
 env -u TRELLIS_TEST_POSTGRES_URL -u TRELLIS_TEST_S3_ENDPOINT cargo test --workspace --exclude trellis-frontend 2>&1 | tee target/test-sqlite.log
 
+# The browser bundle for the browser test, built beside the API fuzzer: the
+# fuzzer (schemathesis, in Python) keeps about one of the two cores busy and the
+# wasm build takes what is left. It has a target directory of its own
+# (target/front), so it never waits on the test builds' lock.
+say "building the browser bundle (in the background, beside the API fuzzer)"
+cargo leptos build --frontend-only >target/frontend-build.log 2>&1 &
+FRONT_PID=$!
+
 # The API fuzzer against the binary the test run above built (a real process
 # on a throwaway SQLite data directory). A failure is counted, not fatal, so the
 # remaining runners still report.
 say "API fuzzer (schemathesis) over every operation of /api/v1/openapi.json"
 bash scripts/fuzz-api.sh 2>&1 | tee target/test-fuzz.log || true
 
+say "waiting for the browser bundle"
+if ! wait "$FRONT_PID"; then
+  FRONT_PID=""
+  cat target/frontend-build.log
+  echo "the browser bundle did not build" >&2
+  exit 1
+fi
+FRONT_PID=""
+tail -n 3 target/frontend-build.log
+
 ensure_postgres
 ensure_s3
 say "tests on PostgreSQL + S3"
 # The same command as above, so every artifact is reused.
 cargo test --workspace --exclude trellis-frontend 2>&1 | tee target/test-postgres.log
-drop_test_databases
+# Dropping the few hundred test databases is PostgreSQL's disk work, not ours:
+# it runs while the browser test does.
+drop_test_databases &
+DROP_PID=$!
 
-# The server binary was built by the test run above (it is what the CLI tests
-# run); only the browser bundle is missing.
-say "building the browser bundle for the browser test"
-cargo leptos build --frontend-only
+# The server binary was built by the test runs above (it is what the CLI tests
+# run) and the browser bundle beside the fuzzer.
 say "browser test (headless Chromium)"
 (cd end2end && TRELLIS_BIN="$ROOT/target/debug/trellis" TRELLIS_SITE_ROOT="$ROOT/target/site" node --test tests/) 2>&1 | tee target/test-browser.log
+wait "$DROP_PID" || true
 
 # One closing line over every runner above.
 passed=$(cat target/test-sqlite.log target/test-postgres.log | awk '/^test result:/ { s += $4 } END { print s + 0 }')
@@ -60,8 +83,8 @@ passed=$((passed + ${fuzz_passed:-0}))
 fuzz_failed=$(awk '/^fuzz: [0-9]+ passed/ { print $4 }' target/test-fuzz.log | tail -1)
 failed=$((failed + ${fuzz_failed:-1}))
 if [ "$failed" -ne 0 ]; then
-  echo "total: $passed passed, $failed failed"
+  echo "total: $passed passed, $failed failed ($SECONDS s)"
   exit 1
 fi
 say "all tests passed"
-echo "total: $passed passed, $failed failed"
+echo "total: $passed passed, $failed failed ($SECONDS s)"

@@ -14,7 +14,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::matching::{self, DocMatch};
+use crate::matching::{self, Matches};
 use crate::query::{is_stopword, Plan};
 use crate::schema::TextField;
 use crate::snapshot::{DocKey, DocMap, Snapshot};
@@ -168,16 +168,11 @@ impl Feedback {
 
     /// The documents matching no query word that hold enough related words, at most
     /// `limit` of them, the most related first.
-    pub(crate) fn alone(
-        &self,
-        snap: &Snapshot,
-        matches: &DocMap<DocMatch>,
-        limit: usize,
-    ) -> Vec<DocKey> {
+    pub(crate) fn alone(&self, snap: &Snapshot, matches: &Matches, limit: usize) -> Vec<DocKey> {
         let mut out: Vec<(DocKey, f64)> = self
             .related
             .iter()
-            .filter(|(k, (_, count))| *count >= MIN_TERMS_ALONE && !matches.contains_key(*k))
+            .filter(|(k, (_, count))| *count >= MIN_TERMS_ALONE && !matches.contains(**k))
             .map(|(k, (share, _))| (*k, *share))
             .collect();
         out.sort_by(|a, b| {

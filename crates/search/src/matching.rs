@@ -35,9 +35,99 @@ impl FieldHit {
 }
 
 /// A matched document: per query word (clause), per field, the best match.
-#[derive(Debug, Clone)]
-pub(crate) struct DocMatch {
-    pub hits: Vec<[Option<FieldHit>; 6]>,
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DocMatch<'a> {
+    pub hits: &'a [[Option<FieldHit>; 6]],
+}
+
+/// Every document a query matched, with its [`DocMatch`]: the hits of all of them in
+/// one array (`n` entries per document, one per query word) and, per segment, a
+/// dense slot per document id pointing into it. A broad query on a large catalogue
+/// matches tens of thousands of documents; a hash map of per-document vectors cost a
+/// hash, a heap allocation and a cache miss each.
+pub(crate) struct Matches {
+    n: usize,
+    /// Per segment, per document id: its position in `keys` plus one (0: no match).
+    slots: Vec<Vec<u32>>,
+    /// The matched documents, in the order they were first matched.
+    keys: Vec<DocKey>,
+    /// `n` entries per document of `keys`, in that order.
+    hits: Vec<[Option<FieldHit>; 6]>,
+}
+
+impl Matches {
+    /// No match yet, for a plan of `n` words on `snap`.
+    pub(crate) fn new(snap: &Snapshot, n: usize) -> Matches {
+        Matches {
+            n,
+            slots: snap.tables.iter().map(|t| vec![0; t.docs.len()]).collect(),
+            keys: Vec::new(),
+            hits: Vec::new(),
+        }
+    }
+
+    /// An empty set (a query of symbols only).
+    pub(crate) fn none() -> Matches {
+        Matches {
+            n: 0,
+            slots: Vec::new(),
+            keys: Vec::new(),
+            hits: Vec::new(),
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    fn slot(&self, key: DocKey) -> Option<usize> {
+        let s = *self.slots.get(key.0 as usize)?.get(key.1 as usize)?;
+        (s > 0).then(|| s as usize - 1)
+    }
+
+    pub(crate) fn contains(&self, key: DocKey) -> bool {
+        self.slot(key).is_some()
+    }
+
+    pub(crate) fn get(&self, key: DocKey) -> Option<DocMatch<'_>> {
+        self.slot(key).map(|i| self.at(i))
+    }
+
+    fn at(&self, i: usize) -> DocMatch<'_> {
+        DocMatch {
+            hits: &self.hits[i * self.n..(i + 1) * self.n],
+        }
+    }
+
+    /// The hits of `key`, added empty when it had none.
+    fn entry(&mut self, key: DocKey) -> &mut [[Option<FieldHit>; 6]] {
+        let slot = &mut self.slots[key.0 as usize][key.1 as usize];
+        if *slot == 0 {
+            self.keys.push(key);
+            *slot = self.keys.len() as u32;
+            self.hits
+                .resize(self.hits.len() + self.n, Default::default());
+        }
+        let i = *slot as usize - 1;
+        &mut self.hits[i * self.n..(i + 1) * self.n]
+    }
+
+    /// Every match, in the order first matched.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (DocKey, DocMatch<'_>)> + '_ {
+        self.keys.iter().enumerate().map(|(i, k)| (*k, self.at(i)))
+    }
+
+    /// Every match in index order (segment, then document id), so that per-document
+    /// columns are read front to back.
+    pub(crate) fn in_index_order(&self) -> impl Iterator<Item = (DocKey, DocMatch<'_>)> + '_ {
+        self.slots.iter().enumerate().flat_map(move |(seg, slots)| {
+            slots
+                .iter()
+                .enumerate()
+                .filter(|(_, &s)| s > 0)
+                .map(move |(doc, &s)| ((seg as u32, doc as u32), self.at(s as usize - 1)))
+        })
+    }
 }
 
 type Postings = Rc<Vec<(DocKey, f64)>>;
@@ -142,13 +232,13 @@ pub(crate) fn collect(
     snap: &Snapshot,
     plan: &Plan,
     boosts: &[f64; 6],
-) -> Result<DocMap<DocMatch>, SearchError> {
+) -> Result<Matches, SearchError> {
     let n = plan.clauses.len();
     let mut lookup = Lookup {
         snap,
         cache: HashMap::new(),
     };
-    let mut docs: DocMap<DocMatch> = DocMap::default();
+    let mut docs = Matches::new(snap, n);
     for (ci, clause) in plan.clauses.iter().enumerate() {
         for (alt_index, alt) in clause.alts.iter().enumerate() {
             for field in TextField::ALL {
@@ -186,10 +276,7 @@ pub(crate) fn collect(
                         kind: alt.kind,
                         alt: alt_index as u16,
                     };
-                    let entry = docs.entry(key).or_insert_with(|| DocMatch {
-                        hits: vec![Default::default(); n],
-                    });
-                    let slot = &mut entry.hits[ci][field.index()];
+                    let slot = &mut docs.entry(key)[ci][field.index()];
                     if slot.as_ref().is_none_or(|old| hit.score() > old.score()) {
                         *slot = Some(hit);
                     }

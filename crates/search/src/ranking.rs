@@ -40,21 +40,26 @@ const IMPLIED_PRIOR: f64 = 5.0;
 /// `implied[i * n + j]` estimates P(word i | word j) from the documents matching word j
 /// outside the README. A document missing a word that nearly always comes with the words
 /// it has (`diagrams` with `mermaid`) is probably about it all the same.
-pub(crate) fn implied<'m>(n: usize, matches: impl Iterator<Item = &'m DocMatch>) -> Vec<f64> {
+pub(crate) fn implied<'m>(n: usize, matches: impl Iterator<Item = DocMatch<'m>>) -> Vec<f64> {
     let mut count = vec![0f64; n];
     let mut both = vec![0f64; n * n];
     if n < 2 {
         return both;
     }
     for m in matches {
-        let has: Vec<bool> = m.hits.iter().map(about).collect();
+        // Which words the document is about, one bit each (a plan has at most 10).
+        let has = m
+            .hits
+            .iter()
+            .enumerate()
+            .fold(0u64, |bits, (i, h)| bits | (u64::from(about(h)) << i));
         for j in 0..n {
-            if !has[j] {
+            if has & (1 << j) == 0 {
                 continue;
             }
             count[j] += 1.0;
             for i in 0..n {
-                if i != j && has[i] {
+                if i != j && has & (1 << i) != 0 {
                     both[i * n + j] += 1.0;
                 }
             }
@@ -125,7 +130,7 @@ impl<'a> Ranker<'a> {
     }
 
     /// The score of a document matched by the text (`None`: the query was empty).
-    pub(crate) fn score(&mut self, key: DocKey, matched: Option<&DocMatch>) -> Scored {
+    pub(crate) fn score(&mut self, key: DocKey, matched: Option<DocMatch<'_>>) -> Scored {
         let meta = self.snap.meta(key);
         let mut parts = Vec::new();
         let (text, exact, quality) = match matched {
@@ -259,7 +264,7 @@ impl<'a> Ranker<'a> {
     fn text(
         &mut self,
         meta: &DocMeta,
-        m: &DocMatch,
+        m: DocMatch<'_>,
         parts: &mut Vec<ScoreComponent>,
     ) -> (f64, f64, f64) {
         let n = self.plan.clauses.len();

@@ -9,10 +9,10 @@ use trellis_types::{Highlights, SearchHit, SearchQuery, SearchResults, SearchSor
 use crate::facets::{FacetCounter, Filters};
 use crate::feedback::Feedback;
 use crate::highlight::Highlighter;
-use crate::matching::{self, DocMatch};
+use crate::matching::{self, DocMatch, Matches};
 use crate::query::{validate, Plan};
 use crate::ranking::{self, compare, explanation, Ranker};
-use crate::snapshot::{DocKey, DocMap, Snapshot};
+use crate::snapshot::{DocKey, Snapshot};
 use crate::{PluginDoc, RankingWeights, SearchError};
 
 /// Runs `query` on `snap`.
@@ -25,10 +25,10 @@ pub(crate) fn run(
     let plan = Plan::build(&v.text, &snap.vocab, snap.stats.num_docs, weights);
     // An empty query matches everything; text without a single word (only symbols or
     // emoji) matches nothing.
-    let matches: Option<DocMap<DocMatch>> = if v.text.is_empty() {
+    let matches: Option<Matches> = if v.text.is_empty() {
         None
     } else if plan.is_empty() {
-        Some(DocMap::default())
+        Some(Matches::none())
     } else {
         Some(matching::collect(snap, &plan, &weights.field_boosts)?)
     };
@@ -36,7 +36,7 @@ pub(crate) fn run(
     let mut counter = FacetCounter::new(snap);
     let implied = match &matches {
         Some(map) if v.sort == SearchSort::Relevance => {
-            ranking::implied(plan.clauses.len(), map.values())
+            ranking::implied(plan.clauses.len(), map.iter().map(|(_, m)| m))
         }
         _ => Vec::new(),
     };
@@ -45,7 +45,7 @@ pub(crate) fn run(
     // (document, score, first-pass text score when it is a candidate for feedback)
     let mut results: Vec<(DocKey, f64)> = Vec::new();
     let mut firsts: Vec<(DocKey, f64, f64, f64)> = Vec::new();
-    let mut consider = |key: DocKey, m: Option<&DocMatch>| {
+    let mut consider = |key: DocKey, m: Option<DocMatch<'_>>| {
         let failures = filters.failures(snap, key);
         counter.add(snap, key, failures);
         if failures == 0 {
@@ -63,13 +63,9 @@ pub(crate) fn run(
     };
     match &matches {
         None => snap.alive().for_each(|k| consider(k, None)),
-        Some(map) => {
-            // In index order: the per-document columns are then read front to back
-            // (a large result set in hash order misses the cache on nearly every one).
-            let mut ordered: Vec<(&DocKey, &DocMatch)> = map.iter().collect();
-            ordered.sort_unstable_by_key(|e| *e.0);
-            ordered.into_iter().for_each(|(k, m)| consider(*k, Some(m)))
-        }
+        // In index order: the per-document columns are then read front to back (a
+        // large result set in any other order misses the cache on nearly every one).
+        Some(map) => map.in_index_order().for_each(|(k, m)| consider(k, Some(m))),
     }
     // Pseudo-relevance feedback: the words the best results share find more of the same.
     let feedback = match &matches {
@@ -79,7 +75,7 @@ pub(crate) fn run(
                 let mut ranker = Ranker::new(snap, &plan, weights, &implied, Some(fb), false);
                 for r in results.iter_mut() {
                     if fb.of(r.0).0 > 0.0 {
-                        r.1 = ranker.score(r.0, map.get(&r.0)).score;
+                        r.1 = ranker.score(r.0, map.get(r.0)).score;
                     }
                 }
             }
@@ -133,7 +129,7 @@ pub(crate) fn run(
             }
         };
         let explain = v.explain.then(|| {
-            let m = matches.as_ref().and_then(|m| m.get(&key));
+            let m = matches.as_ref().and_then(|m| m.get(key));
             let scored = match (&matches, m) {
                 (Some(_), None) => explainer.score_alone(key),
                 _ => explainer.score(key, m),
