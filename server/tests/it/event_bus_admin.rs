@@ -102,16 +102,27 @@ async fn metrics_show_events_followers_and_the_queue() {
 
     let c = app.client();
     let scrape = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-    eventually("the counter counted the new events", || {
-        let (c, scrape) = (c.clone(), scrape.clone());
-        async move {
-            let t = c.get("/metrics").await.text;
-            let done = value(&t, r#"trellis_events_total{type="namespace.created"}"#) == Some(1.0)
-                && value(&t, r#"trellis_events_total{type="other"}"#) == Some(1.0);
-            *scrape.lock().unwrap() = t;
-            done
-        }
-    })
+    // The counter applies a batch, then stores its position: wait for both, or a
+    // scrape can fall between the two.
+    eventually(
+        "the counter counted the new events and stored its position",
+        || {
+            let (c, scrape) = (c.clone(), scrape.clone());
+            async move {
+                let t = c.get("/metrics").await.text;
+                let done = value(&t, r#"trellis_events_total{type="namespace.created"}"#)
+                    == Some(1.0)
+                    && value(&t, r#"trellis_events_total{type="other"}"#) == Some(1.0)
+                    && t.lines().any(|l| {
+                        l.starts_with(
+                            r#"trellis_event_follower_lag_events{follower="event-counter@"#,
+                        ) && l.ends_with(" 0")
+                    });
+                *scrape.lock().unwrap() = t;
+                done
+            }
+        },
+    )
     .await;
     let t = scrape.lock().unwrap().clone();
     assert!(t.contains("# TYPE trellis_events_total counter"), "{t}");
