@@ -6,7 +6,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS="$ROOT/.tools"
 export PATH="$HOME/.cargo/bin:$TOOLS/node_modules/.bin:$PATH"
 
-say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
+# Each step says when it started, in seconds into the run: where a slow run spent its time.
+say() { printf '\033[1;34m==>\033[0m [%4ds] %s\n' "$SECONDS" "$*"; }
 
 # The wasm-bindgen version the lock file pins: the CLI must match it exactly.
 wasm_bindgen_version() {

@@ -7,8 +7,6 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
-# Each step says when it started, in seconds into the run: where a slow run spent its time.
-say() { printf '\033[1;34m==>\033[0m [%4ds] %s\n' "$SECONDS" "$*"; }
 mkdir -p target
 
 cleanup() {

@@ -44,14 +44,15 @@ pub(crate) struct DocMatch<'a> {
 /// one array (`n` entries per document, one per query word) and, per segment, a
 /// dense slot per document id pointing into it. A broad query on a large catalogue
 /// matches tens of thousands of documents; a hash map of per-document vectors cost a
-/// hash, a heap allocation and a cache miss each.
+/// hash, a heap allocation and a cache miss each. The default is the empty set (a
+/// query of symbols only).
+#[derive(Default)]
 pub(crate) struct Matches {
     n: usize,
-    /// Per segment, per document id: its position in `keys` plus one (0: no match).
+    /// Per segment, per document id: its place in `hits` (in units of `n`) plus one
+    /// (0: no match).
     slots: Vec<Vec<u32>>,
-    /// The matched documents, in the order they were first matched.
-    keys: Vec<DocKey>,
-    /// `n` entries per document of `keys`, in that order.
+    /// `n` entries per matched document, in the order they were first matched.
     hits: Vec<[Option<FieldHit>; 6]>,
 }
 
@@ -61,39 +62,26 @@ impl Matches {
         Matches {
             n,
             slots: snap.tables.iter().map(|t| vec![0; t.docs.len()]).collect(),
-            keys: Vec::new(),
-            hits: Vec::new(),
-        }
-    }
-
-    /// An empty set (a query of symbols only).
-    pub(crate) fn none() -> Matches {
-        Matches {
-            n: 0,
-            slots: Vec::new(),
-            keys: Vec::new(),
             hits: Vec::new(),
         }
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.keys.is_empty()
-    }
-
-    fn slot(&self, key: DocKey) -> Option<usize> {
-        let s = *self.slots.get(key.0 as usize)?.get(key.1 as usize)?;
-        (s > 0).then(|| s as usize - 1)
+        self.hits.is_empty()
     }
 
     pub(crate) fn contains(&self, key: DocKey) -> bool {
-        self.slot(key).is_some()
+        self.get(key).is_some()
     }
 
     pub(crate) fn get(&self, key: DocKey) -> Option<DocMatch<'_>> {
-        self.slot(key).map(|i| self.at(i))
+        let s = *self.slots.get(key.0 as usize)?.get(key.1 as usize)?;
+        (s > 0).then(|| self.at(s))
     }
 
-    fn at(&self, i: usize) -> DocMatch<'_> {
+    /// The document in slot `s` (one-based).
+    fn at(&self, s: u32) -> DocMatch<'_> {
+        let i = s as usize - 1;
         DocMatch {
             hits: &self.hits[i * self.n..(i + 1) * self.n],
         }
@@ -103,29 +91,23 @@ impl Matches {
     fn entry(&mut self, key: DocKey) -> &mut [[Option<FieldHit>; 6]] {
         let slot = &mut self.slots[key.0 as usize][key.1 as usize];
         if *slot == 0 {
-            self.keys.push(key);
-            *slot = self.keys.len() as u32;
             self.hits
                 .resize(self.hits.len() + self.n, Default::default());
+            *slot = (self.hits.len() / self.n) as u32;
         }
         let i = *slot as usize - 1;
         &mut self.hits[i * self.n..(i + 1) * self.n]
     }
 
-    /// Every match, in the order first matched.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (DocKey, DocMatch<'_>)> + '_ {
-        self.keys.iter().enumerate().map(|(i, k)| (*k, self.at(i)))
-    }
-
     /// Every match in index order (segment, then document id), so that per-document
     /// columns are read front to back.
-    pub(crate) fn in_index_order(&self) -> impl Iterator<Item = (DocKey, DocMatch<'_>)> + '_ {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (DocKey, DocMatch<'_>)> + '_ {
         self.slots.iter().enumerate().flat_map(move |(seg, slots)| {
             slots
                 .iter()
                 .enumerate()
                 .filter(|(_, &s)| s > 0)
-                .map(move |(doc, &s)| ((seg as u32, doc as u32), self.at(s as usize - 1)))
+                .map(move |(doc, &s)| ((seg as u32, doc as u32), self.at(s)))
         })
     }
 }

@@ -28,7 +28,7 @@ pub(crate) fn run(
     let matches: Option<Matches> = if v.text.is_empty() {
         None
     } else if plan.is_empty() {
-        Some(Matches::none())
+        Some(Matches::default())
     } else {
         Some(matching::collect(snap, &plan, &weights.field_boosts)?)
     };
@@ -65,7 +65,7 @@ pub(crate) fn run(
         None => snap.alive().for_each(|k| consider(k, None)),
         // In index order: the per-document columns are then read front to back (a
         // large result set in any other order misses the cache on nearly every one).
-        Some(map) => map.in_index_order().for_each(|(k, m)| consider(k, Some(m))),
+        Some(map) => map.iter().for_each(|(k, m)| consider(k, Some(m))),
     }
     // Pseudo-relevance feedback: the words the best results share find more of the same.
     let feedback = match &matches {
