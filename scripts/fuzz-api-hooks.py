@@ -12,12 +12,32 @@ The run's own token (its id in `FUZZ_OWN_TOKEN_ID`) is listed by `GET
 /api/v1/tokens`, and following that list to `DELETE /api/v1/tokens/{id}` would
 revoke it part-way, leaving every later case a `401`. Such a call is sent for a
 token of another user instead (`FUZZ_OTHER_TOKEN_ID`), which must be a `404`.
+
+The run uses two worker threads, and hypothesis parses Python source with
+`ast.parse` while it builds strategies and prints examples. CPython 3.11 keeps
+the AST constructor's recursion depth in state shared by all threads, so two
+parses at once can fail with "SystemError: AST constructor recursion depth
+mismatch" (python/cpython#106905), a crash of the fuzzer, not a finding about
+the API. Parses here take turns.
 """
 
+import ast
 import os
+import threading
 import uuid
 
 import schemathesis
+
+_parse_turn = threading.RLock()
+_ast_parse = ast.parse
+
+
+def _parse_in_turn(*args, **kwargs):
+    with _parse_turn:
+        return _ast_parse(*args, **kwargs)
+
+
+ast.parse = _parse_in_turn
 
 
 @schemathesis.hook

@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # Sets up whatever the tests need and runs every test of the project:
 # unit and integration tests on SQLite + filesystem storage, the same suite on
-# PostgreSQL + a real S3-compatible server, the wasm dependency check, the API
-# fuzzer (schemathesis, scripts/fuzz-api.sh) against a running server, and the
-# browser test against the built app in headless Chromium.
+# PostgreSQL + a real S3-compatible server, the wasm dependency check, the
+# plugins' unit tests (plugins/ workspace), the API fuzzer (schemathesis,
+# scripts/fuzz-api.sh) against a running server, and the browser test against
+# the built app in headless Chromium.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 mkdir -p target
+# A failing test prints its message and location, not a backtrace of the test
+# harness: what CI shows of a run is its beginning and its end, and a long
+# backtrace would push the message out of that end.
+export RUST_BACKTRACE=0 RUST_LIB_BACKTRACE=0
 
 cleanup() {
   [ -n "${MOTO_PID:-}" ] && kill "$MOTO_PID" 2>/dev/null || true
   [ -n "${FRONT_PID:-}" ] && kill "$FRONT_PID" 2>/dev/null || true
+  [ -n "${PLUGINS_PID:-}" ] && kill "$PLUGINS_PID" 2>/dev/null || true
 }
 trap cleanup EXIT
 
@@ -57,9 +63,22 @@ tail -n 3 target/frontend-build.log
 
 ensure_postgres
 ensure_s3
+# The plugins' own unit tests (the separate plugins/ workspace, built natively
+# in plugins/target), beside the PostgreSQL tests, which leave a core mostly idle
+# while they wait on the database.
+say "plugin unit tests (plugins/ workspace, in the background)"
+(cd plugins && env -u CARGO_TARGET_DIR cargo test --workspace --locked) >target/test-plugins.log 2>&1 &
+PLUGINS_PID=$!
 say "tests on PostgreSQL + S3"
 # The same command as above, so every artifact is reused.
 cargo test --workspace --exclude trellis-frontend 2>&1 | tee target/test-postgres.log
+if ! wait "$PLUGINS_PID"; then
+  PLUGINS_PID=""
+  tail -n 40 target/test-plugins.log
+  echo "the plugins' unit tests failed (target/test-plugins.log)" >&2
+  exit 1
+fi
+PLUGINS_PID=""
 # Dropping the few hundred test databases is PostgreSQL's disk work, not ours:
 # it runs while the browser test does.
 drop_test_databases &
@@ -72,8 +91,9 @@ say "browser test (headless Chromium)"
 wait "$DROP_PID" || true
 
 # One closing line over every runner above.
-passed=$(cat target/test-sqlite.log target/test-postgres.log | awk '/^test result:/ { s += $4 } END { print s + 0 }')
-failed=$(cat target/test-sqlite.log target/test-postgres.log | awk '/^test result:/ { s += $6 } END { print s + 0 }')
+logs="target/test-sqlite.log target/test-postgres.log target/test-plugins.log"
+passed=$(cat $logs | awk '/^test result:/ { s += $4 } END { print s + 0 }')
+failed=$(cat $logs | awk '/^test result:/ { s += $6 } END { print s + 0 }')
 passed=$((passed + $(awk '/^# pass / { print $3 }' target/test-browser.log)))
 failed=$((failed + $(awk '/^# fail / { print $3 }' target/test-browser.log)))
 fuzz_passed=$(awk '/^fuzz: [0-9]+ passed/ { print $2 }' target/test-fuzz.log | tail -1)

@@ -59,6 +59,48 @@ pub async fn kv_set(
     Ok(())
 }
 
+/// Stores a value under a key only while the stored text is still `current`
+/// (what the caller read; `None`: the key is not set), in one statement, so of
+/// two callers that read the same value only one replaces it. `true` when
+/// stored.
+pub async fn kv_replace(
+    c: &mut AnyConnection,
+    installation: &str,
+    key: &str,
+    current: Option<&str>,
+    value: &str,
+    at: i64,
+) -> Result<bool> {
+    let done = match current {
+        None => {
+            sqlx::query(
+                "INSERT INTO plugin_kv (installation_id, key, value, updated_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (installation_id, key) DO NOTHING",
+            )
+            .bind(installation)
+            .bind(key)
+            .bind(value)
+            .bind(at)
+            .execute(&mut *c)
+            .await?
+        }
+        Some(current) => {
+            sqlx::query(
+                "UPDATE plugin_kv SET value = $3, updated_at = $4 \
+                 WHERE installation_id = $1 AND key = $2 AND value = $5",
+            )
+            .bind(installation)
+            .bind(key)
+            .bind(value)
+            .bind(at)
+            .bind(current)
+            .execute(&mut *c)
+            .await?
+        }
+    };
+    Ok(done.rows_affected() == 1)
+}
+
 /// Deletes a key.
 pub async fn kv_delete(c: &mut AnyConnection, installation: &str, key: &str) -> Result<bool> {
     let done = sqlx::query("DELETE FROM plugin_kv WHERE installation_id = $1 AND key = $2")

@@ -11,6 +11,7 @@
 //! | [`config()`] | `trellis_config_get` | `config_get` |
 //! | [`secret()`] | `trellis_secret_get` | `secret_get` |
 //! | [`kv::get`], [`kv::set`], [`kv::delete`] | `trellis_kv_get` / `_set` / `_delete` | `kv_get` / `kv_set` / `kv_delete` |
+//! | [`kv::compare_and_set`], [`kv::update`] | `trellis_kv_set` with `expect` | `kv_get` and `kv_set` |
 //! | [`emit()`] | `trellis_emit` | `emit_event` |
 //! | [`http::request`] | `trellis_http` | `http_request` |
 //! | [`invoke()`] | `trellis_invoke` | `invoke` |

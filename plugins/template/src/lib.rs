@@ -50,8 +50,8 @@ pub fn on_event(event: Value) -> FnResult<Value> {
         "received {} about {} {}",
         event.kind, event.subject.kind, event.subject.id
     ))?;
-    let seen = kv::get_as::<u64>(EVENTS_SEEN)?.unwrap_or(0) + 1;
-    kv::set(EVENTS_SEEN, &seen)?;
+    // Atomic: events handled at the same moment each count.
+    kv::update(EVENTS_SEEN, |seen: Option<u64>| Some(seen.unwrap_or(0) + 1))?;
     Ok(json!({}))
 }
 

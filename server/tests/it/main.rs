@@ -56,6 +56,7 @@ mod runtime_config;
 mod runtime_containment;
 mod runtime_events;
 mod runtime_install;
+mod runtime_kv;
 mod runtime_support;
 mod runtime_updates;
 mod search;

@@ -185,14 +185,30 @@ fn kv_get(ctx: &CallCtx, input: Value) -> Result<Value, Fail> {
         let mut c = db_.conn().await?;
         trellis_db::plugin_data::kv_get(&mut c, &id, &k).await
     })?;
-    Ok(got
-        .and_then(|v| serde_json::from_str(&v).ok())
-        .unwrap_or(Value::Null))
+    Ok(stored_value(got.as_deref()))
 }
 
+/// What `trellis_kv_set` did with its write.
+enum KvWrite {
+    Stored,
+    /// Past the quota: nothing stored.
+    Quota,
+    /// A compare-and-set found another value (`null`: not set): nothing stored.
+    Changed(Value),
+}
+
+/// `{"key", "value"}` stores the value and answers `null`. With `"expect"` (a
+/// value, `null` for a key that is not set) it is a compare-and-set, which
+/// needs `kv_get` too since it answers what is stored: the value is stored only
+/// while the stored one equals `expect`, answered `{"stored": true}`, else
+/// nothing is stored and the answer is `{"stored": false, "current": …}`.
 fn kv_set(ctx: &CallCtx, input: Value) -> Result<Value, Fail> {
     require(ctx, "kv_set")?;
     let k = key(&input)?;
+    let expect = input.get("expect").cloned();
+    if expect.is_some() {
+        require(ctx, "kv_get")?;
+    }
     let value = input
         .get("value")
         .cloned()
@@ -203,24 +219,56 @@ fn kv_set(ctx: &CallCtx, input: Value) -> Result<Value, Fail> {
     let id = ctx.loaded.id.clone();
     let db_ = ctx.rt.state.db.clone();
     let size = (k.len() + value.len()) as i64;
-    let stored = db(ctx, async move {
+    let cas = expect.is_some();
+    let outcome = db(ctx, async move {
+        use trellis_db::plugin_data as kv;
         let mut tx = db_.begin().await?;
-        let (keys, bytes) = trellis_db::plugin_data::kv_usage(&mut tx, &id, &k).await?;
+        let at = trellis_db::now_ms();
+        // A compare-and-set first checks what is stored.
+        let current = match &expect {
+            None => None,
+            Some(expect) => {
+                let text = kv::kv_get(&mut tx, &id, &k).await?;
+                let stored = stored_value(text.as_deref());
+                if stored != *expect {
+                    return Ok(KvWrite::Changed(stored));
+                }
+                Some(text)
+            }
+        };
+        let (keys, bytes) = kv::kv_usage(&mut tx, &id, &k).await?;
         if keys + 1 > max_keys || bytes + size > max_bytes {
-            return Ok(false);
+            return Ok(KvWrite::Quota);
         }
-        trellis_db::plugin_data::kv_set(&mut tx, &id, &k, &value, trellis_db::now_ms()).await?;
+        match current {
+            None => kv::kv_set(&mut tx, &id, &k, &value, at).await?,
+            // The write is conditional on the text read above, so a writer in
+            // another process between the read and this write wins alone.
+            Some(text) => {
+                if !kv::kv_replace(&mut tx, &id, &k, text.as_deref(), &value, at).await? {
+                    let now = kv::kv_get(&mut tx, &id, &k).await?;
+                    return Ok(KvWrite::Changed(stored_value(now.as_deref())));
+                }
+            }
+        }
         tx.commit().await?;
-        Ok(true)
+        Ok(KvWrite::Stored)
     })?;
-    if stored {
-        Ok(Value::Null)
-    } else {
-        Err(Fail::Error(
+    match outcome {
+        KvWrite::Stored if cas => Ok(json!({"stored": true})),
+        KvWrite::Stored => Ok(Value::Null),
+        KvWrite::Changed(current) => Ok(json!({"stored": false, "current": current})),
+        KvWrite::Quota => Err(Fail::Error(
             "quota_exceeded",
             format!("the store holds at most {max_bytes} bytes in {max_keys} keys"),
-        ))
+        )),
     }
+}
+
+/// A stored value as plugins read it (`null` when not set or unreadable).
+fn stored_value(text: Option<&str>) -> Value {
+    text.and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or(Value::Null)
 }
 
 fn kv_delete(ctx: &CallCtx, input: Value) -> Result<Value, Fail> {

@@ -10,16 +10,15 @@
 //!   `{"number", "html_url"}` from GitHub's 201.
 //! * `health` reports a missing token, then the outcome of the last call.
 
-use trellis_official_kit::outcome;
+use trellis_official_kit::{filed, outcome};
 
 use extism_pdk::{plugin_fn, Error, FnResult};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use trellis_pdk::http::{Request, Response};
-use trellis_pdk::{kv, Event, Health};
+use trellis_pdk::{Event, Health};
 
 const SECRET: &str = "GITHUB_TOKEN";
-const FILED: &str = "filed_events";
 
 #[derive(Deserialize)]
 struct Config {
@@ -215,16 +214,12 @@ pub fn on_event(input: Value) -> FnResult<Value> {
         return Ok(json!({"skipped": "no issue for this change"}));
     };
     // The ids of the last events filed: a redelivered event is not filed twice.
-    let mut filed: Vec<String> = kv::get_as(FILED)?.unwrap_or_default();
-    if filed.contains(&e.id) {
+    if filed::already(&e.id)? {
         return Ok(json!({"skipped": "already filed"}));
     }
     let issue =
         create(&config, &title, &body, &config.labels, &e.occurred_at).map_err(Error::msg)?;
-    filed.push(e.id.clone());
-    let excess = filed.len().saturating_sub(100);
-    filed.drain(..excess);
-    kv::set(FILED, &filed)?;
+    filed::record(&e.id)?;
     Ok(issue)
 }
 

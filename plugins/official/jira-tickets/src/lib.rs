@@ -14,17 +14,16 @@
 //!   event would get, without calling Jira.
 //! * `health` reports a missing token, then the outcome of the last call.
 
-use trellis_official_kit::outcome;
+use trellis_official_kit::{filed, outcome};
 
 use extism_pdk::{plugin_fn, Error, FnResult};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use trellis_pdk::http::{Request, Response};
-use trellis_pdk::{kv, Event, Health};
+use trellis_pdk::{Event, Health};
 
 const SECRET: &str = "JIRA_API_TOKEN";
 const TRANSFORM: &str = "trellis.json-transform";
-const FILED: &str = "filed_events";
 
 #[derive(Deserialize)]
 struct Config {
@@ -276,16 +275,12 @@ pub fn on_event(input: Value) -> FnResult<Value> {
     {
         return Ok(json!({"skipped": "no issue for this change"}));
     }
-    let mut filed: Vec<String> = kv::get_as(FILED)?.unwrap_or_default();
-    if filed.contains(&e.id) {
+    if filed::already(&e.id)? {
         return Ok(json!({"skipped": "already filed"}));
     }
     let fields = fields_for(&config, &input, &e.occurred_at).map_err(Error::msg)?;
     let issue = create(&config, fields, &e.occurred_at).map_err(Error::msg)?;
-    filed.push(e.id.clone());
-    let excess = filed.len().saturating_sub(100);
-    filed.drain(..excess);
-    kv::set(FILED, &filed)?;
+    filed::record(&e.id)?;
     Ok(issue)
 }
 

@@ -125,22 +125,18 @@ fn build(
     })
 }
 
-/// Adds `notes` to the kept ones. kv has no compare-and-set: two versions handled at
-/// the same moment may each write the list without the other's entry, so the entry is
-/// checked after writing and written again (a few times) when it went missing.
+/// Adds `notes` to the kept ones (atomically: two versions handled at the same moment
+/// both stay).
 fn keep(notes: &Notes) -> Result<(), HostError> {
     let same = |n: &Notes| n.plugin == notes.plugin && n.version == notes.version;
-    for _ in 0..3 {
-        let mut kept = recent();
+    kv::update(RECENT, |kept: Option<Vec<Notes>>| {
+        let mut kept = kept.unwrap_or_default();
         kept.retain(|n| !same(n));
         kept.insert(0, notes.clone());
         kept.sort_by_key(|n| std::cmp::Reverse(n.published_at));
         kept.truncate(KEEP);
-        kv::set(RECENT, &kept)?;
-        if recent().iter().any(same) {
-            break;
-        }
-    }
+        Some(kept)
+    })?;
     Ok(())
 }
 

@@ -19,9 +19,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use trellis_pdk::{kv, log, registry, Event, Health, HealthStatus, HostError};
 
-/// The [`Counts`] are kept in this many kv keys (`counts:<review id mod SLOTS>`): kv has
-/// no compare-and-set, and reviews handled at the same moment (consecutive ids) then
-/// update different keys instead of overwriting each other's count.
+/// The [`Counts`] are kept in this many kv keys (`counts:<review id mod SLOTS>`), each
+/// changed atomically ([`bump`]): reviews handled at the same moment (consecutive ids)
+/// then mostly change different keys and seldom retry.
 const SLOTS: i64 = 16;
 /// kv key of the last registry read's [`Outcome`].
 const LAST: &str = "last_read";
@@ -102,6 +102,16 @@ fn slot_counts(key: &str) -> Counts {
     kv::get_as::<Counts>(key).ok().flatten().unwrap_or_default()
 }
 
+/// Adds to the counts of one slot, atomically.
+fn bump(key: &str, add: impl Fn(&mut Counts)) -> Result<(), HostError> {
+    kv::update(key, |c: Option<Counts>| {
+        let mut c = c.unwrap_or_default();
+        add(&mut c);
+        Some(c)
+    })
+    .map(drop)
+}
+
 /// The counts of every slot, summed.
 fn counts() -> Counts {
     let mut total = Counts::default();
@@ -126,12 +136,10 @@ pub fn on_event(input: Value) -> FnResult<Value> {
     let event: Event = serde_json::from_value(input)?;
     let data: ReviewData = event.data_as()?;
     let key = slot(data.review_id);
-    let mut n = slot_counts(&key);
     let review = match registry::review(data.review_id) {
         Ok(r) => r,
         Err(e) if e.is(registry::NOT_FOUND) => {
-            n.skipped += 1;
-            kv::set(&key, &n)?;
+            bump(&key, |c| c.skipped += 1)?;
             record(
                 Health::Ok,
                 "not_found",
@@ -145,7 +153,6 @@ pub fn on_event(input: Value) -> FnResult<Value> {
     let config: Config = trellis_pdk::config_as().unwrap_or_default();
     let text = format!("{}\n{}", review.title, review.text);
     let verdict = score::score(&text, &config.rules());
-    n.checked += 1;
     if verdict.flagged {
         let plugin = if review.plugin.is_empty() {
             data.plugin
@@ -161,13 +168,15 @@ pub fn on_event(input: Value) -> FnResult<Value> {
         if let Err(e) = trellis_pdk::emit(FLAGGED, &payload) {
             return Err(failed(&e, "emitting review.flagged", &event.occurred_at).into());
         }
-        n.flagged += 1;
         log::info(format!(
             "flagged review {} of {plugin} (score {})",
             data.review_id, verdict.score
         ))?;
     }
-    kv::set(&key, &n)?;
+    bump(&key, |c| {
+        c.checked += 1;
+        c.flagged += u64::from(verdict.flagged);
+    })?;
     record(Health::Ok, "ok", "review read".into(), &event.occurred_at);
     Ok(json!({"review_id": data.review_id, "score": verdict.score, "flagged": verdict.flagged}))
 }

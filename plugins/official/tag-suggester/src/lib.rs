@@ -122,21 +122,30 @@ pub fn on_event(input: Value) -> FnResult<Value> {
     let event: Event = serde_json::from_value(input)?;
     let data: Published = event.data_as()?;
     let key = format!("{}@{}", data.plugin, data.version);
-    let mut done = kv::get_as::<Vec<String>>(DONE)?.unwrap_or_default();
-    if done.contains(&key) {
+    // Claimed atomically before the reads: the other event of a first publish, handled
+    // at the same moment, finds the claim and skips; released again when this one
+    // fails, so the retry handles it.
+    let claimed = kv::update(DONE, |done: Option<Vec<String>>| {
+        let mut done = done.unwrap_or_default();
+        if done.contains(&key) {
+            return None;
+        }
+        done.insert(0, key.clone());
+        done.truncate(50);
+        Some(done)
+    })?;
+    if !claimed {
         return Ok(json!({"skipped": "already handled"}));
     }
-    // Claimed before the (slower) reads, so the other event of a first publish, handled
-    // at the same moment, most likely finds it; released again when this one fails.
-    done.insert(0, key.clone());
-    done.truncate(50);
-    kv::set(DONE, &done)?;
     match handle(&event, &data, &key) {
         Ok(v) => Ok(v),
         Err(e) => {
-            let mut done = kv::get_as::<Vec<String>>(DONE)?.unwrap_or_default();
-            done.retain(|k| *k != key);
-            kv::set(DONE, &done)?;
+            kv::update(DONE, |done: Option<Vec<String>>| {
+                let mut done = done?;
+                let before = done.len();
+                done.retain(|k| *k != key);
+                (done.len() != before).then_some(done)
+            })?;
             Err(e.into())
         }
     }

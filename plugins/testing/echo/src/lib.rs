@@ -1,7 +1,8 @@
 //! `labs.echo`, a test agent exercising most host functions: `invoke` echoes its input
-//! with the configuration, a per-installation call counter (kv `count`) and whether the
-//! `ECHO_TOKEN` secret is set; `on_event` logs the event, remembers its type (kv
-//! `last_event`) and emits `echo.received`.
+//! with the configuration, a per-installation call counter (kv `count`, counted with
+//! `kv::update`) and whether the `ECHO_TOKEN` secret is set, or answers a
+//! compare-and-set; `on_event` logs the event, remembers its type (kv `last_event`)
+//! and emits `echo.received`.
 
 use extism_pdk::{plugin_fn, FnResult};
 use serde_json::{json, Value};
@@ -14,11 +15,24 @@ pub fn init(_input: Value) -> FnResult<Value> {
 }
 
 /// `{"echo": input, "config": config(), "count": n, "has_token": bool}`; `n` counts
-/// the calls of this installation.
+/// the calls of this installation, also those running at the same moment. With
+/// `{"swap": {"key", "expect", "value"}}` it answers what `kv::compare_and_set` did
+/// instead: `{"stored": true}` or `{"stored": false, "current": …}`.
 #[plugin_fn]
 pub fn invoke(input: Value) -> FnResult<Value> {
-    let count = kv::get_as::<u64>("count")?.unwrap_or(0) + 1;
-    kv::set("count", &count)?;
+    if let Some(swap) = input.get("swap") {
+        let key = swap["key"].as_str().unwrap_or_default();
+        let expect = Some(&swap["expect"]).filter(|e| !e.is_null());
+        return Ok(match kv::compare_and_set(key, expect, &swap["value"])? {
+            kv::Swap::Stored => json!({"stored": true}),
+            kv::Swap::Changed(current) => json!({"stored": false, "current": current}),
+        });
+    }
+    let mut count = 0;
+    kv::update("count", |n: Option<u64>| {
+        count = n.unwrap_or(0) + 1;
+        Some(count)
+    })?;
     let config = trellis_pdk::config()?;
     let has_token = trellis_pdk::secret("ECHO_TOKEN")?.is_some();
     Ok(json!({

@@ -37,8 +37,8 @@ mod exports {
         let event: Event = serde_json::from_value(input)?;
         let note = logic::release_note(&event.subject.id, &event.data);
         log::info(&note)?;
-        let seen = kv::get_as::<u64>(SEEN)?.unwrap_or(0) + 1;
-        kv::set(SEEN, &seen)?;
+        // Atomic: events handled at the same moment each count.
+        kv::update(SEEN, |seen: Option<u64>| Some(seen.unwrap_or(0) + 1))?;
         kv::set(LAST, &note)?;
         Ok(json!({}))
     }
