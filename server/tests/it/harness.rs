@@ -314,7 +314,11 @@ impl TestApp {
     }
 }
 
-/// An HTTP client with a cookie jar, driving the in-process router.
+/// An HTTP client with a cookie jar, driving the in-process router. A request
+/// runs in the task that awaits it, not in a task of its own as the server runs
+/// it: requests meant to run at the same moment each need their own task
+/// (`tokio::spawn`), since a plugin call holds its thread until it ends and
+/// requests joined in one task (`join_all`) would wait on one another.
 #[derive(Clone)]
 pub struct Client {
     pub router: Router,
