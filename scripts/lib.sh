@@ -59,6 +59,25 @@ ensure_end2end_deps() {
   fi
 }
 
+# A cold test run writes about 18 GB: target/ (13 GB of debug builds, 1.4 GB
+# for the browser build in target/front), plugins/target, the plugin projects
+# the CLI tests build under $TMPDIR, and the per-test PostgreSQL databases. A
+# disk that fills up halfway fails every test after that moment with messages
+# that never name the cause, so the run refuses to start instead, saying how
+# much is free. What target/ and plugins/target already hold counts as written.
+ensure_disk_space() {
+  local need_kb=$((20 * 1024 * 1024)) built_kb dir free_kb
+  built_kb=$(du -sk "$ROOT/target" "$ROOT/plugins/target" 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
+  need_kb=$((need_kb > built_kb ? need_kb - built_kb : 0))
+  for dir in "$ROOT" "${TMPDIR:-/tmp}"; do
+    free_kb=$(df -Pk "$dir" | awk 'NR == 2 { print $4 }')
+    if [ "$free_kb" -lt "$need_kb" ]; then
+      echo "only $((free_kb / 1048576)) GB free on the disk holding $dir; this test run needs about $((need_kb / 1048576 + 1)) GB more (remove old target directories or clones to make room)" >&2
+      exit 1
+    fi
+  done
+}
+
 # Starts the machine's PostgreSQL 15 and sets a password for loopback logins.
 ensure_postgres() {
   if ! command -v pg_ctlcluster >/dev/null; then

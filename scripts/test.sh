@@ -21,6 +21,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
+ensure_disk_space
 ensure_leptos_tools
 ensure_chromium
 ensure_end2end_deps
