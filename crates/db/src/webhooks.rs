@@ -50,26 +50,32 @@ const EP_COLS: &str = "id, namespace, url, description, event_types, filter, hea
     previous_secret_until, failing_since, created_by, created_at, updated_at";
 
 fn endpoint_row(r: &AnyRow) -> Result<EndpointRow> {
+    endpoint_row_as(r, "")
+}
+
+/// An endpoint from columns named with `prefix` (a join's aliases).
+fn endpoint_row_as(r: &AnyRow, prefix: &str) -> Result<EndpointRow> {
+    let n = |c: &str| format!("{prefix}{c}");
     Ok(EndpointRow {
-        id: r.try_get("id")?,
-        namespace: r.try_get("namespace")?,
-        url: r.try_get("url")?,
-        description: r.try_get("description")?,
-        event_types: r.try_get("event_types")?,
-        filter: r.try_get("filter")?,
-        headers: r.try_get("headers")?,
-        rate_limit_per_sec: opt_i64(r, "rate_limit_per_sec")?,
-        format: r.try_get("format")?,
-        enabled: flag(r, "enabled")?,
-        disabled_reason: r.try_get("disabled_reason")?,
-        disabled_at: opt_i64(r, "disabled_at")?,
-        secret: r.try_get("secret")?,
-        previous_secret: r.try_get("previous_secret")?,
-        previous_secret_until: opt_i64(r, "previous_secret_until")?,
-        failing_since: opt_i64(r, "failing_since")?,
-        created_by: opt_i64(r, "created_by")?,
-        created_at: r.try_get("created_at")?,
-        updated_at: r.try_get("updated_at")?,
+        id: r.try_get(n("id").as_str())?,
+        namespace: r.try_get(n("namespace").as_str())?,
+        url: r.try_get(n("url").as_str())?,
+        description: r.try_get(n("description").as_str())?,
+        event_types: r.try_get(n("event_types").as_str())?,
+        filter: r.try_get(n("filter").as_str())?,
+        headers: r.try_get(n("headers").as_str())?,
+        rate_limit_per_sec: opt_i64(r, &n("rate_limit_per_sec"))?,
+        format: r.try_get(n("format").as_str())?,
+        enabled: flag(r, &n("enabled"))?,
+        disabled_reason: r.try_get(n("disabled_reason").as_str())?,
+        disabled_at: opt_i64(r, &n("disabled_at"))?,
+        secret: r.try_get(n("secret").as_str())?,
+        previous_secret: r.try_get(n("previous_secret").as_str())?,
+        previous_secret_until: opt_i64(r, &n("previous_secret_until"))?,
+        failing_since: opt_i64(r, &n("failing_since"))?,
+        created_by: opt_i64(r, &n("created_by"))?,
+        created_at: r.try_get(n("created_at").as_str())?,
+        updated_at: r.try_get(n("updated_at").as_str())?,
     })
 }
 
@@ -133,6 +139,32 @@ pub async fn update_endpoint(c: &mut AnyConnection, e: &EndpointRow) -> Result<b
     .execute(&mut *c)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Records an attempt's outcome on its endpoint's `failing_since` in one
+/// conditional write, without reading it: a success clears it, a failure sets
+/// it to `at` unless it is already set (the first failure of a run counts).
+pub async fn mark_failing_since(
+    c: &mut AnyConnection,
+    id: &str,
+    success: bool,
+    at: i64,
+) -> Result<()> {
+    let q = match success {
+        true => sqlx::query(
+            "UPDATE webhook_endpoints SET failing_since = NULL \
+             WHERE id = $1 AND failing_since IS NOT NULL",
+        )
+        .bind(id),
+        false => sqlx::query(
+            "UPDATE webhook_endpoints SET failing_since = $2 \
+             WHERE id = $1 AND failing_since IS NULL",
+        )
+        .bind(id)
+        .bind(at),
+    };
+    q.execute(&mut *c).await?;
+    Ok(())
 }
 
 /// An endpoint by id.
@@ -311,6 +343,37 @@ pub async fn message(c: &mut AnyConnection, id: &str) -> Result<Option<MessageRo
     .fetch_optional(&mut *c)
     .await?;
     row.as_ref().map(message_row).transpose()
+}
+
+/// A message and its endpoint in one read (what a delivery starts from);
+/// `None` when the message is gone, an endpoint of `None` when it is.
+pub async fn message_and_endpoint(
+    c: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<(MessageRow, Option<EndpointRow>)>> {
+    let m_cols = MSG_COLS
+        .split(", ")
+        .map(|c| format!("m.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let e_cols = EP_COLS
+        .split(", ")
+        .map(|c| format!("e.{c} AS ep_{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {m_cols}, {e_cols} FROM webhook_messages m \
+         LEFT JOIN webhook_endpoints e ON e.id = m.endpoint_id WHERE m.id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&mut *c)
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    let endpoint = match r.try_get::<Option<String>, _>("ep_id")? {
+        Some(_) => Some(endpoint_row_as(&r, "ep_")?),
+        None => None,
+    };
+    Ok(Some((message_row(&r)?, endpoint)))
 }
 
 /// What a message listing shows.

@@ -312,7 +312,7 @@ impl JobHandler for Deliverer {
             ));
         };
         let mut c = self.state.db.conn().await.map_err(JobFailure::retry)?;
-        let Some(m) = db::message(&mut c, message_id)
+        let Some((m, e)) = db::message_and_endpoint(&mut c, message_id)
             .await
             .map_err(JobFailure::retry)?
         else {
@@ -321,10 +321,7 @@ impl JobHandler for Deliverer {
         if m.state == "delivered" {
             return Ok(Done::Complete);
         }
-        let Some(e) = db::endpoint(&mut c, &m.endpoint_id)
-            .await
-            .map_err(JobFailure::retry)?
-        else {
+        let Some(e) = e else {
             return Ok(Done::Complete);
         };
         if !e.enabled {
@@ -451,8 +448,13 @@ impl Deliverer {
                 next_at,
             )
             .await?;
-            // The endpoint as it is now (another attempt may have changed it).
-            if let Some(mut current) = db::endpoint(&mut tx, &e.id).await? {
+            // Without a reason to disable, `failing_since` is all an attempt
+            // changes on its endpoint: one conditional write, right whatever other
+            // attempts did. With one, the endpoint is read as it is now (another
+            // attempt may have changed it) and written back disabled.
+            if disable.is_none() {
+                db::mark_failing_since(&mut tx, &e.id, o.success, at).await?;
+            } else if let Some(mut current) = db::endpoint(&mut tx, &e.id).await? {
                 let before = current.clone();
                 current.failing_since = if o.success {
                     None
