@@ -12,12 +12,7 @@ pub async fn current_user() -> Result<Option<UserOut>, UiError> {
     use super::ssr::*;
     let state = state()?;
     let s = session().await?;
-    match trellis_platform::session::current_user(&state, &s).await? {
-        Some(u) => Ok(Some(
-            trellis_platform::accounts::user_out(&state, &u).await?,
-        )),
-        None => Ok(None),
-    }
+    Ok(trellis_platform::session::current_user_out(&state, &s).await?)
 }
 
 /// Creates an account and signs it in.

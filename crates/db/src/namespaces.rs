@@ -27,7 +27,7 @@ fn ns_from_row(r: &sqlx::any::AnyRow) -> Result<NamespaceRow> {
     })
 }
 
-fn role(r: &sqlx::any::AnyRow) -> Result<NamespaceRole> {
+pub(crate) fn role(r: &sqlx::any::AnyRow) -> Result<NamespaceRole> {
     let s: String = r.try_get("role")?;
     NamespaceRole::parse(&s).ok_or_else(|| DbError::Corrupt {
         column: "namespace_members.role".into(),

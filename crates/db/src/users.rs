@@ -1,8 +1,10 @@
-//! User accounts: create, look up, change password or role, list.
+//! User accounts: create, look up (alone or with their memberships), change
+//! password or role, list.
 
 use sqlx::{AnyConnection, Row};
 
 use crate::{now, DbError, Result};
+use trellis_types::NamespaceRole;
 
 /// A user row, with the password hash (never leaves the server).
 #[derive(Debug, Clone)]
@@ -75,6 +77,37 @@ pub async fn by_id(c: &mut AnyConnection, id: i64) -> Result<Option<UserRow>> {
     .fetch_optional(&mut *c)
     .await?;
     row.as_ref().map(from_row).transpose()
+}
+
+/// A user with their memberships (namespace name and role, by name) in one
+/// read: what a signed-in request needs to know who is asking.
+pub async fn with_memberships(
+    c: &mut AnyConnection,
+    id: i64,
+) -> Result<Option<(UserRow, Vec<(String, NamespaceRole)>)>> {
+    let cols = COLS
+        .split(", ")
+        .map(|c| format!("u.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {cols}, n.name AS namespace, m.role AS role FROM users u \
+         LEFT JOIN namespace_members m ON m.user_id = u.id \
+         LEFT JOIN namespaces n ON n.id = m.namespace_id WHERE u.id = $1 ORDER BY n.name"
+    )))
+    .bind(id)
+    .fetch_all(&mut *c)
+    .await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let mut memberships = Vec::new();
+    for r in &rows {
+        if let Some(namespace) = r.try_get::<Option<String>, _>("namespace")? {
+            memberships.push((namespace, crate::namespaces::role(r)?));
+        }
+    }
+    Ok(Some((from_row(first)?, memberships)))
 }
 
 /// Replaces a user's password hash.

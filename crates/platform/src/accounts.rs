@@ -5,7 +5,7 @@
 
 use trellis_db::users::{self, UserRow};
 use trellis_db::{namespaces, rate_limit, security_log, tokens, DbError};
-use trellis_types::{ErrorCode, MembershipOut, UserOut};
+use trellis_types::{ErrorCode, MembershipOut, NamespaceRole, UserOut};
 
 use trellis_events::catalogue::{TokenRevoked, UserCreated, UserSignInFailed, UserSignedIn};
 
@@ -462,21 +462,31 @@ pub async fn users_out(state: &AppState, rows: &[UserRow]) -> AppResult<Vec<User
     let memberships = namespaces::memberships(&mut *state.db.conn().await?, &ids).await?;
     Ok(rows
         .iter()
-        .map(|u| UserOut {
-            id: u.id,
-            username: u.username.clone(),
-            is_admin: u.is_admin,
-            created_at: u.created_at,
-            namespaces: memberships
+        .map(|u| {
+            let mine = memberships
                 .iter()
                 .filter(|(uid, _, _)| *uid == u.id)
-                .map(|(_, namespace, role)| MembershipOut {
-                    namespace: namespace.clone(),
-                    role: *role,
-                })
-                .collect(),
+                .map(|(_, namespace, role)| (namespace.clone(), *role));
+            user_view(u, mine)
         })
         .collect())
+}
+
+/// The public view of a user, given their memberships (namespace, role).
+pub fn user_view(
+    u: &UserRow,
+    memberships: impl IntoIterator<Item = (String, NamespaceRole)>,
+) -> UserOut {
+    UserOut {
+        id: u.id,
+        username: u.username.clone(),
+        is_admin: u.is_admin,
+        created_at: u.created_at,
+        namespaces: memberships
+            .into_iter()
+            .map(|(namespace, role)| MembershipOut { namespace, role })
+            .collect(),
+    }
 }
 
 /// The public view of a user, with memberships.

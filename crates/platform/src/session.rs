@@ -17,7 +17,7 @@ use tower_sessions::Session;
 use trellis_db::sessions::{self, SessionRecord};
 use trellis_db::users::{self, UserRow};
 use trellis_db::{security_log, Db, DbError};
-use trellis_types::SessionOut;
+use trellis_types::{SessionOut, UserOut};
 
 use crate::{Actor, AppError, AppResult, AppState};
 
@@ -253,11 +253,30 @@ pub async fn current_user(state: &AppState, session: &Session) -> AppResult<Opti
     let Some(user) = users::by_id(&mut *state.db.conn().await?, id).await? else {
         return Ok(None);
     };
-    let fp: Option<String> = session.get(PW_FINGERPRINT).await.map_err(session_err)?;
-    if fp.as_deref() != Some(fingerprint(&user).as_str()) || user.disabled_at.is_some() {
+    Ok(still_signed_in(session, &user).await?.then_some(user))
+}
+
+/// [`current_user`]'s public view, with the memberships read in the same
+/// query: what every page asks to show who is signed in.
+pub async fn current_user_out(state: &AppState, session: &Session) -> AppResult<Option<UserOut>> {
+    let Some(id) = session.get::<i64>(USER_ID).await.map_err(session_err)? else {
         return Ok(None);
-    }
-    Ok(Some(user))
+    };
+    let Some((user, memberships)) =
+        users::with_memberships(&mut *state.db.conn().await?, id).await?
+    else {
+        return Ok(None);
+    };
+    Ok(still_signed_in(session, &user)
+        .await?
+        .then(|| crate::accounts::user_view(&user, memberships)))
+}
+
+/// Whether the session still stands for `user`: signed in with the password
+/// they have now, and not disabled since.
+async fn still_signed_in(session: &Session, user: &UserRow) -> AppResult<bool> {
+    let fp: Option<String> = session.get(PW_FINGERPRINT).await.map_err(session_err)?;
+    Ok(fp.as_deref() == Some(fingerprint(user).as_str()) && user.disabled_at.is_none())
 }
 
 /// Keeps the session valid for this user after their password changed.
