@@ -67,7 +67,8 @@ ensure_end2end_deps() {
 # much is free. What target/ and plugins/target already hold counts as written.
 ensure_disk_space() {
   local need_kb=$((20 * 1024 * 1024)) built_kb dir free_kb
-  built_kb=$(du -sk "$ROOT/target" "$ROOT/plugins/target" 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
+  # (du fails for a directory not built yet: the sum is over those that exist.)
+  built_kb=$({ du -sk "$ROOT/target" "$ROOT/plugins/target" 2>/dev/null || true; } | awk '{ s += $1 } END { print s + 0 }')
   need_kb=$((need_kb > built_kb ? need_kb - built_kb : 0))
   for dir in "$ROOT" "${TMPDIR:-/tmp}"; do
     free_kb=$(df -Pk "$dir" | awk 'NR == 2 { print $4 }')
