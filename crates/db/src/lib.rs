@@ -283,6 +283,18 @@ pub(crate) fn placeholders(from: usize, n: usize) -> String {
         .join(", ")
 }
 
+/// A column list (`"a, b"`) qualified by a table alias for a join: `m.a, m.b`,
+/// or with `rename`, `m.a AS x_a, m.b AS x_b` (for columns two tables share).
+pub(crate) fn qualified(cols: &str, table: &str, rename: Option<&str>) -> String {
+    cols.split(", ")
+        .map(|c| match rename {
+            Some(prefix) => format!("{table}.{c} AS {prefix}{c}"),
+            None => format!("{table}.{c}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Parses a JSON text column; a value that does not parse is [`DbError::Corrupt`],
 /// never silently an empty value.
 pub fn json_column<T: serde::de::DeserializeOwned>(column: &str, text: &str) -> Result<T> {

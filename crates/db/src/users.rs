@@ -85,11 +85,7 @@ pub async fn with_memberships(
     c: &mut AnyConnection,
     id: i64,
 ) -> Result<Option<(UserRow, Vec<(String, NamespaceRole)>)>> {
-    let cols = COLS
-        .split(", ")
-        .map(|c| format!("u.{c}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let cols = crate::qualified(COLS, "u", None);
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {cols}, n.name AS namespace, m.role AS role FROM users u \
          LEFT JOIN namespace_members m ON m.user_id = u.id \

@@ -7,6 +7,8 @@
 //! crate, which validated them; a value that does not parse on the way back is
 //! `DbError::Corrupt`.
 
+use std::borrow::Cow;
+
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
@@ -53,29 +55,35 @@ fn endpoint_row(r: &AnyRow) -> Result<EndpointRow> {
     endpoint_row_as(r, "")
 }
 
-/// An endpoint from columns named with `prefix` (a join's aliases).
+/// An endpoint from columns named with `prefix` (a join's aliases; no
+/// allocation for the plain names).
 fn endpoint_row_as(r: &AnyRow, prefix: &str) -> Result<EndpointRow> {
-    let n = |c: &str| format!("{prefix}{c}");
+    let n = |c: &'static str| -> Cow<'static, str> {
+        match prefix {
+            "" => Cow::Borrowed(c),
+            _ => Cow::Owned(format!("{prefix}{c}")),
+        }
+    };
     Ok(EndpointRow {
-        id: r.try_get(n("id").as_str())?,
-        namespace: r.try_get(n("namespace").as_str())?,
-        url: r.try_get(n("url").as_str())?,
-        description: r.try_get(n("description").as_str())?,
-        event_types: r.try_get(n("event_types").as_str())?,
-        filter: r.try_get(n("filter").as_str())?,
-        headers: r.try_get(n("headers").as_str())?,
+        id: r.try_get(&*n("id"))?,
+        namespace: r.try_get(&*n("namespace"))?,
+        url: r.try_get(&*n("url"))?,
+        description: r.try_get(&*n("description"))?,
+        event_types: r.try_get(&*n("event_types"))?,
+        filter: r.try_get(&*n("filter"))?,
+        headers: r.try_get(&*n("headers"))?,
         rate_limit_per_sec: opt_i64(r, &n("rate_limit_per_sec"))?,
-        format: r.try_get(n("format").as_str())?,
+        format: r.try_get(&*n("format"))?,
         enabled: flag(r, &n("enabled"))?,
-        disabled_reason: r.try_get(n("disabled_reason").as_str())?,
+        disabled_reason: r.try_get(&*n("disabled_reason"))?,
         disabled_at: opt_i64(r, &n("disabled_at"))?,
-        secret: r.try_get(n("secret").as_str())?,
-        previous_secret: r.try_get(n("previous_secret").as_str())?,
+        secret: r.try_get(&*n("secret"))?,
+        previous_secret: r.try_get(&*n("previous_secret"))?,
         previous_secret_until: opt_i64(r, &n("previous_secret_until"))?,
         failing_since: opt_i64(r, &n("failing_since"))?,
         created_by: opt_i64(r, &n("created_by"))?,
-        created_at: r.try_get(n("created_at").as_str())?,
-        updated_at: r.try_get(n("updated_at").as_str())?,
+        created_at: r.try_get(&*n("created_at"))?,
+        updated_at: r.try_get(&*n("updated_at"))?,
     })
 }
 
@@ -351,16 +359,8 @@ pub async fn message_and_endpoint(
     c: &mut AnyConnection,
     id: &str,
 ) -> Result<Option<(MessageRow, Option<EndpointRow>)>> {
-    let m_cols = MSG_COLS
-        .split(", ")
-        .map(|c| format!("m.{c}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let e_cols = EP_COLS
-        .split(", ")
-        .map(|c| format!("e.{c} AS ep_{c}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let m_cols = crate::qualified(MSG_COLS, "m", None);
+    let e_cols = crate::qualified(EP_COLS, "e", Some("ep_"));
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {m_cols}, {e_cols} FROM webhook_messages m \
          LEFT JOIN webhook_endpoints e ON e.id = m.endpoint_id WHERE m.id = $1"
