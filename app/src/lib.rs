@@ -14,6 +14,7 @@ pub mod api;
 pub mod components;
 pub mod error;
 pub mod pages;
+pub mod resource;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};

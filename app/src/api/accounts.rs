@@ -129,7 +129,7 @@ pub struct SessionContext {
     pub sign_in: ServerAction<SignIn>,
     pub sign_up: ServerAction<SignUp>,
     pub sign_out: ServerAction<SignOut>,
-    pub user: Resource<Result<Option<UserOut>, UiError>>,
+    pub user: crate::resource::Res<Result<Option<UserOut>, UiError>>,
 }
 
 impl SessionContext {
@@ -138,7 +138,7 @@ impl SessionContext {
         let sign_in = ServerAction::<SignIn>::new();
         let sign_up = ServerAction::<SignUp>::new();
         let sign_out = ServerAction::<SignOut>::new();
-        let user = Resource::new(
+        let user = crate::resource::new(
             move || {
                 (
                     sign_in.version().get(),

@@ -103,14 +103,14 @@ fn ReportForm(
 #[derive(Clone, Copy)]
 pub struct ModerationState {
     action: ServerAction<ReportPlugin>,
-    data: Resource<Result<PluginModerationData, crate::error::UiError>>,
+    data: crate::resource::Res<Result<PluginModerationData, crate::error::UiError>>,
 }
 
 impl ModerationState {
     /// For the plugin whose id `plugin` reads.
     pub fn new(plugin: impl Fn() -> String + Send + Sync + 'static) -> ModerationState {
         let action = ServerAction::<ReportPlugin>::new();
-        let data = Resource::new(
+        let data = crate::resource::new(
             move || (plugin(), action.version().get()),
             |(id, _)| plugin_moderation(id),
         );

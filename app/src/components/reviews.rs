@@ -254,7 +254,7 @@ fn WriteArea(d: ReviewsData, a: ReviewActions, draft: Draft, back: String) -> An
 #[derive(Clone, Copy)]
 pub struct ReviewsState {
     a: ReviewActions,
-    data: Resource<Result<crate::api::reviews::ReviewsData, crate::error::UiError>>,
+    data: crate::resource::Res<Result<crate::api::reviews::ReviewsData, crate::error::UiError>>,
 }
 
 impl ReviewsState {
@@ -273,7 +273,7 @@ impl ReviewsState {
                 )
             })
         };
-        let data = Resource::new(key, move |(id, sort, version, page, _)| {
+        let data = crate::resource::new(key, move |(id, sort, version, page, _)| {
             plugin_reviews(id, sort, version, page)
         });
         ReviewsState { a, data }

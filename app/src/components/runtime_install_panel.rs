@@ -16,14 +16,14 @@ use crate::error::UiError;
 /// `Suspend` (see `reviews::ReviewsState` for why).
 #[derive(Clone, Copy)]
 pub struct InstallState {
-    data: Resource<Result<InstallChoices, UiError>>,
+    data: crate::resource::Res<Result<InstallChoices, UiError>>,
 }
 
 impl InstallState {
     /// For the plugin whose id `plugin` reads.
     pub fn new(plugin: impl Fn() -> String + Send + Sync + 'static) -> InstallState {
         InstallState {
-            data: Resource::new(plugin, install_options),
+            data: crate::resource::new(plugin, install_options),
         }
     }
 }

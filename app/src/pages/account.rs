@@ -49,7 +49,7 @@ pub fn AccountPage() -> impl IntoView {
     let session = SessionContext::get();
     let change = ServerAction::<ChangePassword>::new();
     let answer = ServerAction::<AnswerInvitation>::new();
-    let invitations = Resource::new(move || answer.version().get(), |_| list_invitations());
+    let invitations = crate::resource::new(move || answer.version().get(), |_| list_invitations());
     // Accepting adds a namespace: read the user (and their namespaces) again.
     Effect::new(move |_| {
         if answer.version().get() > 0 {

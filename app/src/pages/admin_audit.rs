@@ -163,7 +163,7 @@ pub fn AdminAuditPage() -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     });
-    let data = Resource::new(
+    let data = crate::resource::new(
         move || (filter.get(), query.with(|q| q.get("cursor"))),
         |(f, cursor)| {
             let v = |k: &str| f.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone());

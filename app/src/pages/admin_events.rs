@@ -242,7 +242,7 @@ pub fn AdminEventsPage() -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     });
-    let data = Resource::new(
+    let data = crate::resource::new(
         move || (filter.get(), query.with(|q| q.get("cursor"))),
         |(f, cursor)| {
             let v = |k: &str| f.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone());

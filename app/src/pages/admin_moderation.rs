@@ -316,7 +316,7 @@ pub fn AdminModerationPage() -> impl IntoView {
     let query = use_query_map();
     let a = Actions::new();
     let errors = a.errors();
-    let data = Resource::new(
+    let data = crate::resource::new(
         move || {
             (
                 query.with(|q| (q.get("state"), q.get("kind"), q.get("page"))),

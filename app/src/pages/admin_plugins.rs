@@ -91,7 +91,7 @@ fn InstallStats(s: InstallStatsOut) -> impl IntoView {
 #[component]
 pub fn AdminPluginsPage() -> impl IntoView {
     let session = SessionContext::get();
-    let data = Resource::new(|| (), |_| admin_plugins_page());
+    let data = crate::resource::new(|| (), |_| admin_plugins_page());
     view! {
         <Title text="Plugins — Admin — Trellis"/>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>

@@ -147,7 +147,7 @@ pub fn AdminUsersPage() -> impl IntoView {
     let disable = ServerAction::<DisableUser>::new();
     let enable = ServerAction::<EnableUser>::new();
     let errors = vec![last_error(disable), last_error(enable)];
-    let data = Resource::new(
+    let data = crate::resource::new(
         move || {
             (
                 query.with(|q| (q.get("q"), q.get("page"))),

@@ -105,7 +105,7 @@ fn Schema(schema: SchemaView) -> impl IntoView {
 /// The API reference.
 #[component]
 pub fn ApiReferencePage() -> impl IntoView {
-    let reference = Resource::new_blocking(|| (), |_| load_api_reference());
+    let reference = crate::resource::new_blocking(|| (), |_| load_api_reference());
     view! {
         <Title text="API reference — Trellis"/>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>

@@ -18,8 +18,8 @@ const FORM_ID: &str = "category-sort";
 #[component]
 pub fn CategoryPage() -> impl IntoView {
     let (slug, links) = use_list_route("slug");
-    let categories = Resource::new(|| (), |_| list_categories());
-    let results = Resource::new(
+    let categories = crate::resource::new(|| (), |_| list_categories());
+    let results = crate::resource::new(
         move || (slug.get(), links.get()),
         |(slug, links)| {
             search_plugins(SearchQuery {

@@ -261,7 +261,7 @@ pub fn DashboardPage() -> impl IntoView {
     let answer = ServerAction::<AnswerDashboardInvitation>::new();
     let create = ServerAction::<CreateNamespace>::new();
     // Read again after any action (a hydrated form stays on the page).
-    let data = Resource::new(
+    let data = crate::resource::new(
         move || answer.version().get() + create.version().get(),
         |_| dashboard_overview(),
     );

@@ -262,7 +262,7 @@ pub fn DashboardNamespacePage() -> impl IntoView {
             + a.remove_key.version().get()
             + a.signatures.version().get()
     };
-    let data = Resource::new(move || (ns(), runs()), |(ns, _)| dashboard_namespace(ns));
+    let data = crate::resource::new(move || (ns(), runs()), |(ns, _)| dashboard_namespace(ns));
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {

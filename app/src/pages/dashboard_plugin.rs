@@ -341,7 +341,7 @@ pub fn DashboardPluginPage() -> impl IntoView {
             + a.reply.version().get()
             + a.delete_reply.version().get()
     };
-    let data = Resource::new(move || (id(), runs()), |(id, _)| dashboard_plugin(id));
+    let data = crate::resource::new(move || (id(), runs()), |(id, _)| dashboard_plugin(id));
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {

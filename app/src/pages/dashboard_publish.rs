@@ -36,7 +36,7 @@ fn Problems(p: PublishProblems) -> impl IntoView {
 #[component]
 pub fn DashboardPublishPage() -> impl IntoView {
     let query = use_query_map();
-    let data = Resource::new(|| (), |_| publish_page_data());
+    let data = crate::resource::new(|| (), |_| publish_page_data());
     view! {
         <Title text="Publish a version — Dashboard — Trellis"/>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>

@@ -108,7 +108,7 @@ fn HomeLists(d: HomeData) -> AnyView {
 /// The home page.
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let data = Resource::new(|| (), |_| load_home());
+    let data = crate::resource::new(|| (), |_| load_home());
     view! {
         <Title text="Trellis — plugins for the open extension platform"/>
         <section class="hero">

@@ -33,8 +33,8 @@ fn Members(ns: NamespaceOut) -> AnyView {
 #[component]
 pub fn NamespacePage() -> impl IntoView {
     let (name, links) = use_list_route("ns");
-    let info = Resource::new(move || name.get(), namespace_info);
-    let results = Resource::new(
+    let info = crate::resource::new(move || name.get(), namespace_info);
+    let results = crate::resource::new(
         move || (name.get(), links.get()),
         |(ns, links)| {
             search_plugins(SearchQuery {

@@ -181,7 +181,7 @@ fn PluginView(
 pub fn PluginPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
-    let data = Resource::new(id, plugin_page);
+    let data = crate::resource::new(id, plugin_page);
     // The sections' own resources, created here rather than inside the Suspend
     // below (see `ReviewsState`).
     let moderation = crate::components::report_plugin::ModerationState::new(id);

@@ -54,7 +54,7 @@ pub fn PluginStatsPage() -> impl IntoView {
         let range = query.with(|q| q.get("range"));
         (id(), range_or_default(range.as_deref()).as_str().to_owned())
     };
-    let data = Resource::new(key, |(id, range)| plugin_stats_page(id, Some(range)));
+    let data = crate::resource::new(key, |(id, range)| plugin_stats_page(id, Some(range)));
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {

@@ -114,7 +114,7 @@ fn ConsentPage(kind: &'static str) -> impl IntoView {
     let update = ServerAction::<UpdateInstallation>::new();
     let rollback = ServerAction::<RollbackInstallation>::new();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
-    let data = Resource::new(
+    let data = crate::resource::new(
         move || (id(), query.with(|q| q.get("version"))),
         move |(id, version)| consent_page(id, kind.to_owned(), version),
     );
@@ -194,7 +194,7 @@ pub fn UpdateAllPage() -> impl IntoView {
     let params = use_params_map();
     let action = ServerAction::<UpdateAllPlugins>::new();
     let ws = move || params.with(|p| p.get("ws").unwrap_or_default());
-    let data = Resource::new(ws, update_all_page);
+    let data = crate::resource::new(ws, update_all_page);
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {

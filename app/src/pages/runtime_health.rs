@@ -15,7 +15,7 @@ use crate::components::runtime_ui::{runtime_failed, ws_href, WorkspaceSwitcher};
 pub fn WorkspaceHealthPage() -> impl IntoView {
     let params = use_params_map();
     let ws = move || params.with(|p| p.get("ws").unwrap_or_default());
-    let data = Resource::new(ws, workspace_health_page);
+    let data = crate::resource::new(ws, workspace_health_page);
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {

@@ -134,7 +134,7 @@ pub fn InstallPlanPage() -> impl IntoView {
     let query = use_query_map();
     let action = ServerAction::<InstallPlugin>::new();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
-    let data = Resource::new(
+    let data = crate::resource::new(
         move || (id(), query.with(|q| q.get("workspace"))),
         |(id, ws)| install_page(id, ws),
     );

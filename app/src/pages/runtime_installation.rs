@@ -113,7 +113,7 @@ pub fn InstallationPage() -> impl IntoView {
         }
     });
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
-    let data = Resource::new(
+    let data = crate::resource::new(
         move || {
             (
                 id(),

@@ -72,7 +72,7 @@ pub fn UninstallPage() -> impl IntoView {
     let params = use_params_map();
     let action = ServerAction::<UninstallPlugin>::new();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
-    let data = Resource::new(id, uninstall_page);
+    let data = crate::resource::new(id, uninstall_page);
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {

@@ -323,7 +323,7 @@ pub fn WorkspacePage() -> impl IntoView {
     let params = use_params_map();
     let a = WsActions::new();
     let ws = move || params.with(|p| p.get("ws").unwrap_or_default());
-    let data = Resource::new(move || (ws(), a.versions()), |(ws, _)| workspace_page(ws));
+    let data = crate::resource::new(move || (ws(), a.versions()), |(ws, _)| workspace_page(ws));
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {

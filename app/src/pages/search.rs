@@ -117,8 +117,8 @@ fn Results(r: SearchResults, query: SearchQuery, categories: Vec<CategoryOut>) -
 pub fn SearchPage() -> impl IntoView {
     let params = use_query_map();
     let query = Memo::new(move |_| params.with(from_params));
-    let results = Resource::new(move || query.get(), search_plugins);
-    let categories = Resource::new(|| (), |_| list_categories());
+    let results = crate::resource::new(move || query.get(), search_plugins);
+    let categories = crate::resource::new(|| (), |_| list_categories());
     // The text the page was loaded with; later typing lives in the input itself.
     let initial = query.get_untracked().q;
     let submit = Callback::new(move |()| submit_form(FORM_ID));

@@ -86,8 +86,8 @@ pub fn SecurityPage() -> impl IntoView {
     let end = ServerAction::<EndSession>::new();
     let end_others = ServerAction::<EndOtherSessions>::new();
     let changed = move || (end.version().get(), end_others.version().get());
-    let sessions = Resource::new(changed, |_| list_sessions());
-    let log = Resource::new(changed, |_| security_log());
+    let sessions = crate::resource::new(changed, |_| list_sessions());
+    let log = crate::resource::new(changed, |_| security_log());
     let end_error = last_error(end);
     let others_error = last_error(end_others);
     let error = Signal::derive(move || end_error.get().or_else(|| others_error.get()));

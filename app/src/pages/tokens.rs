@@ -54,7 +54,7 @@ pub fn TokensPage() -> impl IntoView {
     let session = SessionContext::get();
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
-    let tokens = Resource::new(
+    let tokens = crate::resource::new(
         move || (create.version().get(), revoke.version().get()),
         |_| list_tokens(),
     );

@@ -145,7 +145,7 @@ fn EndpointList(d: OverviewData) -> impl IntoView {
 pub fn WebhooksPage() -> impl IntoView {
     let session = SessionContext::get();
     let query = use_query_map();
-    let data = Resource::new(move || query.with(|q| q.get("cursor")), webhooks_overview);
+    let data = crate::resource::new(move || query.with(|q| q.get("cursor")), webhooks_overview);
     let deleted = move || query.with(|q| q.get("done").as_deref() == Some("deleted"));
     view! {
         <Title text="Webhooks — Trellis"/>

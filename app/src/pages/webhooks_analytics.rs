@@ -18,7 +18,7 @@ use crate::pages::webhooks::{load_failed, WebhookTabs};
 pub fn WebhookAnalyticsPage() -> impl IntoView {
     let session = SessionContext::get();
     let query = use_query_map();
-    let stats = Resource::new(move || query.with(|q| q.get("window")), webhook_stats);
+    let stats = crate::resource::new(move || query.with(|q| q.get("window")), webhook_stats);
     view! {
         <Title text="Analytics — Webhooks — Trellis"/>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>

@@ -223,12 +223,12 @@ pub fn WebhookEndpointPage() -> impl IntoView {
     let update = ServerAction::<UpdateWebhook>::new();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let q = move |k: &str| query.with(|q| q.get(k));
-    let data = Resource::new(
+    let data = crate::resource::new(
         move || (id(), q("window"), a.versions() + update.version().get()),
         |(id, window, _)| webhook_endpoint(id, window),
     );
     let secret_mode = move || q("secret").filter(|s| s == "show" || s == "rotated");
-    let secret = Resource::new(
+    let secret = crate::resource::new(
         move || (id(), secret_mode(), a.rotate.version().get()),
         |(id, mode, _)| async move {
             match mode {

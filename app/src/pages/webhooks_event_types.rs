@@ -36,7 +36,7 @@ fn EventTypeEntry(t: EventTypeOut) -> impl IntoView {
 /// The catalogue page.
 #[component]
 pub fn WebhookEventTypesPage() -> impl IntoView {
-    let types = Resource::new(|| (), |_| event_type_catalogue());
+    let types = crate::resource::new(|| (), |_| event_type_catalogue());
     view! {
         <Title text="Event types — Webhooks — Trellis"/>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>

@@ -144,7 +144,7 @@ pub fn WebhookMessagePage() -> impl IntoView {
     let query = use_query_map();
     let retry = ServerAction::<RetryWebhookMessage>::new();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
-    let data = Resource::new(
+    let data = crate::resource::new(
         move || (id(), retry.version().get()),
         |(id, _)| webhook_message(id),
     );

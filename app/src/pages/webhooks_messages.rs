@@ -142,7 +142,7 @@ pub fn WebhookMessagesPage() -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     });
-    let data = Resource::new(
+    let data = crate::resource::new(
         move || (filter.get(), query.with(|q| q.get("cursor"))),
         |(f, cursor)| {
             let v = |k: &str| Some(value(&f, k));

@@ -54,7 +54,7 @@ fn NamespaceField(u: UserOut, error: LastError) -> impl IntoView {
 pub fn WebhookNewPage() -> impl IntoView {
     let session = SessionContext::get();
     let create = ServerAction::<CreateWebhook>::new();
-    let types = Resource::new(|| (), |_| webhook_type_names());
+    let types = crate::resource::new(|| (), |_| webhook_type_names());
     let error = last_error(create);
     view! {
         <Title text="New endpoint — Webhooks — Trellis"/>
