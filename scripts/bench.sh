@@ -44,8 +44,8 @@ fi
 # cargo-leptos is there (incremental: quick when nothing changed).
 if [ ! -f target/site/pkg/trellis.css ] || cargo leptos --version 2>/dev/null | grep -q '0.3.11'; then
   if cargo leptos --version 2>/dev/null | grep -q '0.3.11'; then
-    say "building the site assets (cargo leptos build --release)"
-    cargo leptos build --release
+    say "building the site assets (cargo leptos build --release --precompress, as scripts/run.sh)"
+    cargo leptos build --release --precompress
   else
     say "cargo-leptos not installed: /pkg/trellis.css will be style/main.css (scripts/bench.sh --site builds the real one)"
   fi

@@ -8,7 +8,9 @@ cd "$ROOT"
 
 ensure_leptos_tools
 say "building Trellis (release)"
-cargo leptos build --release
+# --precompress writes brotli and gzip copies of the wasm, js and css beside them,
+# which the server sends to browsers that accept them (a 3.9 MB bundle is 1.3 MB gzipped).
+cargo leptos build --release --precompress
 say "building the official plugins (wasm)"
 bash "$ROOT/plugins/build.sh" >/dev/null
 

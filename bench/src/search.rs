@@ -425,7 +425,8 @@ async fn page_rows(b: &Bench, dur: Duration) {
     }
 }
 
-/// The gzip size of the hydrate bundle (wasm + JS) the last `cargo leptos build` wrote.
+/// The gzip size of the hydrate bundle (wasm + JS) the last `cargo leptos build` wrote,
+/// and the size of its brotli copies when the build was `--precompress`ed.
 fn bundle_row() {
     let pkg = ["target/site/pkg", "../target/site/pkg"]
         .iter()
@@ -437,8 +438,13 @@ fn bundle_row() {
     };
     let mut total = 0usize;
     let mut raw = 0usize;
+    let mut brotli = 0u64;
     for e in std::fs::read_dir(&pkg).expect("pkg dir").flatten() {
         let p = e.path();
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if name.ends_with(".wasm.br") || name.ends_with(".js.br") {
+            brotli += e.metadata().map(|m| m.len()).unwrap_or(0);
+        }
         if matches!(
             p.extension().and_then(|x| x.to_str()),
             Some("wasm") | Some("js")
@@ -456,6 +462,13 @@ fn bundle_row() {
         raw as f64 / 1024.0,
         pkg.display()
     );
+    // What browsers download from a `--precompress` build (scripts/run.sh).
+    if brotli > 0 {
+        println!(
+            "hydrate bundle, brotli:  {:.0} KB (the precompressed copies the server sends)",
+            brotli as f64 / 1024.0
+        );
+    }
 }
 
 fn rss_mib() -> f64 {

@@ -62,6 +62,7 @@ mod runtime_updates;
 mod search;
 mod security_accounts;
 mod security_namespaces;
+mod static_assets;
 mod stats;
 mod storage;
 mod tokens;
