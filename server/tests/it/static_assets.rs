@@ -37,7 +37,10 @@ async fn precompressed_copies_are_served_by_accept_encoding() {
         assert_eq!(br.status, 200, "round {round}");
         assert_eq!(br.bytes, b"brotli copy", "round {round}");
         assert_eq!(br.header("content-encoding").as_deref(), Some("br"));
-        assert_eq!(br.header("content-type").as_deref(), Some("application/wasm"));
+        assert_eq!(
+            br.header("content-type").as_deref(),
+            Some("application/wasm")
+        );
         assert_eq!(br.header("vary").as_deref(), Some("accept-encoding"));
         // Same name in every release: revalidated before reuse.
         assert_eq!(br.header("cache-control").as_deref(), Some("no-cache"));
@@ -61,7 +64,10 @@ async fn precompressed_copies_are_served_by_accept_encoding() {
     assert_eq!(css.header("content-encoding"), None);
 
     // Revalidation: unchanged, a 304 without a body.
-    let since = get(&c, "/pkg/trellis.wasm", None).await.header("last-modified").unwrap();
+    let since = get(&c, "/pkg/trellis.wasm", None)
+        .await
+        .header("last-modified")
+        .unwrap();
     let r = c
         .send(
             Request::get("/pkg/trellis.wasm")
