@@ -23,6 +23,7 @@ pub mod feeds;
 pub mod idempotency;
 pub mod installations;
 pub mod jobs;
+pub mod log_signal;
 pub mod moderation;
 pub mod namespaces;
 pub mod plugin_data;
@@ -54,12 +55,28 @@ pub use sqlx::AnyConnection;
 pub struct Tx {
     inner: sqlx::Transaction<'static, Any>,
     _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    /// [`log_signal::appended`] when it began: moved at commit, followers are woken.
+    appended: u64,
+    backend: Backend,
 }
 
 impl Tx {
-    /// Commits the change.
-    pub async fn commit(self) -> std::result::Result<(), sqlx::Error> {
-        self.inner.commit().await
+    /// Commits the change; when it appended events, wakes the event-log
+    /// followers of this process and, on PostgreSQL, of every node (a `NOTIFY`
+    /// sent with the commit; see [`log_signal`]).
+    pub async fn commit(mut self) -> std::result::Result<(), sqlx::Error> {
+        let appended = log_signal::appended() != self.appended;
+        if appended && self.backend == Backend::Postgres {
+            // `pg_notify` returns `void`, which sqlx's Any rows cannot carry.
+            sqlx::raw_sql(log_signal::NOTIFY)
+                .execute(&mut *self.inner)
+                .await?;
+        }
+        self.inner.commit().await?;
+        if appended {
+            log_signal::notify();
+        }
+        Ok(())
     }
 
     /// Gives the change up.
@@ -221,11 +238,17 @@ impl Db {
             ),
             None => None,
         };
+        let appended = log_signal::appended();
         let inner = match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
         };
-        Ok(Tx { inner, _turn: turn })
+        Ok(Tx {
+            inner,
+            _turn: turn,
+            appended,
+            backend: self.backend,
+        })
     }
 
     /// Borrows a connection for reads (or single-statement writes).

@@ -96,14 +96,22 @@ pub fn backoff(schedule: &[Duration], attempt: i64) -> Duration {
     base.mul_f64(jitter)
 }
 
-/// Wakes this process's job runner at once (after committing jobs that are
-/// due now), instead of at its next poll.
+/// Wakes this process's job runners at once (after committing jobs that are
+/// due now), instead of at their next poll. Every runner of the process wakes
+/// (tests run several instances in one process).
 pub fn wake() {
-    WAKE.notify_one();
+    WAKE.send_modify(|n| *n = n.wrapping_add(1));
 }
 
-/// What [`wake`] signals; the runner waits on it between polls.
-pub static WAKE: tokio::sync::Notify = tokio::sync::Notify::const_new();
+/// What a job runner waits on between polls: mark it seen
+/// (`borrow_and_update`) before claiming, then wait on `changed()`.
+pub fn woken() -> tokio::sync::watch::Receiver<u64> {
+    WAKE.subscribe()
+}
+
+/// What [`wake`] bumps.
+static WAKE: std::sync::LazyLock<tokio::sync::watch::Sender<u64>> =
+    std::sync::LazyLock::new(|| tokio::sync::watch::Sender::new(0));
 
 /// The default schedule between attempts of a job.
 pub const DEFAULT_SCHEDULE: [Duration; 6] = [

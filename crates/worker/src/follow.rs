@@ -19,7 +19,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 use trellis_db::events::{EventRow, Position};
-use trellis_db::Db;
+use trellis_db::{Backend, Db};
 use trellis_events::follow::{step, Follower, FollowerError};
 
 use crate::supervisor::{Stop, WorkerError};
@@ -27,24 +27,47 @@ use crate::supervisor::{Stop, WorkerError};
 /// Events read per batch.
 const BATCH: i64 = 500;
 
-/// Runs `follower` until stopped: batches back to back while behind, a poll
-/// every `poll` when caught up.
+/// The first pause before looking again at events held back by the horizon
+/// (doubling up to the poll).
+const HELD_FIRST: Duration = Duration::from_millis(10);
+
+/// Runs `follower` until stopped: batches back to back while behind; when
+/// caught up, it waits for a commit that appended events
+/// (`trellis_db::log_signal`), or `poll` at most. On PostgreSQL, events already
+/// committed can be held back by an older transaction still running (see
+/// `trellis_db::events::held_back`): the wake-up for them came too early, so
+/// it looks again after 10 ms, 20 ms, ... up to `poll`.
 pub async fn run(
     db: Db,
     follower: &mut dyn Follower,
     poll: Duration,
     mut stop: Stop,
 ) -> Result<(), WorkerError> {
+    let mut appended = trellis_db::log_signal::subscribe();
+    let mut held = HELD_FIRST;
     loop {
         if stop.is_stopped() {
             return Ok(());
         }
+        // Seen before reading: a commit from here on wakes the wait below.
+        appended.borrow_and_update();
         let stepped = step(&db, follower, BATCH).await?;
         if stepped.applied as i64 >= BATCH {
             continue;
         }
+        let wait = if db.backend() == Backend::Postgres
+            && trellis_db::events::held_back(&mut *db.conn().await?).await?
+        {
+            let wait = held;
+            held = (held * 2).min(poll);
+            wait.min(poll)
+        } else {
+            held = HELD_FIRST;
+            poll
+        };
         tokio::select! {
-            _ = tokio::time::sleep(poll) => {}
+            _ = tokio::time::sleep(wait) => {}
+            _ = appended.changed() => {}
             _ = stop.stopped() => return Ok(()),
         }
     }

@@ -48,6 +48,7 @@ pub async fn run(
     let mut renew = tokio::time::interval(cfg.lease / 3);
     renew.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let refill_at = cfg.concurrency.div_ceil(2);
+    let mut woken = trellis_events::jobs::woken();
     loop {
         if stop.is_stopped() {
             break;
@@ -55,6 +56,8 @@ pub async fn run(
         let free = cfg.concurrency.saturating_sub(running.len());
         let mut claimed = 0;
         if free >= refill_at || running.is_empty() {
+            // Seen before claiming: jobs committed from here on wake the wait below.
+            woken.borrow_and_update();
             let lease_until = now_ms() + cfg.lease.as_millis() as i64;
             // A failed claim (database busy or unreachable) is retried after a
             // poll; it never ends the runner, whose running jobs would be lost
@@ -101,7 +104,7 @@ pub async fn run(
             }
             _ = tokio::time::sleep(cfg.poll), if claimed == 0 => {}
             // Jobs due now were committed in this process (the webhook dispatcher).
-            _ = trellis_events::jobs::WAKE.notified(), if claimed == 0 => {}
+            _ = woken.changed(), if claimed == 0 => {}
             _ = stop.stopped() => {}
         }
     }

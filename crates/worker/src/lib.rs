@@ -6,7 +6,10 @@
 //! batch) and returns. [`start`] decides which workers a process runs from its
 //! role (`server.role`):
 //! - every process runs the event counter ([`event_counter`]), which counts
-//!   the events written to the log for this process's `/metrics`;
+//!   the events written to the log for this process's `/metrics`, and on
+//!   PostgreSQL the event listener: followers wait for a commit that appended
+//!   events (this process's, or any node's through `LISTEN`), polling only as a
+//!   fallback (`trellis_db::log_signal`);
 //! - every process that serves the API runs the node-local workers, which
 //!   flush what that process counted in memory (downloads, token uses), and
 //!   the search indexer, which keeps that process's own search index current
@@ -37,6 +40,7 @@ pub fn start(
     runtime: std::sync::Arc<trellis_runtime::Runtime>,
 ) -> Supervisor {
     let mut s = Supervisor::new();
+    workers::event_listener(&mut s, state.clone());
     event_counter::register(
         &mut s,
         state.db.clone(),

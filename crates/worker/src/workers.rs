@@ -4,7 +4,9 @@
 //! token-usage flusher write what this process counted in memory, every
 //! `registry.downloads_flush_secs` and once more at shutdown; the search indexer
 //! keeps this process's index current (and rebuilds it daily: recent downloads age).
-//! Every process: the event counter (see [`crate::event_counter`]).
+//! Every process: the event counter (see [`crate::event_counter`]) and, on
+//! PostgreSQL, the event listener that wakes the followers when any node commits
+//! events.
 //! Shared (worker processes): housekeeping every ten minutes, event retention every
 //! `events.prune_every_secs`, the job runner, and the event log file follower
 //! when `events.log_file` is set.
@@ -207,6 +209,23 @@ pub fn search_indexer(
 
 /// How often the search index is rebuilt so that recent download counts stay exact.
 const SEARCH_REFRESH: Duration = Duration::from_secs(24 * 3600);
+
+/// On PostgreSQL, wakes this process's followers and job runner when any node
+/// commits events (`LISTEN trellis_events`, see `trellis_db::log_signal`); on
+/// SQLite a process's own commits wake them and there is nothing to listen to.
+pub fn event_listener(s: &mut Supervisor, state: AppState) {
+    if state.db.backend() != trellis_db::Backend::Postgres {
+        return;
+    }
+    let url = state.config.database_url.clone();
+    s.spawn("event-listener", move |mut stop| {
+        let url = url.clone();
+        async move {
+            trellis_db::log_signal::listen(&url, async move { stop.stopped().await }).await?;
+            Ok(())
+        }
+    });
+}
 
 /// Flushes the in-memory download counts.
 pub fn download_flusher(s: &mut Supervisor, state: AppState) {

@@ -11,6 +11,7 @@ mod csrf;
 mod event_bus;
 mod event_bus_admin;
 mod event_bus_processes;
+mod event_wakeups;
 mod events;
 mod feeds;
 mod harness;

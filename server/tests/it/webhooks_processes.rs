@@ -23,7 +23,7 @@ use crate::receiver::Receiver;
 /// A fresh instance's settings for webhook delivery to loopback, its migrated
 /// database, and a token with the `webhooks` scope (made with the CLI, as an
 /// operator would).
-async fn setup(
+pub(crate) async fn setup(
     dir: &std::path::Path,
     extra: &[(&str, &str)],
 ) -> (Vec<(String, String)>, Db, String) {
@@ -79,7 +79,7 @@ async fn setup(
 }
 
 /// Creates an endpoint for `namespace.created` on the real process.
-async fn endpoint(p: &Proc, token: &str, rx: &Receiver) -> String {
+pub(crate) async fn endpoint(p: &Proc, token: &str, rx: &Receiver) -> String {
     let r = reqwest::Client::new()
         .post(format!("{}/api/v1/webhooks/endpoints", p.url))
         .bearer_auth(token)
