@@ -14,7 +14,7 @@ use crate::harness::TestApp;
 use crate::procs::Proc;
 use crate::receiver::Receiver;
 use crate::webhooks::endpoint;
-use crate::webhooks_processes::{endpoint as endpoint_on, setup};
+use crate::webhooks_processes::{endpoint as endpoint_on, setup, without_storage};
 
 /// A minute (the longest `events.poll_ms` allowed): twice any wait below, so
 /// only a wake-up can deliver in time.
@@ -55,10 +55,7 @@ async fn a_commit_on_one_node_wakes_the_followers_of_another() {
     }
     let dir = tempfile::tempdir().unwrap();
     let (env, db, token) = setup(dir.path(), &[("TRELLIS_EVENTS__POLL_MS", SLOW_POLL)]).await;
-    let env: Vec<(String, String)> = env
-        .into_iter()
-        .filter(|(k, _)| !k.starts_with("TRELLIS_STORAGE__"))
-        .collect();
+    let env = without_storage(env);
     let rx = Receiver::start().await;
     let api = Proc::start(&env, "api").await;
     endpoint_on(&api, &token, &rx).await;

@@ -78,6 +78,14 @@ pub(crate) async fn setup(
     (env, db, token)
 }
 
+/// `env` without its object store settings: processes that only deliver
+/// webhooks need no shared store (each uses its own data directory's).
+pub(crate) fn without_storage(env: Vec<(String, String)>) -> Vec<(String, String)> {
+    env.into_iter()
+        .filter(|(k, _)| !k.starts_with("TRELLIS_STORAGE__"))
+        .collect()
+}
+
 /// Creates an endpoint for `namespace.created` on the real process.
 pub(crate) async fn endpoint(p: &Proc, token: &str, rx: &Receiver) -> String {
     let r = reqwest::Client::new()
@@ -275,11 +283,7 @@ async fn two_worker_processes_on_one_postgres_deliver_every_event_once() {
     // A slow answer must not become a timeout and a retry under load: every
     // request here is answered 200, so each event is sent once.
     let (env, db, token) = setup(dir.path(), &[("TRELLIS_WEBHOOKS__TIMEOUT_MS", "30000")]).await;
-    let env: Vec<(String, String)> = env
-        .into_iter()
-        // Deliveries are what is tested: no shared object store needed.
-        .filter(|(k, _)| !k.starts_with("TRELLIS_STORAGE__"))
-        .collect();
+    let env = without_storage(env);
     let rx = Receiver::start().await;
     let api = Proc::start(&env, "api").await;
     let id = endpoint(&api, &token, &rx).await;
