@@ -5,9 +5,12 @@
 //! notes the count when it begins and, when it commits and the count moved,
 //! tells every [`subscribe`]r. On PostgreSQL such a transaction also sends
 //! `NOTIFY trellis_events` just before it commits (delivered with the commit),
-//! which [`listen`] turns into the same signal on every node. The counts are
-//! per process, not per database: several `Db`s in one process (tests) wake each
-//! other's followers for nothing, which costs a read. Polling stays as the
+//! which [`listen`] turns into the same signal on every node. The count is
+//! per process, not per transaction: on PostgreSQL, where a process's
+//! transactions overlap, one that appended nothing can see it move and notify
+//! too, and several `Db`s in one process (tests) wake each other's followers.
+//! Such a wake-up is for nothing and costs a read (and a `NOTIFY`); a commit
+//! that appended events never fails to wake. Polling stays as the
 //! fallback (a change made outside a `Tx`, a lost connection).
 
 use std::sync::atomic::{AtomicU64, Ordering};

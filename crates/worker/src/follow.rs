@@ -35,8 +35,9 @@ const HELD_FIRST: Duration = Duration::from_millis(10);
 /// caught up, it waits for a commit that appended events
 /// (`trellis_db::log_signal`), or `poll` at most. On PostgreSQL, events already
 /// committed can be held back by an older transaction still running (see
-/// `trellis_db::events::held_back`): the wake-up for them came too early, so
-/// it looks again after 10 ms, 20 ms, ... up to `poll`.
+/// `trellis_db::events::held_back`): after a wake-up (and only then, so an idle
+/// follower's poll stays one query) it checks whether the wake-up came too early,
+/// and if so looks again after 10 ms, 20 ms, ... up to `poll`.
 pub async fn run(
     db: Db,
     follower: &mut dyn Follower,
@@ -45,6 +46,8 @@ pub async fn run(
 ) -> Result<(), WorkerError> {
     let mut appended = trellis_db::log_signal::subscribe();
     let mut held = HELD_FIRST;
+    // The last wait ended with a wake-up, or was a look again at held-back events.
+    let mut woken = false;
     loop {
         if stop.is_stopped() {
             return Ok(());
@@ -55,7 +58,8 @@ pub async fn run(
         if stepped.applied as i64 >= BATCH {
             continue;
         }
-        let wait = if db.backend() == Backend::Postgres
+        let wait = if woken
+            && db.backend() == Backend::Postgres
             && trellis_db::events::held_back(&mut *db.conn().await?).await?
         {
             let wait = held;
@@ -65,11 +69,11 @@ pub async fn run(
             held = HELD_FIRST;
             poll
         };
-        tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
-            _ = appended.changed() => {}
+        woken = tokio::select! {
+            _ = tokio::time::sleep(wait) => wait < poll,
+            _ = appended.changed() => true,
             _ = stop.stopped() => return Ok(()),
-        }
+        };
     }
 }
 
