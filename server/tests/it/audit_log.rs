@@ -233,7 +233,7 @@ async fn the_audit_log_records_security_actions_and_filters_by_actor_action_and_
 
 #[tokio::test]
 async fn token_use_is_recorded_on_its_first_use_a_day_and_for_each_scope_it_exercises() {
-    let app = TestApp::new().await;
+    let app = TestApp::without_housekeeping().await;
     let ruth = app.admin("ruth").await;
     let alice = app.publisher("alice", "acme").await;
     let t = app.token_client(&alice, &["read", "publish"]).await;

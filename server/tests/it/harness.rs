@@ -178,6 +178,14 @@ impl TestApp {
         Self::with_env(&[]).await
     }
 
+    /// A fresh instance that serves the API but runs no shared workers (`server.role
+    /// = api`): for a test that runs a housekeeping pass itself and counts what it
+    /// removed, which the housekeeping worker's own first pass would race (it runs
+    /// at start, and on a loaded machine that can be after the test wrote its rows).
+    pub async fn without_housekeeping() -> TestApp {
+        Self::with_env(&[("TRELLIS_SERVER__ROLE", "api")]).await
+    }
+
     /// A fresh instance with extra TRELLIS_* settings.
     pub async fn with_env(extra: &[(&str, &str)]) -> TestApp {
         let dir = Arc::new(tempfile::tempdir().unwrap());

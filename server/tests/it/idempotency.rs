@@ -307,7 +307,7 @@ async fn a_server_error_or_a_cut_off_request_gives_the_key_back() {
 
 #[tokio::test]
 async fn expired_keys_count_as_new_and_are_pruned() {
-    let app = TestApp::new().await;
+    let app = TestApp::without_housekeeping().await;
     let c = app.user("ezra").await;
     let r = post_with_key(&c, "/api/v1/namespaces", b"old", json!({"name": "ezra"})).await;
     assert_eq!(r.status, StatusCode::CREATED);

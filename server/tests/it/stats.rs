@@ -237,7 +237,7 @@ async fn no_address_or_user_agent_is_stored_anywhere() {
 
 #[tokio::test]
 async fn housekeeping_deletes_salts_and_keys_past_their_day_and_keeps_the_counts() {
-    let app = TestApp::new().await;
+    let app = TestApp::without_housekeeping().await;
     let (_, t) = publisher(&app, "alice", "acme").await;
     publish_ok(&t, &Pkg::new("acme.hello", "0.1.0")).await;
     download_from(
