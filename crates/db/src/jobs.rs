@@ -60,6 +60,35 @@ pub async fn enqueue(c: &mut AnyConnection, j: &NewJob<'_>) -> Result<bool> {
     Ok(done.rows_affected() == 1)
 }
 
+/// [`enqueue`] for many jobs, in statements of up to 200 rows; returns how
+/// many were new.
+pub async fn enqueue_many(c: &mut AnyConnection, all: &[NewJob<'_>]) -> Result<u64> {
+    let mut fresh = 0;
+    let now = now_ms();
+    for chunk in all.chunks(200) {
+        let values = (0..chunk.len())
+            .map(|i| format!("({})", crate::placeholders(i * 7 + 1, 7)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO jobs (kind, dedupe, event_id, payload, run_at, max_attempts, created_at) \
+             VALUES {values} ON CONFLICT (kind, dedupe) DO NOTHING"
+        )));
+        for j in chunk {
+            q = q
+                .bind(j.kind)
+                .bind(j.dedupe)
+                .bind(j.event_id)
+                .bind(j.payload)
+                .bind(j.run_at)
+                .bind(j.max_attempts)
+                .bind(now);
+        }
+        fresh += q.execute(&mut *c).await?.rows_affected();
+    }
+    Ok(fresh)
+}
+
 /// Claims up to `limit` due jobs of `kinds` (queued and due, or running with an
 /// expired lease) for `claimer`, leased until `lease_until` (unix ms). A process
 /// claims only the kinds it can run, so during a rolling upgrade an older
@@ -163,6 +192,27 @@ pub async fn complete(c: &mut AnyConnection, id: i64, claimer: &str) -> Result<b
     .execute(&mut *c)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Marks many jobs of one claimer done in one statement; returns how many it
+/// still held (fewer than `ids.len()` when a lease ran out and another claim
+/// took one).
+pub async fn complete_many(c: &mut AnyConnection, ids: &[i64], claimer: &str) -> Result<u64> {
+    let mut held = 0;
+    for chunk in ids.chunks(500) {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE jobs SET state = 'done', finished_at = $1, lease_until = NULL, last_error = NULL \
+             WHERE claimed_by = $2 AND state = 'running' AND id IN ({})",
+            crate::placeholders(3, chunk.len())
+        )))
+        .bind(now_ms())
+        .bind(claimer);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        held += q.execute(&mut *c).await?.rows_affected();
+    }
+    Ok(held)
 }
 
 /// Puts a failed attempt back in the queue to run at `run_at` (unix ms).

@@ -77,6 +77,42 @@ pub async fn insert(c: &mut AnyConnection, a: &AttemptRow) -> Result<()> {
     Ok(())
 }
 
+/// Records many attempts, in statements of up to [`INSERT_CHUNK`] rows (one
+/// round trip each instead of one per attempt).
+pub async fn insert_many(c: &mut AnyConnection, rows: &[AttemptRow]) -> Result<()> {
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        let values = (0..chunk.len())
+            .map(|i| format!("({})", placeholders(i * 11 + 1, 11)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO webhook_attempts (message_id, endpoint_id, attempted_at, success, \
+             status_code, latency_ms, error_kind, error, request_headers, response_headers, \
+             response_body) VALUES {values}"
+        )));
+        for a in chunk {
+            q = q
+                .bind(&a.message_id)
+                .bind(&a.endpoint_id)
+                .bind(a.attempted_at)
+                .bind(a.success as i64)
+                .bind(a.status_code)
+                .bind(a.latency_ms)
+                .bind(&a.error_kind)
+                .bind(&a.error)
+                .bind(&a.request_headers)
+                .bind(&a.response_headers)
+                .bind(&a.response_body);
+        }
+        q.execute(&mut *c).await?;
+    }
+    Ok(())
+}
+
+/// Rows per statement in [`insert_many`] (11 parameters each: well under
+/// SQLite's 32,766 and PostgreSQL's 65,535).
+pub const INSERT_CHUNK: usize = 200;
+
 /// A message's attempts, oldest first.
 pub async fn of_message(c: &mut AnyConnection, message_id: &str) -> Result<Vec<AttemptRow>> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(

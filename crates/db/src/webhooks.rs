@@ -342,6 +342,43 @@ pub async fn insert_message(c: &mut AnyConnection, m: &MessageRow) -> Result<boo
     Ok(done.rows_affected() == 1)
 }
 
+/// [`insert_message`] for many messages, in statements of up to 200 rows;
+/// returns the ids of those that were new (an endpoint's second message for
+/// one event is not inserted).
+pub async fn insert_messages(c: &mut AnyConnection, all: &[MessageRow]) -> Result<Vec<String>> {
+    let mut fresh = Vec::with_capacity(all.len());
+    for chunk in all.chunks(200) {
+        let values = (0..chunk.len())
+            .map(|i| format!("({})", placeholders(i * 13 + 1, 13)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO webhook_messages ({MSG_COLS}) VALUES {values} \
+             ON CONFLICT (endpoint_id, event_id) DO NOTHING RETURNING id"
+        )));
+        for m in chunk {
+            q = q
+                .bind(&m.id)
+                .bind(&m.endpoint_id)
+                .bind(&m.event_id)
+                .bind(&m.event_type)
+                .bind(&m.payload)
+                .bind(&m.state)
+                .bind(m.attempts)
+                .bind(m.last_status)
+                .bind(&m.last_error)
+                .bind(m.created_at)
+                .bind(m.last_attempt_at)
+                .bind(m.next_attempt_at)
+                .bind(m.delivered_at);
+        }
+        for r in q.fetch_all(&mut *c).await? {
+            fresh.push(r.try_get("id")?);
+        }
+    }
+    Ok(fresh)
+}
+
 /// A message by id.
 pub async fn message(c: &mut AnyConnection, id: &str) -> Result<Option<MessageRow>> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -374,6 +411,37 @@ pub async fn message_and_endpoint(
         None => None,
     };
     Ok(Some((message_row(&r)?, endpoint)))
+}
+
+/// Messages with their endpoints, by id, for a batch of deliveries: one query
+/// for them all. Ids not found (deleted with their endpoint) are left out.
+pub async fn messages_and_endpoints(
+    c: &mut AnyConnection,
+    ids: &[&str],
+) -> Result<Vec<(MessageRow, Option<EndpointRow>)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let m_cols = crate::qualified(MSG_COLS, "m", None);
+    let e_cols = crate::qualified(EP_COLS, "e", Some("ep_"));
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {m_cols}, {e_cols} FROM webhook_messages m \
+         LEFT JOIN webhook_endpoints e ON e.id = m.endpoint_id WHERE m.id IN ({})",
+        crate::placeholders(1, ids.len())
+    )));
+    for id in ids {
+        q = q.bind(*id);
+    }
+    let rows = q.fetch_all(&mut *c).await?;
+    rows.iter()
+        .map(|r| {
+            let endpoint = match r.try_get::<Option<String>, _>("ep_id")? {
+                Some(_) => Some(endpoint_row_as(r, "ep_")?),
+                None => None,
+            };
+            Ok((message_row(r)?, endpoint))
+        })
+        .collect()
 }
 
 /// What a message listing shows.
@@ -490,6 +558,55 @@ pub async fn message_attempted(
     .bind(next_attempt_at)
     .execute(&mut *c)
     .await?;
+    Ok(())
+}
+
+/// One attempt's effect on its message, for [`messages_attempted`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageAttempt<'a> {
+    pub id: &'a str,
+    pub state: &'a str,
+    pub status: Option<i64>,
+    pub error: Option<&'a str>,
+    pub at: i64,
+    pub next_attempt_at: Option<i64>,
+}
+
+/// [`message_attempted`] for many messages in one statement per 500 (an
+/// `UPDATE … FROM (VALUES …)`, which both engines run). A message named twice
+/// (a delivery whose lease ran out, claimed again and finished in the same
+/// batch) is updated once per attempt, one statement each.
+pub async fn messages_attempted(c: &mut AnyConnection, all: &[MessageAttempt<'_>]) -> Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    let (once, again): (Vec<&MessageAttempt>, Vec<&MessageAttempt>) =
+        all.iter().partition(|m| seen.insert(m.id));
+    for chunk in once.chunks(500) {
+        let values = (0..chunk.len())
+            .map(|i| format!("({})", crate::placeholders(i * 6 + 1, 6)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        // VALUES columns are named column1, column2, … on both engines.
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE webhook_messages SET state = v.column2, attempts = attempts + 1, \
+             last_status = v.column3, last_error = v.column4, last_attempt_at = v.column5, \
+             next_attempt_at = v.column6, \
+             delivered_at = CASE WHEN v.column2 = 'delivered' THEN v.column5 ELSE delivered_at END \
+             FROM (VALUES {values}) AS v WHERE webhook_messages.id = v.column1"
+        )));
+        for m in chunk {
+            q = q
+                .bind(m.id)
+                .bind(m.state)
+                .bind(m.status)
+                .bind(m.error)
+                .bind(m.at)
+                .bind(m.next_attempt_at);
+        }
+        q.execute(&mut *c).await?;
+    }
+    for m in again {
+        message_attempted(c, m.id, m.state, m.status, m.error, m.at, m.next_attempt_at).await?;
+    }
     Ok(())
 }
 

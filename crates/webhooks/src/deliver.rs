@@ -13,7 +13,10 @@
 //!   endpoint failing for `webhooks.disable_after_failing_secs` is disabled
 //!   (`failing`).
 //!
-//! The attempt, the message's state and the endpoint's record commit together.
+//! The attempt, the message's state, the endpoint's record and the job's outcome
+//! commit together (`crate::record`, which also says what decides each case);
+//! deliveries running at once read their messages in one query and record
+//! their attempts in one transaction (`crate::coalesce`).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -22,13 +25,14 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use trellis_db::jobs::ClaimedJob;
 use trellis_db::now_ms;
-use trellis_db::webhook_attempts::AttemptRow;
 use trellis_db::webhooks::{self as db, EndpointRow, MessageRow};
-use trellis_events::jobs::{backoff, Done, JobFailure, JobHandler};
+use trellis_events::jobs::{Done, JobFailure, JobHandler};
 use trellis_platform::AppState;
 
+use crate::coalesce::Coalescer;
 use crate::format::{self, Format};
 use crate::messages::DELIVER;
+use crate::record::Attempted;
 use crate::ssrf::{self, Cidr, Guard};
 use crate::{metrics, signing};
 
@@ -55,11 +59,18 @@ pub fn check_config(config: &trellis_platform::Config) -> Result<(), String> {
     Ok(())
 }
 
+/// A message and its endpoint (`None`: deleted), or why they could not be read.
+type Loaded = Result<Option<(MessageRow, Option<EndpointRow>)>, String>;
+
 /// The `webhook.deliver` handler.
 pub struct Deliverer {
     state: AppState,
     client: reqwest::Client,
     guard: Arc<Guard>,
+    /// The messages of deliveries starting together are read in one query.
+    reads: Coalescer<String, Loaded>,
+    /// Their attempts are recorded in one transaction (`crate::record`).
+    writes: Coalescer<Attempted, Result<(), String>>,
 }
 
 impl Deliverer {
@@ -74,19 +85,21 @@ impl Deliverer {
             state,
             client,
             guard,
+            reads: Coalescer::default(),
+            writes: Coalescer::default(),
         })
     }
 }
 
 /// How an attempt went.
-struct Outcome {
-    success: bool,
-    status: Option<u16>,
-    kind: Option<&'static str>,
-    error: Option<String>,
-    retry_after: Option<Duration>,
-    response_headers: Option<BTreeMap<String, String>>,
-    response_body: Option<String>,
+pub(crate) struct Outcome {
+    pub success: bool,
+    pub status: Option<u16>,
+    pub kind: Option<&'static str>,
+    pub error: Option<String>,
+    pub retry_after: Option<Duration>,
+    pub response_headers: Option<BTreeMap<String, String>>,
+    pub response_body: Option<String>,
 }
 
 impl Outcome {
@@ -311,11 +324,12 @@ impl JobHandler for Deliverer {
                 "job payload has no message_id".into(),
             ));
         };
-        let mut c = self.state.db.conn().await.map_err(JobFailure::retry)?;
-        let Some((m, e)) = db::message_and_endpoint(&mut c, message_id)
+        let loaded = self
+            .reads
+            .run(message_id.to_owned(), |ids| self.load(ids))
             .await
-            .map_err(JobFailure::retry)?
-        else {
+            .unwrap_or_else(|| Err("reading the message was abandoned".into()));
+        let Some((m, e)) = loaded.map_err(JobFailure::retry)? else {
             return Ok(Done::Complete); // deleted with its endpoint
         };
         if m.state == "delivered" {
@@ -324,6 +338,7 @@ impl JobHandler for Deliverer {
         let Some(e) = e else {
             return Ok(Done::Complete);
         };
+        let mut c = self.state.db.conn().await.map_err(JobFailure::retry)?;
         if !e.enabled {
             db::set_message_state(&mut c, &m.id, "failed", Some("endpoint disabled"), None)
                 .await
@@ -368,145 +383,45 @@ impl JobHandler for Deliverer {
         };
         let latency = started.elapsed();
         metrics::attempt(outcome.kind.unwrap_or("success"), latency);
-        self.record(job, &e, &m, &headers, at, latency, outcome)
+        let attempted = Attempted {
+            job: job.clone(),
+            endpoint: e,
+            message_id: m.id,
+            request_headers: serde_json::to_string(&headers).unwrap_or_else(|_| "{}".into()),
+            at,
+            latency,
+            outcome,
+        };
+        self.writes
+            .run(attempted, |batch| crate::record::write(&self.state, batch))
             .await
+            .unwrap_or_else(|| Err("recording the attempt was abandoned".into()))
+            .map_err(JobFailure::retry)?;
+        Ok(Done::Recorded)
     }
 }
 
 impl Deliverer {
-    #[allow(clippy::too_many_arguments)]
-    async fn record(
-        &self,
-        job: &ClaimedJob,
-        e: &EndpointRow,
-        m: &MessageRow,
-        headers: &BTreeMap<String, String>,
-        at: i64,
-        latency: Duration,
-        o: Outcome,
-    ) -> Result<Done, JobFailure> {
-        let cfg = &self.state.config.webhooks;
-        let last = job.attempts >= job.max_attempts;
-        let next_delay = o.retry_after.unwrap_or_else(|| {
-            backoff(
-                &cfg.retry_schedule[1.min(cfg.retry_schedule.len() - 1)..],
-                job.attempts,
-            )
-        });
-        let now = now_ms();
-        let mut disable: Option<&'static str> = None;
-        let failing_since = if o.success {
-            None
-        } else {
-            Some(e.failing_since.unwrap_or(at))
+    /// Reads the messages of a batch of deliveries, with their endpoints.
+    async fn load(&self, ids: Vec<String>) -> Vec<Loaded> {
+        let read = async {
+            let mut c = self.state.db.conn().await?;
+            let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+            db::messages_and_endpoints(&mut c, &refs).await
         };
-        if !o.success {
-            if o.kind == Some("gone") {
-                disable = Some("gone");
-            } else if let (Some(after), Some(since)) = (cfg.disable_after_failing, failing_since) {
-                if now - since >= after.as_millis() as i64 {
-                    disable = Some("failing");
-                }
+        match read.await {
+            Ok(rows) => {
+                let mut by_id: std::collections::HashMap<
+                    String,
+                    (MessageRow, Option<EndpointRow>),
+                > = rows.into_iter().map(|r| (r.0.id.clone(), r)).collect();
+                ids.iter().map(|id| Ok(by_id.remove(id))).collect()
+            }
+            Err(e) => {
+                let e = format!("cannot read the message: {e}");
+                ids.iter().map(|_| Err(e.clone())).collect()
             }
         }
-        let state = match (o.success, last || disable.is_some()) {
-            (true, _) => "delivered",
-            (false, true) => "failed",
-            (false, false) => "pending",
-        };
-        let next_at = (state == "pending").then(|| now + next_delay.as_millis() as i64);
-        let save = async {
-            let mut tx = self.state.db.begin().await?;
-            trellis_db::webhook_attempts::insert(
-                &mut tx,
-                &AttemptRow {
-                    id: 0,
-                    message_id: m.id.clone(),
-                    endpoint_id: e.id.clone(),
-                    attempted_at: at,
-                    success: o.success,
-                    status_code: o.status.map(i64::from),
-                    latency_ms: latency.as_millis() as i64,
-                    error_kind: o.kind.map(str::to_owned),
-                    error: o.error.clone(),
-                    request_headers: serde_json::to_string(headers).unwrap_or_else(|_| "{}".into()),
-                    response_headers: o
-                        .response_headers
-                        .as_ref()
-                        .and_then(|h| serde_json::to_string(h).ok()),
-                    response_body: o.response_body.clone(),
-                },
-            )
-            .await?;
-            db::message_attempted(
-                &mut tx,
-                &m.id,
-                state,
-                o.status.map(i64::from),
-                o.error.as_deref(),
-                at,
-                next_at,
-            )
-            .await?;
-            // Without a reason to disable, `failing_since` is all an attempt
-            // changes on its endpoint: one conditional write, right whatever other
-            // attempts did. With one, the endpoint is read as it is now (another
-            // attempt may have changed it) and written back disabled.
-            if disable.is_none() {
-                db::mark_failing_since(&mut tx, &e.id, o.success, at).await?;
-            } else if let Some(mut current) = db::endpoint(&mut tx, &e.id).await? {
-                let before = current.clone();
-                current.failing_since = if o.success {
-                    None
-                } else {
-                    Some(current.failing_since.unwrap_or(at))
-                };
-                if let (Some(reason), true) = (disable, current.enabled) {
-                    current.enabled = false;
-                    current.disabled_reason = Some(reason.into());
-                    current.disabled_at = Some(now);
-                    current.updated_at = now;
-                    trellis_events::emit(
-                        &mut tx,
-                        &trellis_events::Actor::System,
-                        &trellis_events::catalogue::WebhookEndpointDisabled {
-                            endpoint_id: current.id.clone(),
-                            namespace: current.namespace.clone(),
-                            reason: reason.into(),
-                            failing_since: current.failing_since.map(|t| t / 1000),
-                            last_error: o.error.clone().unwrap_or_default(),
-                        },
-                    )
-                    .await
-                    .map_err(|err| trellis_platform::AppError::internal(err.to_string()))?;
-                }
-                if current != before {
-                    db::update_endpoint(&mut tx, &current).await?;
-                }
-            }
-            // The job's outcome commits with the attempt (one write instead of two).
-            let error = o.error.clone().unwrap_or_default();
-            let held = match (state, next_at) {
-                ("delivered", _) => {
-                    trellis_db::jobs::complete(&mut tx, job.id, &job.claimed_by).await?
-                }
-                ("pending", Some(at)) => {
-                    trellis_db::jobs::retry(&mut tx, job.id, &job.claimed_by, at, &error).await?
-                }
-                _ => trellis_db::jobs::fail(&mut tx, job.id, &job.claimed_by, &error).await?,
-            };
-            if !held {
-                tracing::warn!(
-                    job = job.id,
-                    "the delivery's lease ran out before it finished; it was claimed again"
-                );
-            }
-            tx.commit().await?;
-            Ok::<(), trellis_platform::AppError>(())
-        };
-        save.await
-            .map_err(|err| JobFailure::retry(format!("cannot record the attempt: {err:?}")))?;
-        Ok(Done::Recorded)
     }
 }
 

@@ -114,26 +114,42 @@ impl Follower for Dispatcher {
             .into_iter()
             .map(Target::parse)
             .collect::<Result<Vec<_>, _>>()?;
-        let mut queued = 0;
+        // Every message of the batch, then one write for them all.
+        let mut outs = Vec::new();
+        let mut wanted: Vec<(usize, usize)> = Vec::new();
         if !targets.is_empty() {
             for e in events {
                 let out = trellis_events::to_out(e)?;
                 let envelope = serde_json::to_value(&out)?;
-                let mut payload: Option<String> = None;
-                for t in targets.iter().filter(|t| t.wants(e, &envelope)) {
-                    let body = match &payload {
+                let mut payload: Option<usize> = None;
+                for (ti, _) in targets
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, t)| t.wants(e, &envelope))
+                {
+                    let p = match payload {
                         Some(p) => p,
-                        None => payload.insert(serde_json::to_string(&out)?),
+                        None => {
+                            outs.push((e, serde_json::to_string(&out)?));
+                            *payload.insert(outs.len() - 1)
+                        }
                     };
-                    if crate::messages::queue(&mut tx, &self.state, &t.row, &e.id, &e.kind, body)
-                        .await
-                        .map_err(|err| format!("cannot queue a message: {err:?}"))?
-                    {
-                        queued += 1;
-                    }
+                    wanted.push((ti, p));
                 }
             }
         }
+        let all: Vec<crate::messages::Queued> = wanted
+            .iter()
+            .map(|&(ti, p)| crate::messages::Queued {
+                endpoint: &targets[ti].row,
+                event_id: &outs[p].0.id,
+                event_type: &outs[p].0.kind,
+                payload: &outs[p].1,
+            })
+            .collect();
+        let queued = crate::messages::queue_many(&mut tx, &self.state, &all)
+            .await
+            .map_err(|err| format!("cannot queue messages: {err:?}"))?;
         tx.commit().await?;
         if queued > 0 {
             // This process's job runner (worker processes run both) need not

@@ -5,7 +5,9 @@
 //! [`dispatch`] follower reads the log and, in one transaction with its
 //! position, writes a message and a `webhook.deliver` job for every endpoint
 //! that wants it; the job runner (several worker processes share the queue)
-//! runs [`deliver::Deliverer`], one attempt per run, retried on the schedule.
+//! runs [`deliver::Deliverer`], one attempt per run, retried on the schedule;
+//! the attempts of deliveries running together are read and recorded together
+//! (`coalesce`, `record`: one query and one transaction for a batch).
 //!
 //! Services (plain Rust, called by REST and the console alike; [`access`] says
 //! who sees what): [`endpoints`], [`messages`] (the log and the actions: test,
@@ -17,6 +19,7 @@
 //! process's delivery counters: [`metrics`].
 
 pub mod access;
+mod coalesce;
 pub mod deliver;
 pub mod dispatch;
 pub mod endpoints;
@@ -25,6 +28,7 @@ pub mod format;
 pub mod headers;
 pub mod messages;
 pub mod metrics;
+mod record;
 pub mod signing;
 pub mod ssrf;
 pub mod stats;

@@ -34,19 +34,45 @@ pub async fn queue(
     event_type: &str,
     payload: &str,
 ) -> AppResult<bool> {
+    let one = Queued {
+        endpoint,
+        event_id,
+        event_type,
+        payload,
+    };
+    Ok(queue_many(c, state, &[one]).await? == 1)
+}
+
+/// An event's envelope for an endpoint, for [`queue_many`].
+pub struct Queued<'a> {
+    pub endpoint: &'a EndpointRow,
+    pub event_id: &'a str,
+    pub event_type: &'a str,
+    pub payload: &'a str,
+}
+
+/// [`queue`] for many messages: their rows and their jobs written by a few
+/// statements for them all. Returns how many were new.
+pub async fn queue_many(
+    c: &mut AnyConnection,
+    state: &AppState,
+    all: &[Queued<'_>],
+) -> AppResult<usize> {
+    if all.is_empty() {
+        return Ok(0);
+    }
     let now = now_ms();
     let schedule = &state.config.webhooks.retry_schedule;
     let first = schedule.first().copied().unwrap_or_default();
     let run_at = now + first.as_millis() as i64;
-    let id = trellis_events::id::new_event_id(now).replacen("evt_", "msg_", 1);
-    let fresh = db::insert_message(
-        c,
-        &MessageRow {
-            id: id.clone(),
-            endpoint_id: endpoint.id.clone(),
-            event_id: event_id.to_owned(),
-            event_type: event_type.to_owned(),
-            payload: payload.to_owned(),
+    let rows: Vec<MessageRow> = all
+        .iter()
+        .map(|q| MessageRow {
+            id: trellis_events::id::new_event_id(now).replacen("evt_", "msg_", 1),
+            endpoint_id: q.endpoint.id.clone(),
+            event_id: q.event_id.to_owned(),
+            event_type: q.event_type.to_owned(),
+            payload: q.payload.to_owned(),
             state: "pending".into(),
             attempts: 0,
             last_status: None,
@@ -55,24 +81,27 @@ pub async fn queue(
             last_attempt_at: None,
             next_attempt_at: Some(run_at),
             delivered_at: None,
-        },
-    )
-    .await?;
-    if fresh {
-        trellis_db::jobs::enqueue(
-            c,
-            &NewJob {
-                kind: DELIVER,
-                dedupe: &id,
-                event_id: None,
-                payload: &serde_json::json!({ "message_id": id }).to_string(),
-                run_at,
-                max_attempts: schedule.len().max(1) as i64,
-            },
-        )
-        .await?;
-    }
-    Ok(fresh)
+        })
+        .collect();
+    let fresh = db::insert_messages(c, &rows).await?;
+    let payloads: Vec<String> = fresh
+        .iter()
+        .map(|id| serde_json::json!({ "message_id": id }).to_string())
+        .collect();
+    let jobs: Vec<NewJob> = fresh
+        .iter()
+        .zip(&payloads)
+        .map(|(id, payload)| NewJob {
+            kind: DELIVER,
+            dedupe: id,
+            event_id: None,
+            payload,
+            run_at,
+            max_attempts: schedule.len().max(1) as i64,
+        })
+        .collect();
+    trellis_db::jobs::enqueue_many(c, &jobs).await?;
+    Ok(fresh.len())
 }
 
 /// Queues an existing message again with a fresh schedule (a retry or a replay).
