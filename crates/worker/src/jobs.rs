@@ -103,8 +103,11 @@ pub async fn run(
                 }
             }
             _ = tokio::time::sleep(cfg.poll), if claimed == 0 => {}
-            // Jobs due now were committed in this process (the webhook dispatcher).
-            _ = woken.changed(), if claimed == 0 => {}
+            // Jobs due now were committed in this process (the webhook
+            // dispatcher): claim them if there is room, also while the jobs
+            // of a partial batch run (seen as changed only after the claim
+            // above, so this does not spin).
+            _ = woken.changed(), if running.len() + refill_at <= cfg.concurrency => {}
             _ = stop.stopped() => {}
         }
     }

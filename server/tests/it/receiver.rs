@@ -49,6 +49,9 @@ pub enum Reply {
     Broken,
     /// A 200 whose body trickles: a chunk, then the rest after this long.
     SlowBody(Duration),
+    /// Wait until the gate opens (its value turns true), then answer as the
+    /// inner reply says: requests held together are answered together.
+    Until(tokio::sync::watch::Receiver<bool>, Box<Reply>),
 }
 
 #[derive(Default)]
@@ -77,6 +80,10 @@ fn answer(reply: Reply) -> futures::future::BoxFuture<'static, Response> {
             }
             Reply::After(d, inner) => {
                 tokio::time::sleep(d).await;
+                answer(*inner).await
+            }
+            Reply::Until(mut gate, inner) => {
+                let _ = gate.wait_for(|open| *open).await;
                 answer(*inner).await
             }
             Reply::SlowBody(d) => {

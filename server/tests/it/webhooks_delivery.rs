@@ -573,3 +573,68 @@ async fn test_events_retries_and_rotation_sign_with_both_secrets() {
         "{metrics}"
     );
 }
+
+/// Deliveries finishing together record their attempts in one transaction; an
+/// attempt that cannot be recorded (its endpoint was deleted while it was in
+/// flight, and its message with it) must not cost the others their record,
+/// which would send them again.
+#[tokio::test]
+async fn an_endpoint_deleted_mid_delivery_costs_the_other_deliveries_nothing() {
+    // Held answers must not time out: a timed-out attempt is sent again.
+    let mut env: Vec<(&str, &str)> = FAST
+        .iter()
+        .filter(|(k, _)| *k != "TRELLIS_WEBHOOKS__TIMEOUT_MS")
+        .copied()
+        .collect();
+    env.push(("TRELLIS_WEBHOOKS__TIMEOUT_MS", "60000"));
+    let app = TestApp::with_env(&env).await;
+    let admin = app.admin("ines").await;
+    let (gone, kept) = (Receiver::start().await, Receiver::start().await);
+    // Both receivers hold every answer until the gate opens, so that the
+    // attempts in flight (five to eight: the job runner claims again once half
+    // its eight slots are free) finish together.
+    let (open, gate) = tokio::sync::watch::channel(false);
+    let held = || {
+        (0..64)
+            .map(|_| Reply::Until(gate.clone(), Box::new(Reply::Status(200))))
+            .collect::<Vec<_>>()
+    };
+    gone.script(held());
+    kept.script(held());
+    let body = |url: String| json!({"url": url, "event_types": ["namespace.created"]});
+    let a = endpoint(&admin, body(gone.url("/a"))).await;
+    let b = endpoint(&admin, body(kept.url("/b"))).await;
+    const N: usize = 16;
+    for i in 0..N {
+        namespace(&admin, &format!("mid{i}")).await;
+    }
+    eventually("five attempts to both endpoints are in flight", || async {
+        let (a, b) = (gone.received().len(), kept.received().len());
+        a > 0 && b > 0 && a + b >= 5
+    })
+    .await;
+    let r = admin
+        .delete(&format!(
+            "/api/v1/webhooks/endpoints/{}",
+            a["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    open.send(true).unwrap();
+    let b_id = b["id"].as_str().unwrap();
+    eventually("the kept endpoint's messages are delivered", || async {
+        let m = messages(&admin, &format!("endpoint_id={b_id}&state=delivered")).await;
+        m.len() == N
+    })
+    .await;
+    let m = messages(&admin, &format!("endpoint_id={b_id}")).await;
+    assert!(m.iter().all(|m| m["attempts"] == 1), "{m:?}");
+    // Each event reached the kept endpoint once: no record was lost with the
+    // deleted endpoint's (a lost record sends its event again).
+    let got = kept.received();
+    let ids: HashSet<&str> = got
+        .iter()
+        .map(|g| g.header("webhook-id").unwrap())
+        .collect();
+    assert_eq!((got.len(), ids.len()), (N, N));
+}
