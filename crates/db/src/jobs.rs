@@ -44,20 +44,7 @@ pub struct ClaimedJob {
 
 /// Enqueues a job (in the caller's transaction); returns whether it was new.
 pub async fn enqueue(c: &mut AnyConnection, j: &NewJob<'_>) -> Result<bool> {
-    let done = sqlx::query(
-        "INSERT INTO jobs (kind, dedupe, event_id, payload, run_at, max_attempts, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (kind, dedupe) DO NOTHING",
-    )
-    .bind(j.kind)
-    .bind(j.dedupe)
-    .bind(j.event_id)
-    .bind(j.payload)
-    .bind(j.run_at)
-    .bind(j.max_attempts)
-    .bind(now_ms())
-    .execute(&mut *c)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(enqueue_many(c, std::slice::from_ref(j)).await? == 1)
 }
 
 /// [`enqueue`] for many jobs, in statements of up to 200 rows; returns how
@@ -66,10 +53,7 @@ pub async fn enqueue_many(c: &mut AnyConnection, all: &[NewJob<'_>]) -> Result<u
     let mut fresh = 0;
     let now = now_ms();
     for chunk in all.chunks(200) {
-        let values = (0..chunk.len())
-            .map(|i| format!("({})", crate::placeholders(i * 7 + 1, 7)))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let values = crate::value_rows(chunk.len(), 7);
         let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO jobs (kind, dedupe, event_id, payload, run_at, max_attempts, created_at) \
              VALUES {values} ON CONFLICT (kind, dedupe) DO NOTHING"

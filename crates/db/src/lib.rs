@@ -306,6 +306,14 @@ pub(crate) fn placeholders(from: usize, n: usize) -> String {
         .join(", ")
 }
 
+/// `($1, …, $cols), ($cols+1, …), …`: the rows of a multi-row `VALUES` list.
+pub(crate) fn value_rows(rows: usize, cols: usize) -> String {
+    (0..rows)
+        .map(|i| format!("({})", placeholders(i * cols + 1, cols)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A column list (`"a, b"`) qualified by a table alias for a join: `m.a, m.b`,
 /// or with `rename`, `m.a AS x_a, m.b AS x_b` (for columns two tables share).
 pub(crate) fn qualified(cols: &str, table: &str, rename: Option<&str>) -> String {
@@ -333,6 +341,7 @@ mod tests {
     fn placeholders_number_from_the_offset() {
         assert_eq!(super::placeholders(2, 3), "$2, $3, $4");
         assert_eq!(super::placeholders(1, 0), "");
+        assert_eq!(super::value_rows(2, 2), "($1, $2), ($3, $4)");
     }
 
     #[test]

@@ -56,35 +56,14 @@ fn attempt_row(r: &AnyRow) -> Result<AttemptRow> {
 
 /// Records an attempt.
 pub async fn insert(c: &mut AnyConnection, a: &AttemptRow) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO webhook_attempts (message_id, endpoint_id, attempted_at, success, \
-         status_code, latency_ms, error_kind, error, request_headers, response_headers, \
-         response_body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-    )
-    .bind(&a.message_id)
-    .bind(&a.endpoint_id)
-    .bind(a.attempted_at)
-    .bind(a.success as i64)
-    .bind(a.status_code)
-    .bind(a.latency_ms)
-    .bind(&a.error_kind)
-    .bind(&a.error)
-    .bind(&a.request_headers)
-    .bind(&a.response_headers)
-    .bind(&a.response_body)
-    .execute(&mut *c)
-    .await?;
-    Ok(())
+    insert_many(c, std::slice::from_ref(a)).await
 }
 
 /// Records many attempts, in statements of up to [`INSERT_CHUNK`] rows (one
 /// round trip each instead of one per attempt).
 pub async fn insert_many(c: &mut AnyConnection, rows: &[AttemptRow]) -> Result<()> {
     for chunk in rows.chunks(INSERT_CHUNK) {
-        let values = (0..chunk.len())
-            .map(|i| format!("({})", placeholders(i * 11 + 1, 11)))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let values = crate::value_rows(chunk.len(), 11);
         let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO webhook_attempts (message_id, endpoint_id, attempted_at, success, \
              status_code, latency_ms, error_kind, error, request_headers, response_headers, \

@@ -319,27 +319,9 @@ fn message_row(r: &AnyRow) -> Result<MessageRow> {
 /// Stores a new message; false when the endpoint already has one for this event
 /// (a second dispatcher got there first).
 pub async fn insert_message(c: &mut AnyConnection, m: &MessageRow) -> Result<bool> {
-    let done = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO webhook_messages ({MSG_COLS}) VALUES \
-         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
-         ON CONFLICT (endpoint_id, event_id) DO NOTHING"
-    )))
-    .bind(&m.id)
-    .bind(&m.endpoint_id)
-    .bind(&m.event_id)
-    .bind(&m.event_type)
-    .bind(&m.payload)
-    .bind(&m.state)
-    .bind(m.attempts)
-    .bind(m.last_status)
-    .bind(&m.last_error)
-    .bind(m.created_at)
-    .bind(m.last_attempt_at)
-    .bind(m.next_attempt_at)
-    .bind(m.delivered_at)
-    .execute(&mut *c)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(!insert_messages(c, std::slice::from_ref(m))
+        .await?
+        .is_empty())
 }
 
 /// [`insert_message`] for many messages, in statements of up to 200 rows;
@@ -348,10 +330,7 @@ pub async fn insert_message(c: &mut AnyConnection, m: &MessageRow) -> Result<boo
 pub async fn insert_messages(c: &mut AnyConnection, all: &[MessageRow]) -> Result<Vec<String>> {
     let mut fresh = Vec::with_capacity(all.len());
     for chunk in all.chunks(200) {
-        let values = (0..chunk.len())
-            .map(|i| format!("({})", placeholders(i * 13 + 1, 13)))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let values = crate::value_rows(chunk.len(), 13);
         let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO webhook_messages ({MSG_COLS}) VALUES {values} \
              ON CONFLICT (endpoint_id, event_id) DO NOTHING RETURNING id"
@@ -581,10 +560,7 @@ pub async fn messages_attempted(c: &mut AnyConnection, all: &[MessageAttempt<'_>
     let (once, again): (Vec<&MessageAttempt>, Vec<&MessageAttempt>) =
         all.iter().partition(|m| seen.insert(m.id));
     for chunk in once.chunks(500) {
-        let values = (0..chunk.len())
-            .map(|i| format!("({})", crate::placeholders(i * 6 + 1, 6)))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let values = crate::value_rows(chunk.len(), 6);
         // VALUES columns are named column1, column2, … on both engines.
         let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE webhook_messages SET state = v.column2, attempts = attempts + 1, \

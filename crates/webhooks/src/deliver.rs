@@ -338,14 +338,15 @@ impl JobHandler for Deliverer {
         let Some(e) = e else {
             return Ok(Done::Complete);
         };
-        let mut c = self.state.db.conn().await.map_err(JobFailure::retry)?;
         if !e.enabled {
+            let mut c = self.state.db.conn().await.map_err(JobFailure::retry)?;
             db::set_message_state(&mut c, &m.id, "failed", Some("endpoint disabled"), None)
                 .await
                 .map_err(JobFailure::retry)?;
             return Ok(Done::Complete);
         }
         if let Some(limit) = e.rate_limit_per_sec {
+            let mut c = self.state.db.conn().await.map_err(JobFailure::retry)?;
             let (n, end) = trellis_db::rate_limit::hit(&mut c, &format!("webhook:{}", e.id), 1)
                 .await
                 .map_err(JobFailure::retry)?;
@@ -357,7 +358,6 @@ impl JobHandler for Deliverer {
                 });
             }
         }
-        drop(c);
         let body = self.body(&e, &m)?;
         let headers = self.headers(&e, &m, &body)?;
         let started = Instant::now();
