@@ -2,10 +2,13 @@
 //! for all the items waiting at that moment (one query for many reads, one
 //! transaction for many writes: a group commit).
 //!
-//! No task of its own: the caller that gets the turn does the batch, the others
+//! No task of its own: a caller that gets a turn does the batch, the others
 //! wait for their answers. Alone, a caller does its own item at once (no
-//! waiting for company); under load, the items that arrive while one batch is
-//! being done form the next batch, so batches grow with the load by themselves.
+//! waiting for company); under load, the items that arrive while the batches
+//! in progress are being done form the next ones, so batches grow with the
+//! load by themselves. `lanes` batches may be in progress at once: one where
+//! the work cannot overlap anyway (SQLite's single writer), more where it can
+//! and each batch mostly waits (PostgreSQL commits, which it flushes together).
 //! A caller dropped while doing a batch (its task aborted) drops the answers of
 //! that batch: the others get `None`, as if their work had failed.
 
@@ -14,22 +17,27 @@ use std::sync::Mutex;
 
 use tokio::sync::oneshot;
 
-/// Items waiting for a turn, and the turn.
+/// Items waiting for a turn, and the turns.
 pub struct Coalescer<I, O> {
     waiting: Mutex<Vec<(I, oneshot::Sender<O>)>>,
-    turn: tokio::sync::Mutex<()>,
+    turns: tokio::sync::Semaphore,
 }
 
 impl<I, O> Default for Coalescer<I, O> {
     fn default() -> Self {
-        Coalescer {
-            waiting: Mutex::new(Vec::new()),
-            turn: tokio::sync::Mutex::new(()),
-        }
+        Coalescer::new(1)
     }
 }
 
 impl<I, O> Coalescer<I, O> {
+    /// A coalescer doing up to `lanes` batches at once (at least one).
+    pub fn new(lanes: usize) -> Self {
+        Coalescer {
+            waiting: Mutex::new(Vec::new()),
+            turns: tokio::sync::Semaphore::new(lanes.max(1)),
+        }
+    }
+
     /// Hands in `item` and returns its answer: done by `work` in this call, with
     /// the other items waiting, or by another caller's batch. `work` gets the
     /// items in the order they arrived and must answer each, in that order.
@@ -44,14 +52,22 @@ impl<I, O> Coalescer<I, O> {
             .lock()
             .expect("coalescer queue")
             .push((item, tx));
-        let turn = self.turn.lock().await;
+        let turn = self
+            .turns
+            .acquire()
+            .await
+            .expect("the turns are never closed");
         match rx.try_recv() {
             Ok(done) => return Some(done),
             Err(oneshot::error::TryRecvError::Closed) => return None,
-            // Not done yet: it is still waiting, and this caller has the turn.
+            // Not done yet: still waiting, or in a batch of another lane.
             Err(oneshot::error::TryRecvError::Empty) => {}
         }
         let batch = std::mem::take(&mut *self.waiting.lock().expect("coalescer queue"));
+        if batch.is_empty() {
+            drop(turn);
+            return rx.await.ok();
+        }
         let (items, answers): (Vec<I>, Vec<oneshot::Sender<O>>) = batch.into_iter().unzip();
         let done = work(items).await;
         debug_assert_eq!(done.len(), answers.len());
@@ -105,6 +121,35 @@ mod tests {
             batches.len() < 200,
             "some items shared a batch: {batches:?}"
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn with_two_lanes_two_batches_run_at_once_and_every_item_is_answered() {
+        let c: Arc<Coalescer<u32, u32>> = Arc::new(Coalescer::new(2));
+        let (running, most) = (
+            Arc::new(std::sync::atomic::AtomicUsize::new(0)),
+            Arc::new(std::sync::atomic::AtomicUsize::new(0)),
+        );
+        let mut tasks = Vec::new();
+        for i in 0..100u32 {
+            let (c, running, most) = (c.clone(), running.clone(), most.clone());
+            tasks.push(tokio::spawn(async move {
+                c.run(i, |items| async move {
+                    use std::sync::atomic::Ordering::SeqCst;
+                    let now = running.fetch_add(1, SeqCst) + 1;
+                    most.fetch_max(now, SeqCst);
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                    running.fetch_sub(1, SeqCst);
+                    items.iter().map(|i| i * 3).collect()
+                })
+                .await
+            }));
+        }
+        for (i, t) in tasks.into_iter().enumerate() {
+            assert_eq!(t.await.unwrap(), Some(i as u32 * 3));
+        }
+        let most = most.load(std::sync::atomic::Ordering::SeqCst);
+        assert_eq!(most, 2, "two batches at once, never more");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -81,12 +81,18 @@ impl Deliverer {
         let cfg = &state.config.webhooks;
         let client = ssrf::client(guard.clone(), cfg.connect_timeout, cfg.timeout)
             .map_err(|e| format!("cannot build the webhook HTTP client: {e}"))?;
+        // SQLite has one writer: batches of attempts one at a time; PostgreSQL's
+        // commits overlap (and flush together).
+        let write_lanes = match state.db.backend() {
+            trellis_db::Backend::Sqlite => 1,
+            trellis_db::Backend::Postgres => 4,
+        };
         Ok(Deliverer {
             state,
             client,
             guard,
-            reads: Coalescer::default(),
-            writes: Coalescer::default(),
+            reads: Coalescer::new(2),
+            writes: Coalescer::new(write_lanes),
         })
     }
 }
