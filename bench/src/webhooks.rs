@@ -399,7 +399,7 @@ async fn eventual(label: &str, db_url: Option<&str>, rx: &Receiver, n: usize) {
     let settle_end = Instant::now() + Duration::from_secs(10);
     let (pending, delivered, failed_msgs) = loop {
         let mut c = b.state.db.conn().await.expect("conn");
-        let (p, d, f, _) = trellis_db::webhooks::message_counts(&mut c)
+        let (p, d, f, _) = trellis_db::webhook_messages::message_counts(&mut c)
             .await
             .expect("message counts");
         if p == 0 || Instant::now() > settle_end {

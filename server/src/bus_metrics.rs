@@ -78,7 +78,7 @@ async fn read_db(app: &AppState) -> Result<(JobQueueOut, Vec<FollowerOut>, HookG
     let mut followers = follower_lags(app, &mut c).await?;
     followers.sort_by(|a, b| a.name.cmp(&b.name));
     let endpoints = trellis_db::webhooks::endpoint_counts(&mut c).await?;
-    let messages = trellis_db::webhooks::message_counts(&mut c).await?;
+    let messages = trellis_db::webhook_messages::message_counts(&mut c).await?;
     Ok((queue, followers, (endpoints, messages)))
 }
 

@@ -37,6 +37,7 @@ pub mod stats;
 pub mod tokens;
 pub mod users;
 pub mod webhook_attempts;
+pub mod webhook_messages;
 pub mod webhooks;
 
 use std::time::Duration;

@@ -54,13 +54,8 @@ fn attempt_row(r: &AnyRow) -> Result<AttemptRow> {
     })
 }
 
-/// Records an attempt.
-pub async fn insert(c: &mut AnyConnection, a: &AttemptRow) -> Result<()> {
-    insert_many(c, std::slice::from_ref(a)).await
-}
-
-/// Records many attempts, in statements of up to [`INSERT_CHUNK`] rows (one
-/// round trip each instead of one per attempt).
+/// Records attempts, in statements of up to [`INSERT_CHUNK`] rows (one round
+/// trip for a batch instead of one per attempt).
 pub async fn insert_many(c: &mut AnyConnection, rows: &[AttemptRow]) -> Result<()> {
     for chunk in rows.chunks(INSERT_CHUNK) {
         let values = crate::value_rows(chunk.len(), 11);

@@ -25,7 +25,8 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use trellis_db::jobs::ClaimedJob;
 use trellis_db::now_ms;
-use trellis_db::webhooks::{self as db, EndpointRow, MessageRow};
+use trellis_db::webhook_messages::{self as msgs, MessageRow};
+use trellis_db::webhooks::EndpointRow;
 use trellis_events::jobs::{Done, JobFailure, JobHandler};
 use trellis_platform::AppState;
 
@@ -346,7 +347,7 @@ impl JobHandler for Deliverer {
         };
         if !e.enabled {
             let mut c = self.state.db.conn().await.map_err(JobFailure::retry)?;
-            db::set_message_state(&mut c, &m.id, "failed", Some("endpoint disabled"), None)
+            msgs::set_message_state(&mut c, &m.id, "failed", Some("endpoint disabled"), None)
                 .await
                 .map_err(JobFailure::retry)?;
             return Ok(Done::Complete);
@@ -413,7 +414,7 @@ impl Deliverer {
         let read = async {
             let mut c = self.state.db.conn().await?;
             let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
-            db::messages_and_endpoints(&mut c, &refs).await
+            msgs::messages_and_endpoints(&mut c, &refs).await
         };
         match read.await {
             Ok(rows) => {

@@ -114,37 +114,26 @@ impl Follower for Dispatcher {
             .into_iter()
             .map(Target::parse)
             .collect::<Result<Vec<_>, _>>()?;
-        // Every message of the batch, then one write for them all.
-        let mut outs = Vec::new();
-        let mut wanted: Vec<(usize, usize)> = Vec::new();
-        if !targets.is_empty() {
-            for e in events {
-                let out = trellis_events::to_out(e)?;
-                let envelope = serde_json::to_value(&out)?;
-                let mut payload: Option<usize> = None;
-                for (ti, _) in targets
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, t)| t.wants(e, &envelope))
-                {
-                    let p = match payload {
-                        Some(p) => p,
-                        None => {
-                            outs.push((e, serde_json::to_string(&out)?));
-                            *payload.insert(outs.len() - 1)
-                        }
-                    };
-                    wanted.push((ti, p));
-                }
+        // Each event with its envelope and the endpoints that want it, then one
+        // write for every message of the batch.
+        let mut wanted: Vec<(&EventRow, String, Vec<&Target>)> = Vec::new();
+        for e in events.iter().take_while(|_| !targets.is_empty()) {
+            let out = trellis_events::to_out(e)?;
+            let envelope = serde_json::to_value(&out)?;
+            let these: Vec<&Target> = targets.iter().filter(|t| t.wants(e, &envelope)).collect();
+            if !these.is_empty() {
+                wanted.push((e, serde_json::to_string(&out)?, these));
             }
         }
         let all: Vec<crate::messages::Queued> = wanted
             .iter()
-            .map(|&(ti, p)| crate::messages::Queued {
-                endpoint: &targets[ti].row,
-                event_id: &outs[p].0.id,
-                event_type: &outs[p].0.kind,
-                payload: &outs[p].1,
+            .flat_map(|(e, payload, these)| {
+                these.iter().map(move |t| crate::messages::Queued {
+                    endpoint: &t.row,
+                    event_id: &e.id,
+                    event_type: &e.kind,
+                    payload,
+                })
             })
             .collect();
         let queued = crate::messages::queue_many(&mut tx, &self.state, &all)

@@ -7,7 +7,8 @@
 use std::collections::BTreeMap;
 
 use trellis_db::jobs::NewJob;
-use trellis_db::webhooks::{self as db, EndpointRow, MessageFilter, MessageRow};
+use trellis_db::webhook_messages::{self as msgs, MessageFilter, MessageRow};
+use trellis_db::webhooks::{self as db, EndpointRow};
 use trellis_db::{now_ms, AnyConnection};
 use trellis_platform::{Actor, AppError, AppResult, AppState};
 use trellis_types::{
@@ -83,7 +84,7 @@ pub async fn queue_many(
             delivered_at: None,
         })
         .collect();
-    let fresh = db::insert_messages(c, &rows).await?;
+    let fresh = msgs::insert_messages(c, &rows).await?;
     let payloads: Vec<String> = fresh
         .iter()
         .map(|id| serde_json::json!({ "message_id": id }).to_string())
@@ -128,7 +129,7 @@ async fn requeue(c: &mut AnyConnection, state: &AppState, m: &MessageRow) -> App
         )
         .await?;
     }
-    db::set_message_state(c, &m.id, "pending", None, Some(now)).await?;
+    msgs::set_message_state(c, &m.id, "pending", None, Some(now)).await?;
     Ok(())
 }
 
@@ -223,7 +224,7 @@ pub async fn list(
         since: q.since.map(|s| s.saturating_mul(1000)),
         before: cursor,
     };
-    let rows = db::list_messages(&mut *state.db.conn().await?, &filter, limit).await?;
+    let rows = msgs::list_messages(&mut *state.db.conn().await?, &filter, limit).await?;
     let next = (rows.len() as i64 >= limit)
         .then(|| rows.last().map(|r| r.id.clone()))
         .flatten();
@@ -236,7 +237,7 @@ async fn visible(
     access: &Access,
     id: &str,
 ) -> AppResult<(MessageRow, EndpointRow)> {
-    let m = db::message(&mut *state.db.conn().await?, id)
+    let m = msgs::message(&mut *state.db.conn().await?, id)
         .await?
         .ok_or_else(|| AppError::not_found(format!("Message `{id}`")))?;
     let e = access::endpoint(state, access, &m.endpoint_id)
@@ -293,7 +294,7 @@ pub async fn retry(state: &AppState, actor: &Actor, id: &str) -> AppResult<Messa
     requeue(&mut tx, state, &m).await?;
     tx.commit().await?;
     trellis_events::jobs::wake();
-    let m = db::message(&mut *state.db.conn().await?, id)
+    let m = msgs::message(&mut *state.db.conn().await?, id)
         .await?
         .ok_or_else(|| AppError::not_found(format!("Message `{id}`")))?;
     to_out(&m)
@@ -328,7 +329,7 @@ pub async fn replay(
             "`since` is a time in the past, in unix seconds.",
         ));
     }
-    let ids = db::failed_since(
+    let ids = msgs::failed_since(
         &mut *state.db.conn().await?,
         &e.id,
         since * 1000,
@@ -339,7 +340,7 @@ pub async fn replay(
     for chunk in ids.chunks(500) {
         let mut tx = state.db.begin().await?;
         for id in chunk {
-            if let Some(m) = db::message(&mut tx, id).await? {
+            if let Some(m) = msgs::message(&mut tx, id).await? {
                 if m.state == "failed"
                     && !trellis_db::jobs::is_running(&mut tx, DELIVER, id).await?
                 {
@@ -416,5 +417,5 @@ pub async fn prune(state: &AppState) -> AppResult<u64> {
     let before = now_ms() - state.config.webhooks.attempt_retention_days as i64 * 86_400_000;
     let mut c = state.db.conn().await?;
     trellis_db::webhook_attempts::prune(&mut c, before).await?;
-    Ok(db::prune_messages(&mut c, before).await?)
+    Ok(msgs::prune_messages(&mut c, before).await?)
 }

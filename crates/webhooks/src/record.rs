@@ -16,7 +16,8 @@ use std::time::Duration;
 use trellis_db::jobs::ClaimedJob;
 use trellis_db::now_ms;
 use trellis_db::webhook_attempts::AttemptRow;
-use trellis_db::webhooks::{self as db, EndpointRow, MessageAttempt};
+use trellis_db::webhook_messages::{self as msgs, MessageAttempt};
+use trellis_db::webhooks::{self as db, EndpointRow};
 use trellis_events::jobs::backoff;
 use trellis_platform::{AppError, AppResult, AppState};
 
@@ -132,7 +133,7 @@ async fn write_all(state: &AppState, items: &[(&Attempted, &Plan)], now: i64) ->
             next_attempt_at: p.next_at,
         })
         .collect();
-    db::messages_attempted(&mut tx, &messages).await?;
+    msgs::messages_attempted(&mut tx, &messages).await?;
     endpoints(&mut tx, items, now).await?;
     // The jobs' outcomes commit with the attempts (one write instead of two).
     let mut lost = 0;
