@@ -8,7 +8,7 @@
 //!   `webhook-id` and that id's attempt number.
 //! - **ceiling**: the same receiver driven by a bare reqwest client (built like
 //!   the delivery client: `TCP_NODELAY`, no proxy, no redirects) with as many
-//!   requests in flight as the job runner runs jobs (`events.job_concurrency`),
+//!   requests in flight as Trellis makes deliveries (`webhooks.concurrency`),
 //!   POSTing bodies of a real delivery's size with the same headers; no
 //!   database. Median of three runs.
 //! - **durable delivery**, on SQLite and on PostgreSQL (`BENCH_POSTGRES_URL`):
@@ -300,8 +300,8 @@ async fn durable(
     let b = start_trellis(db_url, &[], rx).await;
     let cfg = &b.state.config;
     println!(
-        "{label}: Trellis role all, events.job_concurrency {}, events.poll_ms {}, database.max_connections {}",
-        cfg.events.job_concurrency, cfg.events.poll_ms, cfg.database_max_connections
+        "{label}: Trellis role all, webhooks.concurrency {}, events.poll_ms {}, database.max_connections {}",
+        cfg.webhooks.concurrency, cfg.events.poll_ms, cfg.database_max_connections
     );
     rx.clear();
     let start = Instant::now();
@@ -440,13 +440,13 @@ pub async fn run(quick: bool) {
     }
     let rx = Receiver::start().await;
 
-    // The job runner's concurrency, as the configuration gives it (default 8).
+    // Deliveries in flight, as the configuration gives them (default 64).
     let env: Vec<(String, String)> = std::env::vars()
         .filter(|(k, _)| k.starts_with("TRELLIS_"))
         .collect();
     let conc = trellis_platform::config::load(None, &env)
-        .map(|c| c.events.job_concurrency)
-        .unwrap_or(8);
+        .map(|c| c.webhooks.concurrency)
+        .unwrap_or(64);
 
     // 1. The ceiling: the receiver driven by a bare client, no database.
     let (_, body) = sample_body(0);

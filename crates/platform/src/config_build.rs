@@ -221,6 +221,7 @@ pub(crate) fn build(flat: &Flat) -> Result<Config, ConfigError> {
             results_cache_entries: r.int("search.results_cache_entries", 0, 100_000)? as usize,
         },
         webhooks: WebhooksConfig {
+            concurrency: r.int("webhooks.concurrency", 1, 1024)? as usize,
             retry_schedule,
             connect_timeout: Duration::from_millis(r.int(
                 "webhooks.connect_timeout_ms",

@@ -104,6 +104,8 @@ pub struct EventsConfig {
 /// Webhook delivery (`[webhooks]`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebhooksConfig {
+    /// Deliveries one process makes at once (their own job runner).
+    pub concurrency: usize,
     /// The delay before each attempt of a message: the first attempt after
     /// `retry_schedule[0]`, retry n after `retry_schedule[n]`.
     pub retry_schedule: Vec<Duration>,

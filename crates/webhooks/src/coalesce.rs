@@ -9,7 +9,9 @@
 //! load by themselves. `lanes` batches may be in progress at once: one where
 //! the work cannot overlap anyway (SQLite's single writer), more where it can
 //! and each batch mostly waits (PostgreSQL commits, which it flushes together).
-//! A caller dropped while doing a batch (its task aborted) drops the answers of
+//! A caller whose item another caller's batch answered while it waited for a
+//! turn leaves without taking one, so a free turn goes straight to a caller
+//! with work left. A caller dropped while doing a batch (its task aborted) drops the answers of
 //! that batch: the others get `None`, as if their work had failed.
 
 use std::future::Future;
@@ -52,11 +54,13 @@ impl<I, O> Coalescer<I, O> {
             .lock()
             .expect("coalescer queue")
             .push((item, tx));
-        let turn = self
-            .turns
-            .acquire()
-            .await
-            .expect("the turns are never closed");
+        // Answered by another caller's batch while waiting for a turn: done,
+        // without taking (and handing on) a turn.
+        let turn = tokio::select! {
+            biased;
+            done = &mut rx => return done.ok(),
+            turn = self.turns.acquire() => turn.expect("the turns are never closed"),
+        };
         match rx.try_recv() {
             Ok(done) => return Some(done),
             Err(oneshot::error::TryRecvError::Closed) => return None,

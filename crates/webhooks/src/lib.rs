@@ -37,3 +37,4 @@ mod validate;
 pub use access::Access;
 pub use deliver::{check_config, Deliverer};
 pub use dispatch::Dispatcher;
+pub use messages::DELIVER as DELIVER_KIND;

@@ -8,8 +8,8 @@
 //! PostgreSQL, the event listener that wakes the followers when any node commits
 //! events.
 //! Shared (worker processes): housekeeping every ten minutes, event retention every
-//! `events.prune_every_secs`, the job runner, and the event log file follower
-//! when `events.log_file` is set.
+//! `events.prune_every_secs`, the job runners (webhook deliveries apart from the
+//! other kinds), and the event log file follower when `events.log_file` is set.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -141,18 +141,36 @@ pub fn event_retention(s: &mut Supervisor, state: AppState) {
     });
 }
 
-/// Runs jobs of the event bus.
+/// Runs jobs of the event bus: webhook deliveries in a runner of their own
+/// (`webhooks.concurrency` at once, claimed as `{node}/webhooks`), every other
+/// kind in the general one (`events.job_concurrency`). Many deliveries in flight
+/// share their database work; plugin calls and artifact deletions keep their
+/// own, smaller, limit and are never queued behind a burst of deliveries.
 pub fn job_runner(s: &mut Supervisor, state: AppState, runtime: Arc<trellis_runtime::Runtime>) {
-    let handlers = Arc::new(job_handlers(&state, &runtime));
-    let cfg = RunnerConfig {
-        claimer: node_name(),
+    let mut general = job_handlers(&state, &runtime);
+    let node = node_name();
+    let base = RunnerConfig {
+        claimer: node.clone(),
         concurrency: state.config.events.job_concurrency,
         lease: Duration::from_secs(state.config.events.job_lease_secs),
         poll: Duration::from_millis(state.config.events.poll_ms),
         stop_grace: Duration::from_secs(5),
     };
+    if let Some(deliver) = general.remove(trellis_webhooks::DELIVER_KIND) {
+        let handlers = Arc::new(HashMap::from([(trellis_webhooks::DELIVER_KIND, deliver)]));
+        let cfg = RunnerConfig {
+            claimer: format!("{node}/webhooks"),
+            concurrency: state.config.webhooks.concurrency,
+            ..base.clone()
+        };
+        let db = state.db.clone();
+        s.spawn("webhook-deliveries", move |stop| {
+            crate::jobs::run(db.clone(), handlers.clone(), cfg.clone(), stop)
+        });
+    }
+    let handlers = Arc::new(general);
     s.spawn("job-runner", move |stop| {
-        crate::jobs::run(state.db.clone(), handlers.clone(), cfg.clone(), stop)
+        crate::jobs::run(state.db.clone(), handlers.clone(), base.clone(), stop)
     });
 }
 

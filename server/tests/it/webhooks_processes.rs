@@ -38,7 +38,7 @@ pub(crate) async fn setup(
             ("TRELLIS_EVENTS__POLL_MS", "50"),
             // Jobs of a killed process are claimed again soon.
             ("TRELLIS_EVENTS__JOB_LEASE_SECS", "2"),
-            ("TRELLIS_EVENTS__JOB_CONCURRENCY", "8"),
+            ("TRELLIS_WEBHOOKS__CONCURRENCY", "8"),
         ]
         .iter()
         .chain(extra)
@@ -264,7 +264,7 @@ async fn a_server_killed_mid_burst_delivers_every_event_after_a_restart() {
         started.elapsed().as_secs_f64()
     );
     // A duplicate is an attempt in flight at the kill: there cannot be more
-    // than the process ran at once (`events.job_concurrency`).
+    // than the process made at once (`webhooks.concurrency`).
     assert!(
         dups.len() <= 8,
         "too many duplicates for one kill: {}",
