@@ -108,6 +108,25 @@ impl std::fmt::Debug for Tx {
 /// A connection borrowed from the pool: pass `&mut conn` to query functions.
 pub type Conn = sqlx::pool::PoolConnection<Any>;
 
+/// A connection holding this process's write turn on SQLite ([`Db::write_conn`]).
+pub struct WriteConn {
+    conn: Conn,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl std::ops::Deref for WriteConn {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for WriteConn {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.conn
+    }
+}
+
 /// Which engine a [`Db`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -231,14 +250,7 @@ impl Db {
     /// acquire: a transaction begun while the same task holds another (which
     /// the architecture forbids) fails instead of hanging.
     pub async fn begin(&self) -> Result<Tx> {
-        let turn = match &self.write_turn {
-            Some(m) => Some(
-                tokio::time::timeout(Duration::from_secs(30), m.clone().lock_owned())
-                    .await
-                    .map_err(|_| sqlx::Error::PoolTimedOut)?,
-            ),
-            None => None,
-        };
+        let turn = self.write_turn().await?;
         let appended = log_signal::appended();
         let inner = match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
@@ -255,6 +267,33 @@ impl Db {
     /// Borrows a connection for reads (or single-statement writes).
     pub async fn conn(&self) -> Result<Conn> {
         Ok(self.pool.acquire().await?)
+    }
+
+    /// Borrows a connection for a single-statement write that runs often and
+    /// must not stall (the job queue's claims and lease renewals): on SQLite it
+    /// holds this process's write turn, as [`Db::begin`] does, so the statement
+    /// waits in memory for the transaction in progress instead of sleeping in
+    /// SQLite's busy handler (1, 2, 5, 10 ms ...) and missing the moment the
+    /// lock frees.
+    pub async fn write_conn(&self) -> Result<WriteConn> {
+        let turn = self.write_turn().await?;
+        Ok(WriteConn {
+            conn: self.pool.acquire().await?,
+            _turn: turn,
+        })
+    }
+
+    /// This process's write turn on SQLite (none on PostgreSQL), waited for
+    /// at most 30 s.
+    async fn write_turn(&self) -> Result<Option<tokio::sync::OwnedMutexGuard<()>>> {
+        Ok(match &self.write_turn {
+            Some(m) => Some(
+                tokio::time::timeout(Duration::from_secs(30), m.clone().lock_owned())
+                    .await
+                    .map_err(|_| sqlx::Error::PoolTimedOut)?,
+            ),
+            None => None,
+        })
     }
 
     /// Round-trips a trivial query; used by readiness checks.

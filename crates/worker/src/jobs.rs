@@ -96,7 +96,7 @@ pub async fn run(
             _ = renew.tick() => {
                 if !running.is_empty() {
                     let until = now_ms() + cfg.lease.as_millis() as i64;
-                    let renewed = async { jobs::renew(&mut *db.conn().await?, &cfg.claimer, until).await };
+                    let renewed = async { jobs::renew(&mut *db.write_conn().await?, &cfg.claimer, until).await };
                     if let Err(e) = renewed.await {
                         tracing::warn!(error = %e, "could not renew job leases; trying again at the next tick");
                     }
@@ -125,7 +125,7 @@ pub async fn run(
         }
     }
     running.abort_all();
-    let left = jobs::release_all(&mut *db.conn().await?, &cfg.claimer).await?;
+    let left = jobs::release_all(&mut *db.write_conn().await?, &cfg.claimer).await?;
     if left > 0 {
         tracing::info!(jobs = left, "handed unfinished jobs back to the queue");
     }
@@ -139,7 +139,15 @@ async fn claim(
     lease_until: i64,
     limit: i64,
 ) -> Result<Vec<ClaimedJob>, trellis_db::DbError> {
-    jobs::claim(&mut *db.conn().await?, claimer, kinds, lease_until, limit).await
+    // Claims are writes: on SQLite they wait for their turn in memory.
+    jobs::claim(
+        &mut *db.write_conn().await?,
+        claimer,
+        kinds,
+        lease_until,
+        limit,
+    )
+    .await
 }
 
 /// Records how an attempt ended, trying a few times over a few seconds when the
@@ -176,7 +184,7 @@ async fn settle_once(
     job: &ClaimedJob,
     r: &Result<Done, JobFailure>,
 ) -> Result<(), WorkerError> {
-    let mut c = db.conn().await?;
+    let mut c = db.write_conn().await?;
     let held = match r {
         Ok(Done::Complete) => jobs::complete(&mut c, job.id, &cfg.claimer).await?,
         Ok(Done::Recorded) => true,
