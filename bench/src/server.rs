@@ -26,6 +26,13 @@ impl Bench {
 
     /// Like [`Bench::start`], with extra `TRELLIS_*` settings (they win over the environment).
     pub async fn start_with(extra_env: &[(&str, String)]) -> Bench {
+        Bench::start_seeded(extra_env, true).await
+    }
+
+    /// Like [`Bench::start_with`]; without `seed`, on a database another
+    /// instance already seeded: no publisher, namespace or token is made
+    /// (`token` is empty).
+    pub async fn start_seeded(extra_env: &[(&str, String)], seed: bool) -> Bench {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut env: Vec<(String, String)> = std::env::vars()
             .filter(|(k, _)| k.starts_with("TRELLIS_"))
@@ -38,6 +45,9 @@ impl Bench {
         let cfg = config::load(None, &env).expect("config");
         let server = Server::build(cfg).await.expect("start");
         let state = server.state.clone();
+        if !seed {
+            return Bench::listen(server, state, String::new(), dir).await;
+        }
         let user = accounts::create_user_cli(&state, USER, PASSWORD, false)
             .await
             .expect("user");
@@ -58,6 +68,15 @@ impl Bench {
         .await
         .expect("token")
         .secret;
+        Bench::listen(server, state, token, dir).await
+    }
+
+    async fn listen(
+        server: Server,
+        state: AppState,
+        token: String,
+        dir: tempfile::TempDir,
+    ) -> Bench {
         let server = server
             .spawn(([127, 0, 0, 1], 0).into())
             .await

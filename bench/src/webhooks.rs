@@ -21,6 +21,9 @@
 //!   (p50 / p99); where that time went (event to message, message to attempt,
 //!   the attempt's HTTP time) from the stored rows; then the latency of events
 //!   written one per transaction at 100/s (no backlog).
+//! - **drain** (`webhooks/drain.rs`): N events already in the log when a fresh
+//!   instance starts on the database (written while none ran): deliveries/s
+//!   with no event writer sharing the cores.
 //! - **eventual delivery**: N events (10,000 in a full run) while 30 % of
 //!   attempts fail with 500 and a short retry schedule is set; once every event
 //!   has been tried at least once (and at least 5 s have passed) the receiver
@@ -61,6 +64,7 @@ const FLAKY_PER_MILLE: u32 = 300;
 /// attempts span about 3.7 s, all eight about 9.7 s).
 const FLAKY_MIN: Duration = Duration::from_secs(5);
 
+mod drain;
 mod receiver;
 use receiver::Receiver;
 
@@ -490,6 +494,18 @@ pub async fn run(quick: bool) {
             }
         );
         rates.push((label, d.rate));
+        if let (Some((_, name)), Some(admin)) = (&scratch, &postgres) {
+            drop_db(admin, name).await;
+        }
+        let scratch = match (pg, &postgres) {
+            (Some(_), Some(admin)) => Some(create_db(admin, "r").await),
+            _ => None,
+        };
+        let r = drain::drain(label, scratch.as_ref().map(|s| s.0.as_str()), &rx, n).await;
+        println!(
+            "{label:<11} drain / ceiling: {:.2} (the delivery side alone)",
+            r / ceiling
+        );
         if let (Some((_, name)), Some(admin)) = (&scratch, &postgres) {
             drop_db(admin, name).await;
         }
