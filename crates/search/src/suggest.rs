@@ -5,7 +5,7 @@
 //! prefix, then word prefix, then typo; within each, deprecated plugins last and more
 //! popular first.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use tantivy_fst::{IntoStreamer, Map, Streamer};
 use trellis_types::{
@@ -122,7 +122,7 @@ pub(crate) fn run(snap: &Snapshot, q: &str, limit: u32) -> Result<Suggestions, S
     };
     let idx = &snap.suggest;
     let earlier = &qw[..qw.len() - 1];
-    let mut best: HashMap<u32, Tier> = HashMap::new();
+    let mut best: rustc_hash::FxHashMap<u32, Tier> = Default::default();
     let mut note = |e: u32, tier: Tier| {
         let slot = best.entry(e).or_insert(tier);
         *slot = (*slot).min(tier);
@@ -170,7 +170,7 @@ pub(crate) fn run(snap: &Snapshot, q: &str, limit: u32) -> Result<Suggestions, S
     }
     let mut ranked: Vec<(u32, Tier)> = best.into_iter().collect();
     let entry = |e: u32| &idx.entries[e as usize];
-    ranked.sort_by(|(a, ta), (b, tb)| {
+    let order = |(a, ta): &(u32, Tier), (b, tb): &(u32, Tier)| {
         ta.cmp(tb)
             .then(entry(*a).deprecated.cmp(&entry(*b).deprecated))
             .then(entry(*b).popularity.total_cmp(&entry(*a).popularity))
@@ -181,8 +181,16 @@ pub(crate) fn run(snap: &Snapshot, q: &str, limit: u32) -> Result<Suggestions, S
                     .cmp(&entry(*b).display_name.len()),
             )
             .then_with(|| entry(*a).id.cmp(&entry(*b).id))
-    });
-    ranked.truncate(limit as usize);
+    };
+    // The first `limit` in order (ids are unique, so the order is total): a
+    // partial selection, then a sort of those only; a short prefix matches
+    // thousands of names in a large catalogue.
+    let limit = limit as usize;
+    if ranked.len() > limit {
+        ranked.select_nth_unstable_by(limit - 1, order);
+        ranked.truncate(limit);
+    }
+    ranked.sort_by(order);
     out.suggestions = ranked
         .into_iter()
         .map(|(e, tier)| {

@@ -99,11 +99,15 @@ fn dictionary(col: &Option<StrColumn>) -> Result<Vec<String>, SearchError> {
     let Some(col) = col else {
         return Ok(Vec::new());
     };
+    // One pass over the sorted terms: term `i` of the stream is ordinal `i`.
+    // (`ord_to_str` per ordinal would read and decompress a block per term.)
     let mut out = Vec::with_capacity(col.num_terms());
-    for ord in 0..col.num_terms() as u64 {
-        let mut s = String::new();
-        col.ord_to_str(ord, &mut s)?;
-        out.push(s);
+    let mut terms = col.dictionary().stream()?;
+    while terms.advance() {
+        debug_assert_eq!(terms.term_ord(), out.len() as u64);
+        let term = std::str::from_utf8(terms.key())
+            .map_err(|e| SearchError::Internal(format!("a column term is not UTF-8: {e}")))?;
+        out.push(term.to_owned());
     }
     Ok(out)
 }
