@@ -12,7 +12,7 @@
 //! holds (a name or keyword match counts fully, a summary or category match by its field
 //! boost). The ranking adds a bounded amount for it (see `ranking.rs`).
 
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::matching::{self, Matches};
 use crate::query::{is_stopword, Plan};
@@ -69,7 +69,7 @@ impl Feedback {
             return Ok(None);
         }
         // The query's own words, in every form it is matched in.
-        let mut own: HashSet<String> = HashSet::default();
+        let mut own: FxHashSet<String> = FxHashSet::default();
         for c in &plan.clauses {
             own.insert(stem(&c.word).into_owned());
             for a in &c.alts {
@@ -79,10 +79,10 @@ impl Feedback {
             }
         }
         // stem -> (weighted share, documents, most frequent surface form's df)
-        let mut seen: HashMap<String, (f64, usize, u64)> = HashMap::default();
+        let mut seen: FxHashMap<String, (f64, usize, u64)> = FxHashMap::default();
         for (doc, weight, _) in top {
-            let mut words: HashSet<String> = HashSet::default();
-            let mut df_of: HashMap<String, u64> = HashMap::default();
+            let mut words: FxHashSet<String> = FxHashSet::default();
+            let mut df_of: FxHashMap<String, u64> = FxHashMap::default();
             let texts = [&doc.display_name, &doc.name, &doc.summary]
                 .into_iter()
                 .chain(doc.keywords.iter());

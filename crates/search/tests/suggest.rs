@@ -66,3 +66,37 @@ fn suggest_bounds() {
     ));
     assert_eq!(ix.suggest("a", 2).unwrap().suggestions.len(), 2);
 }
+
+#[test]
+fn a_smaller_limit_keeps_the_head_of_the_same_order() {
+    // Forty names starting "tab", downloads in a scrambled order (and ties),
+    // so the first `limit` must be selected from all of them, not the first found.
+    let docs = (0..40u64).map(|i| {
+        common::doc(
+            &format!("ns{}.tab-tool-{i}", i % 3),
+            &format!("Tab Tool {i}"),
+            "Tables.",
+            (i * 7919) % 13 * 100,
+        )
+    });
+    let ix = trellis_search::SearchIndex::in_memory(&common::api_versions()).unwrap();
+    ix.replace_all(docs, Some("1".into())).unwrap();
+    let ids = |limit: u32| -> Vec<String> {
+        ix.suggest("tab", limit)
+            .unwrap()
+            .suggestions
+            .into_iter()
+            .map(|s| s.id)
+            .collect()
+    };
+    let all = ids(100);
+    assert_eq!(all.len(), 40);
+    // Most popular first (1,200 downloads: i = 6, 19, 32), then the shorter name.
+    assert_eq!(
+        all[..3],
+        ["ns0.tab-tool-6", "ns1.tab-tool-19", "ns2.tab-tool-32"]
+    );
+    for limit in 1..40 {
+        assert_eq!(ids(limit), all[..limit as usize], "limit {limit}");
+    }
+}
