@@ -54,7 +54,7 @@ pub async fn enqueue_many(c: &mut AnyConnection, all: &[NewJob<'_>]) -> Result<u
     let now = now_ms();
     for chunk in all.chunks(200) {
         let values = crate::value_rows(chunk.len(), 7);
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let mut q = sqlx::query(crate::dynamic(c, format!(
             "INSERT INTO jobs (kind, dedupe, event_id, payload, run_at, max_attempts, created_at) \
              VALUES {values} ON CONFLICT (kind, dedupe) DO NOTHING"
         )));
@@ -184,7 +184,7 @@ pub async fn complete(c: &mut AnyConnection, id: i64, claimer: &str) -> Result<b
 pub async fn complete_many(c: &mut AnyConnection, ids: &[i64], claimer: &str) -> Result<u64> {
     let mut held = 0;
     for chunk in ids.chunks(500) {
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let mut q = sqlx::query(crate::dynamic(c, format!(
             "UPDATE jobs SET state = 'done', finished_at = $1, lease_until = NULL, last_error = NULL \
              WHERE claimed_by = $2 AND state = 'running' AND id IN ({})",
             crate::placeholders(3, chunk.len())

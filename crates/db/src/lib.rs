@@ -346,6 +346,56 @@ pub(crate) fn placeholders(from: usize, n: usize) -> String {
         .join(", ")
 }
 
+/// A statement built at run time (a multi-row `VALUES` list, an `IN (…)` list),
+/// ready for `sqlx::query` on connection `c`. On SQLite its `$1, $2, …` become
+/// plain `?` when each appears once and in order: SQLite looks a numbered
+/// parameter up by a linear scan of the statement's names, at parse time and
+/// again when sqlx binds each value, so a statement of a few thousand `$N`
+/// (the dispatcher's 200 rows of 13) cost time quadratic in their number; a
+/// plain `?` is bound by position. Otherwise the text is used as it is.
+pub(crate) fn dynamic(c: &AnyConnection, sql: String) -> sqlx::AssertSqlSafe<String> {
+    if c.backend_name() == "SQLite" {
+        if let Some(positional) = positional(&sql) {
+            return sqlx::AssertSqlSafe(positional);
+        }
+    }
+    sqlx::AssertSqlSafe(sql)
+}
+
+/// `sql` with `$1, $2, …, $n` written as `?`, when they appear in that order,
+/// once each, outside quoted text; `None` otherwise.
+fn positional(sql: &str) -> Option<String> {
+    let mut out = String::with_capacity(sql.len());
+    let mut next = 1u64;
+    let mut quoted = false;
+    let mut chars = sql.char_indices().peekable();
+    while let Some((i, ch)) = chars.next() {
+        if ch == '\'' {
+            quoted = !quoted;
+        }
+        if ch != '$' || quoted {
+            out.push(ch);
+            continue;
+        }
+        let digits: &str = {
+            let rest = &sql[i + 1..];
+            let end = rest
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(rest.len());
+            &rest[..end]
+        };
+        if digits.is_empty() || digits.parse::<u64>().ok()? != next {
+            return None;
+        }
+        for _ in 0..digits.len() {
+            chars.next();
+        }
+        out.push('?');
+        next += 1;
+    }
+    Some(out)
+}
+
 /// `($1, …, $cols), ($cols+1, …), …`: the rows of a multi-row `VALUES` list.
 pub(crate) fn value_rows(rows: usize, cols: usize) -> String {
     (0..rows)
@@ -382,6 +432,28 @@ mod tests {
         assert_eq!(super::placeholders(2, 3), "$2, $3, $4");
         assert_eq!(super::placeholders(1, 0), "");
         assert_eq!(super::value_rows(2, 2), "($1, $2), ($3, $4)");
+    }
+
+    #[test]
+    fn numbered_parameters_in_order_become_positional() {
+        use super::positional;
+        assert_eq!(
+            positional("INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)").as_deref(),
+            Some("INSERT INTO t (a, b) VALUES (?, ?), (?, ?)")
+        );
+        let long = format!("IN ({})", super::placeholders(1, 120));
+        assert_eq!(positional(&long), Some(format!("IN ({})", vec!["?"; 120].join(", "))));
+        assert_eq!(positional("SELECT 1").as_deref(), Some("SELECT 1"));
+        // Out of order, repeated, or not starting at $1: left as written.
+        assert_eq!(positional("a = $2 AND b = $1"), None);
+        assert_eq!(positional("a = $1 OR b = $1"), None);
+        assert_eq!(positional("a = $2"), None);
+        assert_eq!(positional("a = $1 AND b = $"), None);
+        // A dollar sign in quoted text is not a parameter.
+        assert_eq!(
+            positional("a = '$5' AND b = $1").as_deref(),
+            Some("a = '$5' AND b = ?")
+        );
     }
 
     #[test]

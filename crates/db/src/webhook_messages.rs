@@ -60,7 +60,7 @@ pub async fn insert_messages(c: &mut AnyConnection, all: &[MessageRow]) -> Resul
     let mut fresh = Vec::with_capacity(all.len());
     for chunk in all.chunks(200) {
         let values = crate::value_rows(chunk.len(), 13);
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let mut q = sqlx::query(crate::dynamic(c, format!(
             "INSERT INTO webhook_messages ({MSG_COLS}) VALUES {values} \
              ON CONFLICT (endpoint_id, event_id) DO NOTHING RETURNING id"
         )));
@@ -109,7 +109,7 @@ pub async fn messages_and_endpoints(
     }
     let m_cols = crate::qualified(MSG_COLS, "m", None);
     let e_cols = crate::qualified(EP_COLS, "e", Some("ep_"));
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let mut q = sqlx::query(crate::dynamic(c, format!(
         "SELECT {m_cols}, {e_cols} FROM webhook_messages m \
          LEFT JOIN webhook_endpoints e ON e.id = m.endpoint_id WHERE m.id IN ({})",
         crate::placeholders(1, ids.len())
@@ -268,7 +268,7 @@ pub async fn messages_attempted(c: &mut AnyConnection, all: &[MessageAttempt<'_>
     for chunk in once.chunks(500) {
         let values = crate::value_rows(chunk.len(), 6);
         // VALUES columns are named column1, column2, … on both engines.
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let mut q = sqlx::query(crate::dynamic(c, format!(
             "UPDATE webhook_messages SET state = v.column2, attempts = attempts + 1, \
              last_status = v.column3, last_error = v.column4, last_attempt_at = v.column5, \
              next_attempt_at = v.column6, \
