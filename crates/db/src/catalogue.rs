@@ -108,7 +108,7 @@ pub async fn known(
              WHERE namespace_id = $1 AND external_id IN ({})",
             crate::placeholders(2, chunk.len())
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(namespace_id);
+        let mut q = sqlx::query(crate::dynamic(c, sql)).bind(namespace_id);
         for e in chunk {
             q = q.bind(*e);
         }
@@ -151,7 +151,7 @@ pub async fn add_categories(c: &mut AnyConnection, cats: &[(String, String)]) ->
             "INSERT INTO catalogue_categories (slug, label) VALUES {values} \
              ON CONFLICT (slug) DO NOTHING"
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut q = sqlx::query(crate::dynamic(c, sql));
         for (slug, label) in chunk {
             q = q.bind(slug.as_str()).bind(label.as_str());
         }
@@ -206,7 +206,7 @@ pub async fn without_package(
          WHERE v.plugin_id = p.id AND v.imported = 0) ORDER BY p.id",
         crate::placeholders(1, ids.len())
     );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    let mut q = sqlx::query(crate::dynamic(c, sql));
     for id in ids {
         q = q.bind(id.as_str());
     }
@@ -275,7 +275,7 @@ pub async fn insert_plugins(c: &mut AnyConnection, plugins: &[ImportedPlugin]) -
             "INSERT INTO plugins (id, namespace_id, name, {}, created_at, updated_at) VALUES {values}",
             META_COLS.join(", ")
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut q = sqlx::query(crate::dynamic(c, sql));
         for p in chunk {
             q = q
                 .bind(p.id.as_str())
@@ -302,7 +302,7 @@ pub async fn update_plugin(c: &mut AnyConnection, p: &ImportedPlugin) -> Result<
         n + 1,
         n + 2
     );
-    bind_meta(sqlx::query(sqlx::AssertSqlSafe(sql)), p)
+    bind_meta(sqlx::query(crate::dynamic(c, sql)), p)
         .bind(now())
         .bind(p.id.as_str())
         .execute(&mut *c)
@@ -320,7 +320,7 @@ pub async fn prune_versions(c: &mut AnyConnection, plugin_id: &str, keep: &[&str
             crate::placeholders(2, keep.len())
         );
     }
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(plugin_id);
+    let mut q = sqlx::query(crate::dynamic(c, sql)).bind(plugin_id);
     for v in keep {
         q = q.bind(*v);
     }
@@ -356,7 +356,7 @@ pub async fn upsert_versions(
              ON CONFLICT (plugin_id, version) DO UPDATE SET imported_downloads = excluded.imported_downloads \
              WHERE plugin_versions.imported = 1"
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut q = sqlx::query(crate::dynamic(c, sql));
         for v in chunk {
             q = q
                 .bind(v.plugin_id.as_str())

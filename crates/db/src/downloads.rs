@@ -115,7 +115,7 @@ pub async fn totals(
         ),
     ];
     for (i, sql) in queries.into_iter().enumerate() {
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut q = sqlx::query(crate::dynamic(c, sql));
         for id in plugin_ids {
             q = q.bind(id.as_str());
         }

@@ -287,7 +287,7 @@ pub async fn list(
         " ORDER BY tx DESC, seq DESC LIMIT {}",
         next(&mut binds, Bind::Int(limit))
     );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    let mut q = sqlx::query(crate::dynamic(c, sql));
     for b in binds {
         q = match b {
             Bind::Text(s) => q.bind(s),

@@ -48,8 +48,6 @@ use sqlx::{Any, AnyPool, Executor};
 pub use sqlx;
 pub use sqlx::AnyConnection;
 
-/// An open transaction: pass `&mut tx` to query functions, then `tx.commit()`.
-/// Dropped without commit, it rolls back.
 /// A transaction for a change: use `&mut tx` wherever a query takes
 /// `&mut AnyConnection`, then `tx.commit()`. Dropped without a commit, it rolls
 /// back. On SQLite it also holds this process's write turn (see [`Db::begin`]).

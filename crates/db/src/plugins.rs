@@ -301,7 +301,7 @@ pub async fn versions_of(c: &mut AnyConnection, plugin_ids: &[String]) -> Result
         "{VERSION_SELECT} WHERE v.imported = 0 AND v.plugin_id IN ({}) ORDER BY v.plugin_id, {VERSION_ORDER}",
         crate::placeholders(1, plugin_ids.len())
     );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    let mut q = sqlx::query(crate::dynamic(c, sql));
     for id in plugin_ids {
         q = q.bind(id.as_str());
     }

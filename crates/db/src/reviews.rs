@@ -143,7 +143,7 @@ pub async fn by_ids(c: &mut AnyConnection, ids: &[i64]) -> Result<Vec<ReviewRow>
         "SELECT {COLS} WHERE r.id IN ({})",
         placeholders(1, ids.len())
     );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    let mut q = sqlx::query(crate::dynamic(c, sql));
     for id in ids {
         q = q.bind(*id);
     }
@@ -379,7 +379,7 @@ pub async fn sums(c: &mut AnyConnection, ids: &[String]) -> Result<Vec<(String, 
              WHERE plugin_id IN ({}) AND hidden_at IS NULL GROUP BY plugin_id",
             placeholders(1, chunk.len())
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut q = sqlx::query(crate::dynamic(c, sql));
         for id in chunk {
             q = q.bind(id.as_str());
         }
@@ -419,7 +419,7 @@ pub async fn unanswered_counts(
              AND hidden_at IS NULL AND plugin_id IN ({}) GROUP BY plugin_id",
             placeholders(1, chunk.len())
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut q = sqlx::query(crate::dynamic(c, sql));
         for id in chunk {
             q = q.bind(id.as_str());
         }
@@ -457,7 +457,7 @@ pub async fn voted_by(c: &mut AnyConnection, user_id: i64, review_ids: &[i64]) -
         "SELECT review_id FROM review_votes WHERE user_id = $1 AND review_id IN ({})",
         placeholders(2, review_ids.len())
     );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(user_id);
+    let mut q = sqlx::query(crate::dynamic(c, sql)).bind(user_id);
     for id in review_ids {
         q = q.bind(*id);
     }
@@ -481,7 +481,7 @@ pub async fn reported_by(
         "SELECT review_id FROM review_reports WHERE user_id = $1 AND review_id IN ({})",
         placeholders(2, review_ids.len())
     );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(user_id);
+    let mut q = sqlx::query(crate::dynamic(c, sql)).bind(user_id);
     for id in review_ids {
         q = q.bind(*id);
     }

@@ -70,7 +70,7 @@ pub async fn load(c: &mut AnyConnection, ids: &[String]) -> Result<Vec<SearchDoc
             "{SELECT} WHERE p.id IN ({}) AND p.delisted_at IS NULL ORDER BY p.id",
             crate::placeholders(1, chunk.len())
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut q = sqlx::query(crate::dynamic(c, sql));
         for id in chunk {
             q = q.bind(id.as_str());
         }

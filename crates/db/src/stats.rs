@@ -59,7 +59,7 @@ pub async fn add_install_keys(c: &mut AnyConnection, keys: &[InstallKey]) -> Res
             "INSERT INTO install_keys (day, plugin_id, installer_key) VALUES {values} \
              ON CONFLICT (day, plugin_id, installer_key) DO NOTHING RETURNING day, plugin_id"
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut q = sqlx::query(crate::dynamic(c, sql));
         for k in chunk {
             q = q
                 .bind(k.day.as_str())
