@@ -54,10 +54,13 @@ pub async fn enqueue_many(c: &mut AnyConnection, all: &[NewJob<'_>]) -> Result<u
     let now = now_ms();
     for chunk in all.chunks(200) {
         let values = crate::value_rows(chunk.len(), 7);
-        let mut q = sqlx::query(crate::dynamic(c, format!(
+        let mut q = sqlx::query(crate::dynamic(
+            c,
+            format!(
             "INSERT INTO jobs (kind, dedupe, event_id, payload, run_at, max_attempts, created_at) \
              VALUES {values} ON CONFLICT (kind, dedupe) DO NOTHING"
-        )));
+        ),
+        ));
         for j in chunk {
             q = q
                 .bind(j.kind)

@@ -440,7 +440,10 @@ mod tests {
             Some("INSERT INTO t (a, b) VALUES (?, ?), (?, ?)")
         );
         let long = format!("IN ({})", super::placeholders(1, 120));
-        assert_eq!(positional(&long), Some(format!("IN ({})", vec!["?"; 120].join(", "))));
+        assert_eq!(
+            positional(&long),
+            Some(format!("IN ({})", vec!["?"; 120].join(", ")))
+        );
         assert_eq!(positional("SELECT 1").as_deref(), Some("SELECT 1"));
         // Out of order, repeated, or not starting at $1: left as written.
         assert_eq!(positional("a = $2 AND b = $1"), None);
