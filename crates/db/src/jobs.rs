@@ -53,14 +53,12 @@ pub async fn enqueue_many(c: &mut AnyConnection, all: &[NewJob<'_>]) -> Result<u
     let mut fresh = 0;
     let now = now_ms();
     for chunk in all.chunks(200) {
-        let values = crate::value_rows(chunk.len(), 7);
-        let mut q = sqlx::query(crate::dynamic(
-            c,
-            format!(
+        let sql = format!(
             "INSERT INTO jobs (kind, dedupe, event_id, payload, run_at, max_attempts, created_at) \
-             VALUES {values} ON CONFLICT (kind, dedupe) DO NOTHING"
-        ),
-        ));
+             VALUES {} ON CONFLICT (kind, dedupe) DO NOTHING",
+            crate::value_rows(chunk.len(), 7)
+        );
+        let mut q = sqlx::query(crate::dynamic(c, sql));
         for j in chunk {
             q = q
                 .bind(j.kind)

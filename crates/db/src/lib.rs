@@ -366,7 +366,7 @@ fn positional(sql: &str) -> Option<String> {
     let mut out = String::with_capacity(sql.len());
     let mut next = 1u64;
     let mut quoted = false;
-    let mut chars = sql.char_indices().peekable();
+    let mut chars = sql.char_indices();
     while let Some((i, ch)) = chars.next() {
         if ch == '\'' {
             quoted = !quoted;

@@ -58,15 +58,13 @@ fn attempt_row(r: &AnyRow) -> Result<AttemptRow> {
 /// trip for a batch instead of one per attempt).
 pub async fn insert_many(c: &mut AnyConnection, rows: &[AttemptRow]) -> Result<()> {
     for chunk in rows.chunks(INSERT_CHUNK) {
-        let values = crate::value_rows(chunk.len(), 11);
-        let mut q = sqlx::query(crate::dynamic(
-            c,
-            format!(
-                "INSERT INTO webhook_attempts (message_id, endpoint_id, attempted_at, success, \
+        let sql = format!(
+            "INSERT INTO webhook_attempts (message_id, endpoint_id, attempted_at, success, \
              status_code, latency_ms, error_kind, error, request_headers, response_headers, \
-             response_body) VALUES {values}"
-            ),
-        ));
+             response_body) VALUES {}",
+            crate::value_rows(chunk.len(), 11)
+        );
+        let mut q = sqlx::query(crate::dynamic(c, sql));
         for a in chunk {
             q = q
                 .bind(&a.message_id)

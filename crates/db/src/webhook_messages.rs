@@ -59,14 +59,12 @@ fn message_row(r: &AnyRow) -> Result<MessageRow> {
 pub async fn insert_messages(c: &mut AnyConnection, all: &[MessageRow]) -> Result<Vec<String>> {
     let mut fresh = Vec::with_capacity(all.len());
     for chunk in all.chunks(200) {
-        let values = crate::value_rows(chunk.len(), 13);
-        let mut q = sqlx::query(crate::dynamic(
-            c,
-            format!(
-                "INSERT INTO webhook_messages ({MSG_COLS}) VALUES {values} \
-             ON CONFLICT (endpoint_id, event_id) DO NOTHING RETURNING id"
-            ),
-        ));
+        let sql = format!(
+            "INSERT INTO webhook_messages ({MSG_COLS}) VALUES {} \
+             ON CONFLICT (endpoint_id, event_id) DO NOTHING RETURNING id",
+            crate::value_rows(chunk.len(), 13)
+        );
+        let mut q = sqlx::query(crate::dynamic(c, sql));
         for m in chunk {
             q = q
                 .bind(&m.id)
@@ -112,14 +110,12 @@ pub async fn messages_and_endpoints(
     }
     let m_cols = crate::qualified(MSG_COLS, "m", None);
     let e_cols = crate::qualified(EP_COLS, "e", Some("ep_"));
-    let mut q = sqlx::query(crate::dynamic(
-        c,
-        format!(
-            "SELECT {m_cols}, {e_cols} FROM webhook_messages m \
+    let sql = format!(
+        "SELECT {m_cols}, {e_cols} FROM webhook_messages m \
          LEFT JOIN webhook_endpoints e ON e.id = m.endpoint_id WHERE m.id IN ({})",
-            crate::placeholders(1, ids.len())
-        ),
-    ));
+        crate::placeholders(1, ids.len())
+    );
+    let mut q = sqlx::query(crate::dynamic(c, sql));
     for id in ids {
         q = q.bind(*id);
     }
@@ -272,18 +268,16 @@ pub async fn messages_attempted(c: &mut AnyConnection, all: &[MessageAttempt<'_>
     let (once, again): (Vec<&MessageAttempt>, Vec<&MessageAttempt>) =
         all.iter().partition(|m| seen.insert(m.id));
     for chunk in once.chunks(500) {
-        let values = crate::value_rows(chunk.len(), 6);
         // VALUES columns are named column1, column2, … on both engines.
-        let mut q = sqlx::query(crate::dynamic(
-            c,
-            format!(
-                "UPDATE webhook_messages SET state = v.column2, attempts = attempts + 1, \
+        let sql = format!(
+            "UPDATE webhook_messages SET state = v.column2, attempts = attempts + 1, \
              last_status = v.column3, last_error = v.column4, last_attempt_at = v.column5, \
              next_attempt_at = v.column6, \
              delivered_at = CASE WHEN v.column2 = 'delivered' THEN v.column5 ELSE delivered_at END \
-             FROM (VALUES {values}) AS v WHERE webhook_messages.id = v.column1"
-            ),
-        ));
+             FROM (VALUES {}) AS v WHERE webhook_messages.id = v.column1",
+            crate::value_rows(chunk.len(), 6)
+        );
+        let mut q = sqlx::query(crate::dynamic(c, sql));
         for m in chunk {
             q = q
                 .bind(m.id)
