@@ -24,6 +24,9 @@
 //! - **drain** (`webhooks/drain.rs`): N events already in the log when a fresh
 //!   instance starts on the database (written while none ran): deliveries/s
 //!   with no event writer sharing the cores.
+//! - **database alone** (`webhooks/alone.rs`): the pipeline's statements for N
+//!   events (dispatch, claim, read, record) run back to back by the benchmark,
+//!   with no HTTP: what the database work by itself allows, beside the ceiling.
 //! - **eventual delivery**: N events (10,000 in a full run) while 30 % of
 //!   attempts fail with 500 and a short retry schedule is set; once every event
 //!   has been tried at least once (and at least 5 s have passed) the receiver
@@ -64,6 +67,7 @@ const FLAKY_PER_MILLE: u32 = 300;
 /// attempts span about 3.7 s, all eight about 9.7 s).
 const FLAKY_MIN: Duration = Duration::from_secs(5);
 
+mod alone;
 mod drain;
 mod receiver;
 use receiver::Receiver;
@@ -505,6 +509,19 @@ pub async fn run(quick: bool) {
         println!(
             "{label:<11} drain / ceiling: {:.2} (the delivery side alone)",
             r / ceiling
+        );
+        if let (Some((_, name)), Some(admin)) = (&scratch, &postgres) {
+            drop_db(admin, name).await;
+        }
+        let scratch = match (pg, &postgres) {
+            (Some(_), Some(admin)) => Some(create_db(admin, "a").await),
+            _ => None,
+        };
+        let a = alone::alone(label, scratch.as_ref().map(|s| s.0.as_str()), &rx, n).await;
+        println!(
+            "{label:<11} database alone / ceiling: {:.2}; drain / database alone: {:.2}",
+            a / ceiling,
+            r / a
         );
         if let (Some((_, name)), Some(admin)) = (&scratch, &postgres) {
             drop_db(admin, name).await;
