@@ -2,8 +2,8 @@
 //! HTTP, no job runner and no other work on the cores. The same `trellis_db`
 //! calls the pipeline makes, in the same batches, run back to back by the
 //! benchmark: the dispatcher's (read 500 events, move the shared cursor, read
-//! the enabled endpoints, write the messages and their jobs, in one
-//! transaction), then per batch of 32 (the runner claims when half its 64
+//! the enabled endpoints, write the messages and their jobs with the
+//! dispatcher's own `queue_many`, in one transaction), then per batch of 32 (the runner claims when half its 64
 //! slots are free) the claim, the read of the messages with their endpoints,
 //! and the record of successful attempts (attempts, message states, the
 //! endpoint's failure record, the jobs' outcomes, in one transaction).
@@ -17,11 +17,13 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use trellis_db::events::Position;
-use trellis_db::jobs::{self, NewJob};
+use trellis_db::events::{EventRow, Position};
+use trellis_db::jobs;
 use trellis_db::webhook_attempts::{self as attempts, AttemptRow};
-use trellis_db::webhook_messages::{self as msgs, MessageAttempt, MessageRow};
+use trellis_db::webhook_messages::{self as msgs, MessageAttempt};
 use trellis_db::{now_ms, Db};
+use trellis_platform::AppState;
+use trellis_webhooks::messages::{queue_many, Queued};
 
 use super::receiver::Receiver;
 use super::{start_trellis, write_events, PER_TX};
@@ -41,6 +43,8 @@ pub(super) async fn alone(label: &str, db_url: Option<&str>, rx: &Receiver, n: u
     let data_dir = dir.path().display().to_string();
     let first = start_trellis(db_url, &[("TRELLIS_DATA_DIR", &data_dir)], rx).await;
     let url = first.state.config.database_url.clone();
+    // Its settings (the retry schedule the dispatcher's queueing reads).
+    let state = first.state.clone();
     first.stop().await;
     let db = Db::connect(&url, 8, Duration::from_secs(10))
         .await
@@ -52,7 +56,7 @@ pub(super) async fn alone(label: &str, db_url: Option<&str>, rx: &Receiver, n: u
     };
 
     let start = Instant::now();
-    let queued = dispatch(&db).await;
+    let queued = dispatch(&db, &state).await;
     let dispatched = start.elapsed();
     let mut tasks = tokio::task::JoinSet::new();
     for lane in 0..lanes {
@@ -75,7 +79,7 @@ pub(super) async fn alone(label: &str, db_url: Option<&str>, rx: &Receiver, n: u
 }
 
 /// The dispatcher's transactions until the log is read; returns the messages queued.
-async fn dispatch(db: &Db) -> usize {
+async fn dispatch(db: &Db, state: &AppState) -> usize {
     let name = "bench-dispatcher";
     let mut at: Option<Position> = None;
     let mut queued = 0;
@@ -95,51 +99,29 @@ async fn dispatch(db: &Db) -> usize {
         let endpoints = trellis_db::webhooks::enabled_endpoints(&mut tx)
             .await
             .expect("endpoints");
-        let now = now_ms();
-        let mut rows = Vec::new();
-        for e in events.iter().filter(|e| e.kind == "namespace.created") {
-            let payload =
-                serde_json::to_string(&trellis_events::to_out(e).expect("envelope")).expect("json");
-            for ep in &endpoints {
-                rows.push(MessageRow {
-                    id: trellis_events::id::new_event_id(now).replacen("evt_", "msg_", 1),
-                    endpoint_id: ep.id.clone(),
-                    event_id: e.id.clone(),
-                    event_type: e.kind.clone(),
-                    payload: payload.clone(),
-                    state: "pending".into(),
-                    attempts: 0,
-                    last_status: None,
-                    last_error: None,
-                    created_at: now,
-                    last_attempt_at: None,
-                    next_attempt_at: Some(now),
-                    delivered_at: None,
-                });
-            }
-        }
-        let fresh = msgs::insert_messages(&mut tx, &rows)
-            .await
-            .expect("messages");
-        let payloads: Vec<String> = fresh
+        // The envelopes as the dispatcher makes them, queued by its own call.
+        let wanted: Vec<(&EventRow, String)> = events
             .iter()
-            .map(|id| serde_json::json!({ "message_id": id }).to_string())
-            .collect();
-        let new_jobs: Vec<NewJob> = fresh
-            .iter()
-            .zip(&payloads)
-            .map(|(id, payload)| NewJob {
-                kind: KIND,
-                dedupe: id,
-                event_id: None,
-                payload,
-                run_at: now,
-                max_attempts: 8,
+            .filter(|e| e.kind == "namespace.created")
+            .map(|e| {
+                let out = trellis_events::to_out(e).expect("envelope");
+                (e, serde_json::to_string(&out).expect("json"))
             })
             .collect();
-        jobs::enqueue_many(&mut tx, &new_jobs).await.expect("jobs");
+        let all: Vec<Queued> = wanted
+            .iter()
+            .flat_map(|(e, payload)| {
+                endpoints.iter().map(move |endpoint| Queued {
+                    endpoint,
+                    event_id: &e.id,
+                    event_type: &e.kind,
+                    payload,
+                })
+            })
+            .collect();
+        let fresh = queue_many(&mut tx, state, &all).await.expect("queue");
         tx.commit().await.expect("commit");
-        queued += fresh.len();
+        queued += fresh;
         at = Some(last.position);
     }
 }
