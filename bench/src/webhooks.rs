@@ -158,6 +158,21 @@ async fn create_db(admin: &str, tag: &str) -> (String, String) {
     (replace_db(admin, &name), name)
 }
 
+/// A scratch database for one phase on PostgreSQL (`admin` is the server's
+/// URL): its URL and name; `None` on SQLite.
+async fn scratch(admin: Option<&str>, tag: &str) -> Option<(String, String)> {
+    match admin {
+        Some(admin) => Some(create_db(admin, tag).await),
+        None => None,
+    }
+}
+
+async fn drop_scratch(admin: Option<&str>, scratch: Option<(String, String)>) {
+    if let (Some(admin), Some((_, name))) = (admin, scratch) {
+        drop_db(admin, &name).await;
+    }
+}
+
 async fn drop_db(admin: &str, name: &str) {
     if let Ok(a) = Db::connect(admin, 1, Duration::from_secs(10)).await {
         let _ = trellis_db::sqlx::query(trellis_db::sqlx::AssertSqlSafe(format!(
@@ -416,11 +431,11 @@ pub async fn run(quick: bool) {
     let mut rates = Vec::new();
     for (label, pg) in &engines {
         println!("\n## {label}");
-        let scratch = match (pg, &postgres) {
-            (Some(_), Some(admin)) => Some(create_db(admin, "d").await),
-            _ => None,
-        };
-        let d = durable(label, scratch.as_ref().map(|s| s.0.as_str()), &rx, n, quick).await;
+        // A scratch database per phase on PostgreSQL; SQLite instances each
+        // have their own data directory.
+        let admin = pg.as_ref().and(postgres.as_deref());
+        let db = scratch(admin, "d").await;
+        let d = durable(label, db.as_ref().map(|s| s.0.as_str()), &rx, n, quick).await;
         let (_, _, real_body) = rx.counts();
         println!(
             "{label:<11} durable / ceiling: {:.2} (target: at least 0.5){}",
@@ -432,49 +447,26 @@ pub async fn run(quick: bool) {
             }
         );
         rates.push((label, d.rate));
-        if let (Some((_, name)), Some(admin)) = (&scratch, &postgres) {
-            drop_db(admin, name).await;
-        }
-        let scratch = match (pg, &postgres) {
-            (Some(_), Some(admin)) => Some(create_db(admin, "r").await),
-            _ => None,
-        };
-        let r = drain::drain(label, scratch.as_ref().map(|s| s.0.as_str()), &rx, n).await;
+        drop_scratch(admin, db).await;
+        let db = scratch(admin, "r").await;
+        let r = drain::drain(label, db.as_ref().map(|s| s.0.as_str()), &rx, n).await;
         println!(
             "{label:<11} drain / ceiling: {:.2} (the delivery side alone)",
             r / ceiling
         );
-        if let (Some((_, name)), Some(admin)) = (&scratch, &postgres) {
-            drop_db(admin, name).await;
-        }
-        let scratch = match (pg, &postgres) {
-            (Some(_), Some(admin)) => Some(create_db(admin, "a").await),
-            _ => None,
-        };
-        let a = alone::alone(label, scratch.as_ref().map(|s| s.0.as_str()), &rx, n).await;
+        drop_scratch(admin, db).await;
+        let db = scratch(admin, "a").await;
+        let a = alone::alone(label, db.as_ref().map(|s| s.0.as_str()), &rx, n).await;
         println!(
             "{label:<11} database alone / ceiling: {:.2}; drain / database alone: {:.2}",
             a / ceiling,
             r / a
         );
-        if let (Some((_, name)), Some(admin)) = (&scratch, &postgres) {
-            drop_db(admin, name).await;
-        }
-        let scratch = match (pg, &postgres) {
-            (Some(_), Some(admin)) => Some(create_db(admin, "e").await),
-            _ => None,
-        };
-        eventual::eventual(
-            label,
-            scratch.as_ref().map(|s| s.0.as_str()),
-            &rx,
-            n_eventual,
-        )
-        .await;
+        drop_scratch(admin, db).await;
+        let db = scratch(admin, "e").await;
+        eventual::eventual(label, db.as_ref().map(|s| s.0.as_str()), &rx, n_eventual).await;
         rx.set_fail(0);
-        if let (Some((_, name)), Some(admin)) = (&scratch, &postgres) {
-            drop_db(admin, name).await;
-        }
+        drop_scratch(admin, db).await;
     }
     if quick {
         println!("\n(--quick: {n} events per burst and {n_eventual} in the eventual-delivery run; a full run uses 10,000)");
