@@ -23,7 +23,7 @@ use trellis_db::webhook_attempts::{self as attempts, AttemptRow};
 use trellis_db::webhook_messages::{self as msgs, MessageAttempt};
 use trellis_db::{now_ms, Db};
 use trellis_platform::AppState;
-use trellis_webhooks::messages::{queue_many, Queued};
+use trellis_webhooks::messages::{queue_many, Queued, DELIVER};
 
 use super::receiver::Receiver;
 use super::{start_trellis, write_events, PER_TX};
@@ -32,8 +32,6 @@ use super::{start_trellis, write_events, PER_TX};
 const READ: i64 = 500;
 /// Deliveries claimed and recorded together.
 const CLAIM: i64 = 32;
-/// Claimed as by the webhook runner.
-const KIND: &str = "webhook.deliver";
 
 /// An instance creates the endpoint and stops; `n` events are written into its
 /// database; then the benchmark runs the pipeline's statements for them.
@@ -134,7 +132,7 @@ async fn deliver(db: &Db, claimer: &str) -> usize {
         let batch = jobs::claim(
             &mut db.write_conn().await.expect("write conn"),
             claimer,
-            &[KIND],
+            &[DELIVER],
             lease_until,
             CLAIM,
         )
