@@ -1,12 +1,13 @@
 //! The database alone: what the delivery pipeline's statements cost with no
 //! HTTP, no job runner and no other work on the cores. The same `trellis_db`
 //! calls the pipeline makes, in the same batches, run back to back by the
-//! benchmark: the dispatcher's (read 500 events, move the shared cursor, read
-//! the enabled endpoints, write the messages and their jobs with the
-//! dispatcher's own `queue_many`, in one transaction), then per batch of 32 (the runner claims when half its 64
-//! slots are free) the claim, the read of the messages with their endpoints,
-//! and the record of successful attempts (attempts, message states, the
-//! endpoint's failure record, the jobs' outcomes, in one transaction).
+//! benchmark: the dispatcher itself, fed the log 500 events at a time (per
+//! batch: move the shared cursor, read the enabled endpoints, write the
+//! messages and their jobs, in one transaction), then per batch of 32 (the
+//! runner claims when half its 64 slots are free) the claim, the read of the
+//! messages with their endpoints, and the record of successful attempts (attempts, message states, the
+//! endpoint's failure record, the jobs' outcomes, in one transaction: the
+//! statements `crate::record` in the webhooks crate writes for successes).
 //!
 //! Deliveries/s here is a ceiling for durable delivery on this engine and
 //! machine with these statements: Trellis does all of this and the HTTP
@@ -17,13 +18,14 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use trellis_db::events::{EventRow, Position};
 use trellis_db::jobs;
 use trellis_db::webhook_attempts::{self as attempts, AttemptRow};
 use trellis_db::webhook_messages::{self as msgs, MessageAttempt};
 use trellis_db::{now_ms, Db};
+use trellis_events::Follower;
 use trellis_platform::AppState;
-use trellis_webhooks::messages::{queue_many, Queued, DELIVER};
+use trellis_webhooks::dispatch::Dispatcher;
+use trellis_webhooks::messages::DELIVER;
 
 use super::receiver::Receiver;
 use super::{start_trellis, write_events, PER_TX};
@@ -41,7 +43,7 @@ pub(super) async fn alone(label: &str, db_url: Option<&str>, rx: &Receiver, n: u
     let data_dir = dir.path().display().to_string();
     let first = start_trellis(db_url, &[("TRELLIS_DATA_DIR", &data_dir)], rx).await;
     let url = first.state.config.database_url.clone();
-    // Its settings (the retry schedule the dispatcher's queueing reads).
+    // Its settings, for the dispatcher (run below on the benchmark's pool).
     let state = first.state.clone();
     first.stop().await;
     let db = Db::connect(&url, 8, Duration::from_secs(10))
@@ -76,52 +78,29 @@ pub(super) async fn alone(label: &str, db_url: Option<&str>, rx: &Receiver, n: u
     rate
 }
 
-/// The dispatcher's transactions until the log is read; returns the messages queued.
+/// The dispatcher itself (`trellis_webhooks::dispatch::Dispatcher`), fed the
+/// log's batches as its follower feeds them, on the benchmark's pool; returns
+/// the messages it queued.
 async fn dispatch(db: &Db, state: &AppState) -> usize {
-    let name = "bench-dispatcher";
-    let mut at: Option<Position> = None;
-    let mut queued = 0;
+    let mut state = state.clone();
+    state.db = db.clone();
+    let mut dispatcher = Dispatcher::new(state);
     loop {
+        // Read back each time, as its follower does: a batch applies only from
+        // where the shared cursor stands.
+        let at = dispatcher.position().await.expect("cursor");
         let events = trellis_db::events::read_after(&mut db.conn().await.expect("conn"), at, READ)
             .await
             .expect("read events");
-        let Some(last) = events.last() else {
-            return queued;
-        };
-        let mut tx = db.begin().await.expect("begin");
-        assert!(
-            trellis_db::events::advance_cursor(&mut tx, name, at, last.position)
-                .await
-                .expect("cursor")
-        );
-        let endpoints = trellis_db::webhooks::enabled_endpoints(&mut tx)
-            .await
-            .expect("endpoints");
-        // The envelopes as the dispatcher makes them, queued by its own call.
-        let wanted: Vec<(&EventRow, String)> = events
-            .iter()
-            .filter(|e| e.kind == "namespace.created")
-            .map(|e| {
-                let out = trellis_events::to_out(e).expect("envelope");
-                (e, serde_json::to_string(&out).expect("json"))
-            })
-            .collect();
-        let all: Vec<Queued> = wanted
-            .iter()
-            .flat_map(|(e, payload)| {
-                endpoints.iter().map(move |endpoint| Queued {
-                    endpoint,
-                    event_id: &e.id,
-                    event_type: &e.kind,
-                    payload,
-                })
-            })
-            .collect();
-        let fresh = queue_many(&mut tx, state, &all).await.expect("queue");
-        tx.commit().await.expect("commit");
-        queued += fresh;
-        at = Some(last.position);
+        if events.is_empty() {
+            break;
+        }
+        dispatcher.apply(&events).await.expect("dispatch");
     }
+    let (pending, _, _, _) = msgs::message_counts(&mut db.conn().await.expect("conn"))
+        .await
+        .expect("message counts");
+    pending as usize
 }
 
 /// Claims, reads and records batches until nothing is due; returns how many.
