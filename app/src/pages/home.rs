@@ -6,9 +6,9 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use trellis_types::{SearchHit, SearchSort};
+use trellis_types::{CategoryCount, HomeLists, SearchHit, SearchSort};
 
-use crate::api::discovery::{load_home, CategoryCount, HomeData};
+use crate::api::discovery::load_home;
 use crate::components::plugin_card::{exact, plural, PluginList};
 use crate::components::search_box::SearchBox;
 use crate::pages::not_found::LoadFailed;
@@ -79,7 +79,7 @@ fn DemoNote(source: String) -> AnyView {
 
 /// Everything below the search box.
 #[component]
-fn HomeLists(d: HomeData) -> AnyView {
+fn HomeLists(d: HomeLists) -> AnyView {
     let empty = d.total == Some(0);
     view! {
         {d.demo_source.map(|source| view! { <DemoNote source/> })}

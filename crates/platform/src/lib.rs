@@ -22,6 +22,7 @@ pub mod discovery;
 pub mod error;
 pub mod event_counts;
 pub mod events;
+pub mod home;
 pub mod housekeeping;
 pub mod links;
 pub mod passwords;

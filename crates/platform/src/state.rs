@@ -12,6 +12,7 @@ use trellis_db::Db;
 use crate::config::Config;
 use crate::discovery::SearchSlot;
 use crate::event_counts::EventCounts;
+use crate::home::HomeShare;
 use crate::links::Links;
 use crate::registry::artifacts::ArtifactCache;
 use crate::registry::downloads::DownloadCounter;
@@ -36,6 +37,8 @@ pub struct AppState {
     pub links: Arc<dyn Links>,
     /// This process's search engine, once its index is open (see [`crate::discovery`]).
     pub search: Arc<SearchSlot>,
+    /// The home page's lists, shared between renders (see [`crate::home`]).
+    pub home: Arc<HomeShare>,
     /// 64 bytes derived from the session secret: the cookie key, and the root
     /// of the at-rest keys ([`crate::seal`]). Every node sharing a database
     /// must share the session secret.
@@ -98,6 +101,7 @@ impl AppState {
             event_counts: Arc::new(EventCounts::default()),
             links,
             search: Arc::new(SearchSlot::default()),
+            home: Arc::new(HomeShare::default()),
         })
     }
 }

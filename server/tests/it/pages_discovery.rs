@@ -3,7 +3,7 @@
 //! and the facet counts; a bad sort falls back instead of failing), the plugin
 //! page (README, download chart and its table), a listing imported without a
 //! package (its origin, no download link), the namespace and category pages,
-//! and 404s for what does not exist.
+//! 404s for what does not exist, and the home page's lists shared between renders.
 
 use trellis_platform::registry::import::{self, ImportOptions};
 
@@ -250,4 +250,40 @@ async fn what_does_not_exist_is_a_404_page() {
             "{path} offers a search"
         );
     }
+}
+
+#[tokio::test]
+async fn home_lists_are_shared_between_renders_for_page_cache_ms() {
+    use std::sync::Arc;
+    use trellis_platform::home;
+
+    // Shared: two renders in the window get the very same lists; once the window
+    // has passed, a render computes them again and sees what changed.
+    let app = TestApp::with_env(&[("TRELLIS_SERVER__PAGE_CACHE_MS", "3000")]).await;
+    let first = home::lists(&app.state).await.unwrap();
+    let again = home::lists(&app.state).await.unwrap();
+    assert!(Arc::ptr_eq(&first, &again), "computed twice in the window");
+    assert!(first.newest.is_empty());
+    seed(&app).await;
+    let bob = app.user("bob").await;
+    eventually(
+        "a signed-in home page to list what was published",
+        || async {
+            let r = bob.get("/").await;
+            r.status == 200 && lists(&r, "acme.calendar-sync")
+        },
+    )
+    .await;
+    let later = home::lists(&app.state).await.unwrap();
+    assert_eq!(later.total, Some(4));
+    assert!(later.popular.iter().any(|h| h.id == "acme.calendar-sync"));
+
+    // page_cache_ms = 0: every call computes them.
+    let app = TestApp::with_env(&[("TRELLIS_SERVER__PAGE_CACHE_MS", "0")]).await;
+    let first = home::lists(&app.state).await.unwrap();
+    let again = home::lists(&app.state).await.unwrap();
+    assert!(
+        !Arc::ptr_eq(&first, &again),
+        "kept although page_cache_ms = 0"
+    );
 }
