@@ -186,6 +186,9 @@ pub fn now() -> i64 {
         .unwrap_or(0)
 }
 
+/// A pooled PostgreSQL connection idle this long is pinged before it is handed out.
+const PING_IDLE_AFTER: Duration = Duration::from_secs(1);
+
 impl Db {
     /// Opens a pool. SQLite files are created if missing and run in WAL mode with
     /// foreign keys on; a PostgreSQL server must be reachable within `timeout`.
@@ -205,7 +208,7 @@ impl Db {
             // An SQLite connection is a file handle in this process, served by its
             // own thread: it cannot drop like a network connection, so the ping
             // sqlx sends before every acquire (one more round trip to that thread
-            // per query) buys nothing. PostgreSQL connections keep it.
+            // per query) buys nothing.
             opts = opts.test_before_acquire(false);
             opts = opts.after_connect(|conn, _meta| {
                 Box::pin(async move {
@@ -215,6 +218,19 @@ impl Db {
                     )
                     .await?;
                     Ok(())
+                })
+            });
+        }
+        if backend == Backend::Postgres {
+            // A PostgreSQL connection can drop while it sits idle (a restart, a
+            // proxy's timeout): ping one that waited a while before handing it out,
+            // as HikariCP does, instead of a round trip before every query.
+            opts = opts.test_before_acquire(false).before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= PING_IDLE_AFTER {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
                 })
             });
         }
