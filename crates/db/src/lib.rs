@@ -225,14 +225,16 @@ impl Db {
             // A PostgreSQL connection can drop while it sits idle (a restart, a
             // proxy's timeout): ping one that waited a while before handing it out,
             // as HikariCP does, instead of a round trip before every query.
-            opts = opts.test_before_acquire(false).before_acquire(|conn, meta| {
-                Box::pin(async move {
-                    if meta.idle_for >= PING_IDLE_AFTER {
-                        sqlx::Connection::ping(conn).await?;
-                    }
-                    Ok(true)
-                })
-            });
+            opts = opts
+                .test_before_acquire(false)
+                .before_acquire(|conn, meta| {
+                    Box::pin(async move {
+                        if meta.idle_for >= PING_IDLE_AFTER {
+                            sqlx::Connection::ping(conn).await?;
+                        }
+                        Ok(true)
+                    })
+                });
         }
         let pool = opts.connect(url).await?;
         let write_turn =

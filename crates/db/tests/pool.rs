@@ -43,7 +43,11 @@ async fn dropped_transaction_rolls_back(db: &Db) {
             .expect("insert");
         // Dropped here without a commit.
     }
-    assert_eq!(count(db).await, 0, "a dropped transaction's insert was kept");
+    assert_eq!(
+        count(db).await,
+        0,
+        "a dropped transaction's insert was kept"
+    );
     let mut tx = db.begin().await.expect("begin again");
     sqlx::query("INSERT INTO t (x) VALUES (2)")
         .execute(&mut *tx)
