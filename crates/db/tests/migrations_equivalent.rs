@@ -12,12 +12,14 @@
 //! says on the terminal that the comparison was skipped.
 
 mod schema;
+mod scratch;
 
 use std::io::Write as _;
 use std::time::Duration;
 
-use schema::{postgres_schema, sqlite_schema, Schema};
-use trellis_db::{sqlx, Db};
+use schema::{postgres_schema, sqlite_schema};
+use scratch::with_fresh_postgres;
+use trellis_db::Db;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -93,7 +95,7 @@ async fn sqlite_and_postgres_migrations_build_the_same_schema() {
         );
         return;
     };
-    let postgres = with_fresh_postgres(&admin_url, |db| async move {
+    let postgres = with_fresh_postgres(&admin_url, |db, _, _| async move {
         db.migrate().await.expect("PostgreSQL migrations");
         postgres_schema(&db).await
     })
@@ -148,41 +150,4 @@ async fn sqlite_and_postgres_migrations_build_the_same_schema() {
         sqlite.facts.len(),
         KNOWN_DIFFERENCES.len()
     );
-}
-
-/// Creates `trellis_test_<uuid>` on the server behind `admin_url`, runs `f` on a pool
-/// connected to it, then drops it (also when `f` panics).
-async fn with_fresh_postgres<F, Fut>(admin_url: &str, f: F) -> Schema
-where
-    F: FnOnce(Db) -> Fut,
-    Fut: std::future::Future<Output = Schema> + Send + 'static,
-{
-    let name = format!("trellis_test_{}", uuid::Uuid::new_v4().simple());
-    let admin = Db::connect(admin_url, 1, TIMEOUT)
-        .await
-        .expect("TRELLIS_TEST_POSTGRES_URL is set but PostgreSQL is not reachable");
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(admin.pool())
-        .await
-        .expect("create the test database");
-    let mut url = url::Url::parse(admin_url).expect("TRELLIS_TEST_POSTGRES_URL is a URL");
-    url.set_path(&format!("/{name}"));
-    let db = Db::connect(url.as_str(), 1, TIMEOUT)
-        .await
-        .expect("connect to the test database");
-    // Run on its own task so a panic inside still lets us drop the database.
-    let handle = db.clone();
-    let result = tokio::spawn(f(handle)).await;
-    db.close().await;
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "DROP DATABASE IF EXISTS {name}"
-    )))
-    .execute(admin.pool())
-    .await
-    .expect("drop the test database");
-    admin.close().await;
-    match result {
-        Ok(schema) => schema,
-        Err(e) => std::panic::resume_unwind(e.into_panic()),
-    }
 }

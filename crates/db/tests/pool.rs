@@ -11,8 +11,11 @@
 //! SQLite always runs; PostgreSQL when `TRELLIS_TEST_POSTGRES_URL` names a server (a
 //! fresh database `trellis_test_<uuid>` is created there and dropped at the end).
 
+mod scratch;
+
 use std::time::Duration;
 
+use scratch::with_fresh_postgres;
 use trellis_db::{sqlx, Db};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -72,22 +75,7 @@ async fn postgres_pool_rolls_back_dropped_transactions_and_replaces_dead_connect
         eprintln!("TRELLIS_TEST_POSTGRES_URL not set: the PostgreSQL pool test was skipped");
         return;
     };
-    let name = format!("trellis_test_{}", uuid::Uuid::new_v4().simple());
-    let admin = Db::connect(&admin_url, 1, TIMEOUT)
-        .await
-        .expect("TRELLIS_TEST_POSTGRES_URL is set but PostgreSQL is not reachable");
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(admin.pool())
-        .await
-        .expect("create the test database");
-    let mut url = url::Url::parse(&admin_url).expect("TRELLIS_TEST_POSTGRES_URL is a URL");
-    url.set_path(&format!("/{name}"));
-    let db = Db::connect(url.as_str(), 1, TIMEOUT)
-        .await
-        .expect("connect to the test database");
-    let (handle, admin_handle, db_name) = (db.clone(), admin.clone(), name.clone());
-    let result = tokio::spawn(async move {
-        let (db, admin) = (handle, admin_handle);
+    with_fresh_postgres(&admin_url, |db, admin, db_name| async move {
         dropped_transaction_rolls_back(&db).await;
         // No session of the test database is left inside a transaction.
         let idle_in_tx: i64 = sqlx::Row::get(
@@ -104,18 +92,7 @@ async fn postgres_pool_rolls_back_dropped_transactions_and_replaces_dead_connect
         assert_eq!(idle_in_tx, 0);
 
         // The pool's one connection dies while idle; the next caller gets a new one.
-        let pid = |db: Db| async move {
-            let mut c = db.conn().await.expect("a connection");
-            let pid: i32 = sqlx::Row::get(
-                &sqlx::query("SELECT pg_backend_pid() AS pid")
-                    .fetch_one(&mut *c)
-                    .await
-                    .expect("read the backend pid"),
-                "pid",
-            );
-            pid
-        };
-        let first = pid(db.clone()).await;
+        let first = backend_pid(&db).await;
         let terminated: bool = sqlx::Row::get(
             &sqlx::query("SELECT pg_terminate_backend($1) AS done")
                 .bind(first)
@@ -126,19 +103,19 @@ async fn postgres_pool_rolls_back_dropped_transactions_and_replaces_dead_connect
         );
         assert!(terminated);
         tokio::time::sleep(Duration::from_millis(1_500)).await;
-        let second = pid(db.clone()).await;
+        let second = backend_pid(&db).await;
         assert_ne!(first, second, "the dead connection was handed out again");
     })
     .await;
-    db.close().await;
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-    )))
-    .execute(admin.pool())
-    .await
-    .expect("drop the test database");
-    admin.close().await;
-    if let Err(e) = result {
-        std::panic::resume_unwind(e.into_panic());
-    }
+}
+
+async fn backend_pid(db: &Db) -> i32 {
+    let mut c = db.conn().await.expect("a connection");
+    sqlx::Row::get(
+        &sqlx::query("SELECT pg_backend_pid() AS pid")
+            .fetch_one(&mut *c)
+            .await
+            .expect("read the backend pid"),
+        "pid",
+    )
 }
