@@ -79,7 +79,7 @@ fn DemoNote(source: String) -> AnyView {
 
 /// Everything below the search box.
 #[component]
-fn HomeLists(d: HomeLists) -> AnyView {
+fn Shelves(d: HomeLists) -> AnyView {
     let empty = d.total == Some(0);
     view! {
         {d.demo_source.map(|source| view! { <DemoNote source/> })}
@@ -134,7 +134,7 @@ pub fn HomePage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(d) => view! { <HomeLists d/> }.into_any(),
+                    Ok(d) => view! { <Shelves d/> }.into_any(),
                     Err(error) => view! { <LoadFailed error/> }.into_any(),
                 }
             })}

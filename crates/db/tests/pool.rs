@@ -19,16 +19,22 @@ use scratch::with_fresh_postgres;
 use trellis_db::{sqlx, Db};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
+const PID: &str = "SELECT pg_backend_pid()";
+
+/// The one value `sql` selects, read through a connection of `db`'s pool.
+async fn value<T>(db: &Db, sql: &'static str) -> T
+where
+    T: Send + Unpin + for<'r> sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
+    let mut c = db.conn().await.expect("a connection");
+    sqlx::query_scalar(sql)
+        .fetch_one(&mut *c)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
 
 async fn count(db: &Db) -> i64 {
-    let mut c = db.conn().await.expect("a connection");
-    sqlx::Row::get(
-        &sqlx::query("SELECT COUNT(*) AS n FROM t")
-            .fetch_one(&mut *c)
-            .await
-            .expect("count"),
-        "n",
-    )
+    value(db, "SELECT COUNT(*) FROM t").await
 }
 
 /// With one connection in the pool: a dropped transaction's insert is gone, and the
@@ -78,44 +84,27 @@ async fn postgres_pool_rolls_back_dropped_transactions_and_replaces_dead_connect
     with_fresh_postgres(&admin_url, |db, admin, db_name| async move {
         dropped_transaction_rolls_back(&db).await;
         // No session of the test database is left inside a transaction.
-        let idle_in_tx: i64 = sqlx::Row::get(
-            &sqlx::query(
-                "SELECT COUNT(*) AS n FROM pg_stat_activity \
-                 WHERE datname = $1 AND state LIKE 'idle in transaction%'",
-            )
-            .bind(&db_name)
-            .fetch_one(admin.pool())
-            .await
-            .expect("read pg_stat_activity"),
-            "n",
-        );
+        let idle_in_tx: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pg_stat_activity \
+             WHERE datname = $1 AND state LIKE 'idle in transaction%'",
+        )
+        .bind(&db_name)
+        .fetch_one(admin.pool())
+        .await
+        .expect("read pg_stat_activity");
         assert_eq!(idle_in_tx, 0);
 
         // The pool's one connection dies while idle; the next caller gets a new one.
-        let first = backend_pid(&db).await;
-        let terminated: bool = sqlx::Row::get(
-            &sqlx::query("SELECT pg_terminate_backend($1) AS done")
-                .bind(first)
-                .fetch_one(admin.pool())
-                .await
-                .expect("terminate"),
-            "done",
-        );
+        let first: i32 = value(&db, PID).await;
+        let terminated: bool = sqlx::query_scalar("SELECT pg_terminate_backend($1)")
+            .bind(first)
+            .fetch_one(admin.pool())
+            .await
+            .expect("terminate");
         assert!(terminated);
         tokio::time::sleep(Duration::from_millis(1_500)).await;
-        let second = backend_pid(&db).await;
+        let second: i32 = value(&db, PID).await;
         assert_ne!(first, second, "the dead connection was handed out again");
     })
     .await;
-}
-
-async fn backend_pid(db: &Db) -> i32 {
-    let mut c = db.conn().await.expect("a connection");
-    sqlx::Row::get(
-        &sqlx::query("SELECT pg_backend_pid() AS pid")
-            .fetch_one(&mut *c)
-            .await
-            .expect("read the backend pid"),
-        "pid",
-    )
 }
