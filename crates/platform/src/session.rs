@@ -6,7 +6,7 @@
 //! A session id is a bearer credential, so it never leaves the server: a listed
 //! session is named by a handle (a hash of its id).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -94,7 +94,10 @@ struct Encoded {
 
 impl Encoded {
     fn new(r: &Record) -> session_store::Result<Encoded> {
-        let data = serde_json::to_string(&r.data)
+        // The record's data is a `HashMap`, whose order differs from one load to
+        // the next: written in key order, unchanged data encodes to the same text,
+        // so an unchanged session is recognised as such (see `fresh_enough`).
+        let data = serde_json::to_string(&r.data.iter().collect::<BTreeMap<_, _>>())
             .map_err(|e| session_store::Error::Encode(e.to_string()))?;
         let s = |k: &str| r.data.get(k).and_then(|v| v.as_str()).map(str::to_owned);
         Ok(Encoded {

@@ -85,6 +85,36 @@ async fn a_session_expires_after_inactivity_not_after_sign_in() {
 }
 
 #[tokio::test]
+async fn an_unchanged_session_is_not_written_by_every_request() {
+    let app = TestApp::new().await;
+    let alice = app.user("alice").await;
+    assert_eq!(alice.get("/api/v1/me").await.status, 200);
+    // Mark the stored row: a request that writes the session replaces the mark.
+    let mut c = app.state.db.conn().await.unwrap();
+    let mark = trellis_db::now() + 12_345;
+    trellis_db::sqlx::query("UPDATE sessions SET expires_at = $1")
+        .bind(mark)
+        .execute(&mut *c)
+        .await
+        .unwrap();
+    // Each request loads the session afresh (its data in a new map, in a new
+    // order) and saves it: unchanged, and its expiry moved by seconds, it is
+    // not written.
+    for _ in 0..5 {
+        assert_eq!(alice.get("/api/v1/me").await.status, 200);
+        assert_eq!(alice.get("/").await.status, 200);
+    }
+    let row = trellis_db::sqlx::query("SELECT expires_at FROM sessions")
+        .fetch_one(&mut *c)
+        .await
+        .unwrap();
+    assert_eq!(
+        trellis_db::sqlx::Row::get::<i64, _>(&row, "expires_at"),
+        mark
+    );
+}
+
+#[tokio::test]
 async fn a_session_ended_elsewhere_is_not_brought_back_by_its_next_request() {
     let app = TestApp::new().await;
     let alice = app.user("alice").await;
