@@ -34,6 +34,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use trellis_db::installations::InstallationRow;
+use trellis_platform::{AppParts, AppState};
 use trellis_runtime::{CallOrigin, Runtime};
 
 use lab::{manifest, Lab, NS};
@@ -353,11 +354,13 @@ async fn overhead(lab: &Lab, quick: bool, base: &[u8], noop: &[u8], fuel: u64) -
         ));
     }
     // The same with instance pools as large as the calls in flight.
-    let mut state = lab.b.state.clone();
-    let mut cfg = (*state.config).clone();
+    let mut cfg = (*lab.b.state.config).clone();
     let pool = cfg.plugins.pool_size;
     cfg.plugins.pool_size = cfg.plugins.max_concurrent_calls;
-    state.config = Arc::new(cfg);
+    let state = AppState::from(AppParts {
+        config: Arc::new(cfg),
+        ..lab.b.state.parts()
+    });
     let big_pool = Runtime::new(state);
     runtime_throughput(&big_pool, &row, &input, 1, Duration::from_millis(100)).await;
     let big8 = runtime_throughput(&big_pool, &row, &input, 8, dur).await;

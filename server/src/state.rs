@@ -1,8 +1,12 @@
 //! `ServerState`: the router's state. It holds the services' [`AppState`] plus
 //! what only the web front end needs (Leptos's options, the cookie key, the
 //! at-rest sealer).
-//! Handlers extract `State<AppState>`; Leptos extracts its options.
+//! Handlers extract `State<AppState>`; Leptos extracts its options. Like
+//! `AppState`, one allocation behind one `Arc`: axum clones a route's state with
+//! its service at every layer a request passes, so a clone must cost no more
+//! than a reference count.
 
+use std::ops::Deref;
 use std::sync::Arc;
 
 use axum::extract::FromRef;
@@ -11,9 +15,20 @@ use trellis_platform::{AppState, StartError};
 
 use trellis_platform::seal::Sealer;
 
-/// The state behind every route.
+/// The state behind every route: [`ServerParts`] behind one `Arc`.
 #[derive(Clone, Debug)]
-pub struct ServerState {
+pub struct ServerState(Arc<ServerParts>);
+
+impl Deref for ServerState {
+    type Target = ServerParts;
+    fn deref(&self) -> &ServerParts {
+        &self.0
+    }
+}
+
+/// What a [`ServerState`] holds.
+#[derive(Debug)]
+pub struct ServerParts {
     pub app: AppState,
     pub leptos: LeptosOptions,
     /// The secret that signs session cookies (64 bytes derived from the configured secret).
@@ -62,12 +77,12 @@ impl ServerState {
             .site_pkg_dir("pkg")
             .site_addr(app.config.listen)
             .build();
-        Ok(ServerState {
+        Ok(ServerState(Arc::new(ServerParts {
             app,
             leptos,
             session_key,
             sealer,
             runtime,
-        })
+        })))
     }
 }

@@ -23,7 +23,7 @@ use trellis_db::webhook_attempts::{self as attempts, AttemptRow};
 use trellis_db::webhook_messages::{self as msgs, MessageAttempt};
 use trellis_db::{now_ms, Db};
 use trellis_events::Follower;
-use trellis_platform::AppState;
+use trellis_platform::{AppParts, AppState};
 use trellis_webhooks::dispatch::Dispatcher;
 use trellis_webhooks::messages::DELIVER;
 
@@ -82,8 +82,10 @@ pub(super) async fn alone(label: &str, db_url: Option<&str>, rx: &Receiver, n: u
 /// log's batches as its follower feeds them, on the benchmark's pool; returns
 /// the messages it queued.
 async fn dispatch(db: &Db, state: &AppState) -> usize {
-    let mut state = state.clone();
-    state.db = db.clone();
+    let state = AppState::from(AppParts {
+        db: db.clone(),
+        ..state.parts()
+    });
     let mut dispatcher = Dispatcher::new(state);
     loop {
         // Read back each time, as its follower does: a batch applies only from

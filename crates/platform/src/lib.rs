@@ -40,4 +40,4 @@ pub mod write_limit;
 pub use actor::{Actor, Via};
 pub use config::Config;
 pub use error::{AppError, AppResult};
-pub use state::{AppState, StartError};
+pub use state::{AppParts, AppState, StartError};
