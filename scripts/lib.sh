@@ -15,6 +15,11 @@ wasm_bindgen_version() {
 }
 
 ensure_rust() {
+  # C parts of the build (SQLite is bundled and compiled with it).
+  if ! command -v cc >/dev/null; then
+    say "installing a C toolchain (build-essential)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq build-essential >/dev/null
+  fi
   if ! command -v cargo >/dev/null; then
     say "installing Rust"
     curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal

@@ -36,12 +36,6 @@ mod wrk;
 
 use std::time::{Duration, Instant};
 
-/// The allocator of the `trellis` binary, so the Trellis this benchmark starts
-/// in-process allocates as a served one does (the baselines in this process use
-/// it too).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();

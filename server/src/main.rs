@@ -12,12 +12,6 @@ use trellis_platform::{accounts, config, tokens, Actor};
 use trellis_server::publisher::PublisherCommand;
 use trellis_types::{Scope, TokenIn};
 
-/// mimalloc rather than the system's malloc: a page render allocates thousands
-/// of small strings and nodes across tokio's threads, where glibc's malloc
-/// spent about a quarter of a signed-in render's CPU (docs/benchmarks.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(
     name = "trellis",
