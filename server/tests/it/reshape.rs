@@ -59,24 +59,15 @@ async fn a_session_expires_after_inactivity_not_after_sign_in() {
     let alice = app.user("alice").await;
     // Make the stored session about to expire, then use it on another node
     // (which has not written it yet): the request pushes the expiry on.
-    let mut c = app.state.db.conn().await.unwrap();
     let soon = trellis_db::now() + 60;
-    trellis_db::sqlx::query("UPDATE sessions SET expires_at = $1")
-        .bind(soon)
-        .execute(&mut *c)
-        .await
-        .unwrap();
+    set_session_expiry(&app, soon).await;
     let other = app.restart().await;
     let on_other = crate::harness::Client {
         router: other.router.clone(),
         ..alice.clone()
     };
     assert_eq!(on_other.get("/api/v1/me").await.status, 200);
-    let row = trellis_db::sqlx::query("SELECT expires_at FROM sessions")
-        .fetch_one(&mut *c)
-        .await
-        .unwrap();
-    let expires: i64 = trellis_db::sqlx::Row::get(&row, "expires_at");
+    let expires = session_expiry(&app).await;
     let ttl = app.state.config.session_ttl_hours as i64 * 3600;
     assert!(
         expires > soon + ttl / 2,
@@ -90,13 +81,8 @@ async fn an_unchanged_session_is_not_written_by_every_request() {
     let alice = app.user("alice").await;
     assert_eq!(alice.get("/api/v1/me").await.status, 200);
     // Mark the stored row: a request that writes the session replaces the mark.
-    let mut c = app.state.db.conn().await.unwrap();
     let mark = trellis_db::now() + 12_345;
-    trellis_db::sqlx::query("UPDATE sessions SET expires_at = $1")
-        .bind(mark)
-        .execute(&mut *c)
-        .await
-        .unwrap();
+    set_session_expiry(&app, mark).await;
     // Each request loads the session afresh (its data in a new map, in a new
     // order) and saves it: unchanged, and its expiry moved by seconds, it is
     // not written.
@@ -104,14 +90,26 @@ async fn an_unchanged_session_is_not_written_by_every_request() {
         assert_eq!(alice.get("/api/v1/me").await.status, 200);
         assert_eq!(alice.get("/").await.status, 200);
     }
-    let row = trellis_db::sqlx::query("SELECT expires_at FROM sessions")
-        .fetch_one(&mut *c)
+    assert_eq!(session_expiry(&app).await, mark);
+}
+
+/// Sets the stored expiry of every session (the tests have one).
+async fn set_session_expiry(app: &TestApp, at: i64) {
+    let mut c = app.state.db.conn().await.unwrap();
+    trellis_db::sqlx::query("UPDATE sessions SET expires_at = $1")
+        .bind(at)
+        .execute(&mut *c)
         .await
         .unwrap();
-    assert_eq!(
-        trellis_db::sqlx::Row::get::<i64, _>(&row, "expires_at"),
-        mark
-    );
+}
+
+/// The stored expiry of the one session.
+async fn session_expiry(app: &TestApp) -> i64 {
+    let mut c = app.state.db.conn().await.unwrap();
+    trellis_db::sqlx::query_scalar("SELECT expires_at FROM sessions")
+        .fetch_one(&mut *c)
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
