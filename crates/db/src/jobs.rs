@@ -74,6 +74,31 @@ pub async fn enqueue_many(c: &mut AnyConnection, all: &[NewJob<'_>]) -> Result<u
     Ok(fresh)
 }
 
+/// Whether [`claim`] would find a job of `kinds` now: a read, so that a runner
+/// with nothing to do polls without taking the write lock (SQLite) or row locks
+/// (PostgreSQL). Uses the same two indexes as the claim.
+pub async fn any_claimable(c: &mut AnyConnection, kinds: &[&str]) -> Result<bool> {
+    if kinds.is_empty() {
+        return Ok(false);
+    }
+    let kinds_sql = crate::placeholders(2, kinds.len());
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT EXISTS (SELECT 1 FROM jobs WHERE state = 'queued' AND run_at <= $1 \
+           AND kind IN ({kinds_sql})) \
+         OR EXISTS (SELECT 1 FROM jobs WHERE state = 'running' AND lease_until < $1 \
+           AND kind IN ({kinds_sql})) AS due"
+    )))
+    .bind(now_ms());
+    for k in kinds {
+        q = q.bind(*k);
+    }
+    let row = q.fetch_one(&mut *c).await?;
+    let due: bool = row
+        .try_get::<bool, _>("due")
+        .or_else(|_| row.try_get::<i64, _>("due").map(|n| n != 0))?;
+    Ok(due)
+}
+
 /// Claims up to `limit` due jobs of `kinds` (queued and due, or running with an
 /// expired lease) for `claimer`, leased until `lease_until` (unix ms). A process
 /// claims only the kinds it can run, so during a rolling upgrade an older

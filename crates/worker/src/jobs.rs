@@ -5,7 +5,9 @@
 //! more, lets running jobs finish for a short while, and hands back those that
 //! did not: they run again at once elsewhere, the interrupted attempt not
 //! counted. A process that dies without handing back loses nothing either: its
-//! leases run out and the jobs are claimed again.
+//! leases run out and the jobs are claimed again. While it has nothing to do,
+//! it polls with a read and claims (a write) only when that read finds a job
+//! due, or when this process committed one (a wake-up).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -49,6 +51,9 @@ pub async fn run(
     renew.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let refill_at = cfg.concurrency.div_ceil(2);
     let mut woken = trellis_events::jobs::woken();
+    // The last claim found nothing and nothing runs: until a wake-up, poll with
+    // a read, and claim (a write) only when it finds a job due.
+    let mut idle = false;
     loop {
         if stop.is_stopped() {
             break;
@@ -57,12 +62,22 @@ pub async fn run(
         let mut claimed = 0;
         if free >= refill_at || running.is_empty() {
             // Seen before claiming: jobs committed from here on wake the wait below.
+            let was_woken = woken.has_changed().unwrap_or(false);
             woken.borrow_and_update();
             let lease_until = now_ms() + cfg.lease.as_millis() as i64;
             // A failed claim (database busy or unreachable) is retried after a
             // poll; it never ends the runner, whose running jobs would be lost
             // until their leases ran out.
-            let batch = match claim(&db, &cfg.claimer, &kinds, lease_until, free as i64).await {
+            let batch = match claim_if_due(
+                &db,
+                &cfg.claimer,
+                &kinds,
+                lease_until,
+                free as i64,
+                idle && !was_woken,
+            )
+            .await
+            {
                 Ok(b) => b,
                 Err(e) => {
                     tracing::warn!(error = %e, "could not claim jobs; trying again");
@@ -70,6 +85,7 @@ pub async fn run(
                 }
             };
             claimed = batch.len();
+            idle = claimed == 0 && running.is_empty();
             for job in batch {
                 let handler = handlers.get(job.kind.as_str()).cloned();
                 let (db, cfg) = (db.clone(), cfg.clone());
@@ -132,13 +148,18 @@ pub async fn run(
     Ok(())
 }
 
-async fn claim(
+/// Claims due jobs; when `look_first`, only after a read found one due.
+async fn claim_if_due(
     db: &Db,
     claimer: &str,
     kinds: &[&'static str],
     lease_until: i64,
     limit: i64,
+    look_first: bool,
 ) -> Result<Vec<ClaimedJob>, trellis_db::DbError> {
+    if look_first && !jobs::any_claimable(&mut *db.conn().await?, kinds).await? {
+        return Ok(Vec::new());
+    }
     // Claims are writes: on SQLite they wait for their turn in memory.
     jobs::claim(
         &mut *db.write_conn().await?,

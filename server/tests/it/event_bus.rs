@@ -196,6 +196,10 @@ async fn claims_never_overlap_and_expired_leases_are_claimed_again() {
     )
     .await
     .unwrap());
+    // What an idle runner reads before it claims.
+    let kinds = ["test.unhandled"];
+    assert!(jobs::any_claimable(&mut c, &kinds).await.unwrap());
+    assert!(!jobs::any_claimable(&mut c, &["test.none"]).await.unwrap());
     drop(c);
     let mut claimers = Vec::new();
     for k in 0..4 {
@@ -237,6 +241,7 @@ async fn claims_never_overlap_and_expired_leases_are_claimed_again() {
 
     let mut c = app.state.db.conn().await.unwrap();
     // Nothing left to claim while leases hold.
+    assert!(!jobs::any_claimable(&mut c, &kinds).await.unwrap());
     assert!(
         jobs::claim(&mut c, "late", &["test.unhandled"], now_ms() + 60_000, 10)
             .await
@@ -252,6 +257,7 @@ async fn claims_never_overlap_and_expired_leases_are_claimed_again() {
         .execute(&mut *c)
         .await
         .unwrap();
+    assert!(jobs::any_claimable(&mut c, &kinds).await.unwrap());
     let again = jobs::claim(
         &mut c,
         "rescuer",
@@ -306,6 +312,7 @@ async fn claims_never_overlap_and_expired_leases_are_claimed_again() {
             .iter()
             .all(|x| x.id != j)
     );
+    assert!(!jobs::any_claimable(&mut c, &kinds).await.unwrap());
     let s = jobs::stats(&mut c).await.unwrap();
     assert_eq!((s.done, s.queued), (1, 1), "{s:?}");
 }
