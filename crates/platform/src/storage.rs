@@ -125,8 +125,9 @@ const FILE_CHUNK: u64 = 256 * 1024;
 /// The body of a fetched object as a stream.
 ///
 /// A local file is read in chunks of up to 256 KiB, one blocking task each, one
-/// chunk ahead of the one being sent (reading overlaps writing), and the stream
-/// ends without another task once the range is read. (`GetResult::into_stream`
+/// chunk ahead of the one being sent (reading overlaps writing), into buffers
+/// reused from chunk to chunk ([`POOL`]), and the stream ends without another
+/// task once the range is read. (`GetResult::into_stream`
 /// reads 8 KiB per blocking task, only when asked, plus one task to seek and one
 /// more to find the end: 640 tasks and as many small writes for 5 MB.) Other
 /// stores stream as they deliver.
@@ -137,7 +138,57 @@ pub fn into_stream(got: GetResult) -> BoxStream<'static, Result<Bytes, object_st
     }
 }
 
-type Chunk = tokio::task::JoinHandle<std::io::Result<(std::fs::File, Vec<u8>)>>;
+/// Chunks of at least this size are read into buffers from [`POOL`]; smaller
+/// ones (a whole small artifact) into a buffer of their own size.
+const POOLED_FROM: usize = 64 * 1024;
+
+/// At most this many idle chunk buffers are kept (8 MiB).
+const POOL_MAX: usize = 32;
+
+/// Chunk buffers of [`FILE_CHUNK`] bytes whose chunk was sent: the next read
+/// takes one instead of allocating. Downloads would otherwise allocate 256 KiB
+/// on a blocking thread for every chunk and free it on a worker thread once
+/// hyper has written it; allocators that hand such blocks back to the system
+/// (mimalloc, jemalloc) then fault fresh zeroed pages in for each chunk.
+static POOL: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new());
+
+/// The bytes of one chunk, in a buffer that goes back to [`POOL`] when the
+/// last [`Bytes`] viewing it is dropped.
+struct Pooled {
+    buf: Vec<u8>,
+    len: usize,
+}
+
+impl AsRef<[u8]> for Pooled {
+    fn as_ref(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+impl Drop for Pooled {
+    fn drop(&mut self) {
+        let buf = std::mem::take(&mut self.buf);
+        let mut pool = POOL.lock().unwrap_or_else(|e| e.into_inner());
+        if pool.len() < POOL_MAX {
+            pool.push(buf);
+        }
+    }
+}
+
+/// Reads the next `len` bytes of `file` as one chunk.
+fn read_into_chunk(file: &mut std::fs::File, len: usize) -> std::io::Result<Bytes> {
+    if len < POOLED_FROM {
+        let mut buf = vec![0u8; len];
+        file.read_exact(&mut buf)?;
+        return Ok(Bytes::from(buf));
+    }
+    let taken = POOL.lock().unwrap_or_else(|e| e.into_inner()).pop();
+    let mut buf = taken.unwrap_or_else(|| vec![0u8; FILE_CHUNK as usize]);
+    file.read_exact(&mut buf[..len])?;
+    Ok(Bytes::from_owner(Pooled { buf, len }))
+}
+
+type Chunk = tokio::task::JoinHandle<std::io::Result<(std::fs::File, Bytes)>>;
 
 /// Starts reading `len` bytes at `seek_to` (or where the file is) on the blocking pool.
 fn read_chunk(mut file: std::fs::File, seek_to: Option<u64>, len: usize) -> Chunk {
@@ -145,9 +196,8 @@ fn read_chunk(mut file: std::fs::File, seek_to: Option<u64>, len: usize) -> Chun
         if let Some(at) = seek_to {
             file.seek(SeekFrom::Start(at))?;
         }
-        let mut buf = vec![0u8; len];
-        file.read_exact(&mut buf)?;
-        Ok((file, buf))
+        let chunk = read_into_chunk(&mut file, len)?;
+        Ok((file, chunk))
     })
 }
 
@@ -172,13 +222,13 @@ fn file_stream(
                 store: "LocalFileSystem",
                 source: format!("reading {}: {e}", path.display()).into(),
             };
-            let (file, buf) = pending
+            let (file, chunk) = pending
                 .await
                 .map_err(|e| fail(std::io::Error::other(e)))?
                 .map_err(fail)?;
-            let pos = pos + buf.len() as u64;
+            let pos = pos + chunk.len() as u64;
             let next = (pos < end).then(|| read_chunk(file, None, chunk_len(pos)));
-            Ok(Some((Bytes::from(buf), (next, pos))))
+            Ok(Some((chunk, (next, pos))))
         }
     })
     .boxed()
@@ -187,4 +237,49 @@ fn file_stream(
 fn short(e: &object_store::Error) -> String {
     let s = e.to_string();
     s.chars().take(300).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use object_store::{GetOptions, GetRange};
+
+    /// A file of several chunks streams back byte for byte, whole and from a
+    /// range starting inside a chunk, also while every chunk sent is still held
+    /// (so no buffer can be taken back and reused under it).
+    #[tokio::test]
+    async fn a_local_file_streams_back_whole_and_in_ranges() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalFileSystem::new_with_prefix(dir.path()).unwrap();
+        let len = 3 * FILE_CHUNK as usize + 17;
+        let data: Vec<u8> = (0..len).map(|i| (i * 31 % 251) as u8).collect();
+        let path = Path::from("a/b.bin");
+        store
+            .put(&path, PutPayload::from(data.clone()))
+            .await
+            .unwrap();
+        for start in [0, 5, FILE_CHUNK as usize + 3] {
+            let opts = GetOptions {
+                range: Some(GetRange::Offset(start as u64)),
+                ..Default::default()
+            };
+            let got = store.get_opts(&path, opts).await.unwrap();
+            let held: Vec<Bytes> = into_stream(got)
+                .map(|c| c.unwrap())
+                .collect::<Vec<_>>()
+                .await;
+            assert!(held.len() >= 4 - usize::from(start > FILE_CHUNK as usize));
+            assert_eq!(held.concat(), data[start..], "from {start}");
+        }
+        // Chunks dropped as they come: buffers are reused, bytes still right.
+        let got = store.get(&path).await.unwrap();
+        let mut stream = into_stream(got);
+        let mut at = 0;
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.unwrap();
+            assert_eq!(chunk[..], data[at..at + chunk.len()]);
+            at += chunk.len();
+        }
+        assert_eq!(at, len);
+    }
 }
