@@ -1,4 +1,6 @@
-//! The one route list: every URL Trellis answers, and the layers around them.
+//! The one route list: every URL Trellis answers, and the layers around them
+//! (grouped into a few `ServiceBuilder` stacks rather than one `layer` call
+//! each: see [`edge`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,6 +13,7 @@ use axum::routing::get;
 use axum::Router;
 use leptos::context::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower::ServiceBuilder;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_sessions::cookie::{time::Duration as CookieDuration, Key, SameSite};
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -83,33 +86,34 @@ pub fn router(state: ServerState, metrics: Arc<Metrics>) -> Router {
             }
         });
 
-    let app = Router::<ServerState>::new()
-        .nest(
-            "/api/v1",
-            // Innermost first: idempotency (claims a key after the rate limit let the
-            // request through, so a refused request changes nothing), write limits,
-            // ETags, problem+json for whatever is left bare.
-            api::routes()
-                .layer(axum::middleware::from_fn_with_state(
-                    state.clone(),
-                    middleware::idempotency::guard,
-                ))
-                .layer(axum::middleware::from_fn_with_state(
-                    app_state.clone(),
-                    middleware::rate_limit::limit_writes,
-                ))
-                .layer(axum::middleware::from_fn(middleware::etag::conditional_get))
-                .layer(axum::middleware::from_fn(
-                    middleware::problem::ensure_problem,
-                )),
-        )
-        .merge(pages)
-        .merge(crate::dashboard_upload::routes())
-        .layer(axum::middleware::from_fn_with_state(
-            app_state.clone(),
-            middleware::csrf::guard,
-        ))
-        .layer(sessions);
+    let app =
+        Router::<ServerState>::new()
+            .nest(
+                "/api/v1",
+                // Outermost first: problem+json for whatever is left bare, ETags, write
+                // limits, idempotency (claims a key after the rate limit let the
+                // request through, so a refused request changes nothing).
+                api::routes().layer(
+                    ServiceBuilder::new()
+                        .layer(axum::middleware::from_fn(
+                            middleware::problem::ensure_problem,
+                        ))
+                        .layer(axum::middleware::from_fn(middleware::etag::conditional_get))
+                        .layer(axum::middleware::from_fn_with_state(
+                            app_state.clone(),
+                            middleware::rate_limit::limit_writes,
+                        ))
+                        .layer(axum::middleware::from_fn_with_state(
+                            state.clone(),
+                            middleware::idempotency::guard,
+                        )),
+                ),
+            )
+            .merge(pages)
+            .merge(crate::dashboard_upload::routes())
+            .layer(ServiceBuilder::new().layer(sessions).layer(
+                axum::middleware::from_fn_with_state(app_state.clone(), middleware::csrf::guard),
+            ));
     // Outside the session layer: a page kept for visitors who are not signed in
     // is replayed without touching the session (see `page_cache`).
     let page_cache_ms = app_state.config.page_cache_ms;
@@ -141,21 +145,29 @@ fn ops_routes(app: &trellis_platform::AppState, metrics: Arc<Metrics>) -> Router
 
 /// The outer layers every router shares, innermost first: metrics under bounded
 /// labels, security headers, and the request id (malformed ones dropped first).
+/// One `ServiceBuilder` stack, like each group of layers in [`router`]: every
+/// `Router::layer` call boxes the route again, and axum clones a route's boxed
+/// service (and through it every box beneath) at each box and each `from_fn`
+/// layer of every request, so a stack of separate `layer` calls cost a number of
+/// allocations growing with the square of its depth.
 fn edge(router: Router<ServerState>, metrics: Arc<Metrics>) -> Router<ServerState> {
-    router
-        .layer(axum::middleware::from_fn_with_state(
-            metrics,
-            metrics::track,
-        ))
-        .layer(axum::middleware::from_fn(
-            middleware::security_headers::apply,
-        ))
-        .layer(axum::middleware::from_fn(middleware::request_id::scope))
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .layer(axum::middleware::from_fn(
-            middleware::request_id::drop_malformed,
-        ))
+    // Outermost first.
+    router.layer(
+        ServiceBuilder::new()
+            .layer(axum::middleware::from_fn(
+                middleware::request_id::drop_malformed,
+            ))
+            .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+            .layer(PropagateRequestIdLayer::x_request_id())
+            .layer(axum::middleware::from_fn(middleware::request_id::scope))
+            .layer(axum::middleware::from_fn(
+                middleware::security_headers::apply,
+            ))
+            .layer(axum::middleware::from_fn_with_state(
+                metrics,
+                metrics::track,
+            )),
+    )
 }
 
 /// The router of a worker-only process: the operational endpoints alone.
