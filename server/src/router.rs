@@ -86,34 +86,36 @@ pub fn router(state: ServerState, metrics: Arc<Metrics>) -> Router {
             }
         });
 
-    let app =
-        Router::<ServerState>::new()
-            .nest(
-                "/api/v1",
-                // Outermost first: problem+json for whatever is left bare, ETags, write
-                // limits, idempotency (claims a key after the rate limit let the
-                // request through, so a refused request changes nothing).
-                api::routes().layer(
-                    ServiceBuilder::new()
-                        .layer(axum::middleware::from_fn(
-                            middleware::problem::ensure_problem,
-                        ))
-                        .layer(axum::middleware::from_fn(middleware::etag::conditional_get))
-                        .layer(axum::middleware::from_fn_with_state(
-                            app_state.clone(),
-                            middleware::rate_limit::limit_writes,
-                        ))
-                        .layer(axum::middleware::from_fn_with_state(
-                            state.clone(),
-                            middleware::idempotency::guard,
-                        )),
-                ),
-            )
-            .merge(pages)
-            .merge(crate::dashboard_upload::routes())
-            .layer(ServiceBuilder::new().layer(sessions).layer(
-                axum::middleware::from_fn_with_state(app_state.clone(), middleware::csrf::guard),
-            ));
+    // Outermost first: problem+json for whatever is left bare, ETags, write
+    // limits, idempotency (claims a key after the rate limit let the request
+    // through, so a refused request changes nothing).
+    let rest = api::routes().layer(
+        ServiceBuilder::new()
+            .layer(axum::middleware::from_fn(
+                middleware::problem::ensure_problem,
+            ))
+            .layer(axum::middleware::from_fn(middleware::etag::conditional_get))
+            .layer(axum::middleware::from_fn_with_state(
+                app_state.clone(),
+                middleware::rate_limit::limit_writes,
+            ))
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                middleware::idempotency::guard,
+            )),
+    );
+    // The session, then the CSRF guard (which reads whether the request has cookies).
+    let signed = ServiceBuilder::new()
+        .layer(sessions)
+        .layer(axum::middleware::from_fn_with_state(
+            app_state.clone(),
+            middleware::csrf::guard,
+        ));
+    let app = Router::<ServerState>::new()
+        .nest("/api/v1", rest)
+        .merge(pages)
+        .merge(crate::dashboard_upload::routes())
+        .layer(signed);
     // Outside the session layer: a page kept for visitors who are not signed in
     // is replayed without touching the session (see `page_cache`).
     let page_cache_ms = app_state.config.page_cache_ms;

@@ -83,20 +83,16 @@ pub async fn any_claimable(c: &mut AnyConnection, kinds: &[&str]) -> Result<bool
     }
     let kinds_sql = crate::placeholders(2, kinds.len());
     let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT EXISTS (SELECT 1 FROM jobs WHERE state = 'queued' AND run_at <= $1 \
-           AND kind IN ({kinds_sql})) \
-         OR EXISTS (SELECT 1 FROM jobs WHERE state = 'running' AND lease_until < $1 \
-           AND kind IN ({kinds_sql})) AS due"
+        "SELECT 1 FROM jobs WHERE state = 'queued' AND run_at <= $1 AND kind IN ({kinds_sql}) \
+         UNION ALL \
+         SELECT 1 FROM jobs WHERE state = 'running' AND lease_until < $1 AND kind IN ({kinds_sql}) \
+         LIMIT 1"
     )))
     .bind(now_ms());
     for k in kinds {
         q = q.bind(*k);
     }
-    let row = q.fetch_one(&mut *c).await?;
-    let due: bool = row
-        .try_get::<bool, _>("due")
-        .or_else(|_| row.try_get::<i64, _>("due").map(|n| n != 0))?;
-    Ok(due)
+    Ok(q.fetch_optional(&mut *c).await?.is_some())
 }
 
 /// Claims up to `limit` due jobs of `kinds` (queued and due, or running with an
