@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use levenshtein_automata::{Distance, LevenshteinAutomatonBuilder, DFA, SINK_STATE};
 use tantivy::schema::Field;
 use tantivy::Searcher;
-use tantivy_fst::raw::{Node, Output};
+use tantivy_fst::raw::{Fst, Node, Output};
 use tantivy_fst::{Automaton, IntoStreamer, Map, Streamer};
 
 use crate::SearchError;
@@ -172,8 +172,9 @@ impl Vocab {
         }
         // One edit on the first character, the rest as typed.
         let mut found: Vec<(Vec<u8>, u64)> = Vec::new();
-        self.any_char_then(rest.as_bytes(), &mut found); // replaced
-        self.any_char_then(word.as_bytes(), &mut found); // inserted before
+        let fst = self.map.as_fst();
+        any_char_then(fst, rest.as_bytes(), &mut found); // replaced
+        any_char_then(fst, word.as_bytes(), &mut found); // inserted before
         let mut chars = rest.chars();
         let swapped: String = chars.next().map_or_else(String::new, |second| {
             [second, first].into_iter().chain(chars).collect()
@@ -202,59 +203,66 @@ impl Vocab {
         out.truncate(limit);
         out
     }
+}
 
-    /// Adds the words made of any one character and then exactly `tail` to `found`:
-    /// each of the root's characters, then `tail` followed byte by byte.
-    fn any_char_then(&self, tail: &[u8], found: &mut Vec<(Vec<u8>, u64)>) {
-        let fst = self.map.as_fst();
-        let mut key = Vec::with_capacity(tail.len() + 4);
-        for t in fst.root().transitions() {
-            // A character's first byte says how many continuation bytes follow it.
-            let more = match t.inp {
-                0x00..=0x7F => 0,
-                0xC0..=0xDF => 1,
-                0xE0..=0xEF => 2,
-                0xF0..=0xF7 => 3,
-                _ => continue,
-            };
-            key.clear();
-            key.push(t.inp);
-            self.follow(fst.node(t.addr), t.out, more, tail, &mut key, found);
-        }
+/// Adds the words of `fst` made of any one character and then exactly `tail` to
+/// `found`: each of the root's characters, then `tail` followed byte by byte.
+fn any_char_then(fst: &Fst<Vec<u8>>, tail: &[u8], found: &mut Vec<(Vec<u8>, u64)>) {
+    let mut key = Vec::with_capacity(tail.len() + 4);
+    for t in fst.root().transitions() {
+        // A character's first byte says how many continuation bytes follow it.
+        let more = match t.inp {
+            0x00..=0x7F => 0,
+            0xC0..=0xDF => 1,
+            0xE0..=0xEF => 2,
+            0xF0..=0xF7 => 3,
+            _ => continue,
+        };
+        key.clear();
+        key.push(t.inp);
+        follow(fst, fst.node(t.addr), t.out, more, tail, &mut key, found);
     }
+}
 
-    fn follow(
-        &self,
-        node: Node<'_>,
-        out: Output,
-        more: u8,
-        tail: &[u8],
-        key: &mut Vec<u8>,
-        found: &mut Vec<(Vec<u8>, u64)>,
-    ) {
-        let fst = self.map.as_fst();
-        if more > 0 {
-            for t in node.transitions().filter(|t| t.inp & 0xC0 == 0x80) {
-                key.push(t.inp);
-                self.follow(fst.node(t.addr), out.cat(t.out), more - 1, tail, key, found);
-                key.pop();
-            }
+/// From `node` (reached by `key`): `more` continuation bytes of any value, then `tail`.
+fn follow(
+    fst: &Fst<Vec<u8>>,
+    node: Node<'_>,
+    out: Output,
+    more: u8,
+    tail: &[u8],
+    key: &mut Vec<u8>,
+    found: &mut Vec<(Vec<u8>, u64)>,
+) {
+    if more > 0 {
+        for t in node.transitions().filter(|t| t.inp & 0xC0 == 0x80) {
+            key.push(t.inp);
+            follow(
+                fst,
+                fst.node(t.addr),
+                out.cat(t.out),
+                more - 1,
+                tail,
+                key,
+                found,
+            );
+            key.pop();
+        }
+        return;
+    }
+    let (mut node, mut out) = (node, out);
+    for &b in tail {
+        let Some(i) = node.find_input(b) else {
             return;
-        }
-        let (mut node, mut out) = (node, out);
-        for &b in tail {
-            let Some(i) = node.find_input(b) else {
-                return;
-            };
-            let t = node.transition(i);
-            out = out.cat(t.out);
-            node = fst.node(t.addr);
-        }
-        if node.is_final() {
-            let mut word = key.clone();
-            word.extend_from_slice(tail);
-            found.push((word, out.cat(node.final_output()).value()));
-        }
+        };
+        let t = node.transition(i);
+        out = out.cat(t.out);
+        node = fst.node(t.addr);
+    }
+    if node.is_final() {
+        let mut word = key.clone();
+        word.extend_from_slice(tail);
+        found.push((word, out.cat(node.final_output()).value()));
     }
 }
 
