@@ -138,20 +138,6 @@ pub async fn head(c: &mut AnyConnection) -> Result<Option<Position>> {
     row.as_ref().map(position).transpose()
 }
 
-/// Whether committed events wait past the horizon: on PostgreSQL, events whose
-/// transaction is newer than one still running anywhere on the server (an
-/// autovacuum `ANALYZE` counts). They become readable when it ends; a follower
-/// woken for them looks again soon. Always false on SQLite.
-pub async fn held_back(c: &mut AnyConnection) -> Result<bool> {
-    let row = sqlx::query(
-        "SELECT seq FROM events WHERE tx >= (SELECT tx FROM event_horizon) \
-         ORDER BY tx, seq LIMIT 1",
-    )
-    .fetch_optional(&mut *c)
-    .await?;
-    Ok(row.is_some())
-}
-
 /// The first event still kept (older ones were pruned), if any.
 pub async fn oldest(c: &mut AnyConnection) -> Result<Option<Position>> {
     let row = sqlx::query("SELECT tx, seq FROM events ORDER BY tx, seq LIMIT 1")

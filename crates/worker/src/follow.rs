@@ -34,10 +34,13 @@ const HELD_FIRST: Duration = Duration::from_millis(10);
 /// Runs `follower` until stopped: batches back to back while behind; when
 /// caught up, it waits for a commit that appended events
 /// (`trellis_db::log_signal`), or `poll` at most. On PostgreSQL, events already
-/// committed can be held back by an older transaction still running (see
-/// `trellis_db::events::held_back`): after a wake-up (and only then, so an idle
-/// follower's poll stays one query) it checks whether the wake-up came too early,
-/// and if so looks again after 10 ms, 20 ms, ... up to `poll`.
+/// committed can be held back by an older transaction still running (the log is
+/// read below `event_horizon`): after a wake-up (and only then, so an idle
+/// follower's poll stays one query) it checks whether any event lies after the
+/// position its step reached, held back then or readable since, and if so looks
+/// again after 10 ms, 20 ms, ... up to `poll`. (Asking instead whether events
+/// wait past the horizon *now* missed an event whose holder ended between the
+/// step and the question: the follower then slept a whole poll.)
 pub async fn run(
     db: Db,
     follower: &mut dyn Follower,
@@ -60,7 +63,10 @@ pub async fn run(
         }
         let wait = if woken
             && db.backend() == Backend::Postgres
-            && trellis_db::events::held_back(&mut *db.conn().await?).await?
+            && trellis_db::events::behind(&mut *db.conn().await?, stepped.position, 1)
+                .await?
+                .0
+                > 0
         {
             let wait = held;
             held = (held * 2).min(poll);
