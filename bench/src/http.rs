@@ -4,8 +4,10 @@
 //! In one run, on loopback only: a real Trellis (as `registry` starts it), nginx serving
 //! the very same bytes (the two artifacts, `/pkg/trellis.css`, a copy of the home page),
 //! and bare axum handlers returning a body the size of the home page (as an anonymous
-//! visitor and as the signed-in bench user get it). The signed-in row sends the session
-//! cookie of a real sign-in: every one of its requests is a render. Each target is
+//! visitor and as the signed-in bench user get it). The signed-in rows send the session
+//! cookie of a real sign-in: the home page is answered with the shared render and the
+//! user's own navigation bar put in, the account page (personal) is a render every
+//! time. Each target is
 //! driven by wrk with 1 and with 16 keep-alive connections for a fixed duration; the
 //! table compares Trellis with nginx (downloads, static files) and with bare axum
 //! (pages, `/healthz`). Results are written up in docs/benchmarks.md.
@@ -226,7 +228,9 @@ pub async fn run(quick: bool, only: Option<&str>) {
     assert!(status.is_success(), "/pkg/trellis.css: {status}");
     let (status, home) = get(&srv.http, &format!("{}/", srv.base)).await;
     assert!(status.is_success(), "/: {status}");
-    // A real session of the signed-in bench user: its pages are always rendered.
+    // A real session of the signed-in bench user: the home page is the shared render
+    // with the user's navigation bar put in (`page_cache`); the account page is
+    // personal, rendered for every request.
     let session = srv.session_cookie().await;
     let signed_in = srv
         .http
@@ -245,6 +249,19 @@ pub async fn run(quick: bool, only: Option<&str>) {
         std::str::from_utf8(&signed_in).is_ok_and(|t| t.contains("Sign out")),
         "the signed-in home page shows no sign-out button"
     );
+    let account = srv
+        .http
+        .get(format!("{}/account", srv.base))
+        .header("cookie", &session)
+        .send()
+        .await
+        .expect("account page");
+    assert!(
+        account.status().is_success(),
+        "/account: {}",
+        account.status()
+    );
+    let account = account.bytes().await.expect("account body");
 
     // The same bytes on nginx, and a page of the same size on bare axum.
     let nginx = Nginx::start().unwrap_or_else(|e| panic!("{e}"));
@@ -254,6 +271,7 @@ pub async fn run(quick: bool, only: Option<&str>) {
     nginx.put("index.html", &home);
     let bare = Bare::start(home.clone()).await;
     let bare_signed_in = Bare::start(signed_in.clone()).await;
+    let bare_account = Bare::start(account.clone()).await;
     let n = |p: &str| format!("{}{p}", nginx.base);
     check_same(&srv.http, &n("/small.tar.gz"), &small).await;
     check_same(&srv.http, &n("/big.tar.gz"), &big).await;
@@ -317,7 +335,8 @@ pub async fn run(quick: bool, only: Option<&str>) {
             goal: Some(0.25),
         },
         Case {
-            // Never from the page cache: the render itself, session and user included.
+            // The shared render with this session's navigation bar put in (one render
+            // for the session and one for everyone per `page_cache_ms`).
             what: format!("home page {}, signed in", size_label(signed_in.len())),
             trellis: format!("{}/", srv.base),
             headers: vec![format!("Cookie: {session}")],
@@ -325,6 +344,17 @@ pub async fn run(quick: bool, only: Option<&str>) {
             baseline: format!("{}/page", bare_signed_in.base),
             metric: Metric::ReqPerSec,
             goal: Some(0.25),
+        },
+        Case {
+            // A personal page: rendered for every request, session and user included
+            // (for reference: what a render costs).
+            what: format!("account page {}, rendered", size_label(account.len())),
+            trellis: format!("{}/account", srv.base),
+            headers: vec![format!("Cookie: {session}")],
+            baseline_name: "bare",
+            baseline: format!("{}/page", bare_account.base),
+            metric: Metric::ReqPerSec,
+            goal: None,
         },
         Case {
             what: "/healthz".into(),
@@ -433,6 +463,7 @@ pub async fn run(quick: bool, only: Option<&str>) {
 
     drop(bare);
     drop(bare_signed_in);
+    drop(bare_account);
     drop(nginx);
     srv.stop().await;
 }

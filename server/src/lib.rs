@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod microcache;
 pub mod middleware;
 pub mod page_cache;
+pub mod page_parts;
 pub mod publisher;
 pub mod router;
 pub mod startup;

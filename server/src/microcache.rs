@@ -6,8 +6,9 @@
 //! who are not signed in). This module is the store: entries are reused for
 //! `fresh_for` at most, only bodies up to [`MAX_ENTRY`] are kept, and at most
 //! [`MAX_TOTAL`] body bytes per cache (oldest out first). A body is kept as
-//! parts between which [`Microcache::get`] puts a filler given per lookup (the
-//! page cache's fresh CSP nonce; static files have a single part).
+//! parts, each in a [`Slot`]: a replay ([`Kept::respond`]) may put other bytes
+//! in a part's place by its slot (the page cache's fresh CSP nonce, and a
+//! signed-in visitor's navigation bar; static files have a single fixed part).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -28,12 +29,54 @@ pub const MAX_TOTAL: usize = 16 * 1024 * 1024;
 /// Keys longer than this are not kept (a URL made up to fill memory).
 pub const MAX_KEY: usize = 1024;
 
+/// What a part of a kept body is, for [`Kept::respond`]'s filler.
+pub type Slot = u8;
+/// A part that is always replayed as kept.
+pub const FIXED: Slot = 0;
+
 struct Entry {
     status: StatusCode,
     headers: HeaderMap,
-    parts: Vec<Bytes>,
+    parts: Arc<[(Slot, Bytes)]>,
     len: usize,
     at: Instant,
+}
+
+/// A response found in the cache, ready to be replayed.
+pub struct Kept {
+    status: StatusCode,
+    headers: HeaderMap,
+    parts: Arc<[(Slot, Bytes)]>,
+    len: usize,
+}
+
+impl Kept {
+    /// Whether some part of the body is in `slot`.
+    pub fn has(&self, slot: Slot) -> bool {
+        self.parts.iter().any(|(s, _)| *s == slot)
+    }
+
+    /// The response, each part of the body replaced by what `fill` gives for
+    /// its slot, or as kept where it gives nothing.
+    pub fn respond<'a>(self, fill: impl Fn(Slot) -> Option<&'a [u8]>) -> Response {
+        let body = match &*self.parts {
+            [(slot, one)] if fill(*slot).is_none() => one.clone(),
+            parts => {
+                let mut all = Vec::with_capacity(self.len + 256);
+                for (slot, kept) in parts.iter() {
+                    match fill(*slot) {
+                        Some(bytes) => all.extend_from_slice(bytes),
+                        None => all.extend_from_slice(kept),
+                    }
+                }
+                Bytes::from(all)
+            }
+        };
+        let mut res = Response::new(Body::from(body));
+        *res.status_mut() = self.status;
+        *res.headers_mut() = self.headers;
+        res
+    }
 }
 
 #[derive(Default)]
@@ -86,35 +129,30 @@ impl Microcache {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// A fresh copy of the response kept under `key`, its parts joined by `filler`.
-    pub fn get(&self, key: &str, filler: &[u8]) -> Option<Response> {
+    /// The response kept under `key`, while fresh.
+    pub fn get(&self, key: &str) -> Option<Kept> {
         let inner = self.lock();
         let e = inner.entries.get(key)?;
         if e.at.elapsed() >= self.fresh_for {
             return None;
         }
-        let body = match e.parts.as_slice() {
-            [one] => one.clone(),
-            parts => {
-                let mut all = Vec::with_capacity(e.len + filler.len() * parts.len());
-                for (i, p) in parts.iter().enumerate() {
-                    if i > 0 {
-                        all.extend_from_slice(filler);
-                    }
-                    all.extend_from_slice(p);
-                }
-                Bytes::from(all)
-            }
-        };
-        let mut res = Response::new(Body::from(body));
-        *res.status_mut() = e.status;
-        *res.headers_mut() = e.headers.clone();
-        Some(res)
+        Some(Kept {
+            status: e.status,
+            headers: e.headers.clone(),
+            parts: e.parts.clone(),
+            len: e.len,
+        })
     }
 
-    /// Keeps `parts` (a body cut where a filler goes) under `key`.
-    pub fn put(&self, key: String, status: StatusCode, headers: HeaderMap, parts: Vec<Bytes>) {
-        let len: usize = parts.iter().map(Bytes::len).sum();
+    /// Keeps a response under `key`, its body as `parts` (each in its slot).
+    pub fn put(
+        &self,
+        key: String,
+        status: StatusCode,
+        headers: HeaderMap,
+        parts: Vec<(Slot, Bytes)>,
+    ) {
+        let len: usize = parts.iter().map(|(_, b)| b.len()).sum();
         if key.len() > MAX_KEY || len > MAX_ENTRY {
             return;
         }
@@ -138,7 +176,7 @@ impl Microcache {
             Entry {
                 status,
                 headers,
-                parts,
+                parts: parts.into(),
                 len,
                 at: Instant::now(),
             },
@@ -228,13 +266,28 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn parts_are_joined_by_the_filler() {
+    async fn parts_are_replaced_by_slot() {
         let c = Microcache::default();
-        let parts = vec![Bytes::from("a"), Bytes::from("b"), Bytes::from("c")];
+        let parts = vec![
+            (FIXED, Bytes::from("a")),
+            (1, Bytes::from("-")),
+            (FIXED, Bytes::from("b")),
+            (2, Bytes::from("?")),
+            (1, Bytes::from("-")),
+        ];
         c.put("/p".into(), StatusCode::OK, HeaderMap::new(), parts);
-        assert_eq!(text(c.get("/p", b"12").unwrap()).await, "a12b12c");
-        assert_eq!(text(c.get("/p", b"x").unwrap()).await, "axbxc");
-        assert!(c.get("/q", b"x").is_none());
+        let kept = c.get("/p").unwrap();
+        assert!(kept.has(1) && kept.has(2) && !kept.has(3));
+        let fill = |s: Slot| (s == 1).then_some(&b"12"[..]);
+        assert_eq!(text(kept.respond(fill)).await, "a12b?12");
+        let both = |s: Slot| match s {
+            1 => Some(&b"x"[..]),
+            2 => Some(&b"yy"[..]),
+            _ => None,
+        };
+        assert_eq!(text(c.get("/p").unwrap().respond(both)).await, "axbyyx");
+        assert_eq!(text(c.get("/p").unwrap().respond(|_| None)).await, "a-b?-");
+        assert!(c.get("/q").is_none());
     }
 
     #[tokio::test]
@@ -257,7 +310,7 @@ mod tests {
                 format!("/f{i}"),
                 StatusCode::OK,
                 HeaderMap::new(),
-                vec![body],
+                vec![(FIXED, body)],
             );
         }
         let inner = c.lock();
@@ -273,8 +326,8 @@ mod tests {
             "/a".into(),
             StatusCode::OK,
             HeaderMap::new(),
-            vec![Bytes::from("a")],
+            vec![(FIXED, Bytes::from("a"))],
         );
-        assert!(c.get("/a", b"").is_none());
+        assert!(c.get("/a").is_none());
     }
 }

@@ -116,17 +116,13 @@ pub fn router(state: ServerState, metrics: Arc<Metrics>) -> Router {
         .merge(pages)
         .merge(crate::dashboard_upload::routes())
         .layer(signed);
-    // Outside the session layer: a page kept for visitors who are not signed in
-    // is replayed without touching the session (see `page_cache`).
-    let page_cache_ms = app_state.config.page_cache_ms;
-    let app = if page_cache_ms > 0 {
-        app.layer(axum::middleware::from_fn_with_state(
-            PageCache::new(Duration::from_millis(page_cache_ms)),
-            page_cache::pages,
-        ))
-    } else {
-        app
-    };
+    // Outside the session layer: a kept page is replayed without touching the
+    // session (see `page_cache`; with `page_cache_ms = 0` it keeps nothing and
+    // only takes the pages' internal personal mark off).
+    let app = app.layer(axum::middleware::from_fn_with_state(
+        PageCache::new(Duration::from_millis(app_state.config.page_cache_ms)),
+        page_cache::pages,
+    ));
     // The operational endpoints read no session and change nothing: outside both
     // layers, they cost only the shared outer layers.
     let app = app.merge(ops_routes(&app_state, metrics.clone()));

@@ -21,7 +21,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
 use axum::response::Response;
 
-use crate::microcache::{plain_get, read_small, Microcache};
+use crate::microcache::{plain_get, read_small, Microcache, FIXED};
 use crate::state::ServerState;
 
 /// Answers from memory when it can; otherwise calls `files` (Leptos's file and
@@ -76,15 +76,20 @@ where
             .unwrap_or_default();
         format!("{}\n{encoding}", req.uri().path())
     });
-    if let Some(hit) = key.as_deref().and_then(|k| cache.get(k, b"")) {
-        return hit;
+    if let Some(hit) = key.as_deref().and_then(|k| cache.get(k)) {
+        return hit.respond(|_| None);
     }
     let is_get = req.method() == Method::GET;
     let res = file_headers(files(uri, state, req).await);
     match key {
         Some(key) if is_get && res.status() == StatusCode::OK => match read_small(res).await {
             Ok((parts, body)) => {
-                cache.put(key, parts.status, parts.headers.clone(), vec![body.clone()]);
+                cache.put(
+                    key,
+                    parts.status,
+                    parts.headers.clone(),
+                    vec![(FIXED, body.clone())],
+                );
                 Response::from_parts(parts, axum::body::Body::from(body))
             }
             Err(res) => res,

@@ -11,7 +11,7 @@ use crate::error::UiError;
 pub async fn current_user() -> Result<Option<UserOut>, UiError> {
     use super::ssr::*;
     let state = state()?;
-    let s = session().await?;
+    let s = nav_session().await?;
     Ok(trellis_platform::session::current_user_out(&state, &s).await?)
 }
 
@@ -158,8 +158,13 @@ impl SessionContext {
         ctx
     }
 
-    /// Reads the context.
+    /// Reads the context, from a page or component that shows something
+    /// depending on who is signed in: on the server, the page is marked
+    /// personal (`ssr::mark_personal`). The navigation bar is handed the
+    /// context by [`crate::App`] instead, and marks nothing.
     pub fn get() -> SessionContext {
+        #[cfg(feature = "ssr")]
+        super::ssr::mark_personal();
         expect_context::<SessionContext>()
     }
 }

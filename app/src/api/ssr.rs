@@ -13,8 +13,36 @@ pub fn state() -> Result<AppState, UiError> {
         .ok_or_else(|| AppError::internal("AppState missing from context").into())
 }
 
-/// The browser session of this request.
+/// The response header by which a page says its body depends on who is signed
+/// in (see [`session`]). The server's page cache reads it and takes it off every
+/// response; no client sees it.
+pub const PERSONAL_HEADER: &str = "x-trellis-personal";
+
+/// The browser session of this request, for anything but the navigation bar.
+///
+/// A page whose render asks for it shows something that depends on who is
+/// signed in: it is marked so (with [`PERSONAL_HEADER`]), and the server never
+/// answers a signed-in visitor with the shared render of such a page.
 pub async fn session() -> Result<Session, UiError> {
+    mark_personal();
+    nav_session().await
+}
+
+/// Marks the page being rendered as showing something that depends on who is
+/// signed in (see [`PERSONAL_HEADER`]).
+pub fn mark_personal() {
+    if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
+        opts.insert_header(
+            http::HeaderName::from_static(PERSONAL_HEADER),
+            http::HeaderValue::from_static("1"),
+        );
+    }
+}
+
+/// The browser session of this request, for the navigation bar's "who is
+/// signed in" alone: asking for it does not mark the page personal (the server
+/// puts each visitor's own navigation bar into a shared render).
+pub async fn nav_session() -> Result<Session, UiError> {
     leptos_axum::extract::<Session>()
         .await
         .map_err(|e| AppError::internal(format!("session missing: {e}")).into())

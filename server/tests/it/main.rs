@@ -24,6 +24,7 @@ mod official_support;
 mod openapi;
 mod ops;
 mod page_cache;
+mod page_splice;
 mod pages;
 mod pages_audit_log;
 mod pages_dashboard;

@@ -1,7 +1,9 @@
 //! The page microcache (`trellis_server::page_cache`): a page kept for visitors
 //! who are not signed in is replayed with a fresh CSP nonce that matches its
 //! header; signed-in requests, answers that set a cookie, `/api/` and anything
-//! but a `200` HTML answer to a `GET` are never kept or replayed.
+//! but a `200` HTML answer to a `GET` are never kept, and a page without a
+//! navigation bar to put a signed-in visitor's in is never replayed to one
+//! (page_splice.rs has the pages that have one).
 //!
 //! First against a counting handler behind the real layers (so what was
 //! rendered and what was replayed can be told apart), then on the real router.

@@ -23,7 +23,7 @@ fn manifest(name: &str, display: &str, kind: &str, description: &str) -> String 
 
 /// Two published plugins (one downloaded twice) and two demo listings imported
 /// into `catalogue`: one without versions, one with catalogue versions only.
-async fn seed(app: &TestApp) {
+pub(crate) async fn seed(app: &TestApp) {
     let (_, t) = publisher(app, "alice", "acme").await;
     let calendar = Pkg::new("acme.calendar-sync", "1.0.0")
         .file(
