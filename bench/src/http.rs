@@ -93,6 +93,27 @@ async fn get(http: &reqwest::Client, url: &str) -> (reqwest::StatusCode, Bytes) 
 }
 
 /// Fetches `url` once and checks it answers 200 with exactly `want`.
+/// A page as the signed-in bench user gets it (with its sign-out button).
+async fn signed_in_page(http: &reqwest::Client, url: &str, session: &str) -> Bytes {
+    let res = http
+        .get(url)
+        .header("cookie", session)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{url}: {e}"));
+    assert!(
+        res.status().is_success(),
+        "{url} signed in: {}",
+        res.status()
+    );
+    let body = res.bytes().await.expect("signed-in body");
+    assert!(
+        std::str::from_utf8(&body).is_ok_and(|t| t.contains("Sign out")),
+        "{url} shows no sign-out button when signed in"
+    );
+    body
+}
+
 async fn check_same(http: &reqwest::Client, url: &str, want: &[u8]) {
     let (status, body) = get(http, url).await;
     assert!(status.is_success(), "{url}: {status}");
@@ -232,36 +253,8 @@ pub async fn run(quick: bool, only: Option<&str>) {
     // with the user's navigation bar put in (`page_cache`); the account page is
     // personal, rendered for every request.
     let session = srv.session_cookie().await;
-    let signed_in = srv
-        .http
-        .get(format!("{}/", srv.base))
-        .header("cookie", &session)
-        .send()
-        .await
-        .expect("signed-in page");
-    assert!(
-        signed_in.status().is_success(),
-        "/ signed in: {}",
-        signed_in.status()
-    );
-    let signed_in = signed_in.bytes().await.expect("signed-in body");
-    assert!(
-        std::str::from_utf8(&signed_in).is_ok_and(|t| t.contains("Sign out")),
-        "the signed-in home page shows no sign-out button"
-    );
-    let account = srv
-        .http
-        .get(format!("{}/account", srv.base))
-        .header("cookie", &session)
-        .send()
-        .await
-        .expect("account page");
-    assert!(
-        account.status().is_success(),
-        "/account: {}",
-        account.status()
-    );
-    let account = account.bytes().await.expect("account body");
+    let signed_in = signed_in_page(&srv.http, &format!("{}/", srv.base), &session).await;
+    let account = signed_in_page(&srv.http, &format!("{}/account", srv.base), &session).await;
 
     // The same bytes on nginx, and a page of the same size on bare axum.
     let nginx = Nginx::start().unwrap_or_else(|e| panic!("{e}"));

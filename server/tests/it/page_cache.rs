@@ -94,7 +94,8 @@ fn counting_router(calls: Arc<AtomicUsize>) -> Router {
         .layer(axum::middleware::from_fn(security_headers::apply))
 }
 
-async fn send(
+/// A request through `router`, with `cookie` if any: the answer's headers and body.
+pub(crate) async fn send(
     router: &Router,
     method: Method,
     path: &str,

@@ -12,12 +12,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::http::{header, HeaderMap, Request};
+use axum::http::{header, HeaderMap, Method, Request};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
-use http_body_util::BodyExt;
-use tower::ServiceExt;
 use trellis_server::middleware::security_headers::{self, CspNonce};
 use trellis_server::page_cache::{self, PageCache};
 
@@ -92,18 +90,7 @@ fn counting_router(renders: Arc<Mutex<Vec<String>>>) -> Router {
 }
 
 async fn send(router: &Router, path: &str, cookie: Option<&str>) -> (HeaderMap, String) {
-    let mut req = Request::get(path);
-    if let Some(c) = cookie {
-        req = req.header(header::COOKIE, c);
-    }
-    let res = router
-        .clone()
-        .oneshot(req.body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let headers = res.headers().clone();
-    let body = res.into_body().collect().await.unwrap().to_bytes();
-    (headers, String::from_utf8(body.to_vec()).unwrap())
+    crate::page_cache::send(router, Method::GET, path, cookie).await
 }
 
 fn taken(renders: &Mutex<Vec<String>>) -> Vec<String> {
