@@ -17,7 +17,7 @@
 //! rendered for them; [`Visitors`] keeps those per session cookie for as long
 //! as a page is kept. A page spliced this way is byte for byte the page the
 //! app renders for that visitor (tested on the real pages in
-//! `tests/it/page_cache.rs`). The only other thing in the navigation bar that
+//! `tests/it/page_splice.rs`). The only other thing in the navigation bar that
 //! varies is which link is marked current (`aria-current`), by path: a
 //! visitor's bar is put only into pages none of its links is current on
 //! ([`Visitor::fits`]).
