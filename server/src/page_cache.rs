@@ -105,12 +105,7 @@ impl PageCache {
 
     fn skip(&self, key: &str) {
         let mut skips = self.skips();
-        if skips.len() >= MAX_SKIPS {
-            skips.retain(|_, at| at.elapsed() < SKIP_FOR);
-            if skips.len() >= MAX_SKIPS {
-                skips.clear();
-            }
-        }
+        page_parts::make_room(&mut skips, MAX_SKIPS, |at| at.elapsed() < SKIP_FOR);
         skips.insert(key.to_owned(), Instant::now());
     }
 }
@@ -139,11 +134,6 @@ fn session_cookie(headers: &HeaderMap) -> SessionCookie {
         }
     }
     found
-}
-
-/// Whether any `Cookie` header names the session cookie.
-pub fn has_session_cookie(headers: &HeaderMap) -> bool {
-    !matches!(session_cookie(headers), SessionCookie::None)
 }
 
 /// The `Cookie` headers without the session cookie.
@@ -328,14 +318,14 @@ mod tests {
     #[test]
     fn finds_the_session_cookie() {
         let mut h = HeaderMap::new();
-        assert!(!has_session_cookie(&h));
+        assert!(matches!(session_cookie(&h), SessionCookie::None));
         h.insert(
             header::COOKIE,
             "bench=1; trellis_sessionx=2".parse().unwrap(),
         );
-        assert!(!has_session_cookie(&h));
+        assert!(matches!(session_cookie(&h), SessionCookie::None));
         h.append(header::COOKIE, "a=b;  trellis_session=abc".parse().unwrap());
-        assert!(has_session_cookie(&h));
+        assert!(matches!(session_cookie(&h), SessionCookie::One(ref v) if v == "abc"));
     }
 
     #[test]

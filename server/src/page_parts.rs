@@ -193,6 +193,17 @@ impl Visitor {
     }
 }
 
+/// Makes room in a bounded map of recent things before an insert: at `max`
+/// entries, drops those `fresh` says are over, and everything when none is.
+pub fn make_room<V>(map: &mut HashMap<String, V>, max: usize, fresh: impl Fn(&V) -> bool) {
+    if map.len() >= max {
+        map.retain(|_, v| fresh(v));
+        if map.len() >= max {
+            map.clear();
+        }
+    }
+}
+
 /// What is known of a session.
 enum Seen {
     /// Its bar, and when the page it was taken from was rendered.
@@ -246,13 +257,10 @@ impl Visitors {
                 return;
             }
         }
-        if map.len() >= MAX_VISITORS && !map.contains_key(cookie) {
-            map.retain(|_, seen| match seen {
+        if !map.contains_key(cookie) {
+            make_room(&mut map, MAX_VISITORS, |seen| match seen {
                 Seen::Bar(_, at) | Seen::Wrote(at) => at.elapsed() < fresh_for,
             });
-            if map.len() >= MAX_VISITORS {
-                map.clear();
-            }
         }
         map.insert(
             cookie.to_owned(),
@@ -357,6 +365,17 @@ mod tests {
         ] {
             assert!(!alice.fits(path), "{path}");
         }
+    }
+
+    #[test]
+    fn room_is_made_from_what_is_over_first() {
+        let mut map: HashMap<String, u32> = (0..4).map(|i| (i.to_string(), i)).collect();
+        make_room(&mut map, 5, |v| *v > 1);
+        assert_eq!(map.len(), 4, "under the bound: nothing dropped");
+        make_room(&mut map, 4, |v| *v > 1);
+        assert_eq!(map.len(), 2);
+        make_room(&mut map, 2, |_| true);
+        assert!(map.is_empty(), "all fresh: everything goes");
     }
 
     #[test]
