@@ -7,7 +7,9 @@
 //! visitor and as the signed-in bench user get it). The signed-in rows send the session
 //! cookie of a real sign-in: the home page is answered with the shared render and the
 //! user's own navigation bar put in, the account page (personal) is a render every
-//! time. Each target is
+//! time. The anonymous not-found page, also a render every time (the page cache keeps
+//! only 200s) but with no database work, shows what the renderer alone allows. Each
+//! target is
 //! driven by wrk with 1 and with 16 keep-alive connections for a fixed duration; the
 //! table compares Trellis with nginx (downloads, static files) and with bare axum
 //! (pages, `/healthz`). Results are written up in docs/benchmarks.md.
@@ -41,6 +43,8 @@ struct Case {
     metric: Metric,
     /// The target: Trellis at least this fraction of the baseline.
     goal: Option<f64>,
+    /// Trellis answers 404 by design (the not-found page): not flagged.
+    not_found: bool,
 }
 
 struct Row {
@@ -48,6 +52,7 @@ struct Row {
     server: &'static str,
     run: wrk::Run,
     ratio: Option<(f64, Metric, Option<f64>)>,
+    not_found: bool,
 }
 
 /// The repository root (this crate lives in `bench/`).
@@ -255,6 +260,11 @@ pub async fn run(quick: bool, only: Option<&str>) {
     let session = srv.session_cookie().await;
     let signed_in = signed_in_page(&srv.http, &format!("{}/", srv.base), &session).await;
     let account = signed_in_page(&srv.http, &format!("{}/account", srv.base), &session).await;
+    // The smallest page, rendered for every request with no database work: the
+    // not-found page of an anonymous visitor (the page cache keeps only 200s). What a
+    // Leptos render alone allows on this machine.
+    let (status, not_found) = get(&srv.http, &format!("{}/bench-no-such-page", srv.base)).await;
+    assert_eq!(status, reqwest::StatusCode::NOT_FOUND, "the not-found page");
 
     // The same bytes on nginx, and a page of the same size on bare axum.
     let nginx = Nginx::start().unwrap_or_else(|e| panic!("{e}"));
@@ -265,6 +275,7 @@ pub async fn run(quick: bool, only: Option<&str>) {
     let bare = Bare::start(home.clone()).await;
     let bare_signed_in = Bare::start(signed_in.clone()).await;
     let bare_account = Bare::start(account.clone()).await;
+    let bare_not_found = Bare::start(not_found.clone()).await;
     let n = |p: &str| format!("{}{p}", nginx.base);
     check_same(&srv.http, &n("/small.tar.gz"), &small).await;
     check_same(&srv.http, &n("/big.tar.gz"), &big).await;
@@ -289,6 +300,7 @@ pub async fn run(quick: bool, only: Option<&str>) {
             baseline: n("/small.tar.gz"),
             metric: Metric::ReqPerSec,
             goal: Some(0.25),
+            not_found: false,
         },
         Case {
             what: format!("download {}", size_label(big.len())),
@@ -298,6 +310,7 @@ pub async fn run(quick: bool, only: Option<&str>) {
             baseline: n("/big.tar.gz"),
             metric: Metric::BytesPerSec,
             goal: Some(0.5),
+            not_found: false,
         },
         Case {
             what: format!("trellis.css {}", size_label(css.len())),
@@ -307,6 +320,7 @@ pub async fn run(quick: bool, only: Option<&str>) {
             baseline: n("/pkg/trellis.css"),
             metric: Metric::ReqPerSec,
             goal: Some(0.25),
+            not_found: false,
         },
         Case {
             what: format!("home page {}, anonymous", size_label(home.len())),
@@ -316,6 +330,7 @@ pub async fn run(quick: bool, only: Option<&str>) {
             baseline: format!("{}/page", bare.base),
             metric: Metric::ReqPerSec,
             goal: Some(0.25),
+            not_found: false,
         },
         Case {
             // A cookie other than the session's changes nothing: the anonymous page.
@@ -326,6 +341,7 @@ pub async fn run(quick: bool, only: Option<&str>) {
             baseline: format!("{}/page", bare.base),
             metric: Metric::ReqPerSec,
             goal: Some(0.25),
+            not_found: false,
         },
         Case {
             // The shared render with this session's navigation bar put in (one render
@@ -337,6 +353,7 @@ pub async fn run(quick: bool, only: Option<&str>) {
             baseline: format!("{}/page", bare_signed_in.base),
             metric: Metric::ReqPerSec,
             goal: Some(0.25),
+            not_found: false,
         },
         Case {
             // A personal page: rendered for every request, session and user included
@@ -348,6 +365,18 @@ pub async fn run(quick: bool, only: Option<&str>) {
             baseline: format!("{}/page", bare_account.base),
             metric: Metric::ReqPerSec,
             goal: Some(0.25),
+            not_found: false,
+        },
+        Case {
+            // The floor of any page rendered per request: the renderer alone.
+            what: format!("not-found page {}, rendered", size_label(not_found.len())),
+            trellis: format!("{}/bench-no-such-page", srv.base),
+            headers: vec![],
+            baseline_name: "bare",
+            baseline: format!("{}/page", bare_not_found.base),
+            metric: Metric::ReqPerSec,
+            goal: None,
+            not_found: true,
         },
         Case {
             what: "/healthz".into(),
@@ -357,6 +386,7 @@ pub async fn run(quick: bool, only: Option<&str>) {
             baseline: format!("{}/healthz", bare.base),
             metric: Metric::ReqPerSec,
             goal: None,
+            not_found: false,
         },
     ];
 
@@ -384,12 +414,14 @@ pub async fn run(quick: bool, only: Option<&str>) {
                 server: case.baseline_name,
                 run: base,
                 ratio: None,
+                not_found: false,
             });
             rows.push(Row {
                 what: case.what.clone(),
                 server: "trellis",
                 run: ours,
                 ratio: Some((ratio, case.metric, case.goal)),
+                not_found: case.not_found,
             });
         }
     }
@@ -400,6 +432,7 @@ pub async fn run(quick: bool, only: Option<&str>) {
             server: "nginx",
             run: drive(&n("/index.html"), &[], conns, duration).await,
             ratio: None,
+            not_found: false,
         });
     }
 
@@ -428,7 +461,7 @@ pub async fn run(quick: bool, only: Option<&str>) {
             }
         };
         let mut flags = String::new();
-        if r.run.non_2xx > 0 {
+        if r.run.non_2xx > 0 && !r.not_found {
             flags.push_str(&format!(" [{} non-2xx]", r.run.non_2xx));
         }
         if r.run.socket_errors > 0 {
@@ -457,6 +490,7 @@ pub async fn run(quick: bool, only: Option<&str>) {
     drop(bare);
     drop(bare_signed_in);
     drop(bare_account);
+    drop(bare_not_found);
     drop(nginx);
     srv.stop().await;
 }
