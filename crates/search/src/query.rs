@@ -166,9 +166,23 @@ pub(crate) struct Alt {
     pub kind: MatchKind,
     /// Its weight relative to an exact match of the word.
     pub factor: f64,
-    /// Whether a name matched this way still counts as the query itself (exact words,
-    /// and the closest corrections of a word the index does not know).
-    pub exact_ok: bool,
+    /// How a name matched this way counts against the query (see [`NameFit`]).
+    pub name: NameFit,
+}
+
+/// How a name word matched through an alternative counts when a name is read against
+/// the query (the exact tier and the completion tier, `ranking.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NameFit {
+    /// Still the query itself: exact words, and the closest corrections of a word the
+    /// index does not know.
+    Exact,
+    /// A completion of the last word while it is being typed (a word the index does
+    /// not know): the name is what the visitor is typing.
+    Completes,
+    /// Anything else (completions of known words, other forms, looser corrections,
+    /// splits and joins): never the query itself.
+    Loose,
 }
 
 /// A query word and its alternatives.
@@ -182,15 +196,15 @@ pub(crate) struct Clause {
     /// This word run together with the next one (`mind map` -> mindmap).
     pub joined_with_next: Option<String>,
     /// Stems of the single-word alternatives a name word may match, with the best
-    /// weight and whether it keeps the name exact (see [`Clause::accepts`]).
-    accepted: rustc_hash::FxHashMap<String, (f64, bool)>,
+    /// weight and how the name then counts (see [`Clause::accepts`]).
+    accepted: rustc_hash::FxHashMap<String, (f64, NameFit)>,
 }
 
 impl Clause {
     /// How a document word, given by its stem (`tokenizer::stem`), stands for this
     /// clause, if it does (plurals aside): the best single-word alternative's weight
-    /// and whether it keeps a name exact.
-    pub(crate) fn accepts(&self, stemmed: &str) -> Option<(f64, bool)> {
+    /// and how the name then counts.
+    pub(crate) fn accepts(&self, stemmed: &str) -> Option<(f64, NameFit)> {
         self.accepted.get(stemmed).copied()
     }
 
@@ -205,9 +219,9 @@ impl Clause {
                 let slot = self
                     .accepted
                     .entry(stem(&a.terms[0]).into_owned())
-                    .or_insert((a.factor, a.exact_ok));
+                    .or_insert((a.factor, a.name));
                 if a.factor > slot.0 {
-                    *slot = (a.factor, a.exact_ok);
+                    *slot = (a.factor, a.name);
                 }
             }
         }
@@ -246,7 +260,7 @@ impl Plan {
                 terms: vec![w.clone()],
                 kind: MatchKind::Exact,
                 factor: 1.0,
-                exact_ok: true,
+                name: NameFit::Exact,
             }];
             let freq = vocab.freq(w);
             // The last word may be unfinished; earlier ones complete at a discount.
@@ -268,7 +282,11 @@ impl Plan {
                 alts.push(Alt {
                     terms: vec![c.term.clone()],
                     kind: MatchKind::Prefix,
-                    exact_ok: false,
+                    name: if last && freq == 0 {
+                        NameFit::Completes
+                    } else {
+                        NameFit::Loose
+                    },
                     factor: damping
                         * discount
                         * (weights.prefix_base
@@ -284,7 +302,7 @@ impl Plan {
                         alts.push(Alt {
                             terms: vec![c.term],
                             kind: MatchKind::Prefix,
-                            exact_ok: false,
+                            name: NameFit::Loose,
                             factor: weights.word_forms,
                         });
                     }
@@ -302,7 +320,11 @@ impl Plan {
                     terms: vec![c.term.clone()],
                     kind: MatchKind::Typo(c.distance),
                     factor: factor * damping,
-                    exact_ok: freq == 0 && Some(c.distance) == closest,
+                    name: if freq == 0 && Some(c.distance) == closest {
+                        NameFit::Exact
+                    } else {
+                        NameFit::Loose
+                    },
                 });
             }
             let split = best_split(w, vocab);
@@ -311,11 +333,13 @@ impl Plan {
                     terms: vec![a.clone(), b.clone()],
                     kind: MatchKind::Split,
                     factor: weights.split,
-                    exact_ok: false,
+                    name: NameFit::Loose,
                 });
             }
             // "Did you mean": an unknown word (or a very rare one next to a common one)
-            // is replaced by the most frequent word within its typo budget.
+            // is replaced by the most frequent word within its typo budget. A last word
+            // that completes to words of the index is unfinished, not misspelt (`kanb`
+            // is on its way to `kanban`, not a typo of `kana`).
             let known = freq > 0 || (last && !completions.is_empty()) || split.is_some();
             let df = alts
                 .iter()
@@ -325,7 +349,7 @@ impl Plan {
                 .unwrap_or(0);
             let weight = (1.0 + num_docs as f64 / (1.0 + df as f64)).ln();
             if let Some(best) = near.iter().max_by_key(|c| c.freq) {
-                if !known || (freq <= 2 && best.freq >= 50 * freq) {
+                if !known || (freq > 0 && freq <= 2 && best.freq >= 50 * freq) {
                     if let Some(slot) = corrected.iter_mut().find(|x| *x == w) {
                         *slot = best.term.clone();
                         any_correction = true;
@@ -347,7 +371,7 @@ impl Plan {
                     terms: vec![joined.clone()],
                     kind: MatchKind::Join,
                     factor: weights.join,
-                    exact_ok: false,
+                    name: NameFit::Loose,
                 });
             }
         }
@@ -358,7 +382,7 @@ impl Plan {
                     terms: vec![initials.clone()],
                     kind: MatchKind::Acronym,
                     factor: weights.acronym,
-                    exact_ok: false,
+                    name: NameFit::Loose,
                 });
             }
         }

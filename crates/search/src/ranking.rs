@@ -16,7 +16,7 @@ use trellis_types::{Explanation, ScoreComponent, SearchSort};
 
 use crate::feedback::Feedback;
 use crate::matching::{DocMatch, FieldHit};
-use crate::query::{is_stopword, MatchKind, Plan};
+use crate::query::{is_stopword, MatchKind, NameFit, Plan};
 use crate::schema::TextField;
 use crate::snapshot::{DocKey, Snapshot};
 use crate::table::DocMeta;
@@ -339,14 +339,14 @@ impl<'a> Ranker<'a> {
             .hits
             .first()
             .is_some_and(|h| h[TextField::Name.index()].is_some());
-        let (exact, prefix_bonus, bonus_detail) = if name_hit {
+        let (exact, prefix_bonus, bonus_detail, tier) = if name_hit {
             self.name_bonus(meta)
         } else {
-            (0.0, 0.0, String::new())
+            (0.0, 0.0, String::new(), "exact_match")
         };
         if self.explain {
             if exact > 0.0 {
-                parts.push(component("exact_match", exact, bonus_detail.clone()));
+                parts.push(component(tier, exact, bonus_detail.clone()));
             }
             if prefix_bonus > 0.0 {
                 parts.push(component("name_prefix", prefix_bonus, bonus_detail.clone()));
@@ -406,11 +406,12 @@ impl<'a> Ranker<'a> {
         (base * coverage + prefix_bonus, exact, quality)
     }
 
-    /// The exact-name tier bonus or the name-prefix bonus (and what earned it): the
+    /// The exact-name tier bonus, the completion tier bonus or the name-prefix bonus
+    /// (what earned it, and the tier's component name for explanations): the
     /// display name or name, read word by word against the query words (accepting their
     /// typo, completion, split and join alternatives, skipping words found in many names).
-    fn name_bonus(&mut self, meta: &DocMeta) -> (f64, f64, String) {
-        let mut best = (0.0, 0.0, String::new());
+    fn name_bonus(&mut self, meta: &DocMeta) -> (f64, f64, String, &'static str) {
+        let mut best = (0.0, 0.0, String::new(), "exact_match");
         let n = self.plan.clauses.len() as f64;
         // Display names are read as written; names (ids) may carry ecosystem words
         // (`obsidian-excalidraw-plugin`), which are skipped.
@@ -424,20 +425,32 @@ impl<'a> Ranker<'a> {
             ("name", &meta.name_words, &meta.name_stems, true),
         ] {
             match self.walk(words, stems, in_id) {
-                Some((true, factor)) if self.w.exact_name * factor > best.0 => {
+                Some((Reading::Whole, factor)) if self.w.exact_name * factor > best.0 => {
                     best = (
                         self.w.exact_name * factor,
                         0.0,
                         format!("the {label} is the query"),
+                        "exact_match",
                     );
                 }
-                Some((false, factor))
+                Some((Reading::Completed, _))
+                    if self.w.exact_name * self.w.name_completion > best.0 =>
+                {
+                    best = (
+                        self.w.exact_name * self.w.name_completion,
+                        0.0,
+                        format!("the {label} is the query with its last word completed"),
+                        "name_completion",
+                    );
+                }
+                Some((Reading::Prefix, factor))
                     if best.0 == 0.0 && self.w.name_prefix * n * factor > best.1 =>
                 {
                     best = (
                         0.0,
                         self.w.name_prefix * n * factor,
                         format!("the {label} starts with the query"),
+                        "name_prefix",
                     );
                 }
                 _ => {}
@@ -446,21 +459,23 @@ impl<'a> Ranker<'a> {
         best
     }
 
-    /// `Some((whole name, weight))` when `words` (stemmed: `stems`) start with the
-    /// query's words.
-    fn walk(&mut self, words: &[String], stems: &[String], in_id: bool) -> Option<(bool, f64)> {
+    /// `Some((how, weight))` when `words` (stemmed: `stems`) start with the query's
+    /// words.
+    fn walk(&mut self, words: &[String], stems: &[String], in_id: bool) -> Option<(Reading, f64)> {
         let clauses = &self.plan.clauses;
         let (mut i, mut j, mut factor) = (0usize, 0usize, 1.0f64);
-        // A name matched through a completion or a loose correction is never exact.
-        let mut inexact = false;
+        // A name matched through a completion or a loose correction is never exact;
+        // through the completion of a word being typed it may be the completed query.
+        let (mut loose, mut completed) = (false, false);
         while i < clauses.len() {
             let w = words.get(j)?;
             if clauses[i].joined_with_next.as_ref() == Some(w) {
                 i += 2;
                 j += 1;
-            } else if let Some((f, exact_ok)) = clauses[i].accepts(&stems[j]) {
+            } else if let Some((f, fit)) = clauses[i].accepts(&stems[j]) {
                 factor *= f;
-                inexact |= !exact_ok;
+                loose |= fit == NameFit::Loose;
+                completed |= fit == NameFit::Completes;
                 i += 1;
                 j += 1;
             } else if words
@@ -475,8 +490,14 @@ impl<'a> Ranker<'a> {
                 return None;
             }
         }
-        let full = !inexact && words[j..].iter().all(|w| self.skippable(w, in_id));
-        Some((full, factor))
+        let how = if loose || !words[j..].iter().all(|w| self.skippable(w, in_id)) {
+            Reading::Prefix
+        } else if completed {
+            Reading::Completed
+        } else {
+            Reading::Whole
+        };
+        Some((how, factor))
     }
 
     /// A stopword, or a word that carries no meaning in names (`in_id`: reading a
@@ -498,6 +519,18 @@ impl<'a> Ranker<'a> {
         ids.max(shown) >= NOISE_SHARE
             || (in_id && ids >= NOISE_ID_SHARE && ids >= NOISE_ID_RATIO * shown)
     }
+}
+
+/// How a name reads against the query ([`Ranker::walk`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    /// The name is the query (the exact tier).
+    Whole,
+    /// The name is the query with its last word completed, as typed so far (the
+    /// completion tier).
+    Completed,
+    /// The name starts with the query (the name-prefix bonus).
+    Prefix,
 }
 
 /// Whether `whole` is `a` followed by `b`.

@@ -42,6 +42,10 @@ pub struct RankingWeights {
     pub implied: f64,
     /// Added after popularity when a name is exactly the query: a tier above the rest.
     pub exact_name: f64,
+    /// A share of `exact_name` added when a name is the query with its last word
+    /// completed as typed so far (`telescop` -> *telescope.nvim*): a tier below the
+    /// exact one, above the names that merely start with the query.
+    pub name_completion: f64,
     /// Added to the text score (per query word) when a name starts with the query.
     pub name_prefix: f64,
     /// Popularity multiplies the text score by `1 + popularity * p^popularity_exponent`,
@@ -86,6 +90,7 @@ impl Default for RankingWeights {
             coverage_exponent: 1.5,
             implied: 1.5,
             exact_name: 1000.0,
+            name_completion: 0.3,
             name_prefix: 1.0,
             popularity: 40.0,
             popularity_exponent: 3.0,

@@ -304,3 +304,88 @@ fn related_words_of_the_best_results_find_more_below_the_direct_matches() {
     });
     assert_eq!(ids(&search(&ix, "pomodoro")).len(), 3);
 }
+
+#[test]
+fn a_name_the_typed_prefix_completes_comes_before_longer_names() {
+    use common::{api_versions, doc};
+    use trellis_search::{RankingWeights, SearchIndex};
+    // The extensions of a plugin mention it more and are more popular; the plugin
+    // itself is still what someone typing `telesc` is after.
+    let ix = SearchIndex::in_memory(&api_versions()).unwrap();
+    let docs = [
+        doc("z.telescope", "Telescope", "A fuzzy finder over lists.", 10),
+        doc(
+            "a.telescope-zoxide",
+            "Telescope Zoxide",
+            "Telescope integration for zoxide: telescope picks directories.",
+            10_000,
+        ),
+        doc(
+            "b.telescope-tabs",
+            "Telescope Tabs",
+            "Navigate tabs with telescope.",
+            5_000,
+        ),
+        doc("c.unrelated", "Outliner", "Folding lists.", 20_000),
+    ];
+    ix.replace_all(docs.into_iter(), Some("1".into())).unwrap();
+    for q in ["telesc", "telescop"] {
+        assert_eq!(ids(&search(&ix, q))[0], "z.telescope", "{q}");
+    }
+    let names = component_names(&ix, "telesc");
+    assert!(names.contains(&"name_completion".to_string()), "{names:?}");
+    // A word typed in full is not being completed: `telescope` puts the exact name
+    // first by the exact tier, and the longer names do not get the completion tier.
+    let r = ix
+        .search(&trellis_types::SearchQuery {
+            explain: true,
+            ..query("telescope")
+        })
+        .unwrap();
+    assert_eq!(r.hits[0].id, "z.telescope");
+    for h in &r.hits[1..] {
+        let e = h.explain.as_ref().unwrap();
+        assert!(
+            !e.components.iter().any(|c| c.name == "name_completion"),
+            "{}: {e:?}",
+            h.id
+        );
+    }
+    // Without the tier the more popular extension leads: the tier is what decides.
+    ix.set_weights(RankingWeights {
+        name_completion: 0.0,
+        ..RankingWeights::default()
+    });
+    assert_ne!(ids(&search(&ix, "telesc"))[0], "z.telescope");
+}
+
+#[test]
+fn a_last_word_still_being_typed_gets_no_did_you_mean() {
+    use common::{api_versions, doc};
+    use trellis_search::SearchIndex;
+    let ix = SearchIndex::in_memory(&api_versions()).unwrap();
+    let mut docs = vec![
+        doc("a.kanban", "Kanban", "Markdown kanban boards.", 5_000),
+        doc("b.kana", "Kana Drills", "Practise kana.", 10),
+    ];
+    // `kana` is one edit from `kanb` and `kanban` is not: with enough documents using
+    // it, `kana` is what a correction of `kanb` would suggest.
+    for i in 0..60 {
+        docs.push(doc(
+            &format!("c.kana-{i}"),
+            &format!("Kana Set {i}"),
+            "More kana.",
+            1,
+        ));
+    }
+    ix.replace_all(docs.into_iter(), Some("1".into())).unwrap();
+    let r = search(&ix, "kanb");
+    assert_eq!(r.did_you_mean, None, "kanb is unfinished: {:?}", ids(&r));
+    assert_eq!(ids(&r)[0], "a.kanban");
+    // A word that completes to nothing is still corrected.
+    assert_eq!(
+        search(&ix, "kanx").did_you_mean.as_deref(),
+        Some("kana"),
+        "kanx completes to nothing"
+    );
+}

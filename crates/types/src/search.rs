@@ -159,7 +159,7 @@ pub struct Highlights {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ScoreComponent {
-    /// e.g. `exact_match`, `text`, `typos`, `popularity`, `rating`, `deprecated`.
+    /// e.g. `exact_match`, `name_completion`, `text`, `typos`, `popularity`, `rating`, `deprecated`.
     pub name: String,
     pub value: f64,
     /// What was measured, for people (`"name" matched "kanban" by prefix`).
