@@ -65,8 +65,9 @@ async fn compute(state: &AppState) -> AppResult<HomeLists> {
         Err(e) if e.code == ErrorCode::Unavailable => None,
         Err(e) => return Err(e),
     };
-    // Categories that list plugins, with their counts.
-    let categories: Vec<CategoryCount> = registry::categories(state)
+    // Categories that list plugins, with their counts, by name (Trellis's own and an
+    // imported catalogue's read as one list).
+    let mut categories: Vec<CategoryCount> = registry::categories(state)
         .await?
         .into_iter()
         .filter(|c| c.plugins > 0)
@@ -76,6 +77,7 @@ async fn compute(state: &AppState) -> AppResult<HomeLists> {
             name: c.name,
         })
         .collect();
+    categories.sort_by_cached_key(|c| (c.name.to_lowercase(), c.slug.clone()));
     let Some(all) = all else {
         return Ok(HomeLists {
             popular: Vec::new(),

@@ -216,6 +216,14 @@ async fn a_listing_shows_its_origin_and_offers_no_download() {
     let r = page(&app, "/").await;
     assert!(r.text.contains(r#"id="demo-note""#), "{}", r.text);
     assert!(r.text.contains("example/awesome-list"));
+    // The home page's categories by name: Trellis's own (Productivity) and the
+    // catalogue's (Editing Support) in one list.
+    let at = |slug: &str| {
+        r.text
+            .find(&format!(r#"href="/categories/{slug}""#))
+            .unwrap_or_else(|| panic!("no {slug} tile"))
+    };
+    assert!(at("editing-support") < at("productivity"));
 }
 
 #[tokio::test]
