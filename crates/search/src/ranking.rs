@@ -503,22 +503,22 @@ impl<'a> Ranker<'a> {
     /// A stopword, or a word that carries no meaning in names (`in_id`: reading a
     /// name, where packaging words like `obsidian` or `plugin` are skipped too).
     fn skippable(&self, w: &str, in_id: bool) -> bool {
-        is_stopword(w) || self.is_noise(w, in_id)
+        is_stopword(w) || is_noise(self.snap, w, in_id)
     }
+}
 
-    /// A word in a very large share of names or display names, or (in a name) a word
-    /// much more common in names than in display names.
-    fn is_noise(&self, w: &str, in_id: bool) -> bool {
-        let stats = &self.snap.stats;
-        if stats.num_docs < NOISE_MIN_DOCS {
-            return false;
-        }
-        let (ids, shown) = stats.name_word_docs.get(w).copied().unwrap_or((0, 0));
-        let n = stats.num_docs as f64;
-        let (ids, shown) = (f64::from(ids) / n, f64::from(shown) / n);
-        ids.max(shown) >= NOISE_SHARE
-            || (in_id && ids >= NOISE_ID_SHARE && ids >= NOISE_ID_RATIO * shown)
+/// A word without meaning in names: in a very large share of names or display names,
+/// or (`in_id`: reading a name) much more common in names than in display names.
+pub(crate) fn is_noise(snap: &Snapshot, w: &str, in_id: bool) -> bool {
+    let stats = &snap.stats;
+    if stats.num_docs < NOISE_MIN_DOCS {
+        return false;
     }
+    let (ids, shown) = stats.name_word_docs.get(w).copied().unwrap_or((0, 0));
+    let n = stats.num_docs as f64;
+    let (ids, shown) = (f64::from(ids) / n, f64::from(shown) / n);
+    ids.max(shown) >= NOISE_SHARE
+        || (in_id && ids >= NOISE_ID_SHARE && ids >= NOISE_ID_RATIO * shown)
 }
 
 /// How a name reads against the query ([`Ranker::walk`]).

@@ -2,8 +2,9 @@
 //! whole names (display name and name, normalised) for "the name starts with what was
 //! typed", and an FST of name words for "a word starts with it" and, from four letters,
 //! "a word nearly starts with it" (within the typo budget). Best first: whole-name
-//! prefix, then word prefix, then typo; within each, deprecated plugins last and more
-//! popular first.
+//! prefix, then word prefix, then typo; within each, deprecated plugins last, more
+//! popular first, then names of fewer meaningful words first (`telescop`: *telescope.nvim*
+//! before *telescope-tabs* when neither has downloads, `nvim` being in most names).
 
 use std::collections::BTreeMap;
 
@@ -13,6 +14,8 @@ use trellis_types::{
 };
 
 use crate::highlight::push;
+use crate::query::is_stopword;
+use crate::ranking::is_noise;
 use crate::snapshot::Snapshot;
 use crate::tokenizer::{terms, words};
 use crate::vocab::{typo_budget, Fuzzy};
@@ -27,6 +30,9 @@ struct Entry {
     deprecated: bool,
     /// Words of the display name and name.
     words: Vec<String>,
+    /// Words of the display name that carry meaning (no stopwords, no words found in
+    /// most names).
+    meaningful: usize,
 }
 
 /// See the module doc.
@@ -71,6 +77,11 @@ impl SuggestIndex {
                 popularity: snap.popularity(meta),
                 deprecated: meta.deprecated,
                 words: ws,
+                meaningful: meta
+                    .display_words
+                    .iter()
+                    .filter(|w| !is_stopword(w) && !is_noise(snap, w, false))
+                    .count(),
             });
         }
         names.sort();
@@ -174,6 +185,7 @@ pub(crate) fn run(snap: &Snapshot, q: &str, limit: u32) -> Result<Suggestions, S
         ta.cmp(tb)
             .then(entry(*a).deprecated.cmp(&entry(*b).deprecated))
             .then(entry(*b).popularity.total_cmp(&entry(*a).popularity))
+            .then(entry(*a).meaningful.cmp(&entry(*b).meaningful))
             .then(
                 entry(*a)
                     .display_name

@@ -100,3 +100,46 @@ fn a_smaller_limit_keeps_the_head_of_the_same_order() {
         assert_eq!(ids(limit), all[..limit as usize], "limit {limit}");
     }
 }
+
+#[test]
+fn without_downloads_the_name_that_is_just_the_completed_word_comes_first() {
+    use common::{api_versions, doc};
+    // A Neovim-like catalogue: `nvim` is in most names, so *telescope.nvim* is the
+    // telescope plugin and *telescope-tabs* (as long, and first by id) an extension.
+    let ix = trellis_search::SearchIndex::in_memory(&api_versions()).unwrap();
+    let mut docs = vec![
+        doc(
+            "a.telescope-tabs",
+            "telescope-tabs",
+            "Tabs in telescope.",
+            0,
+        ),
+        doc("z.telescope-nvim", "telescope.nvim", "A fuzzy finder.", 0),
+    ];
+    for i in 0..60 {
+        docs.push(doc(
+            &format!("x.plugin-{i}"),
+            &format!("plugin{i}.nvim"),
+            "Something else.",
+            0,
+        ));
+    }
+    ix.replace_all(docs.into_iter(), Some("1".into())).unwrap();
+    assert_eq!(
+        suggest(&ix, "telescop")[..2],
+        ["z.telescope-nvim", "a.telescope-tabs"]
+    );
+    // Downloads still come first.
+    let mut docs = vec![
+        doc(
+            "a.telescope-tabs",
+            "telescope-tabs",
+            "Tabs in telescope.",
+            50,
+        ),
+        doc("z.telescope-nvim", "telescope.nvim", "A fuzzy finder.", 0),
+    ];
+    docs.extend((0..60).map(|i| doc(&format!("x.p{i}"), &format!("p{i}.nvim"), "Else.", 0)));
+    ix.replace_all(docs.into_iter(), Some("2".into())).unwrap();
+    assert_eq!(suggest(&ix, "telescop")[0], "a.telescope-tabs");
+}
