@@ -171,7 +171,7 @@ pub(crate) struct Alt {
 }
 
 /// How a name word matched through an alternative counts when a name is read against
-/// the query (the exact tier and the completion tier, `ranking.rs`).
+/// the query (the exact tier and the completion tier, `ranking/names.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum NameFit {
     /// Still the query itself: exact words, and the closest corrections of a word the
