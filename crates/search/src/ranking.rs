@@ -7,8 +7,9 @@
 //! `(text x (1 + w_pop x pop^e + w_rating x rating) + exact) x (deprecated ? 0.5 : 1)`,
 //! where `exact` is a large constant when a name *is* the query, putting exact matches in
 //! a tier of their own (a smaller one when it is the query with its last word completed
-//! as typed; the `names` module reads names). Related words (pseudo-relevance feedback, see the `feedback`
-//! module) add a bounded share to `text`, and documents matching only them score below
+//! as typed; the `names` module reads names). Related words (pseudo-relevance feedback,
+//! see the `feedback` module) add a bounded share to `text`, and documents matching only
+//! them score below
 //! every direct match. With `explain`, the parts are reported so that they add up to
 //! the score. The weights are [`RankingWeights`].
 
@@ -333,17 +334,20 @@ impl<'a> Ranker<'a> {
             .hits
             .first()
             .is_some_and(|h| h[TextField::Name.index()].is_some());
-        let (exact, prefix_bonus, bonus_detail, tier) = if name_hit {
+        let bonus = if name_hit {
             self.name_bonus(meta)
         } else {
-            (0.0, 0.0, String::new(), "exact_match")
+            None
+        };
+        let (exact, prefix_bonus) = match &bonus {
+            Some(b) if b.is_tier() => (b.value, 0.0),
+            Some(b) => (0.0, b.value),
+            None => (0.0, 0.0),
         };
         if self.explain {
-            if exact > 0.0 {
-                parts.push(component(tier, exact, bonus_detail.clone()));
-            }
-            if prefix_bonus > 0.0 {
-                parts.push(component("name_prefix", prefix_bonus, bonus_detail.clone()));
+            if let Some(b) = bonus.as_ref().filter(|b| b.value > 0.0) {
+                let (name, detail) = b.explained();
+                parts.push(component(name, b.value, detail));
             }
             for f in TextField::ALL {
                 if field_full[f.index()] > 0.0 {

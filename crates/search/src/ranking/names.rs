@@ -19,12 +19,12 @@ const NOISE_ID_RATIO: f64 = 3.0;
 const NOISE_MIN_DOCS: u64 = 50;
 
 impl Ranker<'_> {
-    /// The exact-name tier bonus, the completion tier bonus or the name-prefix bonus
-    /// (what earned it, and the tier's component name for explanations): the
-    /// display name or name, read word by word against the query words (accepting their
-    /// typo, completion, split and join alternatives, skipping words found in many names).
-    pub(super) fn name_bonus(&mut self, meta: &DocMeta) -> (f64, f64, String, &'static str) {
-        let mut best = (0.0, 0.0, String::new(), "exact_match");
+    /// The best of the exact-name tier, the completion tier and the name-prefix bonus
+    /// earned by the display name or the name, read word by word against the query
+    /// words (accepting their typo, completion, split and join alternatives, skipping
+    /// words found in many names); `None` when neither starts with the query.
+    pub(super) fn name_bonus(&mut self, meta: &DocMeta) -> Option<NameBonus> {
+        let mut best: Option<NameBonus> = None;
         let n = self.plan.clauses.len() as f64;
         // Display names are read as written; names (ids) may carry ecosystem words
         // (`obsidian-excalidraw-plugin`), which are skipped.
@@ -37,36 +37,21 @@ impl Ranker<'_> {
             ),
             ("name", &meta.name_words, &meta.name_stems, true),
         ] {
-            match self.walk(words, stems, in_id) {
-                Some((Reading::Whole, factor)) if self.w.exact_name * factor > best.0 => {
-                    best = (
-                        self.w.exact_name * factor,
-                        0.0,
-                        format!("the {label} is the query"),
-                        "exact_match",
-                    );
-                }
-                Some((Reading::Completed, _))
-                    if self.w.exact_name * self.w.name_completion > best.0 =>
-                {
-                    best = (
-                        self.w.exact_name * self.w.name_completion,
-                        0.0,
-                        format!("the {label} is the query with its last word completed"),
-                        "name_completion",
-                    );
-                }
-                Some((Reading::Prefix, factor))
-                    if best.0 == 0.0 && self.w.name_prefix * n * factor > best.1 =>
-                {
-                    best = (
-                        0.0,
-                        self.w.name_prefix * n * factor,
-                        format!("the {label} starts with the query"),
-                        "name_prefix",
-                    );
-                }
-                _ => {}
+            let Some((how, factor)) = self.walk(words, stems, in_id) else {
+                continue;
+            };
+            let value = match how {
+                Reading::Whole => self.w.exact_name * factor,
+                Reading::Completed => self.w.exact_name * self.w.name_completion,
+                Reading::Prefix => self.w.name_prefix * n * factor,
+            };
+            // A tier (worth anything) beats any prefix bonus; within a kind, the larger.
+            let rank = |how: Reading, value: f64| (how != Reading::Prefix && value > 0.0, value);
+            let better = best
+                .as_ref()
+                .is_none_or(|b| rank(how, value) > rank(b.how, b.value));
+            if better {
+                best = Some(NameBonus { value, how, label });
             }
         }
         best
@@ -134,9 +119,37 @@ pub(crate) fn is_noise(snap: &Snapshot, w: &str, in_id: bool) -> bool {
         || (in_id && ids >= NOISE_ID_SHARE && ids >= NOISE_ID_RATIO * shown)
 }
 
+/// What reading a document's names earned ([`Ranker::name_bonus`]).
+pub(super) struct NameBonus {
+    pub value: f64,
+    pub how: Reading,
+    /// Which name earned it: "display name" or "name".
+    pub label: &'static str,
+}
+
+impl NameBonus {
+    /// Added after popularity (a tier), rather than to the text score.
+    pub(super) fn is_tier(&self) -> bool {
+        self.how != Reading::Prefix
+    }
+
+    /// Its explanation component's name and detail.
+    pub(super) fn explained(&self) -> (&'static str, String) {
+        let label = self.label;
+        match self.how {
+            Reading::Whole => ("exact_match", format!("the {label} is the query")),
+            Reading::Completed => (
+                "name_completion",
+                format!("the {label} is the query with its last word completed"),
+            ),
+            Reading::Prefix => ("name_prefix", format!("the {label} starts with the query")),
+        }
+    }
+}
+
 /// How a name reads against the query ([`Ranker::walk`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Reading {
+pub(super) enum Reading {
     /// The name is the query (the exact tier).
     Whole,
     /// The name is the query with its last word completed, as typed so far (the
