@@ -122,12 +122,11 @@ pub async fn change_password(
     Ok(())
 }
 
-/// The session state shared by every page: the account actions and the
-/// signed-in user, refetched whenever one of the actions completes.
+/// The session state shared by every page: the sign-out action (the
+/// navigation bar's button) and the signed-in user. The sign-in and sign-up
+/// pages make their own actions.
 #[derive(Clone, Copy)]
 pub struct SessionContext {
-    pub sign_in: ServerAction<SignIn>,
-    pub sign_up: ServerAction<SignUp>,
     pub sign_out: ServerAction<SignOut>,
     pub user: crate::resource::Res<Result<Option<UserOut>, UiError>>,
 }
@@ -135,25 +134,9 @@ pub struct SessionContext {
 impl SessionContext {
     /// Creates the context and provides it to every descendant.
     pub fn provide() -> SessionContext {
-        let sign_in = ServerAction::<SignIn>::new();
-        let sign_up = ServerAction::<SignUp>::new();
         let sign_out = ServerAction::<SignOut>::new();
-        let user = crate::resource::new(
-            move || {
-                (
-                    sign_in.version().get(),
-                    sign_up.version().get(),
-                    sign_out.version().get(),
-                )
-            },
-            |_| current_user(),
-        );
-        let ctx = SessionContext {
-            sign_in,
-            sign_up,
-            sign_out,
-            user,
-        };
+        let user = crate::resource::new(|| (), |_| current_user());
+        let ctx = SessionContext { sign_out, user };
         provide_context(ctx);
         ctx
     }

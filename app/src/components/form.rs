@@ -69,3 +69,22 @@ where
         })
     })
 }
+
+/// [`last_error`] for a form inside an island. The island's own action cannot
+/// read a refusal that came back in the URL (the browser has no router to
+/// hand it over), so the page reads it on the server ([`last_error`] of the
+/// page's action of the same server function) and passes it in as `refused`:
+/// it shows until the island's action has run.
+pub fn island_error<S>(action: ServerAction<S>, refused: Option<UiError>) -> LastError
+where
+    S: ServerFn<Error = UiError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    Signal::derive(move || {
+        if action.version().get() == 0 {
+            refused.clone()
+        } else {
+            action.value().get().and_then(|r| r.err())
+        }
+    })
+}

@@ -55,11 +55,16 @@ pub fn blank() -> SearchQuery {
 /// parameter it refuses (a sort that does not exist, page 0) is left out, as a
 /// person may have edited the link.
 pub fn from_params(p: &ParamsMap) -> SearchQuery {
-    let mut pairs: Vec<(String, String)> = p
-        .clone()
-        .into_iter()
-        .map(|(k, v)| (k.into_owned(), v))
-        .collect();
+    from_pairs(
+        p.clone()
+            .into_iter()
+            .map(|(k, v)| (k.into_owned(), v))
+            .collect(),
+    )
+}
+
+/// [`from_params`] for name-value pairs (a form's fields, a link's query).
+pub fn from_pairs(mut pairs: Vec<(String, String)>) -> SearchQuery {
     loop {
         match SearchQuery::from_pairs(pairs.iter().map(|(k, v)| (k, v)), false) {
             Ok(q) => return q,
@@ -72,6 +77,45 @@ pub fn from_params(p: &ParamsMap) -> SearchQuery {
             }
         }
     }
+}
+
+/// The name-value pairs of a query string (`a=1&b=x+y`, with or without a
+/// leading `?`), decoded as a form submission encodes them (`+` is a space,
+/// `%XX` a byte; bytes that are not UTF-8 become U+FFFD).
+pub fn parse_query_string(s: &str) -> Vec<(String, String)> {
+    fn decode(s: &str) -> String {
+        let b = s.as_bytes();
+        let mut out = Vec::with_capacity(b.len());
+        let mut i = 0;
+        while i < b.len() {
+            match b[i] {
+                b'+' => out.push(b' '),
+                b'%' if i + 2 < b.len() => {
+                    match std::str::from_utf8(&b[i + 1..i + 3])
+                        .ok()
+                        .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    {
+                        Some(v) => {
+                            out.push(v);
+                            i += 2;
+                        }
+                        None => out.push(b'%'),
+                    }
+                }
+                c => out.push(c),
+            }
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+    s.trim_start_matches('?')
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) => (decode(k), decode(v)),
+            None => (decode(p), String::new()),
+        })
+        .collect()
 }
 
 /// The query string of a search (without `?`), from [`SearchQuery::to_pairs`].
@@ -138,6 +182,30 @@ pub fn has_filters(q: &SearchQuery) -> bool {
 mod tests {
     use super::*;
     use trellis_types::SearchSort;
+
+    #[test]
+    fn a_query_string_reads_back_as_the_search_it_was_written_from() {
+        let q = SearchQuery {
+            q: "mind map & “notes” 100%".into(),
+            category: vec!["ai tools".into()],
+            kind: vec!["agent".into()],
+            sort: SearchSort::Downloads,
+            page: 3,
+            ..blank()
+        };
+        assert_eq!(from_pairs(parse_query_string(&to_query_string(&q))), q);
+        assert_eq!(
+            parse_query_string("?q=a+b%2Bc&x&bad=%zz%4"),
+            vec![
+                ("q".to_owned(), "a b+c".to_owned()),
+                ("x".to_owned(), String::new()),
+                ("bad".to_owned(), "%zz%4".to_owned()),
+            ]
+        );
+        // A parameter the contract refuses is dropped, not the whole search.
+        let pairs = parse_query_string("q=kanban&sort=nonsense");
+        assert_eq!(from_pairs(pairs).q, "kanban");
+    }
 
     #[test]
     fn query_values_are_encoded() {

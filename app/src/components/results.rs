@@ -1,30 +1,33 @@
 //! A page of plugins from a search as the category and namespace pages show
 //! it: how many, the list, the page links, and an honest notice when the list
-//! is empty or the search index cannot answer yet. Also the small helpers the
-//! result pages share (submitting their GET form from a change).
+//! is empty or the search index cannot answer yet. Also what the list pages
+//! share: their sort form (an island) and reading their route.
 
 use leptos::prelude::*;
-use trellis_types::{SearchQuery, SearchResults};
+use trellis_types::{SearchQuery, SearchResults, SearchSort};
 
+use crate::components::facets::SortSelect;
 use crate::components::pagination::Pagination;
 use crate::components::plugin_card::{plural, PluginList};
 use crate::error::UiError;
 
-/// Submits the form with this id as if its button were pressed; the router's
-/// `<Form>` turns that into a client-side navigation. Only ever called in the browser.
-pub fn submit_form(id: &str) {
-    #[cfg(feature = "hydrate")]
-    {
-        use leptos::wasm_bindgen::JsCast;
-        if let Some(form) = document()
-            .get_element_by_id(id)
-            .and_then(|e| e.dyn_into::<leptos::web_sys::HtmlFormElement>().ok())
-        {
+/// A list page's sort: a GET form to `action` with the sort select and an
+/// "Apply" button (without JavaScript), an island so that in the browser a
+/// change of the select submits it at once.
+#[island]
+pub fn SortForm(#[prop(into)] action: String, sort: SearchSort) -> impl IntoView {
+    let form = NodeRef::<leptos::html::Form>::new();
+    let submit = Callback::new(move |()| {
+        if let Some(form) = form.get() {
             let _ = form.request_submit();
         }
+    });
+    view! {
+        <form method="get" action=action class="inline-form" node_ref=form>
+            <SortSelect sort on_change=submit/>
+            <button type="submit" class="btn btn-small">"Apply"</button>
+        </form>
     }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = id;
 }
 
 /// A list page's path parameter `name` and the search its URL's query asks for

@@ -7,14 +7,15 @@
 //! form; a refused one shows each field's error under it and keeps what was
 //! typed (with JavaScript the form stays as it is; without, the page comes
 //! back with `draft_<field>`, secrets excepted). Read-only for viewers who
-//! may not change the workspace.
+//! may not change the workspace. The panel is an island.
 
 use leptos::prelude::*;
 use trellis_types::{ConfigFieldOut, ConfigOut};
 
 use crate::api::runtime_actions::SavePluginConfig;
-use crate::components::form::{last_error, LastError};
+use crate::components::form::{island_error, LastError};
 use crate::components::runtime_ui::FieldMsg;
+use crate::error::UiError;
 
 fn num(v: Option<f64>) -> Option<String> {
     v.map(|n| {
@@ -179,16 +180,20 @@ fn ConfigValues(fields: Vec<ConfigFieldOut>) -> impl IntoView {
     }
 }
 
-/// The configuration panel.
-#[component]
+/// The configuration panel, an island: a refused form keeps what was typed,
+/// secrets included, and shows the errors in place. `refused` is a refusal
+/// that came back in the URL (a submission without JavaScript, see
+/// [`island_error`]).
+#[island]
 pub fn ConfigPanel(
     id: String,
     config: ConfigOut,
     can_manage: bool,
-    action: ServerAction<SavePluginConfig>,
     drafts: Vec<(String, String)>,
+    refused: Option<UiError>,
 ) -> impl IntoView {
-    let error = last_error(action);
+    let action = ServerAction::<SavePluginConfig>::new();
+    let error = island_error(action, refused);
     // Settings first, secrets after them.
     let mut fields = config.fields;
     fields.sort_by_key(|f| f.kind == "secret");

@@ -1,13 +1,17 @@
 //! The search input with autocomplete (the ARIA combobox pattern).
 //!
 //! Server-rendered it is a plain labelled `<input name="q">` inside the caller's
-//! GET form, so searching works without JavaScript. Once hydrated, typing asks
+//! GET form, so searching works without JavaScript. In the browser, typing asks
 //! the server for suggestions (debounced) and shows them in a listbox: Up and
 //! Down move through them (`aria-activedescendant`), Enter opens the chosen
 //! plugin, Escape closes the list; Enter with nothing chosen submits the form.
+//!
+//! [`SearchBox`] is an island (the navigation bar's, the home page's and the
+//! not-found page's box: the only interactive part of their form);
+//! [`Combobox`] is the same input for islands of their own (the search page,
+//! which also hears every change of the text to update its results).
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 use trellis_types::Suggestion;
 
 use crate::api::discovery::suggest_plugins;
@@ -29,14 +33,34 @@ pub fn step(active: Option<usize>, len: usize, down: bool) -> Option<usize> {
     })
 }
 
+/// The combobox as an island of its own, for a form with nothing else
+/// interactive. `id` names the input (its listbox is `{id}-list`); `label` is
+/// its label, read by screen readers only.
+#[island]
+pub fn SearchBox(
+    #[prop(into)] value: String,
+    #[prop(into)] id: String,
+    #[prop(optional, into)] label: Option<String>,
+) -> impl IntoView {
+    let label = label.unwrap_or_else(|| "Search plugins".to_owned());
+    view! { <Combobox value id label/> }
+}
+
+/// Opens a page, as a click on a link would.
+fn open_page(href: &str) {
+    #[cfg(feature = "hydrate")]
+    let _ = window().location().assign(href);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = href;
+}
+
 /// The combobox. `id` names the input (its listbox is `{id}-list`); `on_typed`
 /// hears each (debounced) change of the text, e.g. to update results as one types.
 #[component]
-pub fn SearchBox(
+pub fn Combobox(
     #[prop(into)] value: String,
-    #[prop(default = "search-input")] id: &'static str,
-    #[prop(default = "Search plugins")] label: &'static str,
-    #[prop(default = false)] label_visible: bool,
+    #[prop(into)] id: String,
+    #[prop(into)] label: String,
     #[prop(optional)] on_typed: Option<Callback<String>>,
 ) -> impl IntoView {
     let list_id = format!("{id}-list");
@@ -46,9 +70,8 @@ pub fn SearchBox(
     let timer = StoredValue::new(None::<TimeoutHandle>);
     // Answers to older keystrokes arriving late are dropped.
     let asked = StoredValue::new(0u64);
-    let navigate = use_navigate();
-
-    let option_id = move |i: usize| format!("{id}-opt-{i}");
+    let option_prefix = StoredValue::new(format!("{id}-opt-"));
+    let option_id = move |i: usize| format!("{}{i}", option_prefix.get_value());
     let close = move || {
         open.set(false);
         active.set(None);
@@ -102,7 +125,7 @@ pub fn SearchBox(
                 if let Some(plugin) = chosen {
                     ev.prevent_default();
                     close();
-                    navigate(&format!("/plugins/{plugin}"), Default::default());
+                    open_page(&format!("/plugins/{plugin}"));
                 } else {
                     close();
                 }
@@ -142,7 +165,7 @@ pub fn SearchBox(
 
     view! {
         <div class="combobox">
-            <label for=id class=if label_visible { "combobox-label" } else { "visually-hidden" }>{label}</label>
+            <label for=id.clone() class="visually-hidden">{label}</label>
             <input
                 id=id
                 type="search"

@@ -8,8 +8,9 @@ use trellis_types::InvitationOut;
 
 use crate::api::accounts::{ChangePassword, SessionContext};
 use crate::api::namespaces::{list_invitations, AnswerInvitation};
-use crate::components::form::{last_error, ErrorBanner, Field};
+use crate::components::form::{island_error, last_error, ErrorBanner, Field};
 use crate::components::time::date;
+use crate::error::UiError;
 
 /// Shown in place of a page that needs a signed-in user.
 #[component]
@@ -47,7 +48,6 @@ fn InvitationRow(i: InvitationOut, answer: ServerAction<AnswerInvitation>) -> im
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let session = SessionContext::get();
-    let change = ServerAction::<ChangePassword>::new();
     let answer = ServerAction::<AnswerInvitation>::new();
     let invitations = crate::resource::new(move || answer.version().get(), |_| list_invitations());
     // Accepting adds a namespace: read the user (and their namespaces) again.
@@ -56,9 +56,9 @@ pub fn AccountPage() -> impl IntoView {
             session.user.refetch();
         }
     });
-    let error = last_error(change);
+    // A refusal that came back in the URL (a submission without JavaScript).
+    let error = last_error(ServerAction::<ChangePassword>::new());
     let answer_error = last_error(answer);
-    let done = move || matches!(change.value().get(), Some(Ok(())));
     view! {
         <Title text="Account — Trellis"/>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -113,31 +113,43 @@ pub fn AccountPage() -> impl IntoView {
                                 }
                             })}
                         </Transition>
-                        <section class="panel">
-                            <h2>"Change password"</h2>
-                            <p class="muted">"Changing it signs you out everywhere else."</p>
-                            <Show when=done>
-                                <div class="banner banner-ok" role="status">"Password changed."</div>
-                            </Show>
-                            <ErrorBanner error/>
-                            <ActionForm action=change attr:id="password-form">
-                                <Field label="Current password" name="current_password" kind="password" autocomplete="current-password" error/>
-                                <Field label="New password" name="new_password" kind="password" autocomplete="new-password" hint="At least 10 characters." error/>
-                                <Field label="Repeat new password" name="new_password_confirm" kind="password" autocomplete="new-password" error/>
-                                <div class="field check">
-                                    <label>
-                                        <input type="checkbox" name="revoke_tokens"/>
-                                        "Also revoke all my API tokens"
-                                    </label>
-                                    <p class="hint">"Otherwise your API tokens keep working after the change."</p>
-                                </div>
-                                <button type="submit" class="btn btn-primary">"Change password"</button>
-                            </ActionForm>
-                        </section>
+                        <PasswordForm refused=error.get_untracked()/>
                     }.into_any(),
                     _ => view! { <SignInRequired/> }.into_any(),
                 }
             })}
         </Transition>
+    }
+}
+
+/// Changing the password, an island: the form says "Password changed." in
+/// place. (Without JavaScript it posts the same form and comes back here.)
+#[island]
+fn PasswordForm(refused: Option<UiError>) -> impl IntoView {
+    let change = ServerAction::<ChangePassword>::new();
+    let error = island_error(change, refused);
+    let done = move || matches!(change.value().get(), Some(Ok(())));
+    view! {
+        <section class="panel">
+            <h2>"Change password"</h2>
+            <p class="muted">"Changing it signs you out everywhere else."</p>
+            <Show when=done>
+                <div class="banner banner-ok" role="status">"Password changed."</div>
+            </Show>
+            <ErrorBanner error/>
+            <ActionForm action=change attr:id="password-form">
+                <Field label="Current password" name="current_password" kind="password" autocomplete="current-password" error/>
+                <Field label="New password" name="new_password" kind="password" autocomplete="new-password" hint="At least 10 characters." error/>
+                <Field label="Repeat new password" name="new_password_confirm" kind="password" autocomplete="new-password" error/>
+                <div class="field check">
+                    <label>
+                        <input type="checkbox" name="revoke_tokens"/>
+                        "Also revoke all my API tokens"
+                    </label>
+                    <p class="hint">"Otherwise your API tokens keep working after the change."</p>
+                </div>
+                <button type="submit" class="btn btn-primary">"Change password"</button>
+            </ActionForm>
+        </section>
     }
 }

@@ -3,16 +3,12 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Form;
 use trellis_types::SearchQuery;
 
 use crate::api::discovery::{list_categories, search_plugins};
-use crate::components::facets::SortSelect;
 use crate::components::query::{blank, search_href};
-use crate::components::results::{submit_form, use_list_route, ResultPage};
+use crate::components::results::{use_list_route, ResultPage, SortForm};
 use crate::pages::not_found::{LoadFailed, NotFound};
-
-const FORM_ID: &str = "category-sort";
 
 /// The category page.
 #[component]
@@ -28,7 +24,6 @@ pub fn CategoryPage() -> impl IntoView {
             })
         },
     );
-    let submit = Callback::new(move |()| submit_form(FORM_ID));
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -50,10 +45,7 @@ pub fn CategoryPage() -> impl IntoView {
                         <p class="crumbs"><a href="/#categories">"Categories"</a> " / " {cat.name.clone()}</p>
                         <h1 id="category-name">{cat.name.clone()}</h1>
                         <div class="page-tools">
-                            <Form method="get" action=path.clone() replace=true noscroll=true attr:id=FORM_ID attr:class="inline-form">
-                                <SortSelect sort=links.sort on_change=submit/>
-                                <button type="submit" class="btn btn-small">"Apply"</button>
-                            </Form>
+                            <SortForm action=path.clone() sort=links.sort/>
                             <a href=refine>"Search and filter within this category"</a>
                         </div>
                     </header>

@@ -104,21 +104,15 @@ pub fn InstallationPage() -> impl IntoView {
     let a = WsActions::new();
     let config = ServerAction::<SavePluginConfig>::new();
     let invoke = ServerAction::<InvokePlugin>::new();
-    // Settings saved (a refused form stays as typed: the page is not loaded again).
-    let saved = Memo::new(move |n: Option<&usize>| {
-        let n = n.copied().unwrap_or(0);
-        match config.value().get() {
-            Some(Ok(())) => n + 1,
-            _ => n,
-        }
-    });
+    // Only read for a refusal that came back in the URL: the settings form is
+    // an island with its own action.
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let data = crate::resource::new(
         move || {
             (
                 id(),
                 query.with(|q| (q.get("level"), q.get("before"), q.get("invoked"))),
-                a.versions() + invoke.version().get() + saved.get(),
+                a.versions() + invoke.version().get(),
             )
         },
         |(id, (level, before, invoked), _)| installation_page(id, level, before, invoked),
@@ -137,7 +131,8 @@ pub fn InstallationPage() -> impl IntoView {
                     <Title text=format!("{} in {} — Trellis", d.inst.display_name, d.inst.workspace)/>
                     <Overview d=d.clone() a/>
                     <div class="runtime-grid">
-                        <ConfigPanel id=id.clone() config=d.config.clone() can_manage=d.can_manage action=config drafts/>
+                        <ConfigPanel id=id.clone() config=d.config.clone() can_manage=d.can_manage drafts
+                            refused=last_error(config).get_untracked()/>
                         <HealthPanel h=d.health.clone() enable=a.enable can_manage=d.can_manage/>
                     </div>
                     {d.can_manage.then(|| view! {

@@ -4,14 +4,13 @@
 //!
 //! Everything is in one GET form, so the page works without JavaScript (the
 //! "Apply" button submits facets and sort). On narrow screens the refinements
-//! fold away behind a CSS-only switch, so the results come first. Hydrated, the router's `<Form>`
-//! turns submissions into client-side navigations that replace the URL, typing
-//! submits it after a pause and every facet or sort change at once: the URL is
-//! always the search, and results follow the URL.
+//! fold away behind a CSS-only switch, so the results come first. The form is
+//! an island ([`SearchApp`]): in the browser typing searches after a pause and
+//! every facet or sort change at once, in place, with the URL kept to the
+//! search shown (`live`).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 use trellis_types::{CategoryOut, SearchQuery, SearchResults};
 
@@ -20,8 +19,11 @@ use crate::components::facets::{ActiveFilters, Facets, SortSelect};
 use crate::components::pagination::Pagination;
 use crate::components::plugin_card::{plural, PluginList};
 use crate::components::query::{from_params, has_filters, search_href, with_text};
-use crate::components::results::{search_failure, submit_form};
-use crate::components::search_box::SearchBox;
+use crate::components::results::search_failure;
+use crate::components::search_box::Combobox;
+use crate::error::UiError;
+
+mod live;
 
 const FORM_ID: &str = "search-form";
 
@@ -112,69 +114,98 @@ fn Results(r: SearchResults, query: SearchQuery, categories: Vec<CategoryOut>) -
     .into_any()
 }
 
-/// The search page.
+/// The sort, the facets and the results of one search, or why there are none.
+#[component]
+fn SearchBody(
+    query: SearchQuery,
+    results: Result<SearchResults, UiError>,
+    categories: Vec<CategoryOut>,
+    changed: Callback<()>,
+) -> AnyView {
+    match results {
+        Ok(r) => {
+            let facets = r.facets.clone();
+            let sort = r.sort;
+            view! {
+                <div class="search-body">
+                    <aside class="refine" aria-labelledby="refine-title">
+                        <h2 id="refine-title" class="refine-title">"Refine"</h2>
+                        // On narrow screens the refinements fold behind this
+                        // switch (CSS only, so also without JavaScript); it has
+                        // no name, so the form never sends it.
+                        <input type="checkbox" id="refine-open" class="refine-switch"/>
+                        <label for="refine-open" class="btn refine-toggle">"Show sort and filters"</label>
+                        <div class="refine-body">
+                            <SortSelect sort on_change=changed/>
+                            <Facets facets on_change=changed/>
+                            <button type="submit" class="btn wide" id="apply-filters">"Apply"</button>
+                        </div>
+                    </aside>
+                    <Results r query categories/>
+                </div>
+            }
+            .into_any()
+        }
+        Err(e) => {
+            let class = if e.code == "unavailable" {
+                "banner banner-info"
+            } else {
+                "banner banner-error"
+            };
+            view! { <div class=class role="alert" id="search-error">{search_failure(&e)}</div> }
+                .into_any()
+        }
+    }
+}
+
+/// The search page: the search its URL asks for, answered on the server and
+/// handed to [`SearchApp`].
 #[component]
 pub fn SearchPage() -> impl IntoView {
-    let params = use_query_map();
-    let query = Memo::new(move |_| params.with(from_params));
-    let results = crate::resource::new(move || query.get(), search_plugins);
-    let categories = crate::resource::new(|| (), |_| list_categories());
-    // The text the page was loaded with; later typing lives in the input itself.
-    let initial = query.get_untracked().q;
-    let submit = Callback::new(move |()| submit_form(FORM_ID));
-    let typed = Callback::new(move |_: String| submit_form(FORM_ID));
-    // On the server the title is a plain string: leptos_meta reads it after the
-    // page's reactive owner is gone, and a closure over `query` then panics ("a
-    // reactive value that has already been disposed", seen under load). In the
-    // browser it follows the query as the user types.
-    #[cfg(feature = "ssr")]
-    let title = page_title(&query.get_untracked().q);
-    #[cfg(not(feature = "ssr"))]
-    let title = move || page_title(&query.get().q);
+    let query = use_query_map().with_untracked(from_params);
+    let title = page_title(&query.q);
     view! {
         <Title text=title/>
-        <Form method="get" action="/search" replace=true noscroll=true
-            attr:id=FORM_ID attr:class="search-page" attr:role="search">
+        <Suspense fallback=|| view! { <p class="muted">"Searching…"</p> }>
+            {Suspend::new(async move {
+                let categories = list_categories().await.unwrap_or_default();
+                let results = search_plugins(query.clone()).await;
+                view! { <SearchApp query results categories/> }
+            })}
+        </Suspense>
+    }
+}
+
+/// The search form with its results, an island: in the browser every change
+/// (typing, after a pause; a facet; the sort; a link to another search or
+/// page of this one) asks the server for the results and shows them in place,
+/// and the address bar follows, so it is always the link to what is shown.
+/// Without JavaScript the same form submits and the links load pages.
+#[island]
+fn SearchApp(
+    query: SearchQuery,
+    results: Result<SearchResults, UiError>,
+    categories: Vec<CategoryOut>,
+) -> impl IntoView {
+    let initial = query.q.clone();
+    let shown = RwSignal::new((query, results));
+    let categories = StoredValue::new(categories);
+    let live = live::Search::new(FORM_ID, "search-input", move |q, r| shown.set((q, r)));
+    let changed = Callback::new(move |()| live.from_form());
+    let typed = Callback::new(move |_: String| live.from_form());
+    view! {
+        <form method="get" action="/search" id=FORM_ID class="search-page" role="search"
+            on:submit=move |ev| live.on_submit(ev) on:click=move |ev| live.on_click(ev)>
             <h1 class="visually-hidden">"Search plugins"</h1>
             <div class="search-row">
-                <SearchBox value=initial id="search-input" on_typed=typed/>
+                <Combobox value=initial id="search-input" label="Search plugins" on_typed=typed/>
                 <button type="submit" class="btn btn-primary">"Search"</button>
             </div>
-            <Transition fallback=|| view! { <p class="muted">"Searching…"</p> }>
-                {move || Suspend::new(async move {
-                    let q = query.get();
-                    let cats = categories.await.unwrap_or_default();
-                    match results.await {
-                        Ok(r) => {
-                            let facets = r.facets.clone();
-                            let sort = r.sort;
-                            view! {
-                                <div class="search-body">
-                                    <aside class="refine" aria-labelledby="refine-title">
-                                        <h2 id="refine-title" class="refine-title">"Refine"</h2>
-                                        // On narrow screens the refinements fold behind this
-                                        // switch (CSS only, so also without JavaScript); it has
-                                        // no name, so the form never sends it.
-                                        <input type="checkbox" id="refine-open" class="refine-switch"/>
-                                        <label for="refine-open" class="btn refine-toggle">"Show sort and filters"</label>
-                                        <div class="refine-body">
-                                            <SortSelect sort on_change=submit/>
-                                            <Facets facets on_change=submit/>
-                                            <button type="submit" class="btn wide" id="apply-filters">"Apply"</button>
-                                        </div>
-                                    </aside>
-                                    <Results r query=q categories=cats/>
-                                </div>
-                            }.into_any()
-                        }
-                        Err(e) => {
-                            let class = if e.code == "unavailable" { "banner banner-info" } else { "banner banner-error" };
-                            view! { <div class=class role="alert" id="search-error">{search_failure(&e)}</div> }.into_any()
-                        }
-                    }
-                })}
-            </Transition>
-        </Form>
+            {move || {
+                let (query, results) = shown.get();
+                view! { <SearchBody query results categories=categories.get_value() changed/> }
+            }}
+        </form>
     }
 }
 

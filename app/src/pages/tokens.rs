@@ -8,6 +8,7 @@ use crate::api::accounts::SessionContext;
 use crate::api::tokens::{list_tokens, CreateToken, RevokeToken};
 use crate::components::form::{last_error, ErrorBanner, Field};
 use crate::components::time::when;
+use crate::error::UiError;
 use crate::pages::account::SignInRequired;
 
 /// One row of the token table.
@@ -48,16 +49,44 @@ fn TokenRow(t: TokenOut, revoke: ServerAction<RevokeToken>) -> impl IntoView {
     }
 }
 
-/// The tokens page.
+/// The tokens page: the signed-in user's tokens, read on the server and
+/// handed to [`TokenManager`].
 #[component]
 pub fn TokensPage() -> impl IntoView {
     let session = SessionContext::get();
+    view! {
+        <Title text="API tokens — Trellis"/>
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match session.user.await {
+                    Ok(Some(u)) => {
+                        let tokens = list_tokens().await;
+                        view! { <TokenManager is_admin=u.is_admin tokens/> }.into_any()
+                    }
+                    _ => view! { <SignInRequired/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The form that creates a token and the list of tokens, an island: a token's
+/// secret is the answer to its creation and is shown once, so creating one
+/// must happen in place. (Without JavaScript the form still creates the
+/// token, but the page it returns to cannot show the secret; the CLI and the
+/// REST API are the ways to make one then.)
+#[island]
+fn TokenManager(is_admin: bool, tokens: Result<Vec<TokenOut>, UiError>) -> impl IntoView {
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
-    let tokens = crate::resource::new(
-        move || (create.version().get(), revoke.version().get()),
-        |_| list_tokens(),
-    );
+    let tokens = RwSignal::new(tokens);
+    // After a creation or a revocation, the list is read again.
+    Effect::new(move |_| {
+        let changed = (create.version().get(), revoke.version().get());
+        if changed != (0, 0) {
+            leptos::task::spawn_local(async move { tokens.set(list_tokens().await) });
+        }
+    });
     let error = last_error(create);
     let created = move || create.value().get().and_then(|r| r.ok());
     // After a token is made, clear the form for the next one (the secret stays shown).
@@ -67,80 +96,65 @@ pub fn TokensPage() -> impl IntoView {
             form.reset();
         }
     });
-
     view! {
-        <Title text="API tokens — Trellis"/>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match session.user.await {
-                    Ok(Some(u)) => view! {
-                        <section class="panel">
-                            <h1>"API tokens"</h1>
-                            <p class="muted">
-                                "Tokens let scripts, the CLI and other API clients act as you. Send one as "
-                                <code>"Authorization: Bearer trls_…"</code> "."
-                            </p>
-                            {move || created().map(|c| view! {
-                                <div class="banner banner-ok secret" role="status">
-                                    <p><strong>"Token “" {c.token.name.clone()} "” created."</strong>
-                                    " Copy it now: it will not be shown again."</p>
-                                    <code id="new-token-secret" class="secret-value">{c.secret.clone()}</code>
-                                </div>
-                            })}
-                            <ErrorBanner error/>
-                            <ActionForm action=create node_ref=form_ref attr:id="token-form" attr:class="token-form">
-                                <Field label="Name" name="name" hint="What will use it, e.g. “CI publish”." error/>
-                                <fieldset class="scopes">
-                                    <legend>"Scopes"</legend>
-                                    <label><input type="checkbox" name="scope_read" checked/>" read"</label>
-                                    <label><input type="checkbox" name="scope_publish"/>" publish"</label>
-                                    <label><input type="checkbox" name="scope_webhooks"/>" webhooks"</label>
-                                    <label><input type="checkbox" name="scope_plugins"/>" plugins"</label>
-                                    {u.is_admin.then(|| view! {
-                                        <label><input type="checkbox" name="scope_admin"/>" admin"</label>
-                                    })}
-                                    <p class="field-error" role="alert">{move || error.get().and_then(|e| e.field("scopes"))}</p>
-                                </fieldset>
-                                <div class="field">
-                                    <label for="f-expiry">"Expires"</label>
-                                    <select id="f-expiry" name="expires_in_days">
-                                        <option value="30">"in 30 days"</option>
-                                        <option value="90" selected>"in 90 days"</option>
-                                        <option value="365">"in a year"</option>
-                                        <option value="never">"never"</option>
-                                    </select>
-                                </div>
-                                <button type="submit" class="btn btn-primary">"Create token"</button>
-                            </ActionForm>
-                        </section>
-                        <section class="panel">
-                            <h2>"Your tokens"</h2>
-                            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                                {move || Suspend::new(async move {
-                                    match tokens.await {
-                                        Ok(list) if list.is_empty() => view! {
-                                            <p class="muted" id="no-tokens">"No tokens yet."</p>
-                                        }.into_any(),
-                                        Ok(list) => view! {
-                                            <table class="table" id="token-table">
-                                                <thead><tr>
-                                                    <th>"Name"</th><th>"Token"</th><th>"Scopes"</th><th>"Created"</th>
-                                                    <th>"Expires"</th><th>"Last used"</th><th></th>
-                                                </tr></thead>
-                                                <tbody>
-                                                    {list.into_iter().map(|t| view! { <TokenRow t revoke/> }).collect_view()}
-                                                </tbody>
-                                            </table>
-                                        }.into_any(),
-                                        Err(e) => view! { <div class="banner banner-error">{e.detail}</div> }.into_any(),
-                                    }
-                                })}
-                            </Transition>
-                        </section>
-                    }.into_any(),
-                    _ => view! { <SignInRequired/> }.into_any(),
-                }
+        <section class="panel">
+            <h1>"API tokens"</h1>
+            <p class="muted">
+                "Tokens let scripts, the CLI and other API clients act as you. Send one as "
+                <code>"Authorization: Bearer trls_…"</code> "."
+            </p>
+            {move || created().map(|c| view! {
+                <div class="banner banner-ok secret" role="status">
+                    <p><strong>"Token “" {c.token.name.clone()} "” created."</strong>
+                    " Copy it now: it will not be shown again."</p>
+                    <code id="new-token-secret" class="secret-value">{c.secret.clone()}</code>
+                </div>
             })}
-        </Transition>
+            <ErrorBanner error/>
+            <ActionForm action=create node_ref=form_ref attr:id="token-form" attr:class="token-form">
+                <Field label="Name" name="name" hint="What will use it, e.g. “CI publish”." error/>
+                <fieldset class="scopes">
+                    <legend>"Scopes"</legend>
+                    <label><input type="checkbox" name="scope_read" checked/>" read"</label>
+                    <label><input type="checkbox" name="scope_publish"/>" publish"</label>
+                    <label><input type="checkbox" name="scope_webhooks"/>" webhooks"</label>
+                    <label><input type="checkbox" name="scope_plugins"/>" plugins"</label>
+                    {is_admin.then(|| view! {
+                        <label><input type="checkbox" name="scope_admin"/>" admin"</label>
+                    })}
+                    <p class="field-error" role="alert">{move || error.get().and_then(|e| e.field("scopes"))}</p>
+                </fieldset>
+                <div class="field">
+                    <label for="f-expiry">"Expires"</label>
+                    <select id="f-expiry" name="expires_in_days">
+                        <option value="30">"in 30 days"</option>
+                        <option value="90" selected>"in 90 days"</option>
+                        <option value="365">"in a year"</option>
+                        <option value="never">"never"</option>
+                    </select>
+                </div>
+                <button type="submit" class="btn btn-primary">"Create token"</button>
+            </ActionForm>
+        </section>
+        <section class="panel">
+            <h2>"Your tokens"</h2>
+            {move || match tokens.get() {
+                Ok(list) if list.is_empty() => view! {
+                    <p class="muted" id="no-tokens">"No tokens yet."</p>
+                }.into_any(),
+                Ok(list) => view! {
+                    <table class="table" id="token-table">
+                        <thead><tr>
+                            <th>"Name"</th><th>"Token"</th><th>"Scopes"</th><th>"Created"</th>
+                            <th>"Expires"</th><th>"Last used"</th><th></th>
+                        </tr></thead>
+                        <tbody>
+                            {list.into_iter().map(|t| view! { <TokenRow t revoke/> }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any(),
+                Err(e) => view! { <div class="banner banner-error">{e.detail}</div> }.into_any(),
+            }}
+        </section>
     }
 }
