@@ -62,7 +62,7 @@ use axum::response::Response;
 
 use crate::microcache::{plain_get, read_small, Kept, Microcache};
 use crate::middleware::security_headers::CspNonce;
-use crate::page_parts::{self, Visitor, Visitors, NAV, NONCE, USER};
+use crate::page_parts::{self, Visitor, Visitors, NAV, NONCE};
 
 /// The session cookie's name (see `router::router`).
 pub const SESSION_COOKIE: &str = "trellis_session";
@@ -264,7 +264,8 @@ async fn signed_in(
 ) -> Response {
     let visitor = cache.visitors.get(cookie);
     let spliced = |kept: Kept, v: &Visitor| {
-        (kept.has(NAV) && kept.has(USER)).then(|| kept.respond(v.fill(nonce.as_bytes())))
+        kept.has(NAV)
+            .then(|| kept.respond(v.fill(nonce.as_bytes())))
     };
     let req = match &visitor {
         Some(v) if v.fits(req.uri().path()) && !cache.skipped(&key) => {

@@ -5,15 +5,13 @@
 //!
 //! A page whose render did not mark it personal (`app::api::ssr::PERSONAL_HEADER`:
 //! nothing in it asked who is signed in but the navigation bar) differs
-//! between visitors in two places only:
-//! - the right side of the navigation bar, `<div class="nav-right">…</div>`
-//!   ("Sign in" and "Sign up", or the user's links and the sign-out button);
-//! - the value of the session resource, the first resource the app creates
-//!   (`__RESOLVED_RESOURCES[0] = "…";` in the scripts after the page), which
-//!   hydration reads to draw the same navigation bar in the browser.
+//! between visitors in one place only: the right side of the navigation bar,
+//! `<div class="nav-right">…</div>` ("Sign in" and "Sign up", or the user's
+//! links, the user chip and the sign-out button). (The bar is server-rendered
+//! HTML, not an island: nothing in the page's scripts depends on the visitor.)
 //!
-//! [`template`] cuts a kept page at those two places (and at its CSP nonce);
-//! [`Visitor`] holds a signed-in visitor's version of both, taken from a page
+//! [`template`] cuts a kept page at that place (and at its CSP nonce);
+//! [`Visitor`] holds a signed-in visitor's version of it, taken from a page
 //! rendered for them; [`Visitors`] keeps those per session cookie for as long
 //! as a page is kept. A page spliced this way is byte for byte the page the
 //! app renders for that visitor (tested on the real pages in
@@ -34,17 +32,13 @@ use crate::microcache::{Slot, FIXED};
 pub const NONCE: Slot = 1;
 /// The slot of the navigation bar's right side.
 pub const NAV: Slot = 2;
-/// The slot of the session resource's value.
-pub const USER: Slot = 3;
 
 const NAV_OPEN: &[u8] = b"<div class=\"nav-right\">";
 const NAV_CLOSE: &[u8] = b"</div>";
-const USER_OPEN: &[u8] = b"__RESOLVED_RESOURCES[0] = \"";
-/// The session resource's value when nobody is signed in (`Ok(None)`, as the
-/// JSON inside a JavaScript string literal).
-const ANONYMOUS: &[u8] = br#"{\"Ok\":null}"#;
-/// How a signed-in user's value starts (`Ok(Some(user))`).
-const SIGNED_IN: &[u8] = br#"{\"Ok\":{"#;
+/// In the bar of a visitor who is not signed in (its "Sign in" link).
+const ANONYMOUS: &[u8] = b"href=\"/signin\"";
+/// In the bar of a signed-in visitor (the link to their account).
+const SIGNED_IN: &[u8] = b"class=\"user-chip\"";
 /// How many sessions' navigation bars are kept at most.
 const MAX_VISITORS: usize = 4096;
 
@@ -72,31 +66,12 @@ fn nav_range(body: &[u8]) -> Option<(usize, usize)> {
         .then_some((start, end))
 }
 
-/// The session resource's value: the inside of the string literal assigned to
-/// `__RESOLVED_RESOURCES[0]` (escaped as Leptos writes it: `\` escapes).
-fn user_range(body: &[u8]) -> Option<(usize, usize)> {
-    if count(body, USER_OPEN) != 1 {
-        return None;
-    }
-    let start = find(body, USER_OPEN, 0)? + USER_OPEN.len();
-    let mut i = start;
-    while i < body.len() {
-        match body[i] {
-            b'\\' => i += 2,
-            b'"' => return (body.get(i + 1) == Some(&b';')).then_some((start, i)),
-            b'<' | b'\n' => return None,
-            _ => i += 1,
-        }
-    }
-    None
-}
-
 /// A page rendered for a visitor who is not signed in, cut into parts for the
 /// page cache: at every occurrence of `nonce` (slot [`NONCE`]) and, when
-/// `shared` (the render was not marked personal) and both places are found as
-/// expected, at the navigation bar ([`NAV`]) and the session resource
-/// ([`USER`]). Without those two slots the page is only ever replayed to
-/// visitors who are not signed in.
+/// `shared` (the render was not marked personal) and the bar is found as
+/// expected, a visitor's who is not signed in, at the navigation bar
+/// ([`NAV`]). Without that slot the page is only ever replayed to visitors who
+/// are not signed in.
 pub fn template(body: &Bytes, nonce: &[u8], shared: bool) -> Vec<(Slot, Bytes)> {
     let mut cuts: Vec<(usize, usize, Slot)> = Vec::new();
     let mut at = 0;
@@ -108,11 +83,11 @@ pub fn template(body: &Bytes, nonce: &[u8], shared: bool) -> Vec<(Slot, Bytes)> 
         at = i + nonce.len();
     }
     if shared {
-        let places = nav_range(body).zip(user_range(body));
-        if let Some(((ns, ne), (us, ue))) = places {
-            if &body[us..ue] == ANONYMOUS && !cuts.iter().any(|c| overlaps(c, ns, ne)) {
+        if let Some((ns, ne)) = nav_range(body) {
+            let bar = &body[ns..ne];
+            let anonymous = find(bar, ANONYMOUS, 0).is_some() && find(bar, SIGNED_IN, 0).is_none();
+            if anonymous && !cuts.iter().any(|c| overlaps(c, ns, ne)) {
                 cuts.push((ns, ne, NAV));
-                cuts.push((us, ue, USER));
             }
         }
     }
@@ -132,11 +107,10 @@ fn overlaps(&(s, e, _): &(usize, usize, Slot), start: usize, end: usize) -> bool
     s < end && start < e
 }
 
-/// A signed-in visitor's navigation bar and session resource value.
+/// A signed-in visitor's navigation bar.
 #[derive(Clone, Debug)]
 pub struct Visitor {
     nav: Bytes,
-    user: Bytes,
     /// Where the bar's links lead.
     links: Vec<String>,
 }
@@ -147,9 +121,8 @@ impl Visitor {
     /// be) or a link of its bar is marked current.
     pub fn from_page(body: &[u8]) -> Option<Visitor> {
         let (ns, ne) = nav_range(body)?;
-        let (us, ue) = user_range(body)?;
         let nav = &body[ns..ne];
-        if !body[us..ue].starts_with(SIGNED_IN) || find(nav, b"aria-current", 0).is_some() {
+        if find(nav, SIGNED_IN, 0).is_none() || find(nav, b"aria-current", 0).is_some() {
             return None;
         }
         let mut links = Vec::new();
@@ -162,7 +135,6 @@ impl Visitor {
         }
         Some(Visitor {
             nav: Bytes::copy_from_slice(nav),
-            user: Bytes::copy_from_slice(&body[us..ue]),
             links,
         })
     }
@@ -187,7 +159,6 @@ impl Visitor {
         move |slot| match slot {
             NONCE => Some(nonce),
             NAV => Some(&self.nav[..]),
-            USER => Some(&self.user[..]),
             _ => None,
         }
     }
@@ -281,20 +252,17 @@ impl Visitors {
 mod tests {
     use super::*;
 
-    fn page(nav: &str, user: &str, nonce: &str) -> Bytes {
+    fn page(nav: &str, nonce: &str) -> Bytes {
         Bytes::from(format!(
             "<html><header><div class=\"nav-left\"><a href=\"/\">T</a></div>\
              <div class=\"nav-right\">{nav}</div></header><main>body</main>\
-             <script nonce=\"{nonce}\">__RESOLVED_RESOURCES=[];</script>\
-             <script nonce=\"{nonce}\">__RESOLVED_RESOURCES[0] = \"{user}\";\
-             __RESOLVED_RESOURCES[1] = \"[1,2]\";</script></html>"
+             <script nonce=\"{nonce}\">__RESOLVED_RESOURCES=[];</script></html>"
         ))
     }
 
     const ALICE_NAV: &str = "<a href=\"/dashboard\">Dashboard</a><a href=\"/account\" \
                              class=\"user-chip\">alice</a><form action=\"/api/sign_out\">\
                              <button>Sign out</button></form>";
-    const ALICE: &str = r#"{\"Ok\":{\"username\":\"alice\",\"bio\":\"a \\\"q\\\" \\u003c\"}}"#;
 
     fn join(parts: &[(Slot, Bytes)], fill: impl Fn(Slot) -> Option<Vec<u8>>) -> String {
         let mut out = Vec::new();
@@ -307,37 +275,31 @@ mod tests {
     #[test]
     fn a_shared_page_spliced_with_a_visitor_is_their_page() {
         let anon_nav = "<a href=\"/signin\">Sign in</a>";
-        let anon = page(anon_nav, r#"{\"Ok\":null}"#, "N1");
+        let anon = page(anon_nav, "N1");
         let parts = template(&anon, b"N1", true);
-        assert!([NONCE, NAV, USER]
-            .iter()
-            .all(|s| parts.iter().any(|p| p.0 == *s)));
+        assert!([NONCE, NAV].iter().all(|s| parts.iter().any(|p| p.0 == *s)));
         // Replayed as kept, with a fresh nonce: the anonymous page.
         let same = join(&parts, |s| (s == NONCE).then(|| b"N1".to_vec()));
         assert_eq!(same.as_bytes(), &anon[..]);
-        let alice = Visitor::from_page(&page(ALICE_NAV, ALICE, "N2")).expect("signed in");
+        let alice = Visitor::from_page(&page(ALICE_NAV, "N2")).expect("signed in");
         let fill = alice.fill(b"N3");
         let spliced = join(&parts, |s| fill(s).map(<[u8]>::to_vec));
-        assert_eq!(spliced.as_bytes(), &page(ALICE_NAV, ALICE, "N3")[..]);
+        assert_eq!(spliced.as_bytes(), &page(ALICE_NAV, "N3")[..]);
         assert_eq!(alice.links, ["/dashboard", "/account"]);
     }
 
     #[test]
     fn only_shared_pages_with_both_places_get_the_slots() {
-        let anon = page("<a href=\"/signin\">Sign in</a>", r#"{\"Ok\":null}"#, "N");
-        let no_slots = |parts: &[(Slot, Bytes)]| !parts.iter().any(|p| p.0 == NAV || p.0 == USER);
+        let anon = page("<a href=\"/signin\">Sign in</a>", "N");
+        let no_slots = |parts: &[(Slot, Bytes)]| !parts.iter().any(|p| p.0 == NAV);
         assert!(no_slots(&template(&anon, b"N", false)), "a personal page");
         // Somebody's page (never kept, but never mistaken either).
-        assert!(no_slots(&template(
-            &page(ALICE_NAV, ALICE, "N"),
-            b"N",
-            true
-        )));
-        // A div inside the bar, a second bar, no resource 0.
+        assert!(no_slots(&template(&page(ALICE_NAV, "N"), b"N", true)));
+        // A div inside the bar, a second bar, a bar that is neither.
         let odd = [
-            page("<div>x</div>", r#"{\"Ok\":null}"#, "N"),
+            page("<a href=\"/signin\">Sign in</a><div>x</div>", "N"),
             Bytes::from([&anon[..], b"<div class=\"nav-right\"></div>"].concat()),
-            Bytes::from(String::from_utf8_lossy(&anon).replace("[0] =", "[7] =")),
+            page("<a href=\"/elsewhere\">Elsewhere</a>", "N"),
         ];
         for body in odd {
             assert!(no_slots(&template(&body, b"N", true)));
@@ -348,12 +310,12 @@ mod tests {
             "<a href=\"/account\"",
             "<a href=\"/account\" aria-current=\"page\"",
         );
-        assert!(Visitor::from_page(&page(&current, ALICE, "N")).is_none());
+        assert!(Visitor::from_page(&page(&current, "N")).is_none());
     }
 
     #[test]
     fn a_bar_fits_where_none_of_its_links_is_current() {
-        let alice = Visitor::from_page(&page(ALICE_NAV, ALICE, "N")).unwrap();
+        let alice = Visitor::from_page(&page(ALICE_NAV, "N")).unwrap();
         for path in ["/", "/search", "/plugins/x", "/accounts", "/dashboards"] {
             assert!(alice.fits(path), "{path}");
         }
@@ -380,7 +342,7 @@ mod tests {
 
     #[test]
     fn visitors_expire_and_none_is_kept_right_after_a_change() {
-        let alice = Visitor::from_page(&page(ALICE_NAV, ALICE, "N")).unwrap();
+        let alice = Visitor::from_page(&page(ALICE_NAV, "N")).unwrap();
         let v = Visitors::new(Duration::from_secs(60));
         v.put("c1", alice.clone());
         assert!(v.get("c1").is_some() && v.get("c2").is_none());

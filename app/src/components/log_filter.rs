@@ -1,6 +1,7 @@
 //! The filter form of the admin log pages (`/admin/events`, `/admin/audit-log`):
 //! a plain GET form of text and date fields, one of them with suggestions from
-//! a datalist, each with its hint and the field error the last query got; and
+//! a datalist, each with its hint and the field error the last query got (an
+//! error about none of its fields, such as a broken page link, above it); and
 //! the link to the next (older) page with the same filter.
 
 use leptos::prelude::*;
@@ -44,9 +45,15 @@ pub fn LogFilterForm(
             .unwrap_or_default()
     };
     let field_error = |k: &str| error.as_ref().and_then(|e| e.field(k));
+    // An error about none of the form's fields (a broken page link's cursor,
+    // or none at all) shows above the form.
     let banner = error
         .as_ref()
-        .filter(|e| e.fields.is_empty())
+        .filter(|e| {
+            !e.fields
+                .iter()
+                .any(|f| fields.iter().any(|(_, name, _, _)| f.field == *name))
+        })
         .map(|e| e.detail.clone());
     let inputs = fields
         .into_iter()

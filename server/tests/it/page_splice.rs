@@ -1,11 +1,10 @@
 //! Signed-in visitors answered from the page cache (`trellis_server::page_cache`
 //! with `page_parts`): the page kept for everyone, with the visitor's own
-//! navigation bar and session value put in, unless the page is personal.
+//! navigation bar put in, unless the page is personal.
 //!
 //! First the flow, against a counting handler behind the real layers (what was
 //! rendered, for whom, and what was replayed); then on the real router, where a
-//! spliced page must be byte for byte the page the app renders for that visitor
-//! (what hydration in the browser relies on).
+//! spliced page must be byte for byte the page the app renders for that visitor.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -21,22 +20,18 @@ use trellis_server::page_cache::{self, PageCache};
 
 use crate::harness::{Client, Resp, TestApp};
 
-/// A page as the app draws it: a bar (the visitor's links, or sign in), the
-/// session resource's value, a `-personal` path marked as the app marks them.
+/// A page as the app draws it: a bar (the visitor's links, or sign in), a
+/// script with the nonce, a `-personal` path marked as the app marks them.
 fn render(path: &str, who: Option<&str>, nonce: &str, n: usize) -> Response {
-    let (nav, user) = match who {
-        Some(u) => (
-            format!("<a href=\"/account\">{u}</a><form><button>Sign out</button></form>"),
-            format!(r#"{{\"Ok\":{{\"username\":\"{u}\"}}}}"#),
+    let nav = match who {
+        Some(u) => format!(
+            "<a href=\"/account\" class=\"user-chip\">{u}</a><form><button>Sign out</button></form>"
         ),
-        None => (
-            "<a href=\"/signin\">Sign in</a>".to_owned(),
-            r#"{\"Ok\":null}"#.to_owned(),
-        ),
+        None => "<a href=\"/signin\">Sign in</a>".to_owned(),
     };
     let body = format!(
         "<html><div class=\"nav-right\">{nav}</div><main>{path} render {n}</main>\
-         <script nonce=\"{nonce}\">__RESOLVED_RESOURCES[0] = \"{user}\";</script></html>"
+         <script nonce=\"{nonce}\">__RESOLVED_RESOURCES=[];</script></html>"
     );
     let mut res = ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response();
     if path.ends_with("-personal") {
@@ -114,7 +109,6 @@ async fn a_signed_in_visitor_gets_the_shared_render_with_their_own_bar() {
         body.contains(">alice</a>") && !body.contains("Sign in"),
         "{body}"
     );
-    assert!(body.contains(r#"__RESOLVED_RESOURCES[0] = "{\"Ok\":{\"username\":\"alice\"}}";"#));
     assert!(body.contains("/page render 1"));
     let nonce = h[header::CONTENT_SECURITY_POLICY]
         .to_str()
