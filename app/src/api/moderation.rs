@@ -6,8 +6,7 @@
 //!
 //! Each action ends with a redirect to the page that shows its outcome with a
 //! `done=` marker (the admin pages keep their filters from the form's `back`
-//! field), so a form posted without JavaScript lands where a hydrated one
-//! does. A refusal answers with the service's error and changes nothing.
+//! field): the forms are plain posts. A refusal answers with the service's error and changes nothing.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};

@@ -7,10 +7,9 @@
 //!
 //! Each action ends with a redirect to the page that shows its outcome, with a
 //! `done=` marker (the plugin page keeps the list's sort, version and page from
-//! the form's `back` field), so a form posted without JavaScript lands where a
-//! hydrated one does. A refusal answers with the service's error and saves
-//! nothing; without JavaScript the review form comes back with what was typed
-//! (see [`keep_draft`]).
+//! the form's `back` field): the forms are plain posts. A refusal answers with
+//! the service's error and saves nothing; the review form comes back with what
+//! was typed (see [`keep_draft`]).
 
 // The review form's server functions take one argument per form field (the
 // browser build's generated callers too, which an item attribute does not reach).
@@ -266,9 +265,9 @@ pub(crate) fn is_form_post() -> bool {
     })
 }
 
-/// Redirects to `href`; its `#fragment` (which brings a browser without
-/// JavaScript back to the right section) only for a plain form post, as the
-/// hydrated router's navigation does not take one.
+/// Redirects to `href`; its `#fragment` (which brings the browser back to the
+/// right section) only for a plain form post, as a script's call does not
+/// take one.
 #[cfg(feature = "ssr")]
 pub(crate) fn go(href: &str) {
     if is_form_post() {
@@ -285,10 +284,9 @@ fn stars_of(stars: Option<String>) -> i64 {
     stars.and_then(|s| s.trim().parse().ok()).unwrap_or(0)
 }
 
-/// Without JavaScript, a refused review form comes back with what was typed:
-/// the redirect to the page carries the fields (`draft_*`) besides the error
-/// (`__err`, which the page shows as fixed text). With JavaScript the form
-/// was never left, so nothing needs keeping.
+/// A refused review form (a plain post) comes back with what was typed: the
+/// redirect to the page carries the fields (`draft_*`) besides the error
+/// (`__err`, which the page shows as fixed text).
 #[cfg(feature = "ssr")]
 fn keep_draft<S>(plugin: &str, back: Option<&str>, fields: &[(&str, &str)], e: UiError) -> UiError
 where

@@ -3,8 +3,8 @@
 //! or all, roll back, uninstall, save the configuration, invoke.
 //!
 //! Each ends with a redirect to the page that shows its outcome with a small
-//! `done=` marker, so a form posted without JavaScript lands where a hydrated
-//! one does. An update, rollback or "Update all" that asks for permissions not
+//! `done=` marker (the forms are plain posts; the settings form, an island,
+//! follows the same redirect). An update, rollback or "Update all" that asks for permissions not
 //! consented to before goes to its consent page instead (the service refused
 //! it on field `consent`; nothing changed). Without JavaScript a refused
 //! configuration comes back with what was typed (`draft_<field>`, never a
@@ -352,9 +352,9 @@ fn cut(s: &str, n: usize) -> String {
     }
 }
 
-/// Calls installation `id`'s `invoke` with `input` (JSON). With JavaScript
-/// the page shows the returned result; a form posted without it comes back
-/// to the page with the result sealed in the URL.
+/// Calls installation `id`'s `invoke` with `input` (JSON). The form (a plain
+/// post) comes back to the page with the result sealed in the URL; a script
+/// calling it gets the result.
 #[server]
 pub async fn invoke_plugin(id: String, input: String) -> Result<InvokeResult, UiError> {
     use super::runtime::rt;

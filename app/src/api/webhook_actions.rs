@@ -4,8 +4,7 @@
 //! its failed messages, retry one message.
 //!
 //! Each ends with a redirect to the page that shows its outcome (with a small
-//! `done=` marker in the query), so a form posted without JavaScript lands on
-//! that page just as a hydrated one does. A failure answers with the error
+//! `done=` marker in the query): the forms are plain posts. A failure answers with the error
 //! (field errors carry the service's names: `url`, `event_types[0]`,
 //! `filter[1].op`, `headers.X-Foo`, `rate_limit_per_sec`) and saves nothing.
 

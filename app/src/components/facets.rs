@@ -1,7 +1,7 @@
 //! The search page's refinements: one checkbox list per facet with counts, the
 //! sort select and the active filters as removable chips. They are fields of
-//! the page's GET form, so without JavaScript "Apply" submits them; hydrated,
-//! each change submits the form at once (`on_change`).
+//! the page's GET form, so without JavaScript "Apply" submits them; in the
+//! search page's island each change searches at once (`on_change`).
 
 use leptos::prelude::*;
 use trellis_types::{Facet, SearchQuery, SearchSort};

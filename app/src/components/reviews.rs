@@ -249,8 +249,7 @@ fn WriteArea(d: ReviewsData, a: ReviewActions, draft: Draft, back: String) -> An
 /// The section's actions and the resource of its data (from the URL's `sort`,
 /// `version` and `page`, read again after any action). The page creates it
 /// where it starts, outside any `Suspend`: a resource created inside one can
-/// be created again on the server when the outer data resolves, and then its
-/// hydration id differs from the browser's, which breaks hydration.
+/// be created again when the outer data resolves.
 #[derive(Clone, Copy)]
 pub struct ReviewsState {
     a: ReviewActions,

@@ -5,8 +5,7 @@
 //! server with its table, then every version's totals in a table.
 //!
 //! [`DownloadsCharts`] draws a [`PluginStatsOut`] the page loaded with its
-//! own data (a resource of its own inside the page's `Suspend` would risk
-//! hydration ids that differ from the server's); [`StatsRangeLinks`] links
+//! own data; [`StatsRangeLinks`] links
 //! the three ranges (plain links: no script needed).
 
 use leptos::prelude::*;

@@ -1,5 +1,5 @@
 //! Dates and times as the UI shows them: UTC, computed the same way on the
-//! server and in the browser so hydrated pages match what was rendered.
+//! server and in the browser, so an island shows what the server rendered.
 
 /// The civil date `YYYY-MM-DD` (UTC) of a unix timestamp in seconds.
 pub fn date(ts: i64) -> String {

@@ -69,7 +69,6 @@ pub fn dash_failed(e: UiError, what: String) -> AnyView {
 
 /// The success banner for the query's `done=` marker, its sentence from
 /// `text` (fixed sentences only), unless the query also carries an error.
-/// Follows the URL, so a hydrated form's redirect shows it too.
 pub fn done_banner(text: fn(&str) -> Option<&'static str>) -> impl IntoView {
     let q = use_query_map();
     move || {
@@ -260,7 +259,7 @@ fn OverviewView(
 pub fn DashboardPage() -> impl IntoView {
     let answer = ServerAction::<AnswerDashboardInvitation>::new();
     let create = ServerAction::<CreateNamespace>::new();
-    // Read again after any action (a hydrated form stays on the page).
+    // Keyed on the actions; the forms are plain posts, so a page load follows each.
     let data = crate::resource::new(
         move || answer.version().get() + create.version().get(),
         |_| dashboard_overview(),

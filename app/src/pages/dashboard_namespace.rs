@@ -254,7 +254,7 @@ pub fn DashboardNamespacePage() -> impl IntoView {
         remove_key: ServerAction::new(),
         signatures: ServerAction::new(),
     };
-    // Read again after any action (a hydrated form stays on the page).
+    // Keyed on the actions; the forms are plain posts, so a page load follows each.
     let runs = move || {
         a.member.version().get()
             + a.remove.version().get()

@@ -333,7 +333,7 @@ pub fn DashboardPluginPage() -> impl IntoView {
         reply: ServerAction::new(),
         delete_reply: ServerAction::new(),
     };
-    // Read again after any action (a hydrated form stays on the page).
+    // Keyed on the actions; the forms are plain posts, so a page load follows each.
     let runs = move || {
         a.yank.version().get()
             + a.deprecate.version().get()
