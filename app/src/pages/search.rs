@@ -191,8 +191,8 @@ fn SearchApp(
     let shown = RwSignal::new((query, results));
     let categories = StoredValue::new(categories);
     let live = live::Search::new(FORM_ID, "search-input", move |q, r| shown.set((q, r)));
-    let changed = Callback::new(move |()| live.from_form());
-    let typed = Callback::new(move |_: String| live.from_form());
+    let changed = Callback::new(move |()| live.search_form());
+    let typed = Callback::new(move |_: String| live.search_form());
     view! {
         <form method="get" action="/search" id=FORM_ID class="search-page" role="search"
             on:submit=move |ev| live.on_submit(ev) on:click=move |ev| live.on_click(ev)>

@@ -64,7 +64,7 @@ impl Search {
     }
 
     /// Searches for what the form says now.
-    pub fn from_form(self) {
+    pub fn search_form(self) {
         #[cfg(feature = "hydrate")]
         if let Some(q) = self.form_query() {
             self.run(q, History::Replace);
@@ -74,7 +74,7 @@ impl Search {
     /// The form's submission (Enter, the buttons), answered in place.
     pub fn on_submit(self, ev: leptos::ev::SubmitEvent) {
         ev.prevent_default();
-        self.from_form();
+        self.search_form();
     }
 
     /// A click in the form: a plain click on a link to a search is answered in
