@@ -211,6 +211,33 @@ test("a facet narrows the results and the URL reflects it", async () => {
   assert.deepEqual(errors, []);
 });
 
+test("results update in place as one types, and Back returns to the search before", async () => {
+  await indexed();
+  const errors = [];
+  const page = await watchedPage(errors);
+  await page.goto(`${server.url}/search`);
+  await hydrated(page);
+  assert.equal((await resultIds(page)).length, 3);
+  await page.evaluate(() => (window.__marker = "still-here"));
+  // Typing searches after a pause, in place; the address and the title follow.
+  await page.fill("#search-input", "calendar");
+  await page.waitForURL(/\/search\?q=calendar$/);
+  await waitFor("the results to follow the text", async () => (await resultIds(page))[0] === `${NS}.calendar-sync`);
+  assert.match(await page.title(), /^calendar — Search/);
+  // A link to another search (a filter chip) is answered in place too, as a new history entry.
+  await page.check("fieldset[data-facet=kind] input >> nth=0");
+  await page.waitForURL(/[?&]kind=/);
+  await page.click("ul.chips a.chip >> nth=0");
+  await page.waitForURL(/\/search\?q=calendar$/);
+  assert.equal(await page.evaluate(() => window.__marker), "still-here", "no page load");
+  await page.goBack();
+  await page.waitForURL(/[?&]kind=/);
+  await waitFor("Back to show the filtered search", async () =>
+    (await page.locator("fieldset[data-facet=kind] input:checked").count()) === 1);
+  assert.equal(await page.evaluate(() => window.__marker), "still-here", "no page load");
+  assert.deepEqual(errors, []);
+});
+
 test("autocomplete works with the keyboard", async () => {
   await indexed();
   const errors = [];
