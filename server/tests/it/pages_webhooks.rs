@@ -134,12 +134,14 @@ async fn create_send_a_test_and_read_the_attempt_without_javascript() {
         .as_str()
         .unwrap()
         .to_owned();
+    // The attempt's row, marked delivered (the page's own copy says
+    // "delivered" too, so the word alone proves nothing).
     eventually("the attempt is recorded", || async {
         admin
             .get(&format!("/webhooks/messages/{msg}"))
             .await
             .text
-            .contains("delivered")
+            .contains("state-tag state-delivered")
     })
     .await;
     let m = admin.get(&format!("/webhooks/messages/{msg}")).await.text;
