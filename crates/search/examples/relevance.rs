@@ -8,6 +8,7 @@
 //! cargo run --release -p trellis-search --example relevance -- \
 //!     ../shared/data/catalog_neovim.jsonl --ask colorscheme --ask "fuzzy finder"
 //! ... --weights '{"popularity": 4.0}'   # try other ranking weights
+//! ... --ask "git sync" --verbose --limit 20   # 20 results, each with its score's parts
 //! ```
 
 use std::io::BufRead;
@@ -140,6 +141,8 @@ fn main() {
     let mut weights: Option<String> = None;
     // Copies of the catalogue to index (ids suffixed), to measure at a larger size.
     let mut scale = 1usize;
+    // How many results `--ask` prints (the judged queries always take K).
+    let mut ask_limit = K as u32;
     let mut positional = Vec::new();
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -151,6 +154,12 @@ fn main() {
                     .next()
                     .and_then(|n| n.parse().ok())
                     .expect("--scale needs a number")
+            }
+            "--limit" => {
+                ask_limit = it
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .expect("--limit needs a number")
             }
             "--json" | "--verbose" => {}
             _ => positional.push(a.clone()),
@@ -201,6 +210,7 @@ fn main() {
     for q in &asks {
         let mut sq = query(q);
         sq.explain = verbose;
+        sq.limit = ask_limit;
         let res = index.search(&sq).expect("search");
         println!(
             "{q:?}: {} results, did you mean {:?}",

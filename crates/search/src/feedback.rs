@@ -15,7 +15,8 @@
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::matching::{self, Matches};
-use crate::query::{is_stopword, Plan};
+use crate::query::Plan;
+use crate::tokenizer::is_stopword;
 use crate::schema::TextField;
 use crate::snapshot::{DocKey, DocMap, Snapshot};
 use crate::tokenizer::{stem, terms};

@@ -11,7 +11,7 @@ use trellis_types::{
 };
 
 use crate::table::{API, NUM_FACETS};
-use crate::tokenizer::{stem, terms};
+use crate::tokenizer::{is_stopword, stem, terms};
 use crate::vocab::{typo_budget, Vocab};
 use crate::{RankingWeights, SearchError};
 
@@ -26,15 +26,6 @@ const MAX_PREFIX_EXPANSIONS: usize = 20;
 /// Typo corrections tried per word.
 const MAX_TYPO_EXPANSIONS: usize = 10;
 
-/// Words that never make a clause of their own (unless the query has nothing else).
-pub(crate) const STOPWORDS: &[&str] = &[
-    "a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "is", "it", "of", "on", "or",
-    "the", "to", "with", "your", "my",
-];
-
-pub(crate) fn is_stopword(w: &str) -> bool {
-    STOPWORDS.contains(&w)
-}
 
 /// A query that passed validation.
 #[derive(Debug, Clone)]

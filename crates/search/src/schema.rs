@@ -12,7 +12,8 @@ use crate::tokenizer::{BIGRAM, PLAIN, STEMMED};
 use crate::PluginDoc;
 
 /// Bumped on any change to fields or tokenisation.
-pub(crate) const SCHEMA_VERSION: u32 = 1;
+/// 2: joined pairs skip stopwords (`table of contents` -> tablecontents).
+pub(crate) const SCHEMA_VERSION: u32 = 2;
 
 /// Separates a category slug from its label in the `category` column.
 pub(crate) const LABEL_SEP: char = '\u{1f}';

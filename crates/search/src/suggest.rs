@@ -14,7 +14,7 @@ use trellis_types::{
 };
 
 use crate::highlight::push;
-use crate::query::is_stopword;
+use crate::tokenizer::is_stopword;
 use crate::ranking::is_noise;
 use crate::snapshot::Snapshot;
 use crate::tokenizer::{terms, words};

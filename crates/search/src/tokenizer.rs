@@ -2,7 +2,8 @@
 //! that is not a letter or digit and at camelCase humps (`ObsidianAnkiSync` -> obsidian,
 //! anki, sync), lowercase, fold accents to ASCII (`Café` -> cafe), and, for the
 //! descriptive fields, strip English plurals (`diagrams` -> diagram). Also the Tantivy
-//! tokenizers built on it, including the joined-bigram one (`mind map` -> mindmap).
+//! tokenizers built on it, including the joined-bigram one (`mind map` -> mindmap,
+//! `table of contents` -> tablecontents). The stopwords live here too.
 
 use std::borrow::Cow;
 
@@ -13,6 +14,20 @@ use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 pub(crate) const PLAIN: &str = "trellis_plain";
 pub(crate) const STEMMED: &str = "trellis_stemmed";
 pub(crate) const BIGRAM: &str = "trellis_bigram";
+
+/// Words that never make a query clause of their own (unless the query has nothing
+/// else), and that a joined pair may skip (`table of contents` -> tablecontents).
+pub(crate) const STOPWORDS: &[&str] = &[
+    "a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "is", "it", "of", "on", "or",
+    "the", "to", "with", "your", "my",
+];
+
+pub(crate) fn is_stopword(w: &str) -> bool {
+    STOPWORDS.contains(&w)
+}
+
+/// The most stopwords a joined pair skips (`sync with the cloud` -> synccloud).
+const MAX_SKIPPED_STOPWORDS: usize = 2;
 
 /// Words longer than this are ignored (hashes, base64, URLs run together).
 const MAX_WORD_CHARS: usize = 40;
@@ -136,7 +151,8 @@ pub(crate) fn stem(word: &str) -> Cow<'_, str> {
 enum Mode {
     Plain,
     Stemmed,
-    /// Adjacent word pairs run together (`mind map` -> mindmap).
+    /// Adjacent word pairs run together (`mind map` -> mindmap), and pairs with one or
+    /// two stopwords between them (`table of contents` -> tablecontents).
     Bigram,
 }
 
@@ -168,6 +184,23 @@ impl Tokenizer for TrellisTokenizer {
                     let text = format!("{}{}", pair[0].text, pair[1].text);
                     self.tokens
                         .push(token(text, pair[0].from, pair[1].to, position));
+                }
+                // A query drops its stopwords, so `table of contents` asks for the pair
+                // `tablecontents`: words with only stopwords between them pair up too.
+                for (i, first) in ws.iter().enumerate() {
+                    if is_stopword(&first.text) {
+                        continue;
+                    }
+                    let skipped = ws[i + 1..]
+                        .iter()
+                        .take_while(|w| is_stopword(&w.text))
+                        .count();
+                    if let Some(next) = ws.get(i + 1 + skipped) {
+                        if (1..=MAX_SKIPPED_STOPWORDS).contains(&skipped) {
+                            let text = format!("{}{}", first.text, next.text);
+                            self.tokens.push(token(text, first.from, next.to, i));
+                        }
+                    }
                 }
             }
         }
@@ -253,6 +286,32 @@ mod tests {
             assert!(text.is_char_boundary(w.from) && text.is_char_boundary(w.to));
         }
         assert_eq!(&text[words(text)[2].from..words(text)[2].to], "éditeur");
+    }
+
+    fn bigrams(text: &str) -> Vec<String> {
+        let mut tokenizer = TrellisTokenizer {
+            mode: Mode::Bigram,
+            tokens: Vec::new(),
+        };
+        let mut stream = tokenizer.token_stream(text);
+        let mut out = Vec::new();
+        while stream.advance() {
+            out.push(stream.token().text.clone());
+        }
+        out
+    }
+
+    #[test]
+    fn joined_pairs_skip_stopwords_between_words() {
+        assert_eq!(bigrams("Mind map"), ["mindmap"]);
+        assert_eq!(
+            bigrams("A table of contents"),
+            ["atable", "tableof", "ofcontents", "tablecontents"]
+        );
+        // Two stopwords are skipped, three are not; a pair never starts at a stopword.
+        assert!(bigrams("sync with the cloud").contains(&"synccloud".to_string()));
+        assert!(!bigrams("sync with all of the cloud").contains(&"synccloud".to_string()));
+        assert!(!bigrams("to the cloud").iter().any(|b| b.starts_with("to") && b.ends_with("cloud")));
     }
 
     #[test]

@@ -389,3 +389,38 @@ fn a_last_word_still_being_typed_gets_no_did_you_mean() {
         "kanx completes to nothing"
     );
 }
+
+#[test]
+fn a_phrase_with_a_stopword_inside_counts_as_adjacent_words() {
+    use common::{api_versions, doc};
+    // Both summaries hold "table" and "contents"; one says "table of contents". The
+    // query drops "of", and the phrase still counts as the two words side by side.
+    let docs = vec![
+        doc(
+            "a.outline",
+            "Outline",
+            "A floating table of contents for long notes.",
+            100,
+        ),
+        doc(
+            "a.sheets",
+            "Sheets",
+            "Edit any table; the contents of each cell stay plain text.",
+            100,
+        ),
+    ];
+    let ix = trellis_search::SearchIndex::in_memory(&api_versions()).unwrap();
+    ix.replace_all(docs.into_iter(), Some("1".into())).unwrap();
+    let r = ix
+        .search(&trellis_types::SearchQuery {
+            explain: true,
+            ..query("table of contents")
+        })
+        .unwrap();
+    assert_eq!(ids(&r), ["a.outline", "a.sheets"]);
+    let e = r.hits[0].explain.as_ref().unwrap();
+    assert!(
+        e.components.iter().any(|c| c.name == "text:joined_words"),
+        "{e:?}"
+    );
+}

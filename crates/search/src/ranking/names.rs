@@ -3,7 +3,8 @@
 //! while reading (which autocomplete also leaves out).
 
 use super::Ranker;
-use crate::query::{is_stopword, NameFit};
+use crate::query::NameFit;
+use crate::tokenizer::is_stopword;
 use crate::snapshot::Snapshot;
 use crate::table::DocMeta;
 
