@@ -16,10 +16,9 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::matching::{self, Matches};
 use crate::query::Plan;
-use crate::tokenizer::is_stopword;
 use crate::schema::TextField;
 use crate::snapshot::{DocKey, DocMap, Snapshot};
-use crate::tokenizer::{stem, terms};
+use crate::tokenizer::{is_stopword, stem, terms};
 use crate::{PluginDoc, RankingWeights, SearchError};
 
 /// Words in more than this share of the documents are too common to stand for a topic.

@@ -26,7 +26,6 @@ const MAX_PREFIX_EXPANSIONS: usize = 20;
 /// Typo corrections tried per word.
 const MAX_TYPO_EXPANSIONS: usize = 10;
 
-
 /// A query that passed validation.
 #[derive(Debug, Clone)]
 pub(crate) struct Validated {

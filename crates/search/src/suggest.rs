@@ -14,9 +14,9 @@ use trellis_types::{
 };
 
 use crate::highlight::push;
-use crate::tokenizer::is_stopword;
 use crate::ranking::is_noise;
 use crate::snapshot::Snapshot;
+use crate::tokenizer::is_stopword;
 use crate::tokenizer::{terms, words};
 use crate::vocab::{typo_budget, Fuzzy};
 use crate::SearchError;

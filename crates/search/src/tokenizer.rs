@@ -311,7 +311,9 @@ mod tests {
         // Two stopwords are skipped, three are not; a pair never starts at a stopword.
         assert!(bigrams("sync with the cloud").contains(&"synccloud".to_string()));
         assert!(!bigrams("sync with all of the cloud").contains(&"synccloud".to_string()));
-        assert!(!bigrams("to the cloud").iter().any(|b| b.starts_with("to") && b.ends_with("cloud")));
+        assert!(!bigrams("to the cloud")
+            .iter()
+            .any(|b| b.starts_with("to") && b.ends_with("cloud")));
     }
 
     #[test]

@@ -4,9 +4,9 @@
 
 use super::Ranker;
 use crate::query::NameFit;
-use crate::tokenizer::is_stopword;
 use crate::snapshot::Snapshot;
 use crate::table::DocMeta;
+use crate::tokenizer::is_stopword;
 
 /// A word found in at least this share of names (or display names) carries no meaning
 /// in a name (`nvim` in a Neovim catalogue) and is skipped for exact matching.
