@@ -9,6 +9,7 @@
 //!     ../shared/data/catalog_neovim.jsonl --ask colorscheme --ask "fuzzy finder"
 //! ... --weights '{"popularity": 4.0}'   # try other ranking weights
 //! ... --ask "git sync" --verbose --limit 20   # 20 results, each with its score's parts
+//! ... --readme-bytes 8000   # every plugin with a README of ~8 KB (its summary, repeated)
 //! ```
 
 use std::io::BufRead;
@@ -143,6 +144,9 @@ fn main() {
     let mut scale = 1usize;
     // How many results `--ask` prints (the judged queries always take K).
     let mut ask_limit = K as u32;
+    // A README of about this many bytes for every plugin (its summary, repeated): the
+    // catalogues have none, and real plugins do.
+    let mut readme_bytes = 0usize;
     let mut positional = Vec::new();
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -154,6 +158,12 @@ fn main() {
                     .next()
                     .and_then(|n| n.parse().ok())
                     .expect("--scale needs a number")
+            }
+            "--readme-bytes" => {
+                readme_bytes = it
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .expect("--readme-bytes needs a number")
             }
             "--limit" => {
                 ask_limit = it
@@ -175,6 +185,10 @@ fn main() {
     let docs: Vec<PluginDoc> = (0..scale)
         .flat_map(|copy| {
             base.iter().cloned().map(move |mut d| {
+                if readme_bytes > 0 && !d.summary.is_empty() {
+                    let times = readme_bytes / (d.summary.len() + 1) + 1;
+                    d.readme_text = vec![d.summary.as_str(); times].join(" ");
+                }
                 if copy > 0 {
                     d.id = format!("{}-copy{copy}", d.id);
                     d.downloads_total /= copy as u64 + 1;

@@ -13,13 +13,14 @@
 //! boost). The ranking adds a bounded amount for it (see `ranking.rs`).
 
 use rustc_hash::{FxHashMap, FxHashSet};
+use serde::Deserialize;
 
 use crate::matching::{self, Matches};
 use crate::query::Plan;
 use crate::schema::TextField;
 use crate::snapshot::{DocKey, DocMap, Snapshot};
 use crate::tokenizer::{is_stopword, stem, terms};
-use crate::{PluginDoc, RankingWeights, SearchError};
+use crate::{RankingWeights, SearchError};
 
 /// Words in more than this share of the documents are too common to stand for a topic.
 pub(crate) const MAX_DF_SHARE: f64 = 0.02;
@@ -35,6 +36,17 @@ const FIELDS: [TextField; 4] = [
     TextField::Categories,
     TextField::Summary,
 ];
+
+/// What a feedback document lends its words from: the part of its stored
+/// [`crate::PluginDoc`] they are taken from, read without its README.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(crate) struct Said {
+    pub display_name: String,
+    pub name: String,
+    pub summary: String,
+    #[serde(default)]
+    pub keywords: Vec<String>,
+}
 
 /// What the feedback documents say about a query.
 #[derive(Debug, Clone, Default)]
@@ -59,7 +71,7 @@ impl Feedback {
         snap: &Snapshot,
         plan: &Plan,
         w: &RankingWeights,
-        top: &[(PluginDoc, f64, f64)],
+        top: &[(Said, f64, f64)],
     ) -> Result<Option<Feedback>, SearchError> {
         if top.len() < w.feedback_min_docs.max(1) || w.feedback_terms == 0 {
             return Ok(None);

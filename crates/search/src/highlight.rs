@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use trellis_types::HighlightPart;
 
-use crate::tokenizer::{stem, words};
+use crate::tokenizer::{first_word, stem, words};
 
 /// Characters of README shown around its first match.
 pub(crate) const EXCERPT_CHARS: usize = 160;
@@ -38,7 +38,7 @@ impl Highlighter {
 
     /// About [`EXCERPT_CHARS`] characters of `text` around its first match.
     pub(crate) fn excerpt(&self, text: &str) -> Option<Vec<HighlightPart>> {
-        let first = words(text).into_iter().find(|w| self.is_hit(&w.text))?;
+        let first = first_word(text, |w| self.is_hit(w))?;
         let mut start = text[..first.from]
             .char_indices()
             .rev()

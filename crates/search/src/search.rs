@@ -2,16 +2,18 @@
 //! facets, score, sort, page, and dress the page's hits (stored fields, highlights,
 //! explanations).
 
+use serde::de::DeserializeOwned;
 use tantivy::schema::Value;
 use tantivy::{DocAddress, TantivyDocument};
 use trellis_types::{Highlights, SearchHit, SearchQuery, SearchResults, SearchSort};
 
 use crate::facets::{FacetCounter, Filters};
-use crate::feedback::Feedback;
+use crate::feedback::{Feedback, Said};
 use crate::highlight::Highlighter;
 use crate::matching::{self, DocMatch, Matches};
 use crate::query::{validate, Plan};
 use crate::ranking::{self, compare, explanation, Ranker};
+use crate::schema::TextField;
 use crate::snapshot::{DocKey, Snapshot};
 use crate::{PluginDoc, RankingWeights, SearchError};
 
@@ -118,18 +120,27 @@ pub(crate) fn run(
     let mut explainer = Ranker::new(snap, &plan, weights, &implied, feedback.as_ref(), true);
     let mut hits = Vec::with_capacity(page.len());
     for (key, _) in page {
-        let doc = stored(snap, key)?;
+        let doc: PluginDoc = stored(snap, key)?;
+        let m = matches.as_ref().and_then(|m| m.get(key));
         let highlights = if plan.is_empty() {
             Highlights::default()
         } else {
+            // A README excerpt only where the README matched: looking for a match in
+            // one that did not would read all of it for nothing.
+            let in_readme = m.is_some_and(|m| {
+                m.hits
+                    .iter()
+                    .any(|h| h[TextField::Readme.index()].is_some())
+            });
             Highlights {
                 display_name: highlighter.field(&doc.display_name),
                 summary: highlighter.field(&doc.summary),
-                readme: highlighter.excerpt(&doc.readme_text),
+                readme: in_readme
+                    .then(|| highlighter.excerpt(&doc.readme_text))
+                    .flatten(),
             }
         };
         let explain = v.explain.then(|| {
-            let m = matches.as_ref().and_then(|m| m.get(key));
             let scored = match (&matches, m) {
                 (Some(_), None) => explainer.score_alone(key),
                 _ => explainer.score(key, m),
@@ -172,13 +183,15 @@ fn feedback(
     top.sort_by(cmp);
     let mut docs = Vec::with_capacity(k);
     for &(key, _, weight, text) in top.iter() {
-        docs.push((stored(snap, key)?, weight.max(0.0), text));
+        let said: Said = stored(snap, key)?;
+        docs.push((said, weight.max(0.0), text));
     }
     Feedback::build(snap, plan, weights, &docs)
 }
 
-/// The stored copy of a document.
-fn stored(snap: &Snapshot, key: DocKey) -> Result<PluginDoc, SearchError> {
+/// The stored copy of a document, as a [`PluginDoc`] or as any part of one (what is
+/// not asked for is skipped, not copied: a README can be long).
+fn stored<T: DeserializeOwned>(snap: &Snapshot, key: DocKey) -> Result<T, SearchError> {
     let doc: TantivyDocument = snap.searcher.doc(DocAddress::new(key.0, key.1))?;
     let json = doc
         .get_first(snap.fields.stored)

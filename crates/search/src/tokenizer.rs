@@ -6,6 +6,7 @@
 //! `table of contents` -> tablecontents). The stopwords live here too.
 
 use std::borrow::Cow;
+use std::ops::ControlFlow;
 
 use tantivy::tokenizer::{TextAnalyzer, Token, TokenStream, Tokenizer};
 use unicode_normalization::char::{decompose_compatible, is_combining_mark};
@@ -43,19 +44,50 @@ pub(crate) struct Word {
 /// The words of `text`, in order.
 pub(crate) fn words(text: &str) -> Vec<Word> {
     let mut out = Vec::new();
+    each_word(text, |w| {
+        out.push(w);
+        ControlFlow::<()>::Continue(())
+    });
+    out
+}
+
+/// The first word of `text` that `wanted` accepts, reading no further than it (a README
+/// runs to thousands of words).
+pub(crate) fn first_word(text: &str, mut wanted: impl FnMut(&str) -> bool) -> Option<Word> {
+    each_word(text, |w| {
+        if wanted(&w.text) {
+            ControlFlow::Break(w)
+        } else {
+            ControlFlow::Continue(())
+        }
+    })
+}
+
+/// Hands `f` the words of `text` in order until it breaks, with what it broke with.
+fn each_word<B>(text: &str, mut f: impl FnMut(Word) -> ControlFlow<B>) -> Option<B> {
     let mut run: Vec<(usize, char)> = Vec::new();
-    for (i, c) in text.char_indices() {
+    let mut split = Vec::new();
+    // A space after the end flushes the last run.
+    for (i, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
         if c.is_alphanumeric() {
             run.push((i, c));
-        } else if !run.is_empty() {
-            split_run(&run, i, &mut out);
-            run.clear();
+            continue;
+        }
+        if run.is_empty() {
+            continue;
+        }
+        split_run(&run, i, &mut split);
+        run.clear();
+        for w in split.drain(..) {
+            if let ControlFlow::Break(b) = f(w) {
+                return Some(b);
+            }
         }
     }
-    if !run.is_empty() {
-        split_run(&run, text.len(), &mut out);
-    }
-    out
+    None
 }
 
 /// The normalised words of `text` as strings.
@@ -277,6 +309,24 @@ mod tests {
             ["html", "parser", "for", "json"]
         );
         assert_eq!(terms("Café Straße 🎉 \"x\""), ["cafe", "strasse", "x"]);
+    }
+
+    #[test]
+    fn the_first_wanted_word_is_the_one_words_would_give() {
+        let text = "A Kanban-board for notes; kanbanBoard view";
+        for wanted in ["kanban", "board", "view", "note"] {
+            let by_words = words(text).into_iter().find(|w| w.text == wanted);
+            assert_eq!(first_word(text, |w| w == wanted), by_words, "{wanted}");
+        }
+        assert_eq!(first_word(text, |w| w == "kanban").unwrap().from, 2);
+        assert_eq!(first_word("", |_| true), None);
+        // It reads no further than the word it finds.
+        let mut read = 0;
+        first_word("one two three four", |w| {
+            read += 1;
+            w == "two"
+        });
+        assert_eq!(read, 2);
     }
 
     #[test]
