@@ -159,6 +159,22 @@ async function indexed() {
 
 const resultIds = (page) => page.$$eval("#results [data-plugin-id]", (els) => els.map((e) => e.dataset.pluginId));
 
+// The search page listing every plugin, hydrated, with a mark a page load would wipe.
+async function hydratedSearchPage(errors) {
+  await indexed();
+  const page = await watchedPage(errors);
+  await page.goto(`${server.url}/search`);
+  await hydrated(page);
+  assert.equal((await resultIds(page)).length, 3);
+  await page.evaluate(() => (window.__marker = "still-here"));
+  return page;
+}
+
+// Fails when `page` was loaded again since `hydratedSearchPage` marked it.
+async function assertInPlace(page, what) {
+  assert.equal(await page.evaluate(() => window.__marker), "still-here", what);
+}
+
 test("the plugin page shows its README, versions, permissions and download chart", async () => {
   const errors = [];
   const page = await watchedPage(errors);
@@ -191,18 +207,13 @@ test("a search with a typo finds the plugin", async () => {
 });
 
 test("a facet narrows the results and the URL reflects it", async () => {
-  await indexed();
   const errors = [];
-  const page = await watchedPage(errors);
-  await page.goto(`${server.url}/search`);
-  await hydrated(page);
-  assert.equal((await resultIds(page)).length, 3);
-  await page.evaluate(() => (window.__marker = "still-here"));
+  const page = await hydratedSearchPage(errors);
   await page.check("fieldset[data-facet=kind] input[value=agent]");
   await page.waitForURL(/[?&]kind=agent/);
   await waitFor("the results to narrow", async () => (await resultIds(page)).length === 1);
   assert.deepEqual(await resultIds(page), [`${NS}.log-watch`]);
-  assert.equal(await page.evaluate(() => window.__marker), "still-here", "narrowed in place, without a page load");
+  await assertInPlace(page, "narrowed in place, without a page load");
   // The URL is the search: loading it afresh shows the same results.
   const again = await watchedPage(errors);
   await again.goto(page.url());
@@ -212,13 +223,8 @@ test("a facet narrows the results and the URL reflects it", async () => {
 });
 
 test("results update in place as one types, and Back returns to the search before", async () => {
-  await indexed();
   const errors = [];
-  const page = await watchedPage(errors);
-  await page.goto(`${server.url}/search`);
-  await hydrated(page);
-  assert.equal((await resultIds(page)).length, 3);
-  await page.evaluate(() => (window.__marker = "still-here"));
+  const page = await hydratedSearchPage(errors);
   // Typing searches after a pause, in place; the address and the title follow.
   await page.fill("#search-input", "calendar");
   await page.waitForURL(/\/search\?q=calendar$/);
@@ -229,12 +235,12 @@ test("results update in place as one types, and Back returns to the search befor
   await page.waitForURL(/[?&]kind=/);
   await page.click("ul.chips a.chip >> nth=0");
   await page.waitForURL(/\/search\?q=calendar$/);
-  assert.equal(await page.evaluate(() => window.__marker), "still-here", "no page load");
+  await assertInPlace(page, "no page load");
   await page.goBack();
   await page.waitForURL(/[?&]kind=/);
   await waitFor("Back to show the filtered search", async () =>
     (await page.locator("fieldset[data-facet=kind] input:checked").count()) === 1);
-  assert.equal(await page.evaluate(() => window.__marker), "still-here", "no page load");
+  await assertInPlace(page, "no page load");
   assert.deepEqual(errors, []);
 });
 
